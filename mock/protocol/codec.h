@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "mock/protocol/hookrequest.h"
+#include "mock/protocol/hookresponse.h"
+
+#include <QByteArrayView>
+
+namespace MtaHooks {
+
+// Which wire encoding a body is in: the Content-Type decides when it names one, otherwise the bytes
+// are tried as JSON, CBOR and MessagePack in that order (first that parses completely wins).
+Encoding encodingFromContentType(QByteArrayView contentType);
+Encoding sniffEncoding(QByteArrayView body);
+QByteArray contentTypeFor(Encoding encoding);
+
+// Dialect of a parsed document: {context: …} is Stalwart; a flat object with "stage" is a draft
+// request. A response object with "action" is Stalwart, {set|add|delete} or {} is draft-01, an array
+// is draft-02.
+Dialect detectRequestDialect(const Document &document);
+Dialect detectResponseDialect(const Document &document);
+
+struct DecodeOptions
+{
+    Dialect dialect = Dialect::Unknown; // Unknown = detect
+    Encoding encoding = Encoding::Unknown; // Unknown = from content type, then sniff
+};
+
+// Never fails: an undecodable body gives a HookRequest whose document is invalid and whose problems
+// say why.
+HookRequest decodeRequest(QByteArrayView body, QByteArrayView contentType = {},
+                          const DecodeOptions &options = {});
+
+// httpStatus matters for the drafts (204 = no change) and Stalwart (any 2xx; an empty body is an
+// error). The request dialect (when known) breaks ties such as "{}" (an error for Stalwart, a no-op
+// for draft-01).
+HookResponse decodeResponse(QByteArrayView body, QByteArrayView contentType = {},
+                            int httpStatus = 200, const DecodeOptions &options = {});
+
+// Rebuilds the raw message of a Stalwart request: name ":" value for each header (values carry
+// their leading space and CRLF), CRLF, contents.
+QByteArray stalwartRawMessage(const Document &request);
+
+} // namespace MtaHooks

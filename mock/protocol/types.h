@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QList>
+#include <QMetaType>
+#include <QString>
+
+#include <optional>
+
+// The vocabulary every layer shares: dialects, encodings, stages, actions and problems.
+namespace MtaHooks {
+
+enum class Dialect { Unknown, Stalwart, Draft01, Draft02 };
+enum class Encoding { Unknown, Json, Cbor, MsgPack, Rfc5322 };
+enum class Direction { Inbound, Outbound };
+enum class Severity { Info, Warning, Error };
+
+// Unknown stages are kept (stageName holds the wire text), never rejected.
+enum class Stage { Unknown, Connect, Ehlo, Auth, Mail, Rcpt, Data, Route, Delivery, Defer, Dsn };
+
+// The verdict vocabulary of all dialects. Stalwart knows accept/reject/discard/quarantine; the drafts
+// add disconnect (inbound) and continue/cancel (outbound).
+enum class Action { None, Accept, Reject, Discard, Quarantine, Disconnect, Continue, Cancel };
+
+// What a user sees in a timeline: the action, refined by the reply (a reject with a 4xx reply is a
+// tempfail) and by transport failures.
+enum class Verdict { None, Accept, Reject, Tempfail, Discard, Quarantine, Disconnect, Continue,
+                     Cancel, Held, Error };
+
+// One deviation from a dialect: where (an RFC 6901 pointer into the document, or empty for the whole
+// document / the transport), how bad, and why.
+struct Problem
+{
+    QString pointer;
+    Severity severity = Severity::Error;
+    QString message;
+
+    friend bool operator==(const Problem &, const Problem &) = default;
+};
+using Problems = QList<Problem>;
+
+QString dialectName(Dialect dialect);
+std::optional<Dialect> dialectFromName(QStringView name);
+QString encodingName(Encoding encoding);
+std::optional<Encoding> encodingFromName(QStringView name);
+QString severityName(Severity severity);
+std::optional<Severity> severityFromName(QStringView name);
+
+QString stageName(Stage stage);
+Stage stageFromName(QStringView name); // exact lower-case wire names; Unknown otherwise
+Direction stageDirection(Stage stage);
+QList<Stage> inboundStages();
+QList<Stage> outboundStages();
+
+QString actionName(Action action);
+std::optional<Action> actionFromName(QStringView name); // exact lower-case wire names
+bool isTerminal(Action action);
+
+QString verdictName(Verdict verdict);
+std::optional<Verdict> verdictFromName(QStringView name);
+Verdict verdictFor(Action action, int replyCode);
+
+bool hasErrors(const Problems &problems);
+int countOf(const Problems &problems, Severity severity);
+
+} // namespace MtaHooks
+
+Q_DECLARE_METATYPE(MtaHooks::Dialect)
+Q_DECLARE_METATYPE(MtaHooks::Encoding)
+Q_DECLARE_METATYPE(MtaHooks::Stage)
+Q_DECLARE_METATYPE(MtaHooks::Action)
+Q_DECLARE_METATYPE(MtaHooks::Verdict)
+Q_DECLARE_METATYPE(MtaHooks::Severity)
+Q_DECLARE_METATYPE(MtaHooks::Problem)
