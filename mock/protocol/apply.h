@@ -31,8 +31,8 @@ struct Outcome
     Problems problems;
 };
 
-Outcome apply(const HookRequest &request, const HookResponse &response,
-              const ApplyOptions &options = {});
+Outcome apply(
+    const HookRequest &request, const HookResponse &response, const ApplyOptions &options = {});
 
 // The reply the MTA sends when the scanner's answer gives none, per dialect and stage.
 SmtpReply defaultReply(Dialect dialect, Stage stage, Action action);

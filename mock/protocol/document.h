@@ -21,7 +21,18 @@ struct DocumentData;
 class Document
 {
 public:
-    enum class Type { Invalid, Null, Boolean, Integer, Unsigned, Float, String, Binary, Array, Object };
+    enum class Type {
+        Invalid,
+        Null,
+        Boolean,
+        Integer,
+        Unsigned,
+        Float,
+        String,
+        Binary,
+        Array,
+        Object
+    };
 
     Document(); // JSON null
     static Document invalid();
@@ -62,9 +73,9 @@ public:
     Document value(QStringView pointer) const; // invalid when missing
 
     Document member(QStringView key) const; // invalid when missing
-    Document at(qsizetype index) const;     // invalid when out of range
-    qsizetype size() const;                 // members of an object, elements of an array
-    QStringList keys() const;               // object member names in order
+    Document at(qsizetype index) const; // invalid when out of range
+    qsizetype size() const; // members of an object, elements of an array
+    QStringList keys() const; // object member names in order
 
     QString toString(const QString &fallback = {}) const; // strings only
     qint64 toInteger(qint64 fallback = 0) const;

@@ -16,9 +16,9 @@ using Parameters = QList<std::pair<QString, QString>>;
 
 struct EnvelopeAddress
 {
-    QString address;        // "" for a null reverse-path
+    QString address; // "" for a null reverse-path
     bool isNullSender = false; // draft: "address": null
-    Parameters parameters;  // ESMTP parameters in wire order
+    Parameters parameters; // ESMTP parameters in wire order
     // Outbound (DeliveryRecipient) fields; empty inbound.
     QString status;
     int attempt = 0;
@@ -100,7 +100,7 @@ struct HookRequest
     QString queueId;
     QString timestamp;
     Action action = Action::None; // drafts: what the MTA does unless a scanner changes it
-    SmtpReply reply;              // drafts: the reply the MTA would send
+    SmtpReply reply; // drafts: the reply the MTA would send
 
     // The message as raw RFC 5322 bytes: Stalwart's headers + contents rebuilt, or the drafts'
     // rawMessage decoded. hasMessage is false when the stage carries none.

@@ -18,17 +18,28 @@ enum class Severity { Info, Warning, Error };
 // Unknown stages are kept (stageName holds the wire text), never rejected.
 enum class Stage { Unknown, Connect, Ehlo, Auth, Mail, Rcpt, Data, Route, Delivery, Defer, Dsn };
 
-// The verdict vocabulary of all dialects. Stalwart knows accept/reject/discard/quarantine; the drafts
-// add disconnect (inbound) and continue/cancel (outbound).
+// The verdict vocabulary of all dialects. Stalwart knows accept/reject/discard/quarantine; the
+// drafts add disconnect (inbound) and continue/cancel (outbound).
 enum class Action { None, Accept, Reject, Discard, Quarantine, Disconnect, Continue, Cancel };
 
 // What a user sees in a timeline: the action, refined by the reply (a reject with a 4xx reply is a
 // tempfail) and by transport failures.
-enum class Verdict { None, Accept, Reject, Tempfail, Discard, Quarantine, Disconnect, Continue,
-                     Cancel, Held, Error };
+enum class Verdict {
+    None,
+    Accept,
+    Reject,
+    Tempfail,
+    Discard,
+    Quarantine,
+    Disconnect,
+    Continue,
+    Cancel,
+    Held,
+    Error
+};
 
-// One deviation from a dialect: where (an RFC 6901 pointer into the document, or empty for the whole
-// document / the transport), how bad, and why.
+// One deviation from a dialect: where (an RFC 6901 pointer into the document, or empty for the
+// whole document / the transport), how bad, and why.
 struct Problem
 {
     QString pointer;

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "app/applycommand.h"
+
+#include "app/jsonview.h"
+#include "mock/protocol/apply.h"
+#include "mock/protocol/codec.h"
+
+#include <QCommandLineParser>
+#include <QJsonDocument>
+
+using namespace MtaHooks;
+
+namespace {
+
+void printSummary(const Outcome &outcome, QTextStream &out)
+{
+    out << dialectName(outcome.dialect) << "  " << stageName(outcome.stage) << "  action "
+        << actionName(outcome.action) << "  (" << verdictName(outcome.verdict) << ")\n";
+    if (!outcome.reply.isEmpty())
+        out << "reply     " << outcome.reply.toString() << '\n';
+    if (outcome.disconnect)
+        out << "          the connection is closed\n";
+    if (outcome.envelope.present) {
+        out << "envelope  "
+            << (outcome.envelope.from.address.isEmpty() ? QStringLiteral("<>")
+                                                        : outcome.envelope.from.address)
+            << " -> " << outcome.envelope.recipients().join(u", ")
+            << (outcome.envelopeChanged ? "  (changed)" : "") << '\n';
+    }
+    if (outcome.hasMessage) {
+        out << "message   " << outcome.message.size() << " bytes"
+            << (outcome.messageChanged ? " (changed)" : " (unchanged)") << '\n';
+        out << "----\n" << QString::fromUtf8(outcome.message);
+        if (!outcome.message.endsWith('\n'))
+            out << '\n';
+        out << "----\n";
+    }
+    for (const Problem &problem : outcome.problems) {
+        out << severityName(problem.severity).leftJustified(8)
+            << (problem.pointer.isEmpty() ? QStringLiteral("(document)") : problem.pointer) << "  "
+            << problem.message << '\n';
+    }
+}
+
+} // namespace
+
+int runApplyCommand(const QStringList &arguments, const CommandIo &io)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Apply a scanner's answer to a hook request as an MTA would."));
+    parser.addPositionalArgument(QStringLiteral("REQUEST"), QStringLiteral("hook request file"));
+    parser.addPositionalArgument(QStringLiteral("RESPONSE"), QStringLiteral("scanner answer file"));
+    const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Print JSON."));
+    const QCommandLineOption dialectOption(QStringLiteral("dialect"),
+        QStringLiteral("Force the request's dialect (stalwart, draft-01, draft-02)."),
+        QStringLiteral("dialect"));
+    const QCommandLineOption statusOption(QStringLiteral("status"),
+        QStringLiteral("HTTP status of the answer (default 200, or 204 for an empty file)."),
+        QStringLiteral("code"));
+    const QCommandLineOption noTempfailOption(QStringLiteral("no-tempfail"),
+        QStringLiteral("Stalwart with tempFailOnError off: a broken answer is skipped."));
+    parser.addOptions({jsonOption, dialectOption, statusOption, noTempfailOption});
+    if (!parser.parse(arguments) || parser.positionalArguments().size() != 2) {
+        *io.err << (parser.errorText().isEmpty()
+                ? QStringLiteral("usage: hookscope apply REQUEST RESPONSE [--json]")
+                : parser.errorText())
+                << '\n';
+        return ExitUsage;
+    }
+    DecodeOptions requestOptions;
+    if (parser.isSet(dialectOption)) {
+        const auto dialect = dialectFromName(parser.value(dialectOption));
+        if (!dialect) {
+            *io.err << "unknown dialect: " << parser.value(dialectOption) << '\n';
+            return ExitUsage;
+        }
+        requestOptions.dialect = *dialect;
+    }
+    QByteArray requestBytes;
+    QByteArray responseBytes;
+    QString error;
+    if (!readWholeFile(parser.positionalArguments().at(0), &requestBytes, &error)
+        || !readWholeFile(parser.positionalArguments().at(1), &responseBytes, &error)) {
+        *io.err << error << '\n';
+        return ExitUsage;
+    }
+    int status = responseBytes.trimmed().isEmpty() ? 204 : 200;
+    if (parser.isSet(statusOption)) {
+        bool ok = false;
+        status = parser.value(statusOption).toInt(&ok);
+        if (!ok || status < 100 || status > 999) {
+            *io.err << "invalid --status\n";
+            return ExitUsage;
+        }
+    }
+
+    const HookRequest request = decodeRequest(requestBytes, {}, requestOptions);
+    DecodeOptions responseOptions;
+    responseOptions.requestDialect = request.dialect;
+    if (request.dialect == Dialect::Draft02)
+        responseOptions.dialect = Dialect::Draft02;
+    responseOptions.requestStage = request.stage;
+    const HookResponse response = decodeResponse(responseBytes, {}, status, responseOptions);
+
+    ApplyOptions applyOptions;
+    applyOptions.tempFailOnError = !parser.isSet(noTempfailOption);
+    Outcome outcome = apply(request, response, applyOptions);
+
+    Problems problems;
+    for (Problem problem : request.problems) {
+        problem.pointer = QStringLiteral("request:") + problem.pointer;
+        problems.append(problem);
+    }
+    for (Problem problem : response.problems) {
+        problem.pointer = QStringLiteral("response:") + problem.pointer;
+        problems.append(problem);
+    }
+    problems += outcome.problems;
+    outcome.problems = problems;
+
+    if (parser.isSet(jsonOption)) {
+        const QJsonObject json {
+            {QStringLiteral("dialect"), JsonView::stringOrNull(dialectName(outcome.dialect))},
+            {QStringLiteral("stage"), JsonView::stringOrNull(request.stageName)},
+            {QStringLiteral("action"), JsonView::stringOrNull(actionName(outcome.action))},
+            {QStringLiteral("verdict"), JsonView::stringOrNull(verdictName(outcome.verdict))},
+            {QStringLiteral("reply"), JsonView::reply(outcome.reply)},
+            {QStringLiteral("disconnect"), outcome.disconnect},
+            {QStringLiteral("envelope"), JsonView::envelope(outcome.envelope)},
+            {QStringLiteral("message"),
+                outcome.hasMessage ? QJsonValue(QString::fromUtf8(outcome.message))
+                                   : QJsonValue(QJsonValue::Null)},
+            {QStringLiteral("messageChanged"), outcome.messageChanged},
+            {QStringLiteral("malformed"), outcome.malformed},
+            {QStringLiteral("problems"), JsonView::problems(outcome.problems)},
+        };
+        *io.out << QJsonDocument(json).toJson(QJsonDocument::Indented);
+    } else {
+        printSummary(outcome, *io.out);
+    }
+    io.out->flush();
+    return hasErrors(outcome.problems) ? ExitProblems : ExitOk;
+}

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "app/jsonview.h"
+
+#include <QJsonArray>
+
+namespace JsonView {
+
+QJsonValue stringOrNull(const QString &text)
+{
+    return text.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(text);
+}
+
+QJsonArray problems(const MtaHooks::Problems &problems)
+{
+    QJsonArray array;
+    for (const MtaHooks::Problem &problem : problems) {
+        array.append(QJsonObject {{QStringLiteral("pointer"), problem.pointer},
+            {QStringLiteral("severity"), severityName(problem.severity)},
+            {QStringLiteral("message"), problem.message}});
+    }
+    return array;
+}
+
+QJsonObject part(const MtaHooks::Mime::MimePart &part)
+{
+    QJsonArray defects;
+    for (const MtaHooks::Mime::Defect &defect : part.defects()) {
+        defects.append(QJsonObject {{QStringLiteral("offset"), double(defect.offset)},
+            {QStringLiteral("code"), defect.code}, {QStringLiteral("message"), defect.message}});
+    }
+    QJsonArray children;
+    for (const MtaHooks::Mime::MimePart &child : part.children())
+        children.append(JsonView::part(child));
+    return QJsonObject {
+        {QStringLiteral("contentType"), part.contentType()},
+        {QStringLiteral("charset"), stringOrNull(part.charset())},
+        {QStringLiteral("filename"), stringOrNull(part.filename())},
+        {QStringLiteral("disposition"), stringOrNull(part.disposition())},
+        {QStringLiteral("contentId"), stringOrNull(part.contentId())},
+        {QStringLiteral("encoding"), stringOrNull(part.transferEncoding())},
+        {QStringLiteral("size"), double(part.size())},
+        {QStringLiteral("sha256"), QString::fromLatin1(part.sha256())},
+        {QStringLiteral("defects"), defects},
+        {QStringLiteral("children"), children},
+    };
+}
+
+QJsonObject message(const MtaHooks::Mime::MimeMessage &message)
+{
+    return QJsonObject {
+        {QStringLiteral("subject"), message.subject},
+        {QStringLiteral("from"), QJsonArray::fromStringList(message.from)},
+        {QStringLiteral("to"), QJsonArray::fromStringList(message.to)},
+        {QStringLiteral("root"), part(message.root)},
+    };
+}
+
+QJsonObject envelope(const MtaHooks::Envelope &envelope)
+{
+    QJsonValue from = QJsonValue::Null;
+    if (envelope.present)
+        from = envelope.from.isNullSender ? QJsonValue(QString())
+                                          : QJsonValue(envelope.from.address);
+    return QJsonObject {{QStringLiteral("from"), from},
+        {QStringLiteral("to"), QJsonArray::fromStringList(envelope.recipients())}};
+}
+
+QJsonValue reply(const MtaHooks::SmtpReply &reply)
+{
+    if (reply.isEmpty())
+        return QJsonValue::Null;
+    return QJsonObject {{QStringLiteral("code"), reply.code},
+        {QStringLiteral("enhancedCode"), stringOrNull(reply.enhancedCode)},
+        {QStringLiteral("message"), reply.message}};
+}
+
+} // namespace JsonView
