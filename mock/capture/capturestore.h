@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "mock/capture/capturequery.h"
+#include "mock/capture/exchange.h"
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+#include <optional>
+
+namespace Mock {
+
+// A summary row: everything of an Exchange but the header lists and bodies.
+struct SessionSummary
+{
+    QString sessionKey;
+    QDateTime first;
+    QDateTime last;
+    int exchangeCount = 0;
+    QString clientIp;
+    QString mailFrom;
+    QString worstVerdict; // the most severe verdict among its exchanges
+    int problemCount = 0;
+};
+
+// Captures on disk: SQLite through Qt SQL in WAL mode (the only file that talks SQL). An exchange is
+// committed before the endpoint writes its answer, so everything an MTA saw answered survives a
+// crash. Lists are paged and carry no bodies; bodies load on demand.
+class CaptureStore final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(CaptureStore)
+
+public:
+    explicit CaptureStore(QObject *parent = nullptr);
+    ~CaptureStore() override;
+
+    // ":memory:" for a throw-away store. Creates the schema when missing; false and
+    // lastError() when the file cannot be opened or is not a capture database.
+    bool open(const QString &path);
+    void close();
+    bool isOpen() const;
+    QString path() const;
+    QString lastError() const;
+
+    // Stores a new exchange (assigns exchange.id) or rewrites an existing one (id != 0), and
+    // commits. Returns false on a database error.
+    bool save(Exchange &exchange);
+
+    qint64 count(const CaptureQuery &query = {}) const;
+    // Exchanges in arrival order (id ascending) without header lists and bodies.
+    QList<Exchange> list(const CaptureQuery &query, qint64 offset, int limit) const;
+    // Row position of an id within a query's ordering, -1 when it does not match.
+    qint64 indexOf(qint64 id, const CaptureQuery &query = {}) const;
+    // The whole exchange, bodies included.
+    std::optional<Exchange> load(qint64 id) const;
+    QList<Exchange> loadSession(const QString &sessionKey) const; // whole exchanges, in order
+
+    qint64 sessionCount(const CaptureQuery &query = {}) const;
+    QList<SessionSummary> sessions(const CaptureQuery &query, qint64 offset, int limit) const;
+
+    bool remove(const QList<qint64> &ids);
+    bool clear();
+
+Q_SIGNALS:
+    void exchangeSaved(const Mock::Exchange &summary, bool isNew);
+    void cleared();
+    void errorOccurred(const QString &message);
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace Mock
