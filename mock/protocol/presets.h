@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "mock/protocol/document.h"
+#include "mock/protocol/hookrequest.h"
+
+#include <optional>
+
+namespace MtaHooks {
+
+// The canned answers a mock scanner offers, each written correctly in every dialect.
+enum class Preset {
+    Accept,
+    Reject, // 550 5.7.1
+    Tempfail, // 451 4.7.1 (Stalwart: a reject with a 4xx reply)
+    Discard,
+    Quarantine,
+    Disconnect, // drafts only (Stalwart: a reject with 421)
+    AddHeader, // X-Hookscope: scanned
+    TagSubject, // "[SPAM] " + subject
+    DropRecipient, // the last recipient
+    ReplaceBody // the body replaced by a notice
+};
+
+QString presetName(Preset preset);
+std::optional<Preset> presetFromName(QStringView name);
+QList<Preset> allPresets();
+QString presetDescription(Preset preset);
+
+// The answer document for a request in the given answer dialect (Stalwart, Draft01 or Draft02).
+// For outbound stages the verdict presets map to continue/cancel.
+Document presetAnswer(Preset preset, Dialect dialect, const HookRequest &request);
+
+// The dialect a draft request is answered in when the user has no preference: draft-01's object.
+Dialect answerDialectFor(Dialect requestDialect, Dialect draftPreference);
+
+} // namespace MtaHooks
