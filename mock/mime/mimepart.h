@@ -5,17 +5,32 @@
 #include <QList>
 #include <QMetaType>
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 
 namespace MtaHooks::Mime {
 
+class MimeDecoder;
+
 // A problem the parser found, with the byte offset into the raw message where GMime saw it
 // (-1 when unknown).
+//
+// Codes are GMime's GMimeParserWarning names without the "GMIME_" prefix (for example
+// "CRIT_MULTIPART_WITHOUT_BOUNDARY", "WARN_TRUNCATED_MESSAGE", "CRIT_INVALID_HEADER_NAME"),
+// plus the checks MimeDecoder adds itself:
+//   WARN_INVALID_BASE64            base64 body with bytes outside the alphabet; the body is then
+//                                  taken as it is (no transfer decoding), as Stalwart does
+//   WARN_INVALID_QUOTED_PRINTABLE  "=" not followed by two hex digits or a line break
+//   WARN_INVALID_UUENCODE          x-uuencode body without a "begin" line; taken as it is
+//   WARN_UNKNOWN_TRANSFER_ENCODING Content-Transfer-Encoding GMime does not know; taken as it is
+//   WARN_UNKNOWN_CHARSET           charset iconv cannot convert; text() falls back to UTF-8/CP1252
+//   CRIT_EMPTY_MESSAGE             no input bytes at all
+//   CRIT_NO_HEADERS                the input does not start with a header field
 struct Defect
 {
     qint64 offset = -1;
-    QString code;    // e.g. "CRIT_MULTIPART_WITHOUT_BOUNDARY"
+    QString code; // e.g. "CRIT_MULTIPART_WITHOUT_BOUNDARY"
     QString message; // readable text
 
     friend bool operator==(const Defect &, const Defect &) = default;
@@ -25,36 +40,62 @@ struct Header
 {
     QByteArray name;
     QByteArray rawValue; // bytes after the colon, unfolded CRLFs kept, leading space kept
-    QString value;       // RFC 2047 decoded, unfolded, trimmed
+    QString value; // RFC 2047 decoded, unfolded, trimmed
     qint64 offset = -1;
 };
 
 // One node of an immutable MIME tree. Bodies are not held decoded: body ranges point into the raw
 // message the tree was decoded from, so a 50 MB message is not copied per part.
+//
+// Tree shape: a multipart's children are its subparts; a message/rfc822 (or message/global) part
+// has exactly one child, the root part of the attached message (whose headers are the attached
+// message's headers). The root of a message carries all of the message's header fields.
 class MimePart
 {
 public:
     MimePart();
 
-    QString partId() const;      // "1", "2", … in JMAP's depth-first numbering ("" for multiparts)
+    // "1", "2", … in JMAP's depth-first numbering ("" for multiparts). As in Stalwart, every part
+    // of a message (multiparts included) takes the next number in depth-first order, the root
+    // being 0, and only leaves report theirs: a single-part message is "0", the first leaf under
+    // a multipart root is "1". An attached message is one leaf of the message that carries it;
+    // the parts inside it are numbered the same way with the carrier's id and a dot in front
+    // ("13.0" for the root of the message attached as part "13", "13.1", …).
+    QString partId() const;
     QString contentType() const; // lower-case "type/subtype"
-    QString charset() const;     // as declared ("" when absent)
-    QString filename() const;    // RFC 2231/2047 decoded ("" when absent)
+    QString charset() const; // as declared ("" when absent)
+    QString filename() const; // RFC 2231/2047 decoded ("" when absent)
     QString disposition() const; // lower-case "attachment"/"inline" ("" when absent)
-    QString contentId() const;   // without angle brackets ("" when absent)
+    QString contentId() const; // without angle brackets ("" when absent)
     QString transferEncoding() const; // lower-case ("" when absent)
     QList<Header> headers() const;
     QList<Defect> defects() const;
     QList<MimePart> children() const; // subparts of a multipart; the message of message/rfc822
+    QStringList contentLanguage() const; // Content-Language tags (empty when absent)
+    QString contentLocation() const; // Content-Location ("" when absent)
 
     bool isMultipart() const;
     bool isMessage() const; // message/rfc822 (and message/global)
-    bool isText() const;    // text/*
+    bool isText() const; // text/*
     bool isAttachment() const; // what a mail client would list as an attachment
 
-    qint64 size() const;     // body bytes after transfer decoding, before charset conversion
+    // RFC 8621 §4.1.4 classification inside the message this part belongs to (an attached
+    // message's parts are classified within that message). Inline images in a text body are in
+    // textBody/htmlBody and in attachments; isAttachment() is "in attachments and in neither body".
+    bool isInTextBody() const;
+    bool isInHtmlBody() const;
+    bool isInAttachments() const;
+    // Set when the body could not be decoded cleanly: invalid base64/quoted-printable/uuencode or
+    // a charset iconv does not know.
+    bool hasEncodingProblem() const;
+
+    // Body bytes after transfer decoding, before charset conversion. For a multipart: the length
+    // of its raw body (there is no transfer decoding), and sha256() is empty (not computed, so
+    // that the bytes of a large message are not hashed twice). For message/rfc822: the attached
+    // message's bytes.
+    qint64 size() const;
     QByteArray sha256() const; // lower-case hex of the same bytes
-    qint64 rawOffset() const;  // byte range of the whole part (headers + body) in the raw message
+    qint64 rawOffset() const; // byte range of the whole part (headers + body) in the raw message
     qint64 rawLength() const;
     qint64 bodyOffset() const; // byte range of the encoded body in the raw message
     qint64 bodyLength() const;
@@ -64,21 +105,35 @@ public:
     explicit MimePart(std::shared_ptr<const Data> data);
 
 private:
+    friend class MimeDecoder; // reads how the body is to be decoded
     std::shared_ptr<const Data> d;
 };
 
 // A decoded message: the tree plus the envelope-ish header facts a list view needs.
+//
+// Lifetime of `raw`: MimeDecoder::decode() shares the caller's QByteArray (no copy).
+// MimeDecoder::decodeFile() maps the file read-only and makes `raw` a QByteArray::fromRawData()
+// view on that mapping; the mapping is owned by the parts of the tree (every copy of `root` or of
+// any MimePart of this message keeps it alive). Copies of `raw`, QByteArrayViews into it and
+// pointers from constData() are therefore valid only while some copy of this MimeMessage or of
+// one of its parts is alive. To keep the bytes longer, detach them:
+// QByteArray(raw.constData(), raw.size()).
+//
+// Validity: isValid is false for empty input and for input that does not start with a header
+// field (random bytes, a bare body); the tree is still built (a single text/plain root over all
+// bytes, GMime's reading) and the reason is in defects (CRIT_EMPTY_MESSAGE / CRIT_NO_HEADERS).
+// Malformed messages that do have headers are valid; what is wrong with them is in defects.
 struct MimeMessage
 {
     MimePart root;
-    QByteArray raw;                 // the bytes it was decoded from (shared, not copied)
-    QString subject;                // decoded
-    QStringList from;               // "a@b" addresses
+    QByteArray raw; // the bytes it was decoded from (shared, not copied)
+    QString subject; // decoded
+    QStringList from; // "a@b" addresses (last header of that name; groups flattened)
     QStringList to;
     QStringList cc;
-    QString messageId;
-    QString date;                   // as written
-    QList<Defect> defects;          // whole-message defects (also attached to parts where known)
+    QString messageId; // without <>
+    QString date; // as written
+    QList<Defect> defects; // whole-message defects (also attached to parts where known)
     bool isValid = false;
 
     bool hasAttachments() const;

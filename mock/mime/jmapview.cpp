@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mock/mime/jmapview.h"
+
+#include "mock/mime/htmltext_p.h"
+#include "mock/mime/mimedecoder.h"
+
+#include <QHash>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace MtaHooks::Mime {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr qint64 previewLength = 256; // Stalwart's PREVIEW_LENGTH
+
+std::string str(const QString &text)
+{
+    return text.toStdString();
+}
+
+std::string str(const QByteArray &bytes)
+{
+    // Header bytes may be 8-bit garbage; JSON needs UTF-8.
+    return QString::fromUtf8(bytes).toStdString();
+}
+
+Json stringOrNull(const QString &text)
+{
+    return text.isEmpty() ? Json(nullptr) : Json(str(text));
+}
+
+QString utcDate(const QDateTime &date)
+{
+    return date.toUTC().toString(QStringLiteral("yyyy-MM-dd'T'HH:mm:ss'Z'"));
+}
+
+QList<const Header *> headersNamed(const QList<Header> &headers, const QString &name)
+{
+    QList<const Header *> found;
+    for (const Header &h : headers) {
+        if (QString::fromLatin1(h.name).compare(name, Qt::CaseInsensitive) == 0)
+            found.append(&h);
+    }
+    return found;
+}
+
+Json addressJson(const MailAddress &address)
+{
+    Json j = Json::object();
+    j["name"] = stringOrNull(address.name);
+    j["email"] = str(address.email);
+    return j;
+}
+
+Json addressesJson(const QList<MailAddress> &addresses)
+{
+    Json list = Json::array();
+    for (const MailAddress &a : addresses)
+        list.push_back(addressJson(a));
+    return list;
+}
+
+// RFC 8621 §4.1.2.4: consecutive addresses outside any group form a group with a null name.
+Json groupedAddressesJson(const QList<AddressGroup> &groups)
+{
+    Json list = Json::array();
+    Json pending;
+    for (const AddressGroup &g : groups) {
+        if (g.isGroup) {
+            if (!pending.is_null())
+                list.push_back(std::exchange(pending, Json()));
+            Json group = Json::object();
+            group["name"] = stringOrNull(g.name);
+            group["addresses"] = addressesJson(g.addresses);
+            list.push_back(group);
+        } else {
+            if (pending.is_null()) {
+                pending = Json::object();
+                pending["name"] = nullptr;
+                pending["addresses"] = Json::array();
+            }
+            for (const MailAddress &a : g.addresses)
+                pending["addresses"].push_back(addressJson(a));
+        }
+    }
+    if (!pending.is_null())
+        list.push_back(pending);
+    return list;
+}
+
+// RFC 8621 §4.1.2.7: the URLs in angle brackets, comments dropped.
+Json urlsJson(const QByteArray &raw)
+{
+    Json list = Json::array();
+    qsizetype pos = 0;
+    int commentDepth = 0;
+    while (pos < raw.size()) {
+        const char c = raw.at(pos);
+        if (c == '(') {
+            ++commentDepth;
+        } else if (c == ')' && commentDepth > 0) {
+            --commentDepth;
+        } else if (c == '<' && commentDepth == 0) {
+            const qsizetype end = raw.indexOf('>', pos + 1);
+            if (end < 0)
+                break;
+            QByteArray url = raw.mid(pos + 1, end - pos - 1);
+            url.replace("\r", "").replace("\n", "").replace(" ", "").replace("\t", "");
+            list.push_back(str(url));
+            pos = end;
+        }
+        ++pos;
+    }
+    return list;
+}
+
+Json headerFormValue(const Header &header, const QString &form)
+{
+    if (form.isEmpty() || form == QLatin1String("Raw"))
+        return str(header.rawValue);
+    if (form == QLatin1String("Text"))
+        return str(MimeDecoder::decodeText(header.rawValue));
+    if (form == QLatin1String("Addresses"))
+        return addressesJson(MimeDecoder::parseAddresses(header.rawValue));
+    if (form == QLatin1String("GroupedAddresses"))
+        return groupedAddressesJson(MimeDecoder::parseAddressGroups(header.rawValue));
+    if (form == QLatin1String("MessageIds")) {
+        const QStringList ids = MimeDecoder::parseMessageIds(header.rawValue);
+        if (ids.isEmpty())
+            return nullptr;
+        Json list = Json::array();
+        for (const QString &id : ids)
+            list.push_back(str(id));
+        return list;
+    }
+    if (form == QLatin1String("Date")) {
+        const QDateTime date = MimeDecoder::parseDate(header.rawValue);
+        return date.isValid() ? Json(str(utcDate(date))) : Json(nullptr);
+    }
+    if (form == QLatin1String("URLs"))
+        return urlsJson(header.rawValue);
+    return nullptr;
+}
+
+// "header:{name}[:as{Form}][:all]"; nullopt when the property is not of that shape.
+std::optional<Json> headerProperty(const QList<Header> &headers, const QString &property)
+{
+    QStringList pieces = property.split(u':');
+    if (pieces.size() < 2 || pieces.size() > 4 || pieces.first() != QLatin1String("header"))
+        return std::nullopt;
+    bool all = false;
+    if (pieces.last() == QLatin1String("all")) {
+        all = true;
+        pieces.removeLast();
+    }
+    QString form;
+    if (pieces.size() == 3) {
+        if (!pieces.at(2).startsWith(QLatin1String("as")))
+            return std::nullopt;
+        form = pieces.at(2).mid(2);
+    }
+    if (pieces.size() < 2 || pieces.size() > 3)
+        return std::nullopt;
+    const QList<const Header *> found = headersNamed(headers, pieces.at(1));
+    if (all) {
+        Json list = Json::array();
+        for (const Header *h : found)
+            list.push_back(headerFormValue(*h, form));
+        return list;
+    }
+    if (found.isEmpty())
+        return Json(nullptr);
+    return headerFormValue(*found.last(), form);
+}
+
+// The spelling Stalwart (mail-parser) gives the header names it knows.
+QByteArray canonicalHeaderName(const QByteArray &name)
+{
+    static const QHash<QByteArray, QByteArray> known = [] {
+        static constexpr const char *names[] = {"Subject", "From", "To", "Cc", "Date", "Bcc",
+            "Reply-To", "Sender", "Comments", "In-Reply-To", "Keywords", "Received", "Message-ID",
+            "References", "Return-Path", "MIME-Version", "Content-Description", "Content-ID",
+            "Content-Language", "Content-Location", "Content-Transfer-Encoding", "Content-Type",
+            "Content-Disposition", "Resent-To", "Resent-From", "Resent-Bcc", "Resent-Cc",
+            "Resent-Sender", "Resent-Date", "Resent-Message-ID", "List-Archive", "List-Help",
+            "List-ID", "List-Owner", "List-Post", "List-Subscribe", "List-Unsubscribe",
+            "DKIM-Signature", "ARC-Authentication-Results", "ARC-Message-Signature", "ARC-Seal"};
+        QHash<QByteArray, QByteArray> map;
+        for (const char *n : names)
+            map.insert(QByteArray(n).toLower(), QByteArray(n));
+        return map;
+    }();
+    return known.value(name.toLower(), name);
+}
+
+QByteArray withoutTrailingWhiteSpace(QByteArray value)
+{
+    while (!value.isEmpty() && (value.endsWith(' ') || value.endsWith('\t')))
+        value.chop(1);
+    return value;
+}
+
+Json headersJson(const QList<Header> &headers, bool stalwart)
+{
+    Json list = Json::array();
+    for (const Header &h : headers) {
+        Json entry = Json::object();
+        entry["name"] = str(stalwart ? canonicalHeaderName(h.name) : h.name);
+        entry["value"] = str(stalwart ? withoutTrailingWhiteSpace(h.rawValue) : h.rawValue);
+        list.push_back(entry);
+    }
+    return list;
+}
+
+bool hasDefect(const MimePart &part, QLatin1String code)
+{
+    const QList<Defect> defects = part.defects();
+    return std::any_of(
+        defects.cbegin(), defects.cend(), [code](const Defect &d) { return d.code == code; });
+}
+
+struct PartText
+{
+    QString text;
+    bool encodingProblem = false;
+};
+
+class Renderer
+{
+public:
+    Renderer(const MimeMessage &message, const JmapOptions &options)
+        : m_message(message)
+        , m_options(options)
+    {
+        // The parts of this message, depth first; an attached message is one leaf.
+        std::function<void(const MimePart &)> collect = [this, &collect](const MimePart &part) {
+            m_parts.append(part);
+            if (!part.isMultipart()) {
+                m_blobIndex.insert(part.partId(), m_leafCount++);
+                return;
+            }
+            const QList<MimePart> children = part.children();
+            for (const MimePart &child : children)
+                collect(child);
+        };
+        collect(message.root);
+    }
+
+    QByteArray render();
+
+private:
+    bool wantsBodyProperty(const char *name) const
+    {
+        return m_options.bodyProperties.isEmpty()
+            || m_options.bodyProperties.contains(QLatin1String(name));
+    }
+    const PartText &textOf(const MimePart &part);
+    qint64 jmapSize(const MimePart &part);
+    Json bodyPart(const MimePart &part, bool structure);
+    Json bodyList(bool (MimePart::*member)() const);
+    Json bodyValues();
+    QString preview();
+    Json value(const QString &property);
+    Json lastHeaderIds(const char *name) const;
+    Json lastHeaderAddresses(const char *name) const;
+
+    const MimeMessage &m_message;
+    const JmapOptions &m_options;
+    QList<MimePart> m_parts;
+    QHash<QString, int> m_blobIndex;
+    int m_leafCount = 0;
+    QHash<QString, PartText> m_texts;
+};
+
+const PartText &Renderer::textOf(const MimePart &part)
+{
+    auto it = m_texts.find(part.partId());
+    if (it == m_texts.end()) {
+        PartText entry;
+        entry.text = MimeDecoder::text(m_message, part, &entry.encodingProblem);
+        it = m_texts.insert(part.partId(), entry);
+    }
+    return *it;
+}
+
+qint64 Renderer::jmapSize(const MimePart &part)
+{
+    if (m_options.utf8TextSizes && part.isText())
+        return textOf(part).text.toUtf8().size();
+    return part.size();
+}
+
+Json Renderer::bodyPart(const MimePart &part, bool structure)
+{
+    const bool multipart = part.isMultipart();
+    Json j = Json::object();
+    if (wantsBodyProperty("partId"))
+        j["partId"] = multipart ? Json(nullptr) : Json(str(part.partId()));
+    if (m_options.inlineBlobs) {
+        if (wantsBodyProperty("blob") || wantsBodyProperty("blobId")) {
+            j["blob"] = multipart
+                ? Json(nullptr)
+                : Json(MimeDecoder::decodedBody(m_message, part).toBase64().toStdString());
+        }
+    } else if (wantsBodyProperty("blobId")) {
+        j["blobId"] = multipart ? Json(nullptr)
+                                : Json("blob_" + std::to_string(m_blobIndex.value(part.partId())));
+    }
+    if (wantsBodyProperty("size"))
+        j["size"] = multipart ? part.size() : jmapSize(part);
+    if (wantsBodyProperty("headers"))
+        j["headers"] = headersJson(part.headers(), m_options.stalwartCompatible);
+    for (const QString &property : m_options.bodyProperties) {
+        if (property.startsWith(QLatin1String("header:"))) {
+            if (std::optional<Json> v = headerProperty(part.headers(), property))
+                j[str(property)] = *v;
+        }
+    }
+    if (wantsBodyProperty("name"))
+        j["name"] = stringOrNull(part.filename());
+    if (wantsBodyProperty("type"))
+        j["type"] = str(part.contentType());
+    if (wantsBodyProperty("charset")) {
+        // RFC 8621: null unless text/*, where an absent charset means us-ascii.
+        if (!part.isText()) {
+            const bool textFallback = m_options.stalwartCompatible
+                && hasDefect(part, QLatin1String("WARN_INVALID_BASE64"));
+            j["charset"] = textFallback ? Json("us-ascii") : Json(nullptr);
+        } else
+            j["charset"] = part.charset().isEmpty() ? std::string("us-ascii") : str(part.charset());
+    }
+    if (wantsBodyProperty("disposition"))
+        j["disposition"] = stringOrNull(part.disposition());
+    if (wantsBodyProperty("cid"))
+        j["cid"] = stringOrNull(part.contentId());
+    if (wantsBodyProperty("language")) {
+        const QStringList languages = part.contentLanguage();
+        if (languages.isEmpty()) {
+            j["language"] = nullptr;
+        } else {
+            Json list = Json::array();
+            for (const QString &tag : languages)
+                list.push_back(str(tag));
+            j["language"] = list;
+        }
+    }
+    if (wantsBodyProperty("location"))
+        j["location"] = stringOrNull(part.contentLocation());
+    if (structure && multipart) {
+        Json children = Json::array();
+        const QList<MimePart> subParts = part.children();
+        for (const MimePart &child : subParts)
+            children.push_back(bodyPart(child, true));
+        j["subParts"] = children;
+    }
+    return j;
+}
+
+Json Renderer::bodyList(bool (MimePart::*member)() const)
+{
+    Json list = Json::array();
+    for (const MimePart &part : std::as_const(m_parts)) {
+        if (!part.isMultipart() && (part.*member)())
+            list.push_back(bodyPart(part, false));
+    }
+    return list;
+}
+
+Json Renderer::bodyValues()
+{
+    Json values = Json::object();
+    for (const MimePart &part : std::as_const(m_parts)) {
+        if (part.isMultipart() || !part.isText())
+            continue;
+        const bool all = m_options.fetchAllBodyValues
+            && (!m_options.stalwartCompatible || part.isInTextBody() || part.isInHtmlBody());
+        if (!all && !(m_options.fetchTextBodyValues && part.isInTextBody())
+            && !(m_options.fetchHTMLBodyValues && part.isInHtmlBody()))
+            continue;
+        const PartText &text = textOf(part);
+        QString value;
+        const bool truncated = part.contentType() == QLatin1String("text/html")
+            ? truncateHtml(text.text, m_options.maxBodyValueBytes, &value)
+            : truncatePlain(text.text, m_options.maxBodyValueBytes, &value);
+        Json entry = Json::object();
+        entry["value"] = str(value);
+        entry["isEncodingProblem"] = text.encodingProblem;
+        entry["isTruncated"] = truncated;
+        values[str(part.partId())] = entry;
+    }
+    return values;
+}
+
+QString Renderer::preview()
+{
+    const MimePart *first = nullptr;
+    for (const MimePart &part : std::as_const(m_parts)) {
+        if (!part.isMultipart() && part.isInTextBody()) {
+            first = &part;
+            break;
+        }
+    }
+    if (!first) {
+        for (const MimePart &part : std::as_const(m_parts)) {
+            if (!part.isMultipart() && part.isInHtmlBody()) {
+                first = &part;
+                break;
+            }
+        }
+    }
+    if (!first || !first->isText())
+        return {};
+    QString text = textOf(*first).text;
+    if (first->contentType() == QLatin1String("text/html"))
+        text = htmlToText(text);
+    text.remove(u'\r');
+    return previewText(text, previewLength);
+}
+
+Json Renderer::lastHeaderIds(const char *name) const
+{
+    const QList<const Header *> found = headersNamed(m_message.root.headers(), QLatin1String(name));
+    if (found.isEmpty())
+        return nullptr;
+    return headerFormValue(*found.last(), QStringLiteral("MessageIds"));
+}
+
+Json Renderer::lastHeaderAddresses(const char *name) const
+{
+    const QList<const Header *> found = headersNamed(m_message.root.headers(), QLatin1String(name));
+    if (found.isEmpty())
+        return nullptr;
+    const QList<MailAddress> addresses = MimeDecoder::parseAddresses(found.last()->rawValue);
+    if (addresses.isEmpty())
+        return nullptr;
+    return addressesJson(addresses);
+}
+
+Json Renderer::value(const QString &property)
+{
+    const QList<Header> headers = m_message.root.headers();
+    if (property == QLatin1String("size"))
+        return m_message.raw.size();
+    if (property == QLatin1String("headers"))
+        return headersJson(headers, m_options.stalwartCompatible);
+    if (property == QLatin1String("messageId"))
+        return lastHeaderIds("Message-ID");
+    if (property == QLatin1String("inReplyTo"))
+        return lastHeaderIds("In-Reply-To");
+    if (property == QLatin1String("references"))
+        return lastHeaderIds("References");
+    if (property == QLatin1String("sender"))
+        return lastHeaderAddresses("Sender");
+    if (property == QLatin1String("from"))
+        return lastHeaderAddresses("From");
+    if (property == QLatin1String("to"))
+        return lastHeaderAddresses("To");
+    if (property == QLatin1String("cc"))
+        return lastHeaderAddresses("Cc");
+    if (property == QLatin1String("bcc"))
+        return lastHeaderAddresses("Bcc");
+    if (property == QLatin1String("replyTo"))
+        return lastHeaderAddresses("Reply-To");
+    if (property == QLatin1String("subject")) {
+        const QList<const Header *> found = headersNamed(headers, QStringLiteral("Subject"));
+        return found.isEmpty() ? Json(nullptr) : Json(str(found.last()->value));
+    }
+    if (property == QLatin1String("sentAt")) {
+        const QList<const Header *> found = headersNamed(headers, QStringLiteral("Date"));
+        return found.isEmpty() ? Json(nullptr)
+                               : headerFormValue(*found.last(), QStringLiteral("Date"));
+    }
+    if (property == QLatin1String("bodyStructure"))
+        return bodyPart(m_message.root, true);
+    if (property == QLatin1String("bodyValues"))
+        return bodyValues();
+    if (property == QLatin1String("textBody"))
+        return bodyList(&MimePart::isInTextBody);
+    if (property == QLatin1String("htmlBody"))
+        return bodyList(&MimePart::isInHtmlBody);
+    if (property == QLatin1String("attachments"))
+        return bodyList(&MimePart::isInAttachments);
+    if (property == QLatin1String("hasAttachment"))
+        return m_message.hasAttachments();
+    if (property == QLatin1String("preview"))
+        return str(preview());
+    return nullptr;
+}
+
+QByteArray Renderer::render()
+{
+    // RFC 8621 §4.1 order; header:* properties go with the other header fields.
+    static const QStringList ordered {QStringLiteral("size"), QStringLiteral("headers"),
+        QStringLiteral("messageId"), QStringLiteral("inReplyTo"), QStringLiteral("references"),
+        QStringLiteral("sender"), QStringLiteral("from"), QStringLiteral("to"),
+        QStringLiteral("cc"), QStringLiteral("bcc"), QStringLiteral("replyTo"),
+        QStringLiteral("subject"), QStringLiteral("sentAt"), QStringLiteral("bodyStructure"),
+        QStringLiteral("bodyValues"), QStringLiteral("textBody"), QStringLiteral("htmlBody"),
+        QStringLiteral("attachments"), QStringLiteral("hasAttachment"), QStringLiteral("preview")};
+    static const QStringList defaults {QStringLiteral("size"), QStringLiteral("headers"),
+        QStringLiteral("messageId"), QStringLiteral("from"), QStringLiteral("to"),
+        QStringLiteral("subject"), QStringLiteral("sentAt"), QStringLiteral("bodyStructure"),
+        QStringLiteral("bodyValues"), QStringLiteral("textBody"), QStringLiteral("htmlBody"),
+        QStringLiteral("attachments")};
+    const QStringList &wanted = m_options.properties.isEmpty() ? defaults : m_options.properties;
+
+    Json email = Json::object();
+    for (const QString &property : ordered) {
+        if (property == QLatin1String("bodyStructure")) {
+            const QList<Header> headers = m_message.root.headers();
+            for (const QString &p : wanted) {
+                if (std::optional<Json> v = headerProperty(headers, p))
+                    email[str(p)] = *v;
+            }
+        }
+        if (wanted.contains(property))
+            email[str(property)] = value(property);
+    }
+    return QByteArray::fromStdString(email.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+} // namespace
+
+QByteArray jmapEmailJson(const MimeMessage &message, const JmapOptions &options)
+{
+    Renderer renderer(message, options);
+    return renderer.render();
+}
+
+} // namespace MtaHooks::Mime
