@@ -140,7 +140,9 @@ struct ParserWarning
 
 void collectWarning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer userData)
 {
-    static_cast<QList<ParserWarning> *>(userData)->append({offset, code, fromUtf8(item)});
+    // The item can be a whole line of binary junk; a defect only needs to name it.
+    static_cast<QList<ParserWarning> *>(userData)->append(
+        {offset, code, fromUtf8(item).trimmed().left(120)});
 }
 
 struct WarningText
@@ -593,8 +595,6 @@ struct Node
 {
     std::shared_ptr<MimePart::Data> data;
     std::vector<Node> children;
-    int depth = 0;
-    bool hasContent = false;
 };
 
 class TreeBuilder
@@ -607,14 +607,13 @@ public:
         , m_stream(stream)
     { }
 
-    Node buildMessage(GMimeMessage *message, qint64 start, qint64 end, int depth);
+    Node buildMessage(GMimeMessage *message, qint64 start, qint64 end);
     Node buildBytes(qint64 start, qint64 end); // a lone text/plain part over raw bytes
 
     QList<Defect> takeOwnDefects() { return std::exchange(m_ownDefects, {}); }
 
 private:
-    Node buildObject(
-        GMimeObject *object, QList<Header> headers, qint64 start, qint64 end, int depth);
+    Node buildObject(GMimeObject *object, QList<Header> headers, qint64 start, qint64 end);
     void describe(GMimeObject *object, MimePart::Data &d) const;
     bool contentBounds(GMimeObject *object, qint64 *begin, qint64 *end) const;
     qint64 lastDataOffset(GMimeObject *object) const;
@@ -771,6 +770,7 @@ void TreeBuilder::digest(MimePart::Data &d, qint64 defectOffset)
         const QByteArray name = d.transferEncoding.toLatin1();
         switch (g_mime_content_encoding_from_string(name.constData())) {
         case GMIME_CONTENT_ENCODING_DEFAULT:
+            d.encodingProblem = true;
             addDefect(d,
                 makeDefect(defectOffset, "WARN_UNKNOWN_TRANSFER_ENCODING",
                     QStringLiteral("Unknown Content-Transfer-Encoding \"%1\"; "
@@ -828,11 +828,9 @@ void TreeBuilder::digest(MimePart::Data &d, qint64 defectOffset)
     d.sha256 = hash.result().toHex();
 }
 
-Node TreeBuilder::buildObject(
-    GMimeObject *object, QList<Header> headers, qint64 start, qint64 end, int depth)
+Node TreeBuilder::buildObject(GMimeObject *object, QList<Header> headers, qint64 start, qint64 end)
 {
     Node node;
-    node.depth = depth;
     node.data = std::make_shared<MimePart::Data>();
     MimePart::Data &d = *node.data;
     d.storage = m_storage;
@@ -880,8 +878,7 @@ Node TreeBuilder::buildObject(
             }
             if (childEnd < 0)
                 childEnd = end; // no further delimiter: truncated
-            node.children.push_back(
-                buildObject(child, headersOf(child), childBegin, childEnd, depth + 1));
+            node.children.push_back(buildObject(child, headersOf(child), childBegin, childEnd));
             previousEnd = childEnd;
         }
         return node;
@@ -895,14 +892,13 @@ Node TreeBuilder::buildObject(
         digest(d, encodingHeader ? encodingHeader->offset : start);
         GMimeMessage *message = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
         if (message)
-            node.children.push_back(buildMessage(message, d.bodyOffset, end, depth + 1));
+            node.children.push_back(buildMessage(message, d.bodyOffset, end));
         return node;
     }
 
     qint64 contentBegin = 0;
     qint64 contentEnd = 0;
     if (contentBounds(object, &contentBegin, &contentEnd) && contentBegin >= start) {
-        node.hasContent = true;
         d.bodyOffset = contentBegin;
         d.bodyLength = contentEnd - contentBegin;
         d.rawLength = contentEnd - start;
@@ -915,18 +911,17 @@ Node TreeBuilder::buildObject(
     return node;
 }
 
-Node TreeBuilder::buildMessage(GMimeMessage *message, qint64 start, qint64 end, int depth)
+Node TreeBuilder::buildMessage(GMimeMessage *message, qint64 start, qint64 end)
 {
     GMimeObject *root = g_mime_message_get_mime_part(message);
     QList<Header> headers = mergedMessageHeaders(message, root);
     if (!root) {
         // GMime found headers but no body part at all: show the headers over an empty body.
         Node node = buildBytes(start, end);
-        node.depth = depth;
         node.data->headers = std::move(headers);
         return node;
     }
-    return buildObject(root, std::move(headers), start, end, depth);
+    return buildObject(root, std::move(headers), start, end);
 }
 
 Node TreeBuilder::buildBytes(qint64 start, qint64 end)
@@ -1174,7 +1169,7 @@ MimeMessage decodeBytes(const QByteArray &raw, std::shared_ptr<const void> stora
 
         TreeBuilder builder(raw, storage, stream.stream());
         if (message) {
-            root = builder.buildMessage(message.get(), 0, raw.size(), 0);
+            root = builder.buildMessage(message.get(), 0, raw.size());
             headerCount = int(root.data->headers.size());
         } else {
             root = builder.buildBytes(0, raw.size());
