@@ -2,6 +2,7 @@
 #include "app/applycommand.h"
 #include "app/cliio.h"
 #include "app/decodecommand.h"
+#include "app/servecommand.h"
 
 #include <QCoreApplication>
 #include <QStringList>
@@ -18,17 +19,18 @@ const std::map<QString, Command> &commands()
     static const std::map<QString, Command> table {
         {QStringLiteral("decode"), runDecodeCommand},
         {QStringLiteral("apply"), runApplyCommand},
+        {QStringLiteral("serve"), runServeCommand},
     };
     return table;
 }
 
 void printUsage(QTextStream &out)
 {
-    out << "usage: hookscope [--listen ADDR:PORT] [--db FILE]     open the window\n"
-           "       hookscope decode FILE [--json]                 decode a request, answer or "
-           ".eml\n"
-           "       hookscope apply REQUEST RESPONSE [--json]      apply an answer as an MTA "
-           "would\n";
+    out << "usage: hookscope [--listen ADDR:PORT] [--db FILE]   open the window\n"
+           "       hookscope decode FILE [--json]               decode a request, answer or .eml\n"
+           "       hookscope apply REQUEST RESPONSE [--json]    apply an answer as an MTA would\n"
+           "       hookscope serve --listen ADDR:PORT [--rules FILE] [--db FILE]\n"
+           "                       [--auth SPEC] [--json]       the mock scanner, headless\n";
 }
 
 } // namespace

@@ -259,6 +259,43 @@ Document presetAnswer(Preset preset, Dialect dialect, const HookRequest &request
     }
 }
 
+QByteArray encodeAnswer(const Document &answer, Dialect dialect, Encoding encoding)
+{
+    if (encoding != Encoding::Cbor)
+        return answer.toJson();
+    if (dialect == Dialect::Stalwart)
+        return answer.toCbor();
+    Json json = jsonOf(answer);
+    auto toBytes = [](Json &entry) {
+        if (!entry.is_object())
+            return;
+        auto path = entry.find("path");
+        auto value = entry.find("value");
+        if (path == entry.end() || value == entry.end() || !value->is_string()
+            || *path != "/rawMessage")
+            return;
+        const std::string &text = value->get_ref<const std::string &>();
+        const auto decoded
+            = QByteArray::fromBase64Encoding(QByteArray(text.data(), qsizetype(text.size())),
+                QByteArray::AbortOnBase64DecodingErrors);
+        if (decoded)
+            *value = Json::binary(
+                std::vector<std::uint8_t>(decoded.decoded.cbegin(), decoded.decoded.cend()));
+    };
+    if (json.is_array()) {
+        for (Json &entry : json)
+            toBytes(entry);
+    } else if (json.is_object()) {
+        for (auto &list : json) {
+            if (list.is_array()) {
+                for (Json &entry : list)
+                    toBytes(entry);
+            }
+        }
+    }
+    return makeDocument(std::move(json)).toCbor();
+}
+
 Dialect answerDialectFor(Dialect requestDialect, Dialect draftPreference)
 {
     if (requestDialect == Dialect::Stalwart)

@@ -31,6 +31,10 @@ QString presetDescription(Preset preset);
 // For outbound stages the verdict presets map to continue/cancel.
 Document presetAnswer(Preset preset, Dialect dialect, const HookRequest &request);
 
+// An answer's wire bytes. In CBOR the drafts carry binary as byte strings, so rawMessage values
+// written as base64 text become byte strings.
+QByteArray encodeAnswer(const Document &answer, Dialect dialect, Encoding encoding);
+
 // The dialect a draft request is answered in when the user has no preference: draft-01's object.
 Dialect answerDialectFor(Dialect requestDialect, Dialect draftPreference);
 

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "app/servecommand.h"
+
+#include "app/signalwatcher.h"
+#include "mock/capture/capturestore.h"
+#include "mock/scanner/hookendpoint.h"
+#include "mock/scanner/rulebook.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QStandardPaths>
+
+using namespace Qt::StringLiterals;
+using namespace MtaHooks;
+
+namespace {
+
+QString defaultDatabase()
+{
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QDir().mkpath(dir);
+    return dir + u"/captures.sqlite"_s;
+}
+
+void printExchange(const Mock::Exchange &exchange, bool json, QTextStream &out)
+{
+    const QString action = exchange.verdict != Verdict::None ? verdictName(exchange.verdict)
+                                                             : actionName(exchange.action);
+    if (json) {
+        const QJsonObject line {
+            {u"time"_s, exchange.received.toString(Qt::ISODateWithMs)},
+            {u"session"_s, exchange.sessionKey},
+            {u"kind"_s, Mock::exchangeKindName(exchange.kind)},
+            {u"stage"_s,
+                exchange.stageName.isEmpty() ? QJsonValue(QJsonValue::Null)
+                                             : QJsonValue(exchange.stageName)},
+            {u"dialect"_s,
+                exchange.dialect == Dialect::Unknown ? QJsonValue(QJsonValue::Null)
+                                                     : QJsonValue(dialectName(exchange.dialect))},
+            {u"rule"_s, exchange.ruleName},
+            {u"action"_s, action.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(action)},
+            {u"status"_s, exchange.httpStatus},
+            {u"latencyMs"_s, double(exchange.latencyUs) / 1000.0},
+            {u"problems"_s, int(exchange.problems.size())},
+            {u"id"_s, double(exchange.id)},
+        };
+        out << QJsonDocument(line).toJson(QJsonDocument::Compact) << '\n';
+    } else {
+        out << exchange.received.toLocalTime().toString(u"HH:mm:ss.zzz"_s) << "  "
+            << (exchange.stageName.isEmpty() ? Mock::exchangeKindName(exchange.kind)
+                                             : exchange.stageName)
+                   .leftJustified(9)
+            << ' ' << dialectName(exchange.dialect).leftJustified(9) << ' '
+            << QString::number(exchange.httpStatus).rightJustified(3) << ' '
+            << action.leftJustified(10) << ' '
+            << QString::number(double(exchange.latencyUs) / 1000.0, 'f', 1).rightJustified(7)
+            << " ms  " << exchange.ruleName;
+        if (!exchange.problems.isEmpty())
+            out << "  (" << exchange.problems.size() << " problem(s))";
+        out << "  " << exchange.sessionKey << '\n';
+    }
+    out.flush();
+}
+
+} // namespace
+
+int runServeCommand(const QStringList &arguments, const CommandIo &io)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(u"Run the mock scanner without a window."_s);
+    const QCommandLineOption listenOption(u"listen"_s,
+        u"Address and port (default 127.0.0.1:8025)."_s, u"addr:port"_s, u"127.0.0.1:8025"_s);
+    const QCommandLineOption rulesOption(
+        u"rules"_s, u"Rules file (docs/rules-format.md)."_s, u"file"_s);
+    const QCommandLineOption dbOption(
+        u"db"_s, u"Capture database (\":memory:\" keeps nothing)."_s, u"file"_s);
+    const QCommandLineOption authOption(
+        u"auth"_s, u"none, bearer:TOKEN or basic:USER:PASS."_s, u"spec"_s);
+    const QCommandLineOption jsonOption(u"json"_s, u"One JSON object per line."_s);
+    const QCommandLineOption limitOption(
+        u"body-limit"_s, u"Largest request body in bytes."_s, u"bytes"_s);
+    const QCommandLineOption holdOption(
+        u"hold"_s, u"Hold these stages (comma separated)."_s, u"stages"_s);
+    const QCommandLineOption holdTimeoutOption(
+        u"hold-timeout"_s, u"Milliseconds before a held call gets the default."_s, u"ms"_s);
+    const QCommandLineOption dialectOption(
+        u"dialect"_s, u"Decode every request as this dialect."_s, u"dialect"_s);
+    const QCommandLineOption draftOption(
+        u"draft-answers"_s, u"Answer draft requests as draft-01 or draft-02."_s, u"dialect"_s);
+    parser.addOptions({listenOption, rulesOption, dbOption, authOption, jsonOption, limitOption,
+        holdOption, holdTimeoutOption, dialectOption, draftOption});
+    if (!parser.parse(arguments) || !parser.positionalArguments().isEmpty()) {
+        *io.err << (parser.errorText().isEmpty() ? u"usage: hookscope serve --listen ADDR:PORT "
+                                                   "[--rules FILE] [--db FILE] [--auth SPEC] "
+                                                   "[--json]"_s
+                                                 : parser.errorText())
+                << '\n';
+        return ExitUsage;
+    }
+
+    Mock::EndpointSettings settings;
+    QString error;
+    if (!Mock::EndpointSettings::parseListen(
+            parser.value(listenOption), &settings.address, &settings.port, &error)) {
+        *io.err << error << '\n';
+        return ExitUsage;
+    }
+    if (parser.isSet(authOption)) {
+        const auto withAuth
+            = Mock::EndpointSettings::withAuth(settings, parser.value(authOption), &error);
+        if (!withAuth) {
+            *io.err << error << '\n';
+            return ExitUsage;
+        }
+        settings = *withAuth;
+    }
+    if (parser.isSet(limitOption)) {
+        bool ok = false;
+        settings.bodyLimit = parser.value(limitOption).toLongLong(&ok);
+        if (!ok || settings.bodyLimit <= 0) {
+            *io.err << "invalid --body-limit\n";
+            return ExitUsage;
+        }
+    }
+    if (parser.isSet(dialectOption)) {
+        const auto dialect = dialectFromName(parser.value(dialectOption));
+        if (!dialect) {
+            *io.err << "unknown dialect: " << parser.value(dialectOption) << '\n';
+            return ExitUsage;
+        }
+        settings.forcedDialect = *dialect;
+    }
+
+    Mock::Rulebook rulebook;
+    if (parser.isSet(rulesOption) && !rulebook.load(parser.value(rulesOption), &error)) {
+        *io.err << error << '\n';
+        return ExitUsage;
+    }
+    if (parser.isSet(holdOption)) {
+        for (const QString &name : parser.value(holdOption).split(u',', Qt::SkipEmptyParts)) {
+            const Stage stage = stageFromName(name.trimmed());
+            if (stage == Stage::Unknown) {
+                *io.err << "unknown stage in --hold: " << name << '\n';
+                return ExitUsage;
+            }
+            rulebook.setHeld(stage, true);
+        }
+    }
+    if (parser.isSet(holdTimeoutOption))
+        rulebook.setHoldTimeoutMs(parser.value(holdTimeoutOption).toInt());
+    if (parser.isSet(draftOption))
+        rulebook.setDraftAnswerDialect(
+            dialectFromName(parser.value(draftOption)).value_or(Dialect::Draft01));
+
+    Mock::CaptureStore store;
+    const QString database = parser.isSet(dbOption) ? parser.value(dbOption) : defaultDatabase();
+    if (!store.open(database)) {
+        *io.err << "cannot open the capture database " << database << ": " << store.lastError()
+                << '\n';
+        return ExitUsage;
+    }
+
+    Mock::HookEndpoint endpoint(&rulebook);
+    endpoint.setSettings(settings);
+    endpoint.setCaptureStore(&store);
+    if (!endpoint.listen()) {
+        *io.err << endpoint.errorString() << '\n';
+        return ExitUsage;
+    }
+    const bool json = parser.isSet(jsonOption);
+    QObject::connect(&endpoint, &Mock::HookEndpoint::exchangeCaptured, &endpoint,
+        [json, &io](const Mock::Exchange &exchange) { printExchange(exchange, json, *io.out); });
+    QObject::connect(
+        &endpoint, &Mock::HookEndpoint::errorOccurred, &endpoint, [&io](const QString &message) {
+            *io.err << "error: " << message << '\n';
+            io.err->flush();
+        });
+    SignalWatcher signals_;
+    QObject::connect(&signals_, &SignalWatcher::terminationRequested, &endpoint,
+        [](int) { QCoreApplication::quit(); });
+    *io.err << "hookscope serve: listening on " << endpoint.url() << " (captures: " << database
+            << ", auth: " << settings.authDescription() << ")\n";
+    io.err->flush();
+    const int code = QCoreApplication::exec();
+    endpoint.close();
+    store.close();
+    *io.err << "hookscope serve: stopped\n";
+    io.err->flush();
+    return code == 0 ? ExitOk : code;
+}

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mock/scanner/callanalysis.h"
+
+#include "mock/mime/mimedecoder.h"
+#include "mock/protocol/apply.h"
+#include "mock/protocol/codec.h"
+#include "mock/scanner/controlplane.h"
+
+#include <QRegularExpression>
+
+using namespace Qt::StringLiterals;
+using namespace MtaHooks;
+
+namespace Mock {
+
+void describeRequest(Exchange &exchange, const HookRequest &request)
+{
+    exchange.dialect = request.dialect;
+    exchange.encoding = request.encoding;
+    exchange.stage = request.stage;
+    exchange.stageName = request.stageName;
+    exchange.clientIp = request.client.ip;
+    exchange.clientPort = request.client.port;
+    exchange.clientEhlo = request.client.ehlo;
+    exchange.queueId = request.queueId;
+    if (request.envelope.present) {
+        exchange.mailFrom = request.envelope.from.address;
+        exchange.recipients = request.envelope.recipients();
+    }
+    if (request.hasMessage) {
+        exchange.messageSize = request.rawMessage.size();
+        const Mime::MimeMessage message = Mime::MimeDecoder::decode(request.rawMessage);
+        exchange.subject = message.subject;
+        exchange.hasAttachment = message.hasAttachments();
+    }
+    exchange.problems += request.problems;
+}
+
+Problems checkDraftTransport(const Exchange &exchange, QHash<QByteArray, int> &seenRequestIds)
+{
+    Problems problems;
+    const QByteArray registration = exchange.requestHeader("X-MTA-Hooks-Registration");
+    if (registration.isEmpty()) {
+        problems.append({QString(), Severity::Error,
+            u"header X-MTA-Hooks-Registration is missing (REQUIRED in draft-01)"_s});
+    } else {
+        const QString fromPath
+            = ControlPlane::registrationFromHookPath(QString::fromUtf8(exchange.path));
+        if (!fromPath.isEmpty() && fromPath != QString::fromUtf8(registration))
+            problems.append({QString(), Severity::Error,
+                u"X-MTA-Hooks-Registration %1 does not match the hook endpoint's "
+                "registration %2"_s.arg(QString::fromUtf8(registration), fromPath)});
+    }
+    const QByteArray requestId = exchange.requestHeader("X-MTA-Hooks-Request-Id");
+    if (requestId.isEmpty()) {
+        problems.append({QString(), Severity::Error,
+            u"header X-MTA-Hooks-Request-Id is missing (REQUIRED in draft-01; "
+            "MISSING_REQUEST_ID)"_s});
+    } else {
+        static const QRegularExpression pattern(u"^[A-Za-z0-9._~-]{1,128}$"_s);
+        if (!pattern.match(QString::fromLatin1(requestId)).hasMatch())
+            problems.append({QString(), Severity::Error,
+                u"X-MTA-Hooks-Request-Id must be 1-128 characters of A-Z a-z 0-9 "
+                "- . _ ~"_s});
+        const int seen = seenRequestIds.value(requestId);
+        if (seen > 0)
+            problems.append({QString(), Severity::Info,
+                u"retry: request id %1 seen %2 time(s) before"_s.arg(QString::fromLatin1(requestId))
+                    .arg(seen)});
+        if (seenRequestIds.size() > 100000)
+            seenRequestIds.clear(); // bounded memory; retries come within seconds
+        seenRequestIds[requestId] = seen + 1;
+    }
+    const QByteArray contentType
+        = exchange.requestHeader("Content-Type").split(';').first().trimmed().toLower();
+    if (contentType != "application/json" && contentType != "application/cbor")
+        problems.append({QString(), Severity::Warning,
+            u"Content-Type \"%1\": the drafts require application/json or "
+            "application/cbor"_s.arg(QString::fromLatin1(contentType))});
+    return problems;
+}
+
+std::optional<AuthFailure> checkAuthorization(
+    const EndpointSettings &settings, const HttpHeaders &headers)
+{
+    if (settings.auth == EndpointSettings::Auth::None)
+        return std::nullopt;
+    QByteArray authorization;
+    for (const auto &[name, value] : headers) {
+        if (name.compare("Authorization", Qt::CaseInsensitive) == 0)
+            authorization = value.trimmed();
+    }
+    const bool bearer = settings.auth == EndpointSettings::Auth::Bearer;
+    const QByteArray scheme = bearer ? "Bearer " : "Basic ";
+    QByteArray expected = bearer ? settings.token.toUtf8()
+                                 : (settings.user + u':' + settings.password).toUtf8().toBase64();
+    AuthFailure failure;
+    failure.headers.append({"WWW-Authenticate",
+        bearer ? QByteArrayLiteral("Bearer realm=\"hookscope\"")
+               : QByteArrayLiteral("Basic realm=\"hookscope\"")});
+    if (authorization.isEmpty()) {
+        failure.body = errorBody(u"AUTHENTICATION_REQUIRED"_s, u"credentials are required"_s);
+        failure.problem = u"401: no Authorization header (the endpoint expects %1)"_s.arg(
+            settings.authDescription());
+        return failure;
+    }
+    if (!authorization.startsWith(scheme)
+        || authorization.mid(scheme.size()).trimmed() != expected) {
+        failure.body = errorBody(u"INVALID_CREDENTIALS"_s, u"the credentials are not valid"_s);
+        failure.problem = u"401: the Authorization header does not carry the expected %1"_s.arg(
+            settings.authDescription());
+        return failure;
+    }
+    return std::nullopt;
+}
+
+void judgeAnswer(Exchange &exchange, const HookRequest &request)
+{
+    if (!request.isDecoded())
+        return;
+    DecodeOptions options;
+    options.requestDialect = request.dialect;
+    options.requestStage = request.stage;
+    const QByteArray contentType = [&exchange] {
+        for (const auto &[name, value] : std::as_const(exchange.responseHeaders)) {
+            if (name.compare("Content-Type", Qt::CaseInsensitive) == 0)
+                return value;
+        }
+        return QByteArray();
+    }();
+    const HookResponse response
+        = decodeResponse(exchange.responseBody, contentType, exchange.httpStatus, options);
+    const Outcome outcome = apply(request, response);
+    exchange.action = outcome.action;
+    exchange.verdict = outcome.verdict;
+    exchange.replyCode = outcome.reply.code;
+    for (Problem problem : response.problems) {
+        // The pointer is into the answer, not the request: it moves into the text.
+        problem.message
+            = (problem.pointer.isEmpty() ? u"answer: "_s : u"answer "_s + problem.pointer + u": "_s)
+            + problem.message;
+        problem.pointer.clear();
+        exchange.problems.append(problem);
+    }
+    if (outcome.malformed)
+        exchange.problems.append({QString(), Severity::Warning,
+            u"answer: the MTA cannot use this answer (%1)"_s.arg(
+                request.dialect == Dialect::Stalwart ? u"Stalwart tempfails with 451 4.3.5"_s
+                                                     : u"a draft MTA applies nothing"_s)});
+}
+
+} // namespace Mock

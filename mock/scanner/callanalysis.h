@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// What the endpoint works out about a call, without any HTTP: the facts of a decoded request, the
+// draft transport rules, authentication, and what an MTA makes of the answer sent.
+
+#include "mock/capture/exchange.h"
+#include "mock/protocol/hookrequest.h"
+#include "mock/scanner/hookendpoint.h"
+
+#include <optional>
+
+namespace Mock {
+
+// Copies the request's facts into the exchange's summary fields (addresses, subject …).
+void describeRequest(Exchange &exchange, const MtaHooks::HookRequest &request);
+
+// The drafts' transport rules (protocol reference §d.2): the X-MTA-Hooks-* headers and the
+// Content-Type. `seenRequestIds` counts ids to recognise retries.
+MtaHooks::Problems checkDraftTransport(
+    const Exchange &exchange, QHash<QByteArray, int> &seenRequestIds);
+
+struct AuthFailure
+{
+    QByteArray body;
+    HttpHeaders headers; // WWW-Authenticate
+    QString problem;
+};
+// Checks the Authorization header against the settings; nullopt when the call may proceed.
+std::optional<AuthFailure> checkAuthorization(
+    const EndpointSettings &settings, const HttpHeaders &headers);
+
+// Reads the answer as the request's MTA would and records the action, verdict, reply code and the
+// answer's own problems in the exchange.
+void judgeAnswer(Exchange &exchange, const MtaHooks::HookRequest &request);
+
+} // namespace Mock

@@ -1,0 +1,706 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mock/scanner/hookendpoint.h"
+
+#include "mock/capture/capturestore.h"
+#include "mock/capture/sessiontracker.h"
+#include "mock/protocol/codec.h"
+#include "mock/scanner/callanalysis.h"
+#include "mock/scanner/connectionguard.h"
+#include "mock/scanner/logging.h"
+#include "mock/scanner/rulebook.h"
+
+#include <QAbstractHttpServer>
+#include <QElapsedTimer>
+#include <QHttpServerRequest>
+#include <QHttpServerResponder>
+#include <QPointer>
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <sys/socket.h>
+
+#include <functional>
+
+using namespace Qt::StringLiterals;
+using namespace MtaHooks;
+
+namespace Mock {
+
+namespace {
+
+// QHttpServer's router is not needed: every request goes through one handler. Subclassing the
+// abstract server keeps the 6.4 API (handleRequest with a socket, makeResponder) in this file.
+class HttpEngine final : public QAbstractHttpServer
+{
+public:
+    using Handler = std::function<void(const QHttpServerRequest &, QTcpSocket *)>;
+    explicit HttpEngine(Handler handler, QObject *parent)
+        : QAbstractHttpServer(parent)
+        , m_handler(std::move(handler))
+    { }
+    using QAbstractHttpServer::makeResponder;
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override
+    {
+        m_handler(request, socket);
+        return true;
+    }
+    void missingHandler(const QHttpServerRequest &, QTcpSocket *) override { }
+
+private:
+    Handler m_handler;
+};
+
+QByteArray methodName(QHttpServerRequest::Method method)
+{
+    switch (method) {
+    case QHttpServerRequest::Method::Get:
+        return "GET";
+    case QHttpServerRequest::Method::Put:
+        return "PUT";
+    case QHttpServerRequest::Method::Delete:
+        return "DELETE";
+    case QHttpServerRequest::Method::Post:
+        return "POST";
+    case QHttpServerRequest::Method::Head:
+        return "HEAD";
+    case QHttpServerRequest::Method::Options:
+        return "OPTIONS";
+    case QHttpServerRequest::Method::Patch:
+        return "PATCH";
+    case QHttpServerRequest::Method::Connect:
+        return "CONNECT";
+    case QHttpServerRequest::Method::Trace:
+        return "TRACE";
+    default:
+        return "UNKNOWN"; // Qt 6.4 loses the token of methods it does not know (QT-STACK §2f)
+    }
+}
+
+// A TCP reset instead of an orderly close: SO_LINGER with a zero timeout makes close() send RST.
+void resetConnection(QTcpSocket *socket)
+{
+    const qintptr descriptor = socket->socketDescriptor();
+    if (descriptor >= 0) {
+        const struct linger option
+        {
+            1, 0
+        };
+        ::setsockopt(int(descriptor), SOL_SOCKET, SO_LINGER, &option, sizeof option);
+    }
+    socket->abort();
+}
+
+} // namespace
+
+std::optional<EndpointSettings> EndpointSettings::withAuth(
+    EndpointSettings settings, const QString &spec, QString *error)
+{
+    if (spec.isEmpty() || spec == u"none"_s) {
+        settings.auth = Auth::None;
+        return settings;
+    }
+    if (spec.startsWith(u"bearer:"_s) && spec.size() > 7) {
+        settings.auth = Auth::Bearer;
+        settings.token = spec.mid(7);
+        return settings;
+    }
+    if (spec.startsWith(u"basic:"_s)) {
+        const QString rest = spec.mid(6);
+        const qsizetype colon = rest.indexOf(u':');
+        if (colon > 0) {
+            settings.auth = Auth::Basic;
+            settings.user = rest.left(colon);
+            settings.password = rest.mid(colon + 1);
+            return settings;
+        }
+    }
+    *error = u"auth must be none, bearer:TOKEN or basic:USER:PASS"_s;
+    return std::nullopt;
+}
+
+bool EndpointSettings::parseListen(
+    const QString &spec, QHostAddress *address, quint16 *port, QString *error)
+{
+    QString host;
+    QString portText = spec;
+    const qsizetype colon = spec.lastIndexOf(u':');
+    if (colon >= 0) {
+        host = spec.left(colon);
+        portText = spec.mid(colon + 1);
+    }
+    if (host.startsWith(u'[') && host.endsWith(u']'))
+        host = host.mid(1, host.size() - 2);
+    bool ok = false;
+    const uint number = portText.toUInt(&ok);
+    if (!ok || number > 65535) {
+        *error = u"invalid port in \"%1\" (expected ADDRESS:PORT)"_s.arg(spec);
+        return false;
+    }
+    QHostAddress parsed
+        = host.isEmpty() ? QHostAddress(QHostAddress::LocalHost) : QHostAddress(host);
+    if (host == u"localhost"_s)
+        parsed = QHostAddress(QHostAddress::LocalHost);
+    if (parsed.isNull()) {
+        *error = u"invalid address in \"%1\" (expected an IP address)"_s.arg(spec);
+        return false;
+    }
+    *address = parsed;
+    *port = quint16(number);
+    return true;
+}
+
+QString EndpointSettings::authDescription() const
+{
+    switch (auth) {
+    case Auth::None:
+        return u"none"_s;
+    case Auth::Bearer:
+        return u"bearer token"_s;
+    case Auth::Basic:
+        return u"basic (%1)"_s.arg(user);
+    }
+    return {};
+}
+
+struct HookEndpoint::Private
+{
+    struct Call
+    {
+        qint64 id = 0;
+        Exchange exchange;
+        HookRequest request;
+        std::shared_ptr<QHttpServerResponder> responder;
+        QPointer<QTcpSocket> socket;
+        QElapsedTimer clock;
+        QString registrationId;
+        QTimer *timer = nullptr; // hold deadline or answer delay
+        QMetaObject::Connection disconnectWatch; // while the answer is pending
+        bool held = false;
+        QByteArray suggestedBody;
+        QByteArray suggestedContentType;
+        QDateTime deadline;
+    };
+
+    HookEndpoint *q;
+    Rulebook *rulebook;
+    QPointer<CaptureStore> store;
+    EndpointSettings settings;
+    HttpEngine *engine = nullptr;
+    QPointer<ConnectionGuard> guard;
+    ControlPlane controlPlane;
+    SessionTracker sessions;
+    QString error;
+    qint64 nextCallId = 1;
+    QHash<qint64, std::shared_ptr<Call>> pending; // delayed, held or hanging calls
+    QHash<QByteArray, int> requestIds; // draft request ids seen, for retries
+
+    Private(HookEndpoint *owner, Rulebook *book)
+        : q(owner)
+        , rulebook(book)
+    { }
+
+    void handle(const QHttpServerRequest &request, QTcpSocket *socket);
+    bool authorised(Call &call);
+    void handleHook(const std::shared_ptr<Call> &call);
+    void answerWith(const std::shared_ptr<Call> &call, const Answer &answer, const QString &note);
+    void park(const std::shared_ptr<Call> &call, const Decision &decision);
+    void finish(const std::shared_ptr<Call> &call, int status, const QByteArray &contentType,
+        const QByteArray &body, const HttpHeaders &headers = {});
+    void judge(Call &call);
+    void record(Exchange &exchange, bool isNew);
+    void release(const std::shared_ptr<Call> &call);
+    void onRefused(const ConnectionGuard::Refusal &refusal);
+};
+
+HookEndpoint::HookEndpoint(Rulebook *rulebook, QObject *parent)
+    : QObject(parent)
+    , d(std::make_unique<Private>(this, rulebook))
+{
+    qRegisterMetaType<Mock::Exchange>();
+    qRegisterMetaType<Mock::HeldCall>();
+}
+
+HookEndpoint::~HookEndpoint()
+{
+    close();
+}
+
+void HookEndpoint::setSettings(const EndpointSettings &settings)
+{
+    d->settings = settings;
+    d->controlPlane.setLimits(settings.bodyLimit, d->rulebook->mtaTimeoutMs());
+    if (d->guard)
+        d->guard->setLimits(
+            {settings.bodyLimit, 64 * 1024, settings.idleTimeoutMs, settings.maxConnections});
+}
+
+EndpointSettings HookEndpoint::settings() const
+{
+    return d->settings;
+}
+
+void HookEndpoint::setCaptureStore(CaptureStore *store)
+{
+    d->store = store;
+}
+
+bool HookEndpoint::listen()
+{
+    close();
+    auto *guard = new ConnectionGuard(this);
+    guard->setLimits(
+        {d->settings.bodyLimit, 64 * 1024, d->settings.idleTimeoutMs, d->settings.maxConnections});
+    if (!guard->listen(d->settings.address, d->settings.port)) {
+        d->error = u"cannot listen on %1:%2: %3"_s.arg(d->settings.address.toString())
+                       .arg(d->settings.port)
+                       .arg(guard->errorString());
+        delete guard;
+        Q_EMIT errorOccurred(d->error);
+        return false;
+    }
+    d->engine = new HttpEngine([this](const QHttpServerRequest &request,
+                                   QTcpSocket *socket) { d->handle(request, socket); },
+        this);
+    d->engine->bind(guard); // the engine takes ownership
+    d->guard = guard;
+    connect(guard, &ConnectionGuard::requestRefused, this,
+        [this](const ConnectionGuard::Refusal &refusal) { d->onRefused(refusal); });
+    d->controlPlane.setLimits(d->settings.bodyLimit, d->rulebook->mtaTimeoutMs());
+    d->error.clear();
+    qCInfo(lcEndpoint) << "listening on" << url();
+    Q_EMIT listeningChanged(true);
+    return true;
+}
+
+void HookEndpoint::close()
+{
+    if (!d->engine)
+        return;
+    // Held and delayed calls get nothing more: their sockets go with the server.
+    for (const auto &call : std::as_const(d->pending)) {
+        if (call->timer)
+            call->timer->stop();
+    }
+    d->pending.clear();
+    delete d->engine; // deletes the guard, its sockets and the responders' sockets
+    d->engine = nullptr;
+    Q_EMIT listeningChanged(false);
+}
+
+bool HookEndpoint::isListening() const
+{
+    return d->guard && d->guard->isListening();
+}
+
+QHostAddress HookEndpoint::serverAddress() const
+{
+    return d->guard ? d->guard->serverAddress() : QHostAddress();
+}
+
+quint16 HookEndpoint::serverPort() const
+{
+    return d->guard ? d->guard->serverPort() : 0;
+}
+
+QString HookEndpoint::url() const
+{
+    const QHostAddress address = serverAddress();
+    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+        ? u"["_s + address.toString() + u']'
+        : address.toString();
+    return u"http://%1:%2"_s.arg(host).arg(serverPort());
+}
+
+QString HookEndpoint::errorString() const
+{
+    return d->error;
+}
+
+ControlPlane &HookEndpoint::controlPlane()
+{
+    return d->controlPlane;
+}
+
+QList<HeldCall> HookEndpoint::heldCalls() const
+{
+    QList<HeldCall> result;
+    for (const auto &call : std::as_const(d->pending)) {
+        if (call->held)
+            result.append({call->id, call->exchange, call->deadline, call->suggestedBody,
+                call->suggestedContentType});
+    }
+    std::sort(result.begin(), result.end(),
+        [](const HeldCall &a, const HeldCall &b) { return a.callId < b.callId; });
+    return result;
+}
+
+bool HookEndpoint::answerHeld(
+    qint64 callId, const QByteArray &body, int httpStatus, const QByteArray &contentType)
+{
+    const auto call = d->pending.value(callId);
+    if (!call || !call->held)
+        return false;
+    call->exchange.note = u"answered by hand"_s;
+    call->exchange.ruleName = u"hold"_s;
+    d->finish(call, httpStatus,
+        contentType.isEmpty() ? contentTypeFor(
+            call->request.encoding == Encoding::Cbor ? Encoding::Cbor : Encoding::Json)
+                              : contentType,
+        body);
+    return true;
+}
+
+bool HookEndpoint::answerHeldWith(qint64 callId, const Answer &answer)
+{
+    const auto call = d->pending.value(callId);
+    if (!call || !call->held)
+        return false;
+    d->answerWith(call, answer, u"answered by hand"_s);
+    return true;
+}
+
+bool HookEndpoint::releaseHeld(qint64 callId)
+{
+    const auto call = d->pending.value(callId);
+    if (!call || !call->held)
+        return false;
+    d->answerWith(call, d->rulebook->defaultAnswer(call->request.stage),
+        u"released: the stage's default answer"_s);
+    return true;
+}
+
+void HookEndpoint::Private::handle(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    if (guard && guard->wasRefused(socket))
+        return; // answered 413/431 already; the engine parsed what slipped through
+    auto call = std::make_shared<Call>();
+    call->clock.start();
+    call->id = nextCallId++;
+    call->socket = socket;
+    // The request object is reused per connection: copy everything now.
+    Exchange &exchange = call->exchange;
+    exchange.received = QDateTime::currentDateTimeUtc();
+    exchange.peerAddress = socket->peerAddress().toString();
+    exchange.peerPort = socket->peerPort();
+    exchange.method = methodName(request.method());
+    exchange.path = request.url().toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority);
+    exchange.requestHeaders = request.headers();
+    exchange.requestBody = request.body();
+    call->responder
+        = std::make_shared<QHttpServerResponder>(HttpEngine::makeResponder(request, socket));
+    if (guard)
+        guard->beginAnswer(socket);
+
+    const QString path = request.url().path();
+    const bool discovery = path == ControlPlane::discoveryPath();
+    if (!discovery && !authorised(*call)) {
+        const auto failure = checkAuthorization(settings, exchange.requestHeaders);
+        exchange.kind
+            = exchange.method == "POST" && !path.startsWith(ControlPlane::registrationPath())
+            ? ExchangeKind::Hook
+            : ExchangeKind::Other;
+        exchange.problems.append({QString(), Severity::Error, failure->problem});
+        exchange.verdict = Verdict::Error;
+        exchange.ruleName = u"auth"_s;
+        exchange.ruleReason = failure->problem;
+        finish(call, 401, "application/json", failure->body, failure->headers);
+        return;
+    }
+    const auto reply
+        = controlPlane.handle(exchange.method, path, exchange.requestHeader("Content-Type"),
+            exchange.requestHeader("Accept"), exchange.requestBody);
+    if (reply) {
+        exchange.kind = reply->kind;
+        exchange.problems += reply->problems;
+        exchange.ruleName = u"control plane"_s;
+        exchange.verdict = reply->httpStatus >= 400 ? Verdict::Error : Verdict::None;
+        finish(call, reply->httpStatus, reply->contentType, reply->body, reply->headers);
+        return;
+    }
+    if (exchange.method != "POST") {
+        exchange.kind = ExchangeKind::Other;
+        exchange.verdict = Verdict::Error;
+        exchange.problems.append({QString(), Severity::Warning,
+            u"%1 %2: hook calls are POST"_s.arg(QString::fromLatin1(exchange.method), path)});
+        finish(call, 404, "application/json",
+            errorBody(u"INVALID_REQUEST"_s,
+                u"nothing here: hook calls are POST, discovery is GET %1"_s.arg(
+                    ControlPlane::discoveryPath())));
+        return;
+    }
+    handleHook(call);
+}
+
+bool HookEndpoint::Private::authorised(Call &call)
+{
+    return !checkAuthorization(settings, call.exchange.requestHeaders).has_value();
+}
+
+void HookEndpoint::Private::handleHook(const std::shared_ptr<Call> &call)
+{
+    Exchange &exchange = call->exchange;
+    exchange.kind = ExchangeKind::Hook;
+    DecodeOptions options;
+    options.dialect = settings.forcedDialect;
+    call->request
+        = decodeRequest(exchange.requestBody, exchange.requestHeader("Content-Type"), options);
+    describeRequest(exchange, call->request);
+    if (call->request.dialect == Dialect::Draft01 || call->request.dialect == Dialect::Draft02) {
+        exchange.problems += checkDraftTransport(exchange, requestIds);
+        call->registrationId
+            = QString::fromUtf8(exchange.requestHeader("X-MTA-Hooks-Registration"));
+    }
+    sessions.assign(exchange);
+
+    if (!call->request.isDecoded()) {
+        // Bad input is data: a clear 400 with the reason, and the call is kept.
+        const QString reason = call->request.problems.isEmpty()
+            ? u"the body is not a hook request"_s
+            : call->request.problems.constFirst().message;
+        exchange.verdict = Verdict::Error;
+        exchange.ruleName = u"decoder"_s;
+        exchange.ruleReason = reason;
+        finish(call, 400, "application/json", errorBody(u"INVALID_REQUEST"_s, reason));
+        return;
+    }
+
+    const Decision decision = rulebook->decide(call->request);
+    exchange.ruleName = decision.ruleName;
+    exchange.ruleReason = decision.reason;
+    exchange.matchTrace = decision.trace;
+    if (decision.answer.kind == Answer::Kind::Hold) {
+        park(call, decision);
+        return;
+    }
+    const qint64 delay = rulebook->delayMs(decision.answer);
+    if (delay <= 0 && decision.answer.fault != Fault::Hang) {
+        answerWith(call, decision.answer, QString());
+        return;
+    }
+    pending.insert(call->id, call);
+    if (decision.answer.fault == Fault::Hang) {
+        exchange.fault = faultName(Fault::Hang);
+        // The MTA's timeout decides; the connection closing ends the call (see below).
+    } else {
+        call->timer = new QTimer(q);
+        call->timer->setSingleShot(true);
+        const Answer answer = decision.answer;
+        QObject::connect(call->timer, &QTimer::timeout, q, [this, call, answer] {
+            pending.remove(call->id);
+            call->timer->deleteLater();
+            call->timer = nullptr;
+            answerWith(call, answer, QString());
+        });
+        call->timer->start(int(qMin<qint64>(delay, 24 * 3600 * 1000)));
+    }
+    if (call->socket) {
+        call->disconnectWatch
+            = QObject::connect(call->socket, &QTcpSocket::disconnected, q, [this, call] {
+                  if (!pending.contains(call->id))
+                      return;
+                  pending.remove(call->id);
+                  if (call->timer)
+                      call->timer->stop();
+                  call->exchange.httpStatus = 0;
+                  call->exchange.verdict = Verdict::Error;
+                  call->exchange.latencyUs = call->clock.nsecsElapsed() / 1000;
+                  call->exchange.problems.append({QString(), Severity::Warning,
+                      u"the client closed the connection before the "
+                      "answer"_s});
+                  record(call->exchange, true);
+                  Q_EMIT q->exchangeCaptured(call->exchange);
+              });
+    }
+}
+
+void HookEndpoint::Private::answerWith(
+    const std::shared_ptr<Call> &call, const Answer &answer, const QString &note)
+{
+    Exchange &exchange = call->exchange;
+    if (!note.isEmpty())
+        exchange.note = note;
+    const RenderedAnswer rendered = rulebook->render(answer, call->request);
+    int status = rendered.httpStatus;
+    QByteArray contentType = rendered.contentType;
+    QByteArray body = rendered.body;
+    HttpHeaders headers = rendered.headers;
+    exchange.fault = answer.fault == Fault::None ? QString() : faultName(answer.fault);
+    switch (answer.fault) {
+    case Fault::None:
+    case Fault::Hang:
+        break;
+    case Fault::Http500:
+        status = 500;
+        contentType = "application/json";
+        body = errorBody(u"INTERNAL_ERROR"_s, u"fault injected by Hookscope"_s);
+        break;
+    case Fault::Http503:
+        status = 503;
+        contentType = "application/json";
+        body = errorBody(u"SCANNER_UNAVAILABLE"_s, u"fault injected by Hookscope"_s);
+        headers.append({"Retry-After", QByteArray::number(answer.retryAfterSeconds)});
+        break;
+    case Fault::Reset: {
+        exchange.httpStatus = 0;
+        exchange.verdict = Verdict::Error;
+        exchange.latencyUs = call->clock.nsecsElapsed() / 1000;
+        record(exchange, !call->held);
+        if (call->socket) {
+            if (guard)
+                guard->endAnswer(call->socket);
+            resetConnection(call->socket);
+        }
+        pending.remove(call->id);
+        QObject::disconnect(call->disconnectWatch);
+        Q_EMIT q->exchangeCaptured(exchange);
+        if (call->held)
+            Q_EMIT q->heldCallEnded(call->id, exchange);
+        return;
+    }
+    case Fault::TruncatedJson:
+        body.truncate(qMax<qsizetype>(1, body.size() / 2));
+        break;
+    case Fault::WrongContentType:
+        contentType = "text/plain";
+        break;
+    case Fault::Empty204:
+        status = 204;
+        body.clear();
+        break;
+    case Fault::Oversize:
+        if (body.size() < settings.oversizeBytes)
+            body.append(QByteArray(settings.oversizeBytes - body.size(), ' '));
+        break;
+    }
+    finish(call, status, contentType, body, headers);
+}
+
+void HookEndpoint::Private::park(const std::shared_ptr<Call> &call, const Decision &decision)
+{
+    const RenderedAnswer suggestion = rulebook->render(decision.suggested, call->request);
+    call->held = true;
+    call->suggestedBody = suggestion.body;
+    call->suggestedContentType = suggestion.contentType;
+    const int timeout = rulebook->holdTimeoutMs();
+    call->deadline = QDateTime::currentDateTimeUtc().addMSecs(timeout);
+    Exchange &exchange = call->exchange;
+    exchange.held = true;
+    exchange.verdict = Verdict::Held;
+    record(exchange, true); // on disk before anyone answers it
+    pending.insert(call->id, call);
+
+    call->timer = new QTimer(q);
+    call->timer->setSingleShot(true);
+    QObject::connect(call->timer, &QTimer::timeout, q, [this, call] {
+        if (!pending.contains(call->id))
+            return;
+        answerWith(call, rulebook->defaultAnswer(call->request.stage),
+            u"hold timed out: the stage's default answer went out"_s);
+    });
+    call->timer->start(timeout);
+    if (call->socket) {
+        call->disconnectWatch
+            = QObject::connect(call->socket, &QTcpSocket::disconnected, q, [this, call] {
+                  if (!pending.contains(call->id))
+                      return;
+                  pending.remove(call->id);
+                  call->timer->stop();
+                  call->exchange.held = false;
+                  call->exchange.httpStatus = 0;
+                  call->exchange.verdict = Verdict::Error;
+                  call->exchange.latencyUs = call->clock.nsecsElapsed() / 1000;
+                  call->exchange.note = u"the client disconnected while the call was held"_s;
+                  record(call->exchange, false);
+                  Q_EMIT q->heldCallEnded(call->id, call->exchange);
+                  Q_EMIT q->exchangeCaptured(call->exchange);
+              });
+    }
+    Q_EMIT q->callHeld(
+        {call->id, exchange, call->deadline, call->suggestedBody, call->suggestedContentType});
+}
+
+void HookEndpoint::Private::finish(const std::shared_ptr<Call> &call, int status,
+    const QByteArray &contentType, const QByteArray &body, const HttpHeaders &headers)
+{
+    const bool wasHeld = call->held;
+    pending.remove(call->id);
+    QObject::disconnect(call->disconnectWatch);
+    if (call->timer) {
+        call->timer->stop();
+        call->timer->deleteLater();
+        call->timer = nullptr;
+    }
+    Exchange &exchange = call->exchange;
+    exchange.httpStatus = status;
+    exchange.held = false;
+    exchange.responseHeaders.clear();
+    if (status != 204)
+        exchange.responseHeaders.append({"Content-Type", contentType});
+    exchange.responseHeaders += headers;
+    exchange.responseHeaders.append({"Content-Length", QByteArray::number(body.size())});
+    exchange.responseBody = body;
+    if (exchange.kind == ExchangeKind::Hook && call->request.isDecoded())
+        judgeAnswer(exchange, call->request);
+    if (!exchange.fault.isEmpty() && exchange.verdict != Verdict::Error
+        && (status >= 500 || exchange.fault == faultName(Fault::TruncatedJson)))
+        exchange.verdict = Verdict::Error;
+    exchange.latencyUs = call->clock.nsecsElapsed() / 1000;
+    if (!call->registrationId.isEmpty())
+        controlPlane.noteInvocation(call->registrationId, exchange.latencyUs, status >= 400);
+
+    // On disk before the MTA sees the answer: a crash after this loses nothing it saw.
+    record(exchange, !wasHeld);
+
+    QTcpSocket *socket = call->socket;
+    if (socket && socket->state() == QAbstractSocket::ConnectedState) {
+        QHttpServerResponder &responder = *call->responder;
+        const auto code = static_cast<QHttpServerResponder::StatusCode>(status);
+        responder.writeStatusLine(code);
+        for (const auto &[name, value] : std::as_const(exchange.responseHeaders))
+            responder.writeHeader(name, value);
+        responder.writeBody(body);
+        if (exchange.requestHeader("Connection").toLower() == "close")
+            socket->disconnectFromHost();
+    }
+    if (socket && guard)
+        guard->endAnswer(socket);
+    Q_EMIT q->exchangeCaptured(exchange);
+    if (wasHeld)
+        Q_EMIT q->heldCallEnded(call->id, exchange);
+}
+
+void HookEndpoint::Private::record(Exchange &exchange, bool isNew)
+{
+    if (!store)
+        return;
+    if (isNew && exchange.id != 0)
+        isNew = false;
+    if (!store->save(exchange))
+        Q_EMIT q->errorOccurred(u"capture not saved: "_s + store->lastError());
+}
+
+void HookEndpoint::Private::onRefused(const ConnectionGuard::Refusal &refusal)
+{
+    Exchange exchange;
+    exchange.received = QDateTime::currentDateTimeUtc();
+    exchange.peerAddress = refusal.peerAddress;
+    exchange.peerPort = refusal.peerPort;
+    exchange.method = refusal.method;
+    exchange.path = refusal.path;
+    exchange.requestHeaders = refusal.headers;
+    exchange.kind = refusal.method == "POST" ? ExchangeKind::Hook : ExchangeKind::Other;
+    exchange.httpStatus = refusal.status;
+    exchange.verdict = Verdict::Error;
+    exchange.ruleName = u"limits"_s;
+    exchange.ruleReason = refusal.reason;
+    exchange.problems.append({QString(), Severity::Error,
+        u"%1: %2 (body not kept)"_s.arg(refusal.status).arg(refusal.reason)});
+    exchange.messageSize = refusal.declaredLength;
+    sessions.assign(exchange);
+    record(exchange, true);
+    Q_EMIT q->exchangeCaptured(exchange);
+}
+
+} // namespace Mock
