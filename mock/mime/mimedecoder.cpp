@@ -600,11 +600,13 @@ struct Node
 class TreeBuilder
 {
 public:
-    TreeBuilder(const QByteArray &raw, std::shared_ptr<const void> storage, GMimeStream *stream)
+    TreeBuilder(const QByteArray &raw, std::shared_ptr<const void> storage, GMimeStream *stream,
+        int nesting)
         : m_data(raw.constData())
         , m_size(raw.size())
         , m_storage(std::move(storage))
         , m_stream(stream)
+        , m_nesting(nesting)
     { }
 
     Node buildMessage(GMimeMessage *message, qint64 start, qint64 end);
@@ -620,13 +622,25 @@ private:
     qint64 childStart(GMimeObject *child, qint64 fallback) const;
     void digest(MimePart::Data &d, qint64 defectOffset);
     void addDefect(MimePart::Data &d, const Defect &defect);
+    void parseEncodedMessage(Node &node);
 
     const char *m_data;
     qint64 m_size;
     std::shared_ptr<const void> m_storage;
     GMimeStream *m_stream;
+    int m_nesting;
     QList<Defect> m_ownDefects;
 };
+
+struct ParsedTree
+{
+    Node root;
+    QList<Defect> defects; // parser warnings and our own checks, in no particular order
+    int headerCount = 0;
+};
+
+ParsedTree parseTree(
+    const QByteArray &raw, const std::shared_ptr<const void> &storage, int nesting);
 
 QList<Header> headersOf(GMimeObject *object)
 {
@@ -908,7 +922,47 @@ Node TreeBuilder::buildObject(GMimeObject *object, QList<Header> headers, qint64
         d.rawLength = end - start;
     }
     digest(d, encodingHeader ? encodingHeader->offset : start);
+    parseEncodedMessage(node);
     return node;
+}
+
+void setSource(Node &node, const QByteArray &source)
+{
+    if (node.data->source.isNull())
+        node.data->source = source;
+    for (Node &child : node.children)
+        setSource(child, source);
+}
+
+// GMime leaves a base64 or quoted-printable message/rfc822 (RFC 2046 forbids the encoding,
+// mailers use it anyway) as an opaque leaf. Its decoded bytes are parsed as a message of their
+// own, whose parts then index those bytes instead of the raw message.
+void TreeBuilder::parseEncodedMessage(Node &node)
+{
+    constexpr int maxNesting = 8; // each level holds a decoded copy; enough for real mail
+    MimePart::Data &d = *node.data;
+    const bool messageType = d.contentType == QLatin1String("message/rfc822")
+        || d.contentType == QLatin1String("message/global");
+    if (!messageType || d.decoding == TransferDecoding::Identity || d.size == 0
+        || m_nesting >= maxNesting)
+        return;
+    QByteArray decoded;
+    decoded.reserve(d.size);
+    decodeRange(m_data, d.bodyOffset, d.bodyOffset + d.bodyLength, d.decoding,
+        [&decoded](const char *bytes, qint64 length) { decoded.append(bytes, length); });
+    ParsedTree inner = parseTree(decoded, m_storage, m_nesting + 1);
+    if (inner.headerCount == 0)
+        return;
+    setSource(inner.root, decoded);
+    d.isMessage = true;
+    node.children.push_back(std::move(inner.root));
+    // The message-wide list indexes the raw message: point at the encoded attachment.
+    for (const Defect &defect : std::as_const(inner.defects)) {
+        m_ownDefects.append({d.bodyOffset, defect.code,
+            QStringLiteral("In the encoded attached message, at its byte %1: %2")
+                .arg(defect.offset)
+                .arg(defect.message)});
+    }
 }
 
 Node TreeBuilder::buildMessage(GMimeMessage *message, qint64 start, qint64 end)
@@ -1074,8 +1128,8 @@ void forEachMessageRoot(Node &node, const std::function<void(Node &)> &visit)
 Node *deepestContaining(Node &node, qint64 offset)
 {
     const MimePart::Data &d = *node.data;
-    if (offset < d.rawOffset || offset > d.rawOffset + d.rawLength)
-        return nullptr;
+    if (!d.source.isNull() || offset < d.rawOffset || offset > d.rawOffset + d.rawLength)
+        return nullptr; // another coordinate space, or outside
     for (Node &child : node.children) {
         if (Node *hit = deepestContaining(child, offset))
             return hit;
@@ -1127,6 +1181,51 @@ void fillEnvelope(MimeMessage &message)
         message.date = h->value;
 }
 
+ParsedTree parseTree(const QByteArray &raw, const std::shared_ptr<const void> &storage, int nesting)
+{
+    ParsedTree parsed;
+    QList<ParserWarning> warnings;
+    {
+        // Destruction order matters: GMime objects first, the borrowed stream last.
+        BorrowedStream stream(raw.constData(), raw.size());
+        ParserOptionsPtr options(newLooseOptions());
+        g_mime_parser_options_set_warning_callback(options.get(), collectWarning, &warnings);
+        GObjectPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.stream()));
+        g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
+        // Parts reference byte ranges of the stream instead of copies of their content.
+        g_mime_parser_set_persist_stream(parser.get(), TRUE);
+        GObjectPtr<GMimeMessage> message(
+            g_mime_parser_construct_message(parser.get(), options.get()));
+
+        TreeBuilder builder(raw, storage, stream.stream(), nesting);
+        if (message) {
+            parsed.root = builder.buildMessage(message.get(), 0, raw.size());
+            parsed.headerCount = int(parsed.root.data->headers.size());
+        } else {
+            parsed.root = builder.buildBytes(0, raw.size());
+        }
+        parsed.defects = builder.takeOwnDefects();
+    }
+
+    for (const ParserWarning &w : std::as_const(warnings)) {
+        const WarningText text = warningText(w.code);
+        QString message = QString::fromLatin1(text.text);
+        if (!w.item.isEmpty())
+            message += QLatin1String(": ") + w.item;
+        const Defect defect = makeDefect(w.offset, text.code, message);
+        Node *target = w.offset >= 0 ? deepestContaining(parsed.root, w.offset) : nullptr;
+        (target ? target : &parsed.root)->data->defects.append(defect);
+        parsed.defects.append(defect);
+    }
+    if (parsed.headerCount == 0) {
+        const Defect defect = makeDefect(
+            0, "CRIT_NO_HEADERS", QStringLiteral("The input does not start with a header field"));
+        parsed.root.data->defects.prepend(defect);
+        parsed.defects.append(defect);
+    }
+    return parsed;
+}
+
 MimeMessage decodeBytes(const QByteArray &raw, std::shared_ptr<const void> storage)
 {
     ensureGMime();
@@ -1151,51 +1250,11 @@ MimeMessage decodeBytes(const QByteArray &raw, std::shared_ptr<const void> stora
         return result;
     }
 
-    QList<ParserWarning> warnings;
-    Node root;
-    QList<Defect> ownDefects;
-    int headerCount = 0;
-    {
-        // Destruction order matters: GMime objects first, the borrowed stream last.
-        BorrowedStream stream(raw.constData(), raw.size());
-        ParserOptionsPtr options(newLooseOptions());
-        g_mime_parser_options_set_warning_callback(options.get(), collectWarning, &warnings);
-        GObjectPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.stream()));
-        g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
-        // Parts reference byte ranges of the stream instead of copies of their content.
-        g_mime_parser_set_persist_stream(parser.get(), TRUE);
-        GObjectPtr<GMimeMessage> message(
-            g_mime_parser_construct_message(parser.get(), options.get()));
-
-        TreeBuilder builder(raw, storage, stream.stream());
-        if (message) {
-            root = builder.buildMessage(message.get(), 0, raw.size());
-            headerCount = int(root.data->headers.size());
-        } else {
-            root = builder.buildBytes(0, raw.size());
-        }
-        ownDefects = builder.takeOwnDefects();
-    }
+    ParsedTree parsed = parseTree(raw, storage, 0);
+    Node &root = parsed.root;
     finishTree(root);
-
-    QList<Defect> defects;
-    for (const ParserWarning &w : std::as_const(warnings)) {
-        const WarningText text = warningText(w.code);
-        QString message = QString::fromLatin1(text.text);
-        if (!w.item.isEmpty())
-            message += QLatin1String(": ") + w.item;
-        const Defect defect = makeDefect(w.offset, text.code, message);
-        Node *target = w.offset >= 0 ? deepestContaining(root, w.offset) : nullptr;
-        (target ? target : &root)->data->defects.append(defect);
-        defects.append(defect);
-    }
-    if (headerCount == 0) {
-        const Defect defect = makeDefect(
-            0, "CRIT_NO_HEADERS", QStringLiteral("The input does not start with a header field"));
-        root.data->defects.prepend(defect);
-        defects.append(defect);
-    }
-    defects.append(ownDefects);
+    QList<Defect> defects = std::move(parsed.defects);
+    const int headerCount = parsed.headerCount;
     std::stable_sort(defects.begin(), defects.end(),
         [](const Defect &a, const Defect &b) { return a.offset < b.offset; });
 
@@ -1240,13 +1299,14 @@ QByteArray MimeDecoder::decodedBody(const MimeMessage &message, const MimePart &
 {
     ensureGMime();
     const MimePart::Data &d = *part.d;
-    const qint64 begin = std::clamp<qint64>(d.bodyOffset, 0, message.raw.size());
-    const qint64 end = std::clamp<qint64>(d.bodyOffset + d.bodyLength, begin, message.raw.size());
+    const QByteArray &raw = d.source.isNull() ? message.raw : d.source;
+    const qint64 begin = std::clamp<qint64>(d.bodyOffset, 0, raw.size());
+    const qint64 end = std::clamp<qint64>(d.bodyOffset + d.bodyLength, begin, raw.size());
     if (d.decoding == TransferDecoding::Identity)
-        return QByteArray(message.raw.constData() + begin, end - begin);
+        return QByteArray(raw.constData() + begin, end - begin);
     QByteArray body;
     body.reserve(d.size);
-    decodeRange(message.raw.constData(), begin, end, d.decoding,
+    decodeRange(raw.constData(), begin, end, d.decoding,
         [&body](const char *bytes, qint64 length) { body.append(bytes, length); });
     return body;
 }

@@ -161,6 +161,11 @@ qint64 MimePart::bodyLength() const
     return d->bodyLength;
 }
 
+QByteArray MimePart::containerBytes() const
+{
+    return d->source;
+}
+
 bool MimeMessage::hasAttachments() const
 {
     // Only the message's own parts count: what an attached message carries is inside that one

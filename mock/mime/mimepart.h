@@ -99,6 +99,11 @@ public:
     qint64 rawLength() const;
     qint64 bodyOffset() const; // byte range of the encoded body in the raw message
     qint64 bodyLength() const;
+    // The bytes the offsets above index. Null for the parts of the message itself: they index
+    // MimeMessage::raw. A message/rfc822 part that is itself base64 or quoted-printable encoded
+    // (RFC 2046 forbids that, mailers do it) is decoded and parsed on its own; the parts of that
+    // attached message index the decoded attachment, returned here.
+    QByteArray containerBytes() const;
 
     // Internal representation, shared by copies.
     struct Data;

@@ -43,6 +43,10 @@ struct MimePart::Data
     bool inAttachments = false;
     bool encodingProblem = false;
 
+    // Null for parts of the message itself; for parts inside an encoded attached message, the
+    // decoded attachment their offsets index.
+    QByteArray source;
+
     // Keeps a file mapping alive for as long as any part of its tree is (MimeMessage::raw may be
     // a view on it).
     std::shared_ptr<const void> storage;
