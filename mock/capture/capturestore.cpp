@@ -1,1 +1,606 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "mock/capture/capturestore.h"
+
+#include "mock/capture/capturefilter_p.h"
+#include "mock/capture/capturerows_p.h"
+#include "mock/capture/logging.h"
+
+#include <QSet>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTimeZone>
+#include <QVariant>
+
+#include <atomic>
+#include <functional>
+
+using namespace Qt::StringLiterals;
+
+namespace Mock {
+
+namespace {
+
+std::atomic<quint64> connectionCounter {0};
+
+QString columnList(const QString &alias, const QStringList &columns)
+{
+    QStringList qualified;
+    qualified.reserve(columns.size());
+    for (const QString &column : columns)
+        qualified.append(alias + column);
+    return qualified.join(u", "_s);
+}
+
+QString placeholders(qsizetype count)
+{
+    QStringList marks(count, u"?"_s);
+    return marks.join(u", "_s);
+}
+
+// "e.id, e.session_key, …" and, for whole exchanges, the body columns after them.
+QString summarySelect()
+{
+    return u"e.id, "_s + columnList(u"e."_s, Detail::summaryColumns());
+}
+
+QString wholeSelect()
+{
+    return summarySelect() + u", "_s + columnList(u"b."_s, Detail::bodyColumns());
+}
+
+void bindAll(QSqlQuery &query, const QVariantList &values)
+{
+    for (const QVariant &value : values)
+        query.addBindValue(value);
+}
+
+QVariantList currentRow(const QSqlQuery &query, int columns)
+{
+    QVariantList row;
+    row.reserve(columns);
+    for (int i = 0; i < columns; ++i)
+        row.append(query.value(i));
+    return row;
+}
+
+int summaryWidth()
+{
+    return 1 + int(Detail::summaryColumns().size());
+}
+
+int wholeWidth()
+{
+    return summaryWidth() + int(Detail::bodyColumns().size());
+}
+
+} // namespace
+
+struct CaptureStore::Private
+{
+    QString connectionName;
+    QString path;
+    QString lastError;
+    QSqlDatabase db;
+    bool isOpen = false;
+    // Prepared once per open: save() runs for every hook call, saveAll() a million times.
+    std::optional<QSqlQuery> insertExchange;
+    std::optional<QSqlQuery> updateExchange;
+    std::optional<QSqlQuery> writeBodies;
+    std::optional<QSqlQuery> addToSession;
+
+    bool exec(QSqlQuery &query, QStringView what);
+    bool exec(const QString &sql, const QVariantList &binds = {});
+    std::optional<QSqlQuery> run(const QString &sql, const QVariantList &binds);
+    std::optional<qint64> scalar(const QString &sql, const QVariantList &binds);
+    std::optional<QList<Exchange>> exchanges(
+        const QString &sql, const QVariantList &binds, bool withBodies);
+    void reportError();
+    bool inTransaction(const std::function<bool()> &body);
+    std::optional<int> inspect();
+    bool migrate(int from);
+    bool prepareStatements();
+    bool prepare(std::optional<QSqlQuery> &query, const QString &sql);
+    bool write(Exchange &exchange, QSet<QString> &changedSessions);
+    bool recomputeSession(const QString &key);
+    bool saveBatch(QList<Exchange> &exchanges);
+
+    CaptureStore *q = nullptr;
+};
+
+bool CaptureStore::Private::exec(QSqlQuery &query, QStringView what)
+{
+    if (query.exec())
+        return true;
+    lastError = u"%1: %2"_s.arg(what, query.lastError().text());
+    return false;
+}
+
+bool CaptureStore::Private::exec(const QString &sql, const QVariantList &binds)
+{
+    return run(sql, binds).has_value();
+}
+
+std::optional<QSqlQuery> CaptureStore::Private::run(const QString &sql, const QVariantList &binds)
+{
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    if (!query.prepare(sql)) {
+        lastError = query.lastError().text();
+        return std::nullopt;
+    }
+    for (const QVariant &value : binds)
+        query.addBindValue(value);
+    if (!query.exec()) {
+        lastError = query.lastError().text();
+        return std::nullopt;
+    }
+    return query;
+}
+
+// Readers report failures through lastError() and errorOccurred and return an empty result: a
+// view shows "nothing" rather than stale rows.
+void CaptureStore::Private::reportError()
+{
+    qCWarning(lcCaptureStore).noquote() << "query failed:" << lastError;
+    Q_EMIT q->errorOccurred(lastError);
+}
+
+std::optional<qint64> CaptureStore::Private::scalar(const QString &sql, const QVariantList &binds)
+{
+    auto query = run(sql, binds);
+    if (!query || !query->next())
+        return std::nullopt;
+    return query->value(0).toLongLong();
+}
+
+std::optional<QList<Exchange>> CaptureStore::Private::exchanges(
+    const QString &sql, const QVariantList &binds, bool withBodies)
+{
+    QList<Exchange> result;
+    auto query = run(sql, binds);
+    if (!query)
+        return std::nullopt;
+    const int width = withBodies ? wholeWidth() : summaryWidth();
+    while (query->next())
+        result.append(Detail::exchangeFromRow(currentRow(*query, width), withBodies));
+    return result;
+}
+
+// The schema version of a capture database (0 for an empty file), or nullopt when the file is
+// anything else; decided before a single byte is written to it.
+std::optional<int> CaptureStore::Private::inspect()
+{
+    const auto applicationId = scalar(u"PRAGMA application_id"_s, {});
+    if (!applicationId) {
+        lastError = u"%1 is not a capture database (%2)"_s.arg(path, lastError);
+        return std::nullopt;
+    }
+    const auto objects = scalar(u"SELECT count(*) FROM sqlite_master"_s, {});
+    const auto version = scalar(u"PRAGMA user_version"_s, {});
+    if (!objects || !version)
+        return std::nullopt;
+    if (*applicationId != Detail::CaptureApplicationId && *objects > 0) {
+        lastError = u"%1 is an SQLite database but not a Hookscope capture database"_s.arg(path);
+        return std::nullopt;
+    }
+    return int(*version);
+}
+
+// The migration hook: every schema version is reached from the one before by the statements of
+// migrationStatements(), in one transaction with the new user_version, so a database is never
+// left half-migrated.
+bool CaptureStore::Private::migrate(int from)
+{
+    return inTransaction([this, from]() {
+        for (int version = from + 1; version <= Detail::CaptureSchemaVersion; ++version) {
+            qCInfo(lcCaptureStore) << "migrating" << path << "to schema" << version;
+            const QStringList statements = Detail::migrationStatements(version);
+            for (const QString &statement : statements) {
+                if (!exec(statement)) {
+                    lastError = u"cannot migrate to schema %1: %2"_s.arg(version).arg(lastError);
+                    return false;
+                }
+            }
+            // PRAGMA takes no bound values; both numbers are our own constants.
+            if (!exec(u"PRAGMA user_version = %1"_s.arg(version))
+                || !exec(u"PRAGMA application_id = %1"_s.arg(Detail::CaptureApplicationId)))
+                return false;
+        }
+        return true;
+    });
+}
+
+bool CaptureStore::Private::prepare(std::optional<QSqlQuery> &query, const QString &sql)
+{
+    query.emplace(db);
+    if (query->prepare(sql))
+        return true;
+    lastError = query->lastError().text();
+    return false;
+}
+
+bool CaptureStore::Private::prepareStatements()
+{
+    const QStringList &columns = Detail::summaryColumns();
+    const QStringList &bodies = Detail::bodyColumns();
+    QStringList assignments;
+    for (const QString &column : columns)
+        assignments.append(column + u" = ?"_s);
+    return prepare(insertExchange,
+               u"INSERT INTO exchanges (%1) VALUES (%2)"_s.arg(
+                   columns.join(u", "_s), placeholders(columns.size())))
+        && prepare(updateExchange,
+            u"UPDATE exchanges SET %1 WHERE id = ?"_s.arg(assignments.join(u", "_s)))
+        && prepare(writeBodies,
+            u"INSERT OR REPLACE INTO bodies (id, %1) VALUES (?, %2)"_s.arg(
+                bodies.join(u", "_s), placeholders(bodies.size())))
+        && prepare(addToSession, Detail::addToSessionSql());
+}
+
+// Inserts or updates one exchange inside the caller's transaction. New exchanges are added to
+// their session row incrementally; updates (a held call answered) mark their sessions for a
+// recount, because a verdict can become less severe.
+bool CaptureStore::Private::write(Exchange &e, QSet<QString> &changedSessions)
+{
+    if (e.id == 0) {
+        QSqlQuery &insert = *insertExchange;
+        bindAll(insert, Detail::summaryValues(e));
+        if (!exec(insert, u"insert"))
+            return false;
+        e.id = insert.lastInsertId().toLongLong();
+        bindAll(*addToSession, Detail::sessionValues(e));
+        if (!exec(*addToSession, u"session"))
+            return false;
+    } else {
+        auto old = run(u"SELECT session_key FROM exchanges WHERE id = ?"_s, {e.id});
+        if (!old)
+            return false;
+        if (!old->next()) {
+            lastError = u"no exchange with id %1"_s.arg(e.id);
+            return false;
+        }
+        changedSessions.insert(old->value(0).toString());
+        changedSessions.insert(e.sessionKey);
+        QSqlQuery &update = *updateExchange;
+        bindAll(update, Detail::summaryValues(e));
+        update.addBindValue(e.id);
+        if (!exec(update, u"update"))
+            return false;
+    }
+    writeBodies->addBindValue(e.id);
+    bindAll(*writeBodies, Detail::bodyValues(e));
+    return exec(*writeBodies, u"bodies");
+}
+
+bool CaptureStore::Private::recomputeSession(const QString &key)
+{
+    return exec(u"DELETE FROM sessions WHERE key = ?"_s, {key})
+        && exec(Detail::recomputeSessionSql(), {key, key, key, key});
+}
+
+// Runs body in one transaction: committed when it returns true, rolled back otherwise.
+bool CaptureStore::Private::inTransaction(const std::function<bool()> &body)
+{
+    if (!isOpen) {
+        lastError = u"the capture store is not open"_s;
+        return false;
+    }
+    if (!db.transaction()) {
+        lastError = db.lastError().text();
+        return false;
+    }
+    if (body()) {
+        if (db.commit())
+            return true;
+        lastError = db.lastError().text();
+    }
+    const QString message = lastError;
+    db.rollback();
+    lastError = message;
+    qCWarning(lcCaptureStore).noquote() << "write failed:" << message;
+    return false;
+}
+
+// All or nothing: on failure the ids handed out to new exchanges are taken back.
+bool CaptureStore::Private::saveBatch(QList<Exchange> &exchanges)
+{
+    QList<qint64> previousIds;
+    previousIds.reserve(exchanges.size());
+    const bool ok = inTransaction([this, &exchanges, &previousIds]() {
+        QSet<QString> changedSessions;
+        for (Exchange &exchange : exchanges) {
+            previousIds.append(exchange.id);
+            if (!write(exchange, changedSessions))
+                return false;
+        }
+        for (const QString &key : std::as_const(changedSessions)) {
+            if (!recomputeSession(key))
+                return false;
+        }
+        return true;
+    });
+    if (!ok) {
+        for (qsizetype i = 0; i < previousIds.size(); ++i)
+            exchanges[i].id = previousIds.at(i);
+    }
+    return ok;
+}
+
+CaptureStore::CaptureStore(QObject *parent)
+    : QObject(parent)
+    , d(std::make_unique<Private>())
+{
+    d->q = this;
+}
+
+CaptureStore::~CaptureStore()
+{
+    close();
+}
+
+bool CaptureStore::open(const QString &path)
+{
+    close();
+    d->path = path;
+    d->lastError.clear();
+    d->connectionName = u"hookscope-capture-%1"_s.arg(++connectionCounter);
+    d->db = QSqlDatabase::addDatabase(u"QSQLITE"_s, d->connectionName);
+    d->db.setDatabaseName(path);
+    const auto fail = [this]() {
+        qCWarning(lcCaptureStore).noquote() << d->lastError;
+        const QString message = d->lastError;
+        close();
+        d->lastError = message;
+        Q_EMIT errorOccurred(message);
+        return false;
+    };
+    if (!d->db.open()) {
+        d->lastError = u"cannot open %1: %2"_s.arg(path, d->db.lastError().text());
+        return fail();
+    }
+    d->isOpen = true;
+    const std::optional<int> version = d->inspect();
+    if (!version)
+        return fail();
+    const int schema = *version;
+    if (schema > Detail::CaptureSchemaVersion) {
+        d->lastError = u"%1 was written by a newer Hookscope (capture schema %2, this build reads "
+                       "up to %3)"_s.arg(path)
+                           .arg(schema)
+                           .arg(Detail::CaptureSchemaVersion);
+        return fail();
+    }
+    // WAL: a writer never blocks the readers (the UI lists while the endpoint saves), and a
+    // commit is one append to the log. synchronous=NORMAL syncs the log only at checkpoints, so a
+    // killed Hookscope loses nothing it committed (the log is in the OS's hands once written);
+    // only a power cut or kernel crash can drop the last commits, never corrupt the file. FULL
+    // would fsync every hook call for no gain against the failure we care about.
+    if (!d->exec(u"PRAGMA journal_mode = WAL"_s) || !d->exec(u"PRAGMA synchronous = NORMAL"_s))
+        return fail();
+    if (schema < Detail::CaptureSchemaVersion && !d->migrate(schema))
+        return fail();
+    if (!d->prepareStatements())
+        return fail();
+    qCDebug(lcCaptureStore) << "opened" << path << "schema" << Detail::CaptureSchemaVersion;
+    return true;
+}
+
+void CaptureStore::close()
+{
+    if (d->connectionName.isEmpty())
+        return;
+    d->insertExchange.reset();
+    d->updateExchange.reset();
+    d->writeBodies.reset();
+    d->addToSession.reset();
+    d->db.close();
+    d->db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(d->connectionName);
+    d->connectionName.clear();
+    d->isOpen = false;
+}
+
+bool CaptureStore::isOpen() const
+{
+    return d->isOpen;
+}
+
+QString CaptureStore::path() const
+{
+    return d->path;
+}
+
+QString CaptureStore::lastError() const
+{
+    return d->lastError;
+}
+
+int CaptureStore::schemaVersion()
+{
+    return Detail::CaptureSchemaVersion;
+}
+
+bool CaptureStore::save(Exchange &exchange)
+{
+    QList<Exchange> one {exchange};
+    const bool isNew = exchange.id == 0;
+    if (!d->saveBatch(one)) {
+        Q_EMIT errorOccurred(d->lastError);
+        return false;
+    }
+    exchange.id = one.first().id;
+    Q_EMIT exchangeSaved(Detail::summaryOf(exchange), isNew);
+    return true;
+}
+
+bool CaptureStore::saveAll(QList<Exchange> &exchanges)
+{
+    if (!d->saveBatch(exchanges)) {
+        Q_EMIT errorOccurred(d->lastError);
+        return false;
+    }
+    Q_EMIT batchSaved(int(exchanges.size()));
+    return true;
+}
+
+qint64 CaptureStore::count(const CaptureQuery &query) const
+{
+    if (!d->isOpen)
+        return 0;
+    const Detail::SqlFilter filter = Detail::sqlFilter(query);
+    const auto n
+        = d->scalar(u"SELECT count(*) FROM exchanges WHERE "_s + filter.where, filter.binds);
+    if (!n)
+        d->reportError();
+    return n.value_or(0);
+}
+
+QList<Exchange> CaptureStore::list(const CaptureQuery &query, qint64 offset, int limit) const
+{
+    if (!d->isOpen || limit <= 0 || offset < 0)
+        return {};
+    Detail::SqlFilter filter = Detail::sqlFilter(query);
+    // Page over ids first: the inner query reads only the narrow id index (or the index of the
+    // filtered column), so a deep OFFSET does not walk a million wide rows.
+    const QString sql = u"SELECT %1 FROM exchanges e WHERE e.id IN (SELECT id FROM exchanges "
+                        "WHERE %2 ORDER BY id LIMIT ? OFFSET ?) ORDER BY e.id"_s.arg(
+                            summarySelect(), filter.where);
+    filter.binds << limit << offset;
+    auto rows = d->exchanges(sql, filter.binds, false);
+    if (!rows)
+        d->reportError();
+    return rows.value_or(QList<Exchange>());
+}
+
+qint64 CaptureStore::indexOf(qint64 id, const CaptureQuery &query) const
+{
+    if (!d->isOpen)
+        return -1;
+    Detail::SqlFilter filter = Detail::sqlFilter(query);
+    filter.binds.append(id);
+    const auto matches
+        = d->scalar(u"SELECT count(*) FROM exchanges WHERE ("_s + filter.where + u") AND id = ?"_s,
+            filter.binds);
+    const auto before = matches == 1
+        ? d->scalar(u"SELECT count(*) FROM exchanges WHERE ("_s + filter.where + u") AND id < ?"_s,
+            filter.binds)
+        : std::optional<qint64>(-1);
+    if (!matches || !before)
+        d->reportError();
+    return before.value_or(-1);
+}
+
+std::optional<Exchange> CaptureStore::load(qint64 id) const
+{
+    if (!d->isOpen)
+        return std::nullopt;
+    const auto rows = d->exchanges(
+        u"SELECT %1 FROM exchanges e LEFT JOIN bodies b ON b.id = e.id WHERE e.id = ?"_s.arg(
+            wholeSelect()),
+        {id}, true);
+    if (!rows)
+        d->reportError();
+    if (!rows || rows->isEmpty())
+        return std::nullopt;
+    return rows->first();
+}
+
+QList<Exchange> CaptureStore::loadSession(const QString &sessionKey) const
+{
+    if (!d->isOpen)
+        return {};
+    auto rows = d->exchanges(u"SELECT %1 FROM exchanges e LEFT JOIN bodies b ON b.id = e.id "
+                             "WHERE e.session_key = ? ORDER BY e.id"_s.arg(wholeSelect()),
+        {sessionKey}, true);
+    if (!rows)
+        d->reportError();
+    return rows.value_or(QList<Exchange>());
+}
+
+qint64 CaptureStore::sessionCount(const CaptureQuery &query) const
+{
+    if (!d->isOpen)
+        return 0;
+    const Detail::SqlFilter filter = Detail::sqlFilter(query);
+    const auto n = query.isEmpty()
+        ? d->scalar(u"SELECT count(*) FROM sessions"_s, {})
+        : d->scalar(u"SELECT count(DISTINCT session_key) FROM exchanges WHERE "_s + filter.where,
+            filter.binds);
+    if (!n)
+        d->reportError();
+    return n.value_or(0);
+}
+
+QList<SessionSummary> CaptureStore::sessions(
+    const CaptureQuery &query, qint64 offset, int limit) const
+{
+    QList<SessionSummary> result;
+    if (!d->isOpen || limit <= 0 || offset < 0)
+        return result;
+    Detail::SqlFilter filter = Detail::sqlFilter(query);
+    const QString where = query.isEmpty()
+        ? QString()
+        : u"WHERE key IN (SELECT session_key FROM exchanges WHERE %1)"_s.arg(filter.where);
+    filter.binds << limit << offset;
+    auto rows = d->run(u"SELECT %1 FROM sessions %2 ORDER BY first_id LIMIT ? OFFSET ?"_s.arg(
+                           Detail::sessionColumns().join(u", "_s), where),
+        filter.binds);
+    if (!rows) {
+        d->reportError();
+        return result;
+    }
+    const int width = int(Detail::sessionColumns().size());
+    while (rows->next())
+        result.append(Detail::sessionFromRow(currentRow(*rows, width)));
+    return result;
+}
+
+bool CaptureStore::remove(const QList<qint64> &ids)
+{
+    QList<qint64> removed;
+    const bool ok = d->inTransaction([this, &ids, &removed]() {
+        QSet<QString> changedSessions;
+        for (const qint64 id : ids) {
+            auto key = d->run(u"SELECT session_key FROM exchanges WHERE id = ?"_s, {id});
+            if (!key)
+                return false;
+            if (!key->next())
+                continue;
+            changedSessions.insert(key->value(0).toString());
+            if (!d->exec(u"DELETE FROM exchanges WHERE id = ?"_s, {id})
+                || !d->exec(u"DELETE FROM bodies WHERE id = ?"_s, {id}))
+                return false;
+            removed.append(id);
+        }
+        for (const QString &key : std::as_const(changedSessions)) {
+            if (!d->recomputeSession(key))
+                return false;
+        }
+        return true;
+    });
+    if (!ok) {
+        Q_EMIT errorOccurred(d->lastError);
+        return false;
+    }
+    if (!removed.isEmpty())
+        Q_EMIT exchangesRemoved(removed);
+    return true;
+}
+
+bool CaptureStore::clear()
+{
+    // Ids keep counting (AUTOINCREMENT): a view holding an old id never sees a new exchange.
+    const bool ok = d->inTransaction([this]() {
+        return d->exec(u"DELETE FROM bodies"_s) && d->exec(u"DELETE FROM exchanges"_s)
+            && d->exec(u"DELETE FROM sessions"_s);
+    });
+    if (!ok) {
+        Q_EMIT errorOccurred(d->lastError);
+        return false;
+    }
+    Q_EMIT cleared();
+    return true;
+}
+
+} // namespace Mock

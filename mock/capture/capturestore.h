@@ -4,6 +4,8 @@
 #include "mock/capture/capturequery.h"
 #include "mock/capture/exchange.h"
 
+#include <QDateTime>
+#include <QList>
 #include <QObject>
 #include <QString>
 
@@ -12,7 +14,7 @@
 
 namespace Mock {
 
-// A summary row: everything of an Exchange but the header lists and bodies.
+// One session as the session list shows it, aggregated over all of its exchanges.
 struct SessionSummary
 {
     QString sessionKey;
@@ -20,13 +22,13 @@ struct SessionSummary
     QDateTime last;
     int exchangeCount = 0;
     QString clientIp;
-    QString mailFrom;
-    QString worstVerdict; // the most severe verdict among its exchanges
+    QString mailFrom; // the first non-empty sender of the session
+    QString worstVerdict; // the most severe verdict among its exchanges ("none" when none has one)
     int problemCount = 0;
 };
 
-// Captures on disk: SQLite through Qt SQL in WAL mode (the only file that talks SQL). An exchange is
-// committed before the endpoint writes its answer, so everything an MTA saw answered survives a
+// Captures on disk: SQLite through Qt SQL in WAL mode (the only file that talks SQL). An exchange
+// is committed before the endpoint writes its answer, so everything an MTA saw answered survives a
 // crash. Lists are paged and carry no bodies; bodies load on demand.
 class CaptureStore final : public QObject
 {
@@ -46,8 +48,12 @@ public:
     QString lastError() const;
 
     // Stores a new exchange (assigns exchange.id) or rewrites an existing one (id != 0), and
-    // commits. Returns false on a database error.
+    // commits. Returns false on a database error. Emits exchangeSaved with the summary (no header
+    // lists, bodies or match trace: a live list must not pin message bodies in memory).
     bool save(Exchange &exchange);
+    // As save() for many exchanges in one transaction (imports, benchmarks): all or nothing.
+    // Emits batchSaved once instead of exchangeSaved per exchange.
+    bool saveAll(QList<Exchange> &exchanges);
 
     qint64 count(const CaptureQuery &query = {}) const;
     // Exchanges in arrival order (id ascending) without header lists and bodies.
@@ -58,14 +64,21 @@ public:
     std::optional<Exchange> load(qint64 id) const;
     QList<Exchange> loadSession(const QString &sessionKey) const; // whole exchanges, in order
 
+    // Sessions with at least one exchange matching the query, ordered by their first exchange;
+    // the figures of each cover the whole session, not only the matching exchanges.
     qint64 sessionCount(const CaptureQuery &query = {}) const;
     QList<SessionSummary> sessions(const CaptureQuery &query, qint64 offset, int limit) const;
 
-    bool remove(const QList<qint64> &ids);
+    bool remove(const QList<qint64> &ids); // emits exchangesRemoved with the ids that existed
     bool clear();
+
+    // The schema version this build writes (PRAGMA user_version).
+    static int schemaVersion();
 
 Q_SIGNALS:
     void exchangeSaved(const Mock::Exchange &summary, bool isNew);
+    void batchSaved(int count);
+    void exchangesRemoved(const QList<qint64> &ids);
     void cleared();
     void errorOccurred(const QString &message);
 

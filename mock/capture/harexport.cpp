@@ -1,1 +1,219 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "mock/capture/harexport.h"
+
+#include "mock/capture/orderedjson_p.h"
+
+#include <QCborArray>
+#include <QCborMap>
+#include <QStringDecoder>
+#include <QTimeZone>
+#include <QUrl>
+#include <QUrlQuery>
+
+using namespace Qt::StringLiterals;
+
+namespace Mock {
+
+namespace {
+
+QString headerValue(const HttpHeaders &headers, QByteArrayView name)
+{
+    for (const auto &[headerName, value] : headers) {
+        if (headerName.compare(name, Qt::CaseInsensitive) == 0)
+            return QString::fromLatin1(value);
+    }
+    return {};
+}
+
+QCborArray headersValue(const HttpHeaders &headers)
+{
+    QCborArray array;
+    for (const auto &[name, value] : headers)
+        array.append(QCborMap {
+            {u"name"_s, QString::fromLatin1(name)}, {u"value"_s, QString::fromLatin1(value)}});
+    return array;
+}
+
+// The body as text when it is UTF-8 and not declared binary, else base64.
+void putBody(QCborMap &map, const QByteArray &body, const QString &mimeType)
+{
+    const bool declaredBinary = mimeType.startsWith(u"application/cbor"_s, Qt::CaseInsensitive)
+        || mimeType.startsWith(u"application/msgpack"_s, Qt::CaseInsensitive)
+        || mimeType.startsWith(u"application/octet-stream"_s, Qt::CaseInsensitive);
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::ConvertInitialBom);
+    const QString text = decoder.decode(body);
+    if (!declaredBinary && !decoder.hasError() && text.toUtf8() == body) {
+        map.insert(u"text"_s, text);
+    } else {
+        map.insert(u"text"_s, QString::fromLatin1(body.toBase64()));
+        map.insert(u"encoding"_s, u"base64"_s);
+    }
+}
+
+QString statusText(int status)
+{
+    switch (status) {
+    case 200:
+        return u"OK"_s;
+    case 201:
+        return u"Created"_s;
+    case 202:
+        return u"Accepted"_s;
+    case 204:
+        return u"No Content"_s;
+    case 400:
+        return u"Bad Request"_s;
+    case 401:
+        return u"Unauthorized"_s;
+    case 403:
+        return u"Forbidden"_s;
+    case 404:
+        return u"Not Found"_s;
+    case 405:
+        return u"Method Not Allowed"_s;
+    case 408:
+        return u"Request Timeout"_s;
+    case 409:
+        return u"Conflict"_s;
+    case 413:
+        return u"Content Too Large"_s;
+    case 415:
+        return u"Unsupported Media Type"_s;
+    case 422:
+        return u"Unprocessable Content"_s;
+    case 429:
+        return u"Too Many Requests"_s;
+    case 500:
+        return u"Internal Server Error"_s;
+    case 501:
+        return u"Not Implemented"_s;
+    case 502:
+        return u"Bad Gateway"_s;
+    case 503:
+        return u"Service Unavailable"_s;
+    case 504:
+        return u"Gateway Timeout"_s;
+    default:
+        return {};
+    }
+}
+
+QCborMap requestValue(const Exchange &e)
+{
+    QString host = headerValue(e.requestHeaders, "host");
+    if (host.isEmpty())
+        host = u"127.0.0.1"_s;
+    QString path = QString::fromLatin1(e.path);
+    if (!path.startsWith(u'/'))
+        path.prepend(u'/');
+    QCborArray query;
+    const qsizetype mark = path.indexOf(u'?');
+    if (mark >= 0) {
+        const QUrlQuery items(path.mid(mark + 1));
+        const auto pairs = items.queryItems(QUrl::FullyDecoded);
+        for (const auto &[name, value] : pairs)
+            query.append(QCborMap {{u"name"_s, name}, {u"value"_s, value}});
+    }
+    QCborMap request {
+        {u"method"_s, e.method.isEmpty() ? u"POST"_s : QString::fromLatin1(e.method)},
+        {u"url"_s, QString(u"http://"_s + host + path)},
+        {u"httpVersion"_s, u"HTTP/1.1"_s},
+        {u"cookies"_s, QCborArray()},
+        {u"headers"_s, headersValue(e.requestHeaders)},
+        {u"queryString"_s, query},
+    };
+    if (!e.requestBody.isEmpty()) {
+        const QString mimeType = headerValue(e.requestHeaders, "content-type");
+        QCborMap postData {{u"mimeType"_s, mimeType}};
+        putBody(postData, e.requestBody, mimeType);
+        request.insert(u"postData"_s, postData);
+    }
+    request.insert(u"headersSize"_s, -1);
+    request.insert(u"bodySize"_s, e.requestBody.size());
+    return request;
+}
+
+QCborMap responseValue(const Exchange &e)
+{
+    QString mimeType = headerValue(e.responseHeaders, "content-type");
+    if (mimeType.isEmpty())
+        mimeType = u"x-unknown"_s; // what browsers write when the server named none
+    QCborMap content {{u"size"_s, e.responseBody.size()}, {u"mimeType"_s, mimeType}};
+    if (!e.responseBody.isEmpty())
+        putBody(content, e.responseBody, mimeType);
+    return QCborMap {
+        // 0 when held or dropped: what browsers record for a request without a response.
+        {u"status"_s, e.httpStatus},
+        {u"statusText"_s, statusText(e.httpStatus)},
+        {u"httpVersion"_s, u"HTTP/1.1"_s},
+        {u"cookies"_s, QCborArray()},
+        {u"headers"_s, headersValue(e.responseHeaders)},
+        {u"content"_s, content},
+        {u"redirectURL"_s, u""_s},
+        {u"headersSize"_s, -1},
+        {u"bodySize"_s, e.httpStatus == 0 ? -1 : e.responseBody.size()},
+    };
+}
+
+QCborMap hookscopeValue(const Exchange &e)
+{
+    QCborArray problems;
+    for (const MtaHooks::Problem &problem : e.problems) {
+        problems.append(QCborMap {{u"pointer"_s, problem.pointer},
+            {u"severity"_s, MtaHooks::severityName(problem.severity)},
+            {u"message"_s, problem.message}});
+    }
+    const MtaHooks::Verdict verdict = e.held ? MtaHooks::Verdict::Held : e.verdict;
+    return QCborMap {
+        {u"session"_s, e.sessionKey},
+        {u"sequence"_s, e.sequence},
+        {u"kind"_s, exchangeKindName(e.kind)},
+        {u"stage"_s, e.stageName.isEmpty() ? MtaHooks::stageName(e.stage) : e.stageName},
+        {u"dialect"_s, MtaHooks::dialectName(e.dialect)},
+        {u"rule"_s, e.ruleName},
+        {u"action"_s, MtaHooks::actionName(e.action)},
+        {u"verdict"_s, MtaHooks::verdictName(verdict)},
+        {u"replyCode"_s, e.replyCode},
+        {u"fault"_s, e.fault},
+        {u"problems"_s, problems},
+    };
+}
+
+QCborMap entryValue(const Exchange &e)
+{
+    const QDateTime started = e.received.isValid()
+        ? e.received.toUTC()
+        : QDateTime::fromMSecsSinceEpoch(0, QTimeZone::utc());
+    const double waitMs = double(e.latencyUs) / 1000.0;
+    QCborMap entry {
+        {u"startedDateTime"_s, started.toString(Qt::ISODateWithMs)},
+        {u"time"_s, waitMs},
+        {u"request"_s, requestValue(e)},
+        {u"response"_s, responseValue(e)},
+        {u"cache"_s, QCborMap()},
+        {u"timings"_s, QCborMap {{u"send"_s, 0}, {u"wait"_s, waitMs}, {u"receive"_s, 0}}},
+    };
+    if (!e.peerAddress.isEmpty())
+        entry.insert(u"_clientAddress"_s, e.peerAddress);
+    entry.insert(u"_hookscope"_s, hookscopeValue(e));
+    return entry;
+}
+
+} // namespace
+
+QByteArray harFromExchanges(const QList<Exchange> &exchanges)
+{
+    QCborArray entries;
+    for (const Exchange &exchange : exchanges)
+        entries.append(entryValue(exchange));
+    const QCborMap log {
+        {u"version"_s, u"1.2"_s},
+        {u"creator"_s,
+            QCborMap {{u"name"_s, u"Hookscope"_s},
+                {u"version"_s, QString(QLatin1StringView(HOOKSCOPE_VERSION))}}},
+        {u"entries"_s, entries},
+    };
+    return Detail::orderedJson(QCborMap {{u"log"_s, log}});
+}
+
+} // namespace Mock

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// How an Exchange is laid out in a capture database, without any Qt SQL: the schema text, the
+// summary columns and the encodings of the non-scalar fields. capturestore.cpp runs the SQL.
+
+#include "mock/capture/capturestore.h"
+#include "mock/capture/exchange.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+#include <QStringList>
+#include <QVariantList>
+
+namespace Mock::Detail {
+
+// PRAGMA application_id of capture databases ("HkSc"): tells ours from any other SQLite file.
+constexpr qint32 CaptureApplicationId = 0x486B5363;
+// PRAGMA user_version written by the newest migration below.
+constexpr int CaptureSchemaVersion = 1;
+
+// The statements that bring a database from schemaVersion - 1 to schemaVersion (1 creates it).
+QStringList migrationStatements(int schemaVersion);
+
+// Columns of the summary table in bind and select order ("id" excluded).
+const QStringList &summaryColumns();
+// Columns of the bodies table in bind and select order ("id" excluded).
+const QStringList &bodyColumns();
+
+// One exchange as bound values: summaryValues() in summaryColumns() order, bodyValues() in
+// bodyColumns() order. Null strings become '' (the summary columns are NOT NULL; Qt binds a null
+// QString as NULL).
+QVariantList summaryValues(const Exchange &exchange);
+QVariantList bodyValues(const Exchange &exchange);
+// The reverse, from a row "id, <summary columns>[, <body columns>]".
+Exchange exchangeFromRow(const QVariantList &row, bool withBodies);
+// The exchange without header lists, bodies and match trace.
+Exchange summaryOf(const Exchange &exchange);
+
+// Adds one new exchange to its session row (binds: sessionValues()).
+QString addToSessionSql();
+QVariantList sessionValues(const Exchange &exchange);
+// Rebuilds one session row from its exchanges (binds: the key four times), after an update or
+// removal, when an incremental change is not enough.
+QString recomputeSessionSql();
+
+// The columns a SessionSummary is read from, and the reading.
+const QStringList &sessionColumns();
+SessionSummary sessionFromRow(const QVariantList &row);
+
+// How bad a verdict is, for a session's "worst verdict": error > reject > tempfail > disconnect >
+// discard > quarantine > held > cancel > accept = continue > none.
+int verdictSeverity(MtaHooks::Verdict verdict);
+// The verdict a list shows: Held while parked, else the stored verdict.
+MtaHooks::Verdict effectiveVerdict(const Exchange &exchange);
+QString verdictText(MtaHooks::Verdict verdict); // "none" for Verdict::None
+
+// Binary-safe header lists (CBOR array of [name, value] byte strings).
+QByteArray encodeHeaders(const HttpHeaders &headers);
+HttpHeaders decodeHeaders(const QByteArray &blob);
+
+// Compact JSON: [{"pointer","severity","message"}].
+QString encodeProblems(const MtaHooks::Problems &problems);
+MtaHooks::Problems decodeProblems(const QString &json);
+
+// Compact JSON array of strings. Recipients are a JSON array rather than a separator-joined
+// string so that a recipient glob can test each address on its own (json_each) and addresses
+// with quoted commas survive.
+QString encodeStringList(const QStringList &list);
+QStringList decodeStringList(const QString &json);
+
+} // namespace Mock::Detail
