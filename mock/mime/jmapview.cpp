@@ -5,6 +5,8 @@
 #include "mock/mime/mimedecoder.h"
 
 #include <QHash>
+#include <QIODevice>
+#include <QRandomGenerator>
 
 #include <nlohmann/json.hpp>
 
@@ -252,11 +254,20 @@ public:
                 collect(child);
         };
         collect(message.root);
+        m_blobToken
+            = "hookscope:blob:" + std::to_string(QRandomGenerator::global()->generate64()) + ':';
     }
 
-    QByteArray render();
+    // Renders the Email and hands the JSON text to sink piece by piece, inline blobs included.
+    // False when sink fails.
+    bool writeTo(const std::function<bool(QByteArrayView)> &sink,
+        const std::function<void(qint64)> &reserve = {});
 
 private:
+    std::string render();
+    bool writeBlob(int index, const std::function<bool(QByteArrayView)> &sink);
+    const MimePart *blobPart(int index) const;
+    int blobIndex(const MimePart &part) const { return m_blobIndex.value(part.partId()); }
     bool wantsBodyProperty(const char *name) const
     {
         return m_options.bodyProperties.isEmpty()
@@ -278,6 +289,9 @@ private:
     QHash<QString, int> m_blobIndex;
     int m_leafCount = 0;
     QHash<QString, PartText> m_texts;
+    // Stands in for inline blob content in the rendered JSON; random, so that no message text can
+    // look like it.
+    std::string m_blobToken;
 };
 
 const PartText &Renderer::textOf(const MimePart &part)
@@ -306,13 +320,12 @@ Json Renderer::bodyPart(const MimePart &part, bool structure)
         j["partId"] = multipart ? Json(nullptr) : Json(str(part.partId()));
     if (m_options.inlineBlobs) {
         if (wantsBodyProperty("blob") || wantsBodyProperty("blobId")) {
-            j["blob"] = multipart
-                ? Json(nullptr)
-                : Json(MimeDecoder::decodedBody(m_message, part).toBase64().toStdString());
+            // A placeholder: the content goes in when the JSON is written out (see writeTo()).
+            j["blob"]
+                = multipart ? Json(nullptr) : Json(m_blobToken + std::to_string(blobIndex(part)));
         }
     } else if (wantsBodyProperty("blobId")) {
-        j["blobId"] = multipart ? Json(nullptr)
-                                : Json("blob_" + std::to_string(m_blobIndex.value(part.partId())));
+        j["blobId"] = multipart ? Json(nullptr) : Json("blob_" + std::to_string(blobIndex(part)));
     }
     if (wantsBodyProperty("size"))
         j["size"] = multipart ? part.size() : jmapSize(part);
@@ -495,7 +508,7 @@ Json Renderer::value(const QString &property)
     return nullptr;
 }
 
-QByteArray Renderer::render()
+std::string Renderer::render()
 {
     // RFC 8621 §4.1 order; header:* properties go with the other header fields.
     static const QStringList ordered {QStringLiteral("size"), QStringLiteral("headers"),
@@ -524,7 +537,71 @@ QByteArray Renderer::render()
         if (wanted.contains(property))
             email[str(property)] = value(property);
     }
-    return QByteArray::fromStdString(email.dump(-1, ' ', false, Json::error_handler_t::replace));
+    return email.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// Base64 of one part's decoded body, made in pieces of whole 3-octet groups as the body is
+// decoded.
+bool Renderer::writeBlob(int index, const std::function<bool(QByteArrayView)> &sink)
+{
+    const MimePart *part = blobPart(index);
+    if (!part)
+        return true;
+    bool ok = true;
+    QByteArray pending;
+    MimeDecoder::decodeBody(m_message, *part, [&ok, &pending, &sink](QByteArrayView bytes) {
+        if (!ok)
+            return;
+        pending.append(bytes.data(), bytes.size());
+        const qsizetype whole = pending.size() - pending.size() % 3;
+        ok = sink(QByteArray::fromRawData(pending.constData(), whole).toBase64());
+        pending.remove(0, whole);
+    });
+    if (ok && !pending.isEmpty())
+        ok = sink(pending.toBase64());
+    return ok;
+}
+
+const MimePart *Renderer::blobPart(int index) const
+{
+    for (const MimePart &part : std::as_const(m_parts)) {
+        if (!part.isMultipart() && blobIndex(part) == index)
+            return &part;
+    }
+    return nullptr;
+}
+
+bool Renderer::writeTo(
+    const std::function<bool(QByteArrayView)> &sink, const std::function<void(qint64)> &reserve)
+{
+    const std::string json = render();
+    const std::string marker = '"' + m_blobToken;
+    if (reserve) {
+        // The final size, so that a 25 MB message's JSON is not grown by doubling.
+        qint64 size = qint64(json.size());
+        for (size_t hit = json.find(marker); hit != std::string::npos;
+             hit = json.find(marker, hit + 1)) {
+            const size_t indexBegin = hit + marker.size();
+            const size_t close = json.find('"', indexBegin);
+            size -= qint64(close - hit - 1);
+            if (const MimePart *part
+                = blobPart(std::stoi(json.substr(indexBegin, close - indexBegin))))
+                size += (part->size() + 2) / 3 * 4;
+        }
+        reserve(size);
+    }
+    size_t done = 0;
+    for (size_t hit = json.find(marker); hit != std::string::npos; hit = json.find(marker, done)) {
+        const size_t indexBegin = hit + marker.size();
+        const size_t close = json.find('"', indexBegin);
+        if (!sink(QByteArrayView(json.data() + done, qsizetype(hit + 1 - done))))
+            return false;
+        const int index = std::stoi(json.substr(indexBegin, close - indexBegin));
+        if (!writeBlob(index, sink))
+            return false;
+        done = close; // the closing quote goes out with the next piece
+    }
+    return sink(QByteArrayView(json.data() + done, qsizetype(json.size() - done)));
 }
 
 } // namespace
@@ -532,7 +609,24 @@ QByteArray Renderer::render()
 QByteArray jmapEmailJson(const MimeMessage &message, const JmapOptions &options)
 {
     Renderer renderer(message, options);
-    return renderer.render();
+    QByteArray json;
+    renderer.writeTo(
+        [&json](QByteArrayView piece) {
+            json.append(piece);
+            return true;
+        },
+        [&json](qint64 size) { json.reserve(size); });
+    return json;
+}
+
+bool writeJmapEmailJson(QIODevice *device, const MimeMessage &message, const JmapOptions &options)
+{
+    if (!device || !device->isWritable())
+        return false;
+    Renderer renderer(message, options);
+    return renderer.writeTo([device](QByteArrayView piece) {
+        return piece.isEmpty() || device->write(piece.data(), piece.size()) == piece.size();
+    });
 }
 
 } // namespace MtaHooks::Mime

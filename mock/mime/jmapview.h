@@ -6,6 +6,8 @@
 #include <QByteArray>
 #include <QStringList>
 
+class QIODevice;
+
 namespace MtaHooks::Mime {
 
 struct JmapOptions
@@ -51,5 +53,10 @@ struct JmapOptions
 // leaves them out), and fetchAllBodyValues covers every text/* part as RFC 8621 says (Stalwart
 // only covers textBody/htmlBody parts).
 QByteArray jmapEmailJson(const MimeMessage &message, const JmapOptions &options = {});
+// The same JSON written to device. With inline blobs, each blob is decoded and base64-encoded
+// straight into the device piece by piece, so a large message's attachments are never held
+// decoded or encoded in memory. Returns false when the device refuses a write.
+bool writeJmapEmailJson(
+    QIODevice *device, const MimeMessage &message, const JmapOptions &options = {});
 
 } // namespace MtaHooks::Mime

@@ -9,6 +9,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+
 namespace MtaHooks::Mime {
 
 // One mailbox of an address header; name is "" when the header gives none.
@@ -41,6 +43,10 @@ public:
 
     // The body of one part after transfer decoding (base64, quoted-printable, uuencode).
     static QByteArray decodedBody(const MimeMessage &message, const MimePart &part);
+    // The same bytes handed to sink in pieces (at most 64 KiB of input each), for bodies too big
+    // to hold decoded.
+    static void decodeBody(const MimeMessage &message, const MimePart &part,
+        const std::function<void(QByteArrayView)> &sink);
     // The text of a text/* part converted to UTF-8 from its charset (best effort).
     static QString text(const MimeMessage &message, const MimePart &part);
     // As text(); *encodingProblem is set when bytes could not be converted (they become U+FFFD),

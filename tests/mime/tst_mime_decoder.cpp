@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mock/mime/mimedecoder.h"
+#include "mock/mime/sha256_p.h"
 #include "tests/support/testsupport.h"
 
 #include <QCryptographicHash>
+#include <QRandomGenerator>
 #include <QTest>
 
 using namespace MtaHooks::Mime;
@@ -80,6 +82,7 @@ private Q_SLOTS:
     void decodeFileMapsTheFile();
     void parsesHeaderValues();
     void survivesTruncationAndCorruption();
+    void sha256MatchesQt();
 };
 
 void TestMimeDecoder::decodesAlternative_data()
@@ -164,6 +167,10 @@ void TestMimeDecoder::decodesAlternative()
     QVERIFY(attachment.isAttachment());
     QCOMPARE(MimeDecoder::decodedBody(message, attachment), attachmentPayload());
     QVERIFY(message.raw.mid(attachment.bodyOffset()).startsWith("AwoRGB8m"));
+    QByteArray pieces;
+    MimeDecoder::decodeBody(
+        message, attachment, [&pieces](QByteArrayView piece) { pieces.append(piece); });
+    QCOMPARE(pieces, attachmentPayload());
 }
 
 void TestMimeDecoder::crlfAndLfGiveTheSameTree()
@@ -415,6 +422,36 @@ void TestMimeDecoder::survivesTruncationAndCorruption()
             if (QTest::currentTestFailed())
                 QFAIL(qPrintable(u"byte %1 replaced"_s.arg(pos)));
         }
+    }
+}
+
+void TestMimeDecoder::sha256MatchesQt()
+{
+    // The hardware path (when the CPU has it) against Qt's portable code: every length around
+    // the block and padding edges, fed whole and in uneven pieces.
+    qInfo("SHA extensions in use: %s", Sha256::usesCpuExtensions() ? "yes" : "no");
+    QRandomGenerator random(2026);
+    QByteArray data(300000, Qt::Uninitialized);
+    for (char &c : data)
+        c = char(random.bounded(256));
+    QList<qsizetype> lengths;
+    for (qsizetype n = 0; n <= 200; ++n)
+        lengths.append(n);
+    lengths << 4095 << 4096 << 4097 << 65535 << 65536 << 65537 << data.size();
+    for (qsizetype n : std::as_const(lengths)) {
+        const QByteArrayView input(data.constData(), n);
+        const QByteArray expected
+            = QCryptographicHash::hash(input, QCryptographicHash::Sha256).toHex();
+        Sha256 whole;
+        whole.addData(input.data(), n);
+        QCOMPARE(whole.hexResult(), expected);
+        Sha256 pieces;
+        for (qsizetype pos = 0; pos < n;) {
+            const qsizetype step = std::min<qsizetype>(n - pos, 1 + random.bounded(150));
+            pieces.addData(input.data() + pos, step);
+            pos += step;
+        }
+        QCOMPARE(pieces.hexResult(), expected);
     }
 }
 

@@ -3,6 +3,7 @@
 #include "mock/mime/mimedecoder.h"
 #include "tests/support/testsupport.h"
 
+#include <QBuffer>
 #include <QDir>
 #include <QHash>
 #include <QJsonArray>
@@ -111,6 +112,7 @@ private Q_SLOTS:
     void selectsProperties();
     void truncatesBodyValues();
     void keepsHeadersRawWithoutStalwartCompatibility();
+    void writesToDevice();
 };
 
 void TestMimeJmap::matchesStalwart_data()
@@ -337,6 +339,43 @@ void TestMimeJmap::keepsHeadersRawWithoutStalwartCompatibility()
         QByteArray("{\"headers\":[{\"name\":\"From\",\"value\":\" a@example.com\"},"
                    "{\"name\":\"Subject\",\"value\":\" trailing blanks\"},"
                    "{\"name\":\"Content-Type\",\"value\":\" text/plain\"}]}"));
+}
+
+void TestMimeJmap::writesToDevice()
+{
+    // Blobs are streamed into the device; the text must be the same as the in-memory rendering.
+    const MimeMessage message
+        = MimeDecoder::decodeFile(TestSupport::dataPath(u"mime/rfc822.eml"_s));
+    for (const bool inlineBlobs : {true, false}) {
+        JmapOptions options;
+        options.inlineBlobs = inlineBlobs;
+        options.properties = QStringList {u"bodyStructure"_s, u"attachments"_s, u"preview"_s};
+        QBuffer buffer;
+        QVERIFY(buffer.open(QIODevice::WriteOnly));
+        QVERIFY(writeJmapEmailJson(&buffer, message, options));
+        const QByteArray json = jmapEmailJson(message, options);
+        QCOMPARE(buffer.data(), json);
+        QVERIFY(!json.contains("hookscope:blob:"));
+        QVERIFY(QJsonDocument::fromJson(json).isObject());
+    }
+    QBuffer readOnly;
+    QVERIFY(readOnly.open(QIODevice::ReadOnly));
+    QVERIFY(!writeJmapEmailJson(&readOnly, message));
+
+    // The attached message goes out whole as its blob.
+    JmapOptions options;
+    options.properties = QStringList {u"attachments"_s};
+    const QJsonObject email = render(message, options);
+    const QByteArray blob = QByteArray::fromBase64(email.value(u"attachments")
+                                                       .toArray()
+                                                       .at(0)
+                                                       .toObject()
+                                                       .value(u"blob")
+                                                       .toString()
+                                                       .toLatin1());
+    QCOMPARE(blob.size(), 501);
+    QVERIFY(blob.startsWith("From: Build Bot <bot@ci.example>\n"));
+    QVERIFY(blob.endsWith("mime,1.5\n--inner-boundary--"));
 }
 
 QTEST_GUILESS_MAIN(TestMimeJmap)
