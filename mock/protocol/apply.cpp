@@ -3,6 +3,7 @@
 
 #include "mock/protocol/logging.h"
 #include "mock/protocol/patchengine_p.h"
+#include "mock/protocol/validator.h"
 
 using namespace Qt::StringLiterals;
 
@@ -47,6 +48,8 @@ int actionRank(Action action)
     }
 }
 
+// A member or a discarded value when absent. Never compare the result with == or !=: nlohmann
+// 3.11 makes every comparison with a discarded value false (both == and !=); use sameMember.
 const Json &memberOr(const Json &object, const char *key)
 {
     static const Json missing = Json(Json::value_t::discarded);
@@ -54,6 +57,18 @@ const Json &memberOr(const Json &object, const char *key)
         return missing;
     auto it = object.find(key);
     return it == object.end() ? missing : *it;
+}
+
+bool sameMember(const Json &a, const Json &b)
+{
+    if (a.is_discarded() || b.is_discarded())
+        return a.is_discarded() && b.is_discarded();
+    return a == b;
+}
+
+bool isAbsent(const Json &value)
+{
+    return value.is_discarded() || value.is_null();
 }
 
 SmtpReply replyOf(const Json &response)
@@ -106,8 +121,29 @@ Outcome applyDraft(const HookRequest &request, const HookResponse &response)
         : (outbound ? Action::Continue : Action::Accept);
     const Json &before = jsonOf(request.document);
 
+    // The answer may have been decoded without knowing the stage (DecodeOptions::requestStage):
+    // re-check it against the request it is applied to, so an outbound action at an inbound
+    // stage, or an edit outside this direction's writable properties, still voids it.
+    bool malformed = response.malformed;
+    if (!malformed && !response.emptyBody && response.dialect != Dialect::Draft01
+        && response.dialect != Dialect::Draft02) {
+        outcome.problems.append({QString(), Severity::Error,
+            QStringLiteral("a %1 answer to a draft request: the MTA cannot read it")
+                .arg(dialectName(response.dialect))});
+        malformed = true;
+    } else if (!malformed && !response.emptyBody && response.document.isValid()) {
+        const Problems recheck
+            = validateResponse(response.document, response.dialect, request.stage);
+        for (const Problem &problem : recheck) {
+            if (problem.severity == Severity::Error && !response.problems.contains(problem)) {
+                outcome.problems.append(problem);
+                malformed = true;
+            }
+        }
+    }
+
     Json after = before;
-    if (response.malformed) {
+    if (malformed) {
         outcome.malformed = true;
         outcome.problems.append({QString(), Severity::Info,
             u"malformed answer: the MTA applies nothing and keeps its "
@@ -165,7 +201,7 @@ Outcome applyDraft(const HookRequest &request, const HookResponse &response)
     // checked is taken to be the last, as in Stalwart's format).
     const Json &envelopeAfter = memberOr(after, "envelope");
     outcome.envelope = envelopeFromJson(envelopeAfter);
-    outcome.envelopeChanged = memberOr(before, "envelope") != envelopeAfter;
+    outcome.envelopeChanged = !sameMember(memberOr(before, "envelope"), envelopeAfter);
     if (request.stage == Stage::Rcpt && isTerminal(action) && !outcome.envelope.to.isEmpty()) {
         outcome.envelope.to.removeLast();
         outcome.envelopeChanged = true;
@@ -178,9 +214,9 @@ Outcome applyDraft(const HookRequest &request, const HookResponse &response)
     const Json &rawAfter = memberOr(after, "rawMessage");
     const Json &messageBefore = memberOr(before, "message");
     const Json &messageAfter = memberOr(after, "message");
-    if (rawBefore != rawAfter) {
-        if (rawAfter.is_discarded() || rawAfter.is_null()) {
-            outcome.hasMessage = !(messageAfter.is_discarded() || messageAfter.is_null());
+    if (!sameMember(rawBefore, rawAfter)) {
+        if (isAbsent(rawAfter)) {
+            outcome.hasMessage = !isAbsent(messageAfter);
             if (!outcome.hasMessage) {
                 outcome.message.clear();
                 outcome.problems.append({u"/rawMessage"_s, Severity::Info,
@@ -192,17 +228,21 @@ Outcome applyDraft(const HookRequest &request, const HookResponse &response)
             outcome.hasMessage = true;
         }
         outcome.messageChanged = true;
-        if (messageBefore != messageAfter && !messageAfter.is_discarded()
-            && !messageAfter.is_null())
+        if (!sameMember(messageBefore, messageAfter) && !isAbsent(messageAfter))
             outcome.problems.append({u"/message"_s, Severity::Info,
                 u"both /message and /rawMessage were edited: only the "
                 "rawMessage edits apply"_s});
-    } else if (messageBefore != messageAfter) {
-        if (messageAfter.is_discarded() || messageAfter.is_null()) {
-            outcome.hasMessage = !(rawAfter.is_discarded() || rawAfter.is_null());
-            outcome.messageChanged = true;
-            if (!outcome.hasMessage)
+    } else if (!sameMember(messageBefore, messageAfter)) {
+        if (isAbsent(messageAfter)) {
+            // Only the JMAP view went away; with rawMessage still there the message stays.
+            outcome.hasMessage = request.hasMessage && !isAbsent(rawAfter);
+            outcome.messageChanged = outcome.hasMessage != request.hasMessage;
+            if (!outcome.hasMessage) {
                 outcome.message.clear();
+                outcome.problems.append({u"/message"_s, Severity::Info,
+                    request.stage == Stage::Dsn ? u"message removed: the DSN is suppressed"_s
+                                                : u"message removed"_s});
+            }
         } else if (request.hasMessage) {
             outcome.message = rebuildFromJmap(
                 request.rawMessage, messageBefore, messageAfter, outcome.problems);

@@ -133,8 +133,12 @@ void extractStalwart(const Json &root, HookRequest &request)
 QByteArray rawFromJmap(const Json &message, Problems &problems)
 {
     const Json &headers = memberOf(message, "headers");
-    if (!headers.is_array())
+    if (!headers.is_array()) {
+        problems.append({QStringLiteral("/message"), Severity::Info,
+            QStringLiteral("no rawMessage and no /message/headers: the raw message cannot be "
+                           "rebuilt from the JMAP message")});
         return {};
+    }
     QByteArray raw;
     for (const Json &header : headers) {
         raw += stringAt(header, "name").toUtf8() + ':' + stringAt(header, "value").toUtf8()
@@ -560,6 +564,12 @@ HookResponse decodeResponse(
         response.malformed = true;
         response.problems.append({QString(), Severity::Error,
             QStringLiteral("HTTP %1: only 2xx answers are applied").arg(httpStatus)});
+    }
+    if (response.dialect == Dialect::Stalwart && response.encoding != Encoding::Json) {
+        response.malformed = true;
+        response.problems.append({QString(), Severity::Error,
+            QStringLiteral("Stalwart parses answers as JSON only; this body is %1 (a hook error)")
+                .arg(encodingName(response.encoding).toUpper())});
     }
     const Json &root = jsonOf(response.document);
     switch (response.dialect) {

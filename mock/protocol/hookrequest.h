@@ -116,4 +116,5 @@ struct HookRequest
 
 } // namespace MtaHooks
 
+Q_DECLARE_METATYPE(MtaHooks::SmtpReply)
 Q_DECLARE_METATYPE(MtaHooks::HookRequest)

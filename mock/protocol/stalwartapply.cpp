@@ -36,9 +36,10 @@ QString stripBrackets(const QString &address)
 QByteArray writeHeader(const QByteArray &name, const QByteArray &value, bool rewrite)
 {
     QByteArray out = name;
+    // Rust's u8::is_ascii_whitespace: space, tab, LF, form feed, CR.
     if (rewrite && !value.isEmpty()
         && (value.front() == ' ' || value.front() == '\t' || value.front() == '\r'
-            || value.front() == '\n'))
+            || value.front() == '\n' || value.front() == '\f'))
         out += ':';
     else
         out += ": ";
@@ -193,27 +194,35 @@ Outcome applyStalwart(
     outcome.hasMessage = request.hasMessage;
     outcome.message = request.rawMessage;
 
-    if (response.malformed) {
+    // Stalwart reads every answer as its own format; one decoded as a draft patch (without
+    // knowing the request) fails its parser all the same.
+    if (response.malformed || response.dialect != Dialect::Stalwart) {
         outcome.malformed = true;
-        if (options.tempFailOnError) {
-            outcome.action = Action::Reject;
-            outcome.reply = {451, u"4.3.5"_s, u"Unable to accept message at this time."_s};
-            outcome.problems.append({QString(), Severity::Info,
-                u"Stalwart treats the answer as a hook error and "
-                "tempfails (tempFailOnError)"_s});
-        } else {
+        if (!response.malformed)
+            outcome.problems.append({QString(), Severity::Error,
+                QStringLiteral("a %1 answer: Stalwart cannot parse it")
+                    .arg(dialectName(response.dialect).isEmpty() ? u"undecodable"_s
+                                                                 : dialectName(response.dialect))});
+        if (!options.tempFailOnError) {
             outcome.action = Action::Accept;
             outcome.reply = defaultReply(Dialect::Stalwart, request.stage, Action::Accept);
             outcome.problems.append({QString(), Severity::Info,
                 u"hook error ignored (tempFailOnError off): the chain "
                 "continues"_s});
+            outcome.verdict = verdictFor(outcome.action, outcome.reply.code);
+            return outcome;
         }
-        outcome.verdict = verdictFor(outcome.action, outcome.reply.code);
-        return outcome;
+        // The hook error stops the stage like a reject (every call site handles the Err of
+        // run_mta_hooks alike): the stage effects below apply to the 451 too.
+        outcome.action = Action::Reject;
+        outcome.reply = {451, u"4.3.5"_s, u"Unable to accept message at this time."_s};
+        outcome.problems.append({QString(), Severity::Info,
+            u"Stalwart treats the answer as a hook error and "
+            "tempfails (tempFailOnError)"_s});
+    } else {
+        outcome.action = response.action;
     }
-
-    outcome.action = response.action;
-    if (response.action == Action::Accept) {
+    if (outcome.action == Action::Accept) {
         outcome.reply = defaultReply(Dialect::Stalwart, request.stage, Action::Accept);
         if (request.stage == Stage::Data && !response.modifications.isEmpty()) {
             outcome.message = applyModifications(request.rawMessage, response.modifications,
@@ -223,11 +232,13 @@ Outcome applyStalwart(
                 u"ignored: Stalwart applies modifications only at data"_s});
         }
     } else {
-        outcome.reply = defaultReply(Dialect::Stalwart, request.stage, response.action);
-        if (response.status && response.replyMessage) {
-            outcome.reply.code = *response.status;
-            outcome.reply.enhancedCode = response.enhancedStatus.value_or(QString());
-            outcome.reply.message = *response.replyMessage;
+        if (!outcome.malformed) {
+            outcome.reply = defaultReply(Dialect::Stalwart, request.stage, response.action);
+            if (response.status && response.replyMessage) {
+                outcome.reply.code = *response.status;
+                outcome.reply.enhancedCode = response.enhancedStatus.value_or(QString());
+                outcome.reply.message = *response.replyMessage;
+            }
         }
         outcome.disconnect = request.stage == Stage::Connect;
         if (request.stage == Stage::Rcpt && !outcome.envelope.to.isEmpty()) {

@@ -78,6 +78,7 @@ int countOf(const Problems &problems, Severity severity);
 
 Q_DECLARE_METATYPE(MtaHooks::Dialect)
 Q_DECLARE_METATYPE(MtaHooks::Encoding)
+Q_DECLARE_METATYPE(MtaHooks::Direction)
 Q_DECLARE_METATYPE(MtaHooks::Stage)
 Q_DECLARE_METATYPE(MtaHooks::Action)
 Q_DECLARE_METATYPE(MtaHooks::Verdict)

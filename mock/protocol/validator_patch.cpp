@@ -3,6 +3,8 @@
 // makes the whole answer malformed (the MTA applies nothing and keeps its default action).
 #include "mock/protocol/validator_p.h"
 
+#include <QRegularExpression>
+
 using namespace Qt::StringLiterals;
 
 namespace MtaHooks {
@@ -92,29 +94,53 @@ void checkValueFor(
         return;
     }
     if (path.startsWith(QLatin1String("/message/headers"))) {
-        auto checkHeader = [&c, &pointer](const Json &header) {
-            if (!header.is_object() || !Checker::member(header, "name")
-                || !Checker::member(header, "value"))
-                return;
-            const Json &name = header["name"];
-            const Json &text = header["value"];
+        auto checkName = [&c, &pointer](const Json &name) {
             if (name.is_string()
-                && name.get<std::string>().find_first_of(": \t\r\n") != std::string::npos)
-                c.error(pointer, QStringLiteral("invalid header name (CR/LF or colon)"));
-            if (text.is_string()) {
-                const std::string &v = text.get_ref<const std::string &>();
-                for (std::size_t i = v.find('\n'); i != std::string::npos;
-                     i = v.find('\n', i + 1)) {
-                    if (i + 1 >= v.size() || (v[i + 1] != ' ' && v[i + 1] != '\t')) {
-                        c.error(pointer,
-                            QStringLiteral("a header value with a line break that is "
-                                           "not folding injects header lines"));
-                        break;
-                    }
+                && (name.get_ref<const std::string &>().empty()
+                    || name.get_ref<const std::string &>().find_first_of(": \t\r\n")
+                        != std::string::npos))
+                c.error(pointer, QStringLiteral("invalid header name (empty, CR/LF or colon)"));
+        };
+        auto checkText = [&c, &pointer](const Json &text) {
+            if (!text.is_string())
+                return;
+            const std::string &v = text.get_ref<const std::string &>();
+            for (std::size_t i = v.find_first_of("\r\n"); i != std::string::npos;
+                 i = v.find_first_of("\r\n", i + 1)) {
+                // Only CRLF (or LF) followed by a space or tab is folding; a bare CR is never.
+                const bool crlf = v[i] == '\r' && i + 1 < v.size() && v[i + 1] == '\n';
+                const std::size_t next = crlf ? i + 2 : i + 1;
+                if (v[i] == '\r' && !crlf) {
+                    c.error(pointer, QStringLiteral("a bare CR in a header value"));
+                    return;
                 }
+                if (next >= v.size() || (v[next] != ' ' && v[next] != '\t')) {
+                    c.error(pointer,
+                        QStringLiteral("a header value with a line break that is "
+                                       "not folding injects header lines"));
+                    return;
+                }
+                i = next - 1;
             }
         };
-        if (value.is_array()) {
+        auto checkHeader = [&checkName, &checkText](const Json &header) {
+            if (!header.is_object())
+                return;
+            if (const Json *name = Checker::member(header, "name"))
+                checkName(*name);
+            if (const Json *text = Checker::member(header, "value"))
+                checkText(*text);
+        };
+        // The list, one header, or one member of a header (/message/headers/N/name|value).
+        static const QRegularExpression member(
+            QStringLiteral("^/message/headers/(\\d+|-)/(name|value)$"));
+        const QRegularExpressionMatch match = member.match(path);
+        if (match.hasMatch()) {
+            if (match.captured(2) == QLatin1String("name"))
+                checkName(value);
+            else
+                checkText(value);
+        } else if (value.is_array()) {
             for (const Json &header : value)
                 checkHeader(header);
         } else {
@@ -275,9 +301,16 @@ void validateDraft02(const Json &root, Stage stage, Checker &c)
         }
         if (needsFrom) {
             if (const Json *from
-                = c.check(entry, pointer, "from", Checker::String, Severity::Error, false);
-                from && !isValidPointer(toQString(from->get<std::string>())))
-                c.error(pointer + u"/from"_s, QStringLiteral("not an RFC 6901 JSON Pointer"));
+                = c.check(entry, pointer, "from", Checker::String, Severity::Error, false)) {
+                const QString source = toQString(from->get<std::string>());
+                if (!isValidPointer(source))
+                    c.error(pointer + u"/from"_s, QStringLiteral("not an RFC 6901 JSON Pointer"));
+                else if (name == QLatin1String("move") && !isWritable(source, stage))
+                    c.error(pointer + u"/from"_s,
+                        QStringLiteral("a move removes %1, which is not a writable property "
+                                       "(%2): the whole answer is malformed")
+                            .arg(source, writableProperties(stage).join(u", "_s)));
+            }
         }
         if (needsValue) {
             const Json *value = Checker::member(entry, "value");
