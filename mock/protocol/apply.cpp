@@ -59,6 +59,14 @@ const Json &memberOr(const Json &object, const char *key)
     return it == object.end() ? missing : *it;
 }
 
+bool isActionOf(Action action, Direction direction)
+{
+    if (direction == Direction::Outbound)
+        return action == Action::Continue || action == Action::Cancel;
+    return action == Action::Accept || action == Action::Reject || action == Action::Discard
+        || action == Action::Quarantine || action == Action::Disconnect;
+}
+
 bool sameMember(const Json &a, const Json &b)
 {
     if (a.is_discarded() || b.is_discarded())
@@ -159,13 +167,28 @@ Outcome applyDraft(const HookRequest &request, const HookResponse &response)
             after = std::move(patched.document);
     }
 
-    // The verdict is the resulting /action.
+    // The verdict is the resulting /action. Its value may come from the document itself (a
+    // -02 copy or move) rather than from the answer, so only the result can show that it is
+    // no action of this direction: an invalid action voids the answer (reference §g).
     Action action = defaultAction;
     const Json &actionValue = memberOr(after, "action");
-    if (actionValue.is_string()) {
-        const auto parsed = actionFromName(toQString(actionValue.get<std::string>()));
-        if (parsed)
+    if (!actionValue.is_discarded() && !sameMember(actionValue, memberOr(before, "action"))) {
+        const auto parsed = actionValue.is_string()
+            ? actionFromName(toQString(actionValue.get<std::string>()))
+            : std::nullopt;
+        if (parsed && isActionOf(*parsed, request.direction())) {
             action = *parsed;
+        } else {
+            outcome.problems.append({u"/action"_s, Severity::Error,
+                QStringLiteral("the answer leaves %1 in /action, which is no %2 action: the "
+                               "whole answer is malformed, nothing is applied")
+                    .arg(QString::fromUtf8(actionValue.dump()),
+                        outbound ? u"outbound"_s : u"inbound"_s)});
+            outcome.malformed = true;
+            after = before;
+        }
+    } else if (actionValue.is_string()) {
+        action = actionFromName(toQString(actionValue.get<std::string>())).value_or(defaultAction);
     }
     if (actionRank(action) < actionRank(defaultAction)) {
         outcome.problems.append({u"/action"_s, Severity::Warning,

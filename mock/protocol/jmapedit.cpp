@@ -58,14 +58,57 @@ QByteArray encodeWord(const QString &text)
     return out;
 }
 
+// The raw value of a field as JMAP shows it: without the line end that closes the field.
+QByteArray jmapValueOf(const RawHeader &header)
+{
+    QByteArray value = header.value;
+    if (value.endsWith('\n'))
+        value.chop(1);
+    if (value.endsWith('\r'))
+        value.chop(1);
+    return value;
+}
+
+// Which raw field each entry of the original JMAP list shows (-1: none), matched in order. A JMAP
+// list need not mirror the raw fields one to one; fields it leaves out are "raw-only".
+QList<qsizetype> mapToRaw(const MessageParts &parts, const QList<JmapHeader> &original)
+{
+    QList<qsizetype> map(original.size(), -1);
+    qsizetype cursor = 0;
+    for (qsizetype i = 0; i < original.size(); ++i) {
+        for (qsizetype j = cursor; j < parts.headers.size(); ++j) {
+            if (parts.headers[j].name == original[i].name
+                && jmapValueOf(parts.headers[j]) == original[i].value) {
+                map[i] = j;
+                cursor = j + 1;
+                break;
+            }
+        }
+    }
+    return map;
+}
+
 // The raw header fields, re-emitted for the edited JMAP list: a field equal to an original one
 // (taken in order) keeps its original bytes; new or changed fields are written "Name:value".
+// Raw fields the JMAP list never showed are kept where they were.
 QByteArray rebuildHeaders(
     const MessageParts &parts, const QList<JmapHeader> &original, const QList<JmapHeader> &edited)
 {
-    const bool aligned = original.size() == parts.headers.size();
+    const QList<qsizetype> map = mapToRaw(parts, original);
+    QList<bool> rawOnly(parts.headers.size(), true);
+    for (qsizetype j : map) {
+        if (j >= 0)
+            rawOnly[j] = false;
+    }
     QList<bool> used(original.size(), false);
     QByteArray out;
+    qsizetype flushed = 0; // raw-only fields before this index are written
+    auto flushRawOnly = [&](qsizetype upTo) {
+        for (; flushed < upTo; ++flushed) {
+            if (rawOnly[flushed])
+                out += parts.headers[flushed].name + ':' + parts.headers[flushed].value;
+        }
+    };
     qsizetype cursor = 0;
     for (const JmapHeader &header : edited) {
         qsizetype match = -1;
@@ -75,10 +118,12 @@ QByteArray rebuildHeaders(
                 break;
             }
         }
-        if (match >= 0 && aligned) {
+        if (match >= 0 && map[match] >= 0) {
             used[match] = true;
             cursor = match + 1;
-            out += parts.headers[match].name + ':' + parts.headers[match].value;
+            const qsizetype raw = map[match];
+            flushRawOnly(raw);
+            out += parts.headers[raw].name + ':' + parts.headers[raw].value;
             continue;
         }
         QByteArray value = header.value;
@@ -86,6 +131,7 @@ QByteArray rebuildHeaders(
         value.replace("\n", parts.lineEnding);
         out += header.name + ':' + value + parts.lineEnding;
     }
+    flushRawOnly(parts.headers.size());
     return out;
 }
 

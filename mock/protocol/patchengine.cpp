@@ -47,6 +47,14 @@ PatchResult applyDraft01Patch(const Json &request, const QList<PatchOperation> &
         case PatchOperation::Op::Set:
             // §f.7: set on a missing object member creates it (the draft says "replaces the
             // value at the path"; creating is what the rspamd bridge and the examples imply).
+            // A missing array element is not created: that would be an insert, which is add's.
+            if (!target && parent && parent->is_array()) {
+                result.problems.append({operation.pointer, Severity::Warning,
+                    QStringLiteral("set %1: there is no such array element to replace (use add "
+                                   "to insert): skipped, the rest applies")
+                        .arg(operation.path)});
+                continue;
+            }
             step = rfc6902(target ? "replace" : "add", operation.path, &value);
             break;
         case PatchOperation::Op::Add:

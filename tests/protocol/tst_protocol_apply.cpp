@@ -83,6 +83,11 @@ private Q_SLOTS:
     void crossDialectAnswers_data();
     void crossDialectAnswers();
     void draftDeletingJmapViewKeepsMessage();
+    void draftSetDoesNotAppendToArrays();
+    void draftResultingActionMustBeValid_data();
+    void draftResultingActionMustBeValid();
+    void draftNonAsciiSubjectIsEncoded();
+    void draftJmapHeadersNotMirroringRaw();
     void outboundFailedSilent();
     void outboundCancel();
     void dsnSuppression();
@@ -867,6 +872,107 @@ void TestProtocolApply::draftDeletingJmapViewKeepsMessage()
     QVERIFY(!removed.hasMessage);
     QVERIFY(removed.messageChanged);
     QVERIFY(removed.message.isEmpty());
+}
+
+void TestProtocolApply::draftSetDoesNotAppendToArrays()
+{
+    // set on a missing object member creates it (reference §f.7, our choice), but set on the
+    // index just past the end of an array is no replacement of anything: skipped.
+    const HookRequest decoded = request(u"draft01/req-data.json"_s);
+    const Outcome outcome = apply(decoded,
+        response(
+            R"({"set":[{"path":"/envelope/to/2","value":{"address":"x@example.org","parameters":{}}},
+            {"path":"/action","value":"quarantine"}]})"_ba,
+            decoded));
+    QVERIFY(!outcome.malformed);
+    QVERIFY2(hasProblem(outcome.problems, u"/set/0"_s, Severity::Warning),
+        qPrintable(describe(outcome.problems)));
+    QCOMPARE(outcome.envelope.recipients(), decoded.envelope.recipients());
+    QCOMPARE(outcome.action, Action::Quarantine);
+    // A new object member is created.
+    const Outcome created = apply(decoded,
+        response(
+            R"({"set":[{"path":"/envelope/to/1/parameters/RET","value":"HDRS"}]})"_ba, decoded));
+    QCOMPARE(created.envelope.to[1].parameters.last(), std::make_pair(u"RET"_s, u"HDRS"_s));
+}
+
+void TestProtocolApply::draftResultingActionMustBeValid_data()
+{
+    QTest::addColumn<QByteArray>("answer");
+    // The value reaching /action comes from the document, not from the answer: only the result
+    // shows it is no action.
+    QTest::addRow("copy-ehlo") << R"([{"op":"copy","from":"/client/ehlo","path":"/action"}])"_ba;
+    QTest::addRow("move-response-message")
+        << R"([{"op":"move","from":"/response/message","path":"/action"}])"_ba;
+    QTest::addRow("copy-continue-from-elsewhere")
+        << R"([{"op":"add","path":"/message/keywords","value":"continue"},
+              {"op":"move","from":"/message/keywords","path":"/action"}])"_ba;
+}
+
+void TestProtocolApply::draftResultingActionMustBeValid()
+{
+    QFETCH(QByteArray, answer);
+    const HookRequest decoded = request(u"draft01/req-data.json"_s);
+    const HookResponse parsed = response(answer, decoded);
+    QVERIFY2(!parsed.malformed, qPrintable(describe(parsed.problems)));
+    const Outcome outcome = apply(decoded, parsed);
+    QVERIFY(outcome.malformed);
+    QVERIFY2(hasProblem(outcome.problems, u"/action"_s, Severity::Error),
+        qPrintable(describe(outcome.problems)));
+    QCOMPARE(outcome.action, Action::Accept);
+    QCOMPARE(outcome.document, decoded.document);
+}
+
+void TestProtocolApply::draftNonAsciiSubjectIsEncoded()
+{
+    const QString subject = u"Quartalsbericht Q3 – Umsatz +4 % – vertraulich, bitte nicht "
+                            u"weiterleiten: Zahlen für Köln, Düsseldorf und Zürich"_s;
+    const HookRequest decoded = request(u"draft01/req-data.json"_s);
+    const QByteArray answer
+        = R"({"set":[{"path":"/message/subject","value":")" + subject.toUtf8() + R"("}]})";
+    const Outcome outcome = apply(decoded, response(answer, decoded));
+    QVERIFY2(!outcome.malformed, qPrintable(describe(outcome.problems)));
+    const qsizetype start = outcome.message.indexOf("\r\nSubject:") + 2;
+    const qsizetype end = outcome.message.indexOf("\r\nDate:");
+    const QByteArray field = outcome.message.mid(start, end - start);
+    // RFC 2047 B words, each at most 75 characters, on folded lines, that decode to the text.
+    QByteArray decodedText;
+    const QList<QByteArray> lines = field.mid(8).split('\n');
+    for (QByteArray line : lines) {
+        line = line.trimmed();
+        QVERIFY2(line.startsWith("=?UTF-8?B?") && line.endsWith("?="), line.constData());
+        QVERIFY(line.size() <= 75);
+        decodedText += QByteArray::fromBase64(line.mid(10, line.size() - 12));
+    }
+    QVERIFY(lines.size() > 1);
+    QCOMPARE(QString::fromUtf8(decodedText), subject);
+    // Every other field keeps its bytes.
+    QByteArray expected = decoded.rawMessage;
+    expected.replace("Subject: Quarterly report\r\n", QByteArray(field + "\r\n"));
+    QCOMPARE(outcome.message, expected);
+}
+
+void TestProtocolApply::draftJmapHeadersNotMirroringRaw()
+{
+    // A JMAP header list that leaves a raw field out (here X-Report-Tags): an edit of another
+    // field must not lose the raw-only field.
+    QByteArray body = fixture(u"draft01/req-data.json"_s);
+    const Document original = Document::fromJson(body);
+    const HookRequest full = decodeRequest(body, "application/json");
+    const HookRequest partial = decodeRequest(
+        apply(full, response(R"({"delete":[{"path":"/message/headers/6"}]})"_ba, full))
+            .document.toJson(),
+        "application/json");
+    QCOMPARE(partial.document.value(u"/message/headers").size(), 8);
+    QCOMPARE(partial.rawMessage, full.rawMessage);
+    QVERIFY(original.isValid());
+    const Outcome outcome = apply(partial,
+        response(
+            R"({"set":[{"path":"/message/headers/5/value","value":" Ledger 5.0"}]})"_ba, partial));
+    QVERIFY2(!outcome.malformed, qPrintable(describe(outcome.problems)));
+    QByteArray expected = full.rawMessage;
+    expected.replace("X-Mailer: Ledger 4.2\r\n", "X-Mailer: Ledger 5.0\r\n");
+    QCOMPARE(outcome.message, expected);
 }
 
 void TestProtocolApply::outboundFailedSilent()
