@@ -22,8 +22,8 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
-#ifdef __SSE2__
-#include <emmintrin.h>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
 #endif
 #include <memory>
 #include <mutex>
@@ -293,30 +293,56 @@ constexpr std::array<bool, 256> base64Table()
     return table;
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// Which bytes may occur in base64 text, as a nibble table for pshufb: bit h of entry l is set
+// when the byte 0xhl may occur (base64 letters and digits, "+/=", white space).
+constexpr std::array<char, 16> base64LowNibbles()
+{
+    constexpr std::array<bool, 256> valid = base64Table();
+    std::array<char, 16> table {};
+    for (int low = 0; low < 16; ++low) {
+        for (int high = 0; high < 8; ++high) {
+            if (valid[size_t(high * 16 + low)])
+                table[size_t(low)] = char(table[size_t(low)] | (1 << high));
+        }
+    }
+    return table;
+}
+
+// Sixteen bytes at a time, as this check runs over every base64 attachment. Returns the offset
+// of the first invalid byte, or where the scalar tail has to take over (as -2 - offset).
+__attribute__((target("ssse3"))) qint64 base64ScanSsse3(const char *data, qint64 i, qint64 end)
+{
+    static constexpr std::array<char, 16> lowTable = base64LowNibbles();
+    static constexpr std::array<char, 16> highTable {1, 2, 4, 8, 16, 32, 64, char(128)};
+    const __m128i low = _mm_loadu_si128(reinterpret_cast<const __m128i *>(lowTable.data()));
+    const __m128i high = _mm_loadu_si128(reinterpret_cast<const __m128i *>(highTable.data()));
+    const __m128i nibble = _mm_set1_epi8(0x0f);
+    for (; i + 16 <= end; i += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(data + i));
+        const __m128i rows = _mm_shuffle_epi8(low, _mm_and_si128(v, nibble));
+        const __m128i row = _mm_shuffle_epi8(high, _mm_and_si128(_mm_srli_epi16(v, 4), nibble));
+        const int bad
+            = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(rows, row), _mm_setzero_si128()));
+        if (bad)
+            return i + __builtin_ctz(unsigned(bad));
+    }
+    return -2 - i;
+}
+#endif
+
 // Offset of the first byte that cannot occur in base64 text, or -1.
 qint64 firstInvalidBase64(const char *data, qint64 begin, qint64 end)
 {
     static constexpr std::array<bool, 256> valid = base64Table();
     qint64 i = begin;
-#ifdef __SSE2__
-    // Sixteen bytes at a time: this check runs over every base64 attachment. Bytes above 0x7f
-    // are negative as signed chars and fail every range test.
-    const auto in = [](__m128i v, char low, char high) {
-        return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(char(low - 1))),
-            _mm_cmplt_epi8(v, _mm_set1_epi8(char(high + 1))));
-    };
-    const auto is = [](__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
-    for (; i + 16 <= end; i += 16) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(data + i));
-        const __m128i letter = in(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
-        __m128i ok = _mm_or_si128(letter, in(v, '0', '9'));
-        ok = _mm_or_si128(ok, _mm_or_si128(is(v, '+'), is(v, '/')));
-        ok = _mm_or_si128(ok, _mm_or_si128(is(v, '='), is(v, '\n')));
-        ok = _mm_or_si128(ok, _mm_or_si128(is(v, '\r'), is(v, ' ')));
-        ok = _mm_or_si128(ok, _mm_or_si128(is(v, '\t'), _mm_or_si128(is(v, '\f'), is(v, '\v'))));
-        const int mask = _mm_movemask_epi8(ok);
-        if (mask != 0xFFFF)
-            return i + __builtin_ctz(~unsigned(mask));
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    static const bool ssse3 = __builtin_cpu_supports("ssse3");
+    if (ssse3) {
+        const qint64 scanned = base64ScanSsse3(data, i, end);
+        if (scanned >= 0)
+            return scanned;
+        i = -2 - scanned;
     }
 #endif
     for (; i < end; ++i) {

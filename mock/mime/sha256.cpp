@@ -61,6 +61,8 @@ __attribute__((target("sha,sse4.1,ssse3"))) void compressBlocks(
         const __m128i abefSaved = abef;
         const __m128i cdghSaved = cdgh;
         __m128i w[4];
+        // Unrolled, the schedule words stay in registers (the indices become constants).
+#pragma GCC unroll 16
         for (int g = 0; g < 16; ++g) {
             __m128i &current = w[g & 3];
             if (g < 4) {

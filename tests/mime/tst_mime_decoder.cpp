@@ -7,6 +7,8 @@
 #include <QRandomGenerator>
 #include <QTest>
 
+#include <cctype>
+
 using namespace MtaHooks::Mime;
 using namespace Qt::StringLiterals;
 
@@ -83,6 +85,7 @@ private Q_SLOTS:
     void parsesHeaderValues();
     void survivesTruncationAndCorruption();
     void sha256MatchesQt();
+    void checksBase64Alphabet();
 };
 
 void TestMimeDecoder::decodesAlternative_data()
@@ -452,6 +455,27 @@ void TestMimeDecoder::sha256MatchesQt()
             pos += step;
         }
         QCOMPARE(pieces.hexResult(), expected);
+    }
+}
+
+void TestMimeDecoder::checksBase64Alphabet()
+{
+    // Every byte value, once where the vectorised check sees it and once in the scalar tail.
+    const QByteArray header("Subject: b64\r\nContent-Type: application/octet-stream\r\n"
+                            "Content-Transfer-Encoding: base64\r\n\r\n");
+    const QByteArray body = QByteArray("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=").repeated(2) + "QUJD";
+    for (int value = 0; value < 256; ++value) {
+        const char c = char(value);
+        const bool valid = std::isalnum(value) || QByteArrayView("+/= \t\r\n\f\v").contains(c);
+        for (const qsizetype at : {qsizetype(20), body.size() - 2}) {
+            QByteArray bytes = body;
+            bytes[at] = c;
+            const MimeMessage message = MimeDecoder::decode(header + bytes);
+            const Defect *defect = findDefect(message.root.defects(), u"WARN_INVALID_BASE64"_s);
+            QVERIFY2(bool(defect) == !valid, qPrintable(u"byte %1 at %2"_s.arg(value).arg(at)));
+            if (defect)
+                QCOMPARE(defect->offset, header.size() + at);
+        }
     }
 }
 
