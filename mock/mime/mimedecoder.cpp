@@ -366,7 +366,7 @@ qint64 firstInvalidQuotedPrintable(const char *data, qint64 begin, qint64 end)
         if (!hit)
             return -1;
         const qint64 at = static_cast<const char *>(hit) - data;
-        if (at + 2 < end + 0 && isHex(data[at + 1]) && isHex(data[at + 2])) {
+        if (at + 2 < end && isHex(data[at + 1]) && isHex(data[at + 2])) {
             pos = at + 3;
             continue;
         }
@@ -621,16 +621,6 @@ qint64 lastHeaderOffset(const QList<Header> &headers)
     return offset;
 }
 
-qint64 firstHeaderOffset(const QList<Header> &headers)
-{
-    qint64 offset = -1;
-    for (const Header &h : headers) {
-        if (h.offset >= 0 && (offset < 0 || h.offset < offset))
-            offset = h.offset;
-    }
-    return offset;
-}
-
 QString firstToken(const QString &value)
 {
     const QString trimmed = value.trimmed();
@@ -742,6 +732,24 @@ struct ParsedTree
 ParsedTree parseTree(
     const QByteArray &raw, const std::shared_ptr<const void> &storage, int nesting);
 
+// The offsets of an object's first and last header fields (-1 without any), cheaply: the tree
+// walk asks for them often.
+std::pair<qint64, qint64> headerSpan(GMimeObject *object)
+{
+    qint64 first = -1;
+    qint64 last = -1;
+    GMimeHeaderList *list = object ? g_mime_object_get_header_list(object) : nullptr;
+    const int count = list ? g_mime_header_list_get_count(list) : 0;
+    for (int i = 0; i < count; ++i) {
+        const qint64 offset = g_mime_header_get_offset(g_mime_header_list_get_header_at(list, i));
+        if (offset < 0)
+            continue;
+        first = first < 0 ? offset : std::min(first, offset);
+        last = std::max(last, offset);
+    }
+    return {first, last};
+}
+
 QList<Header> headersOf(GMimeObject *object)
 {
     QList<Header> headers;
@@ -829,7 +837,7 @@ bool TreeBuilder::contentBounds(GMimeObject *object, qint64 *begin, qint64 *end)
 // next boundary of its parent is searched.
 qint64 TreeBuilder::lastDataOffset(GMimeObject *object) const
 {
-    qint64 last = lastHeaderOffset(headersOf(object));
+    qint64 last = headerSpan(object).second;
     qint64 begin = 0;
     qint64 end = 0;
     if (contentBounds(object, &begin, &end))
@@ -842,7 +850,7 @@ qint64 TreeBuilder::lastDataOffset(GMimeObject *object) const
     } else if (GMIME_IS_MESSAGE_PART(object)) {
         GMimeMessage *message = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
         if (message) {
-            last = std::max(last, lastHeaderOffset(headersOf(GMIME_OBJECT(message))));
+            last = std::max(last, headerSpan(GMIME_OBJECT(message)).second);
             if (GMimeObject *root = g_mime_message_get_mime_part(message))
                 last = std::max(last, lastDataOffset(root));
         }
@@ -854,7 +862,7 @@ qint64 TreeBuilder::lastDataOffset(GMimeObject *object) const
 // that stands for its header block.
 qint64 TreeBuilder::childStart(GMimeObject *child, qint64 fallback) const
 {
-    qint64 start = firstHeaderOffset(headersOf(child));
+    qint64 start = headerSpan(child).first;
     if (start < 0) {
         qint64 begin = 0;
         qint64 end = 0;
@@ -862,9 +870,13 @@ qint64 TreeBuilder::childStart(GMimeObject *child, qint64 fallback) const
             start = begin;
         } else if (GMIME_IS_MESSAGE_PART(child)) {
             GMimeMessage *message = g_mime_message_part_get_message(GMIME_MESSAGE_PART(child));
-            if (message)
-                start = firstHeaderOffset(
-                    mergedMessageHeaders(message, g_mime_message_get_mime_part(message)));
+            if (message) {
+                const qint64 messageFirst = headerSpan(GMIME_OBJECT(message)).first;
+                const qint64 partFirst = headerSpan(g_mime_message_get_mime_part(message)).first;
+                start = messageFirst < 0 || (partFirst >= 0 && partFirst < messageFirst)
+                    ? partFirst
+                    : messageFirst;
+            }
         }
         if (start > 0 && m_data[start - 1] == '\n') {
             --start;
@@ -1034,7 +1046,7 @@ Node TreeBuilder::buildObject(GMimeObject *object, QList<Header> headers, qint64
         d.bodyOffset = headerEnd;
         d.bodyLength = end - headerEnd;
         d.rawLength = end - start;
-        digestNow(d, encodingHeader ? encodingHeader->offset : start);
+        digestLater(d, encodingHeader ? encodingHeader->offset : start);
         GMimeMessage *message = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
         if (message)
             node.children.push_back(buildMessage(message, d.bodyOffset, end));
