@@ -194,7 +194,10 @@ bool CaptureStore::Private::migrate(int from)
 {
     return inTransaction([this, from]() {
         for (int version = from + 1; version <= Detail::CaptureSchemaVersion; ++version) {
-            qCInfo(lcCaptureStore) << "migrating" << path << "to schema" << version;
+            if (version == 1)
+                qCDebug(lcCaptureStore) << "creating schema in" << path;
+            else
+                qCInfo(lcCaptureStore) << "migrating" << path << "to schema" << version;
             const QStringList statements = Detail::migrationStatements(version);
             for (const QString &statement : statements) {
                 if (!exec(statement)) {
