@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <functional>
 #include <optional>
 #include <string>
@@ -562,6 +563,13 @@ bool Renderer::writeBlob(int index, const std::function<bool(QByteArrayView)> &s
     return ok;
 }
 
+int tokenIndex(const std::string &json, size_t begin, size_t end)
+{
+    int index = -1;
+    std::from_chars(json.data() + begin, json.data() + end, index);
+    return index;
+}
+
 const MimePart *Renderer::blobPart(int index) const
 {
     for (const MimePart &part : std::as_const(m_parts)) {
@@ -584,8 +592,7 @@ bool Renderer::writeTo(
             const size_t indexBegin = hit + marker.size();
             const size_t close = json.find('"', indexBegin);
             size -= qint64(close - hit - 1);
-            if (const MimePart *part
-                = blobPart(std::stoi(json.substr(indexBegin, close - indexBegin))))
+            if (const MimePart *part = blobPart(tokenIndex(json, indexBegin, close)))
                 size += (part->size() + 2) / 3 * 4;
         }
         reserve(size);
@@ -596,8 +603,7 @@ bool Renderer::writeTo(
         const size_t close = json.find('"', indexBegin);
         if (!sink(QByteArrayView(json.data() + done, qsizetype(hit + 1 - done))))
             return false;
-        const int index = std::stoi(json.substr(indexBegin, close - indexBegin));
-        if (!writeBlob(index, sink))
+        if (!writeBlob(tokenIndex(json, indexBegin, close), sink))
             return false;
         done = close; // the closing quote goes out with the next piece
     }

@@ -27,6 +27,10 @@ class MimeDecoder;
 //   WARN_UNKNOWN_CHARSET           charset iconv cannot convert; text() falls back to UTF-8/CP1252
 //   CRIT_EMPTY_MESSAGE             no input bytes at all
 //   CRIT_NO_HEADERS                the input does not start with a header field
+//   CRIT_UNREADABLE, CRIT_TOO_LARGE  decodeFile() could not read the file; input over 4 GiB
+// A defect found inside an attached message that was itself base64/QP encoded carries, on its
+// part, an offset into MimePart::containerBytes(); in MimeMessage::defects it points at the
+// encoded attachment instead and says where inside it.
 struct Defect
 {
     qint64 offset = -1;
@@ -95,9 +99,15 @@ public:
     // message's bytes.
     qint64 size() const;
     QByteArray sha256() const; // lower-case hex of the same bytes
-    qint64 rawOffset() const; // byte range of the whole part (headers + body) in the raw message
+    // Byte ranges in the raw message. The part's range starts at its first header field (or at
+    // the empty line standing for a missing header block) and ends before the line break that
+    // belongs to the next boundary; the body range is what GMime decodes. They match mail-parser's
+    // offsets on its RFC and third-party corpus; on broken input they are GMime's best reading
+    // (a truncated part ends at the end of the input, a part GMime could not find has an empty
+    // body).
+    qint64 rawOffset() const;
     qint64 rawLength() const;
-    qint64 bodyOffset() const; // byte range of the encoded body in the raw message
+    qint64 bodyOffset() const; // the encoded body
     qint64 bodyLength() const;
     // The bytes the offsets above index. Null for the parts of the message itself: they index
     // MimeMessage::raw. A message/rfc822 part that is itself base64 or quoted-printable encoded
@@ -138,7 +148,7 @@ struct MimeMessage
     QStringList cc;
     QString messageId; // without <>
     QString date; // as written
-    QList<Defect> defects; // whole-message defects (also attached to parts where known)
+    QList<Defect> defects; // all defects by offset; each is also on the part it concerns (or root)
     bool isValid = false;
 
     bool hasAttachments() const;
