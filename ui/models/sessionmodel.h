@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "mock/capture/capturequery.h"
+#include "mock/capture/exchange.h"
+
+#include <QAbstractItemModel>
+#include <QDateTime>
+#include <QHash>
+
+namespace Mock {
+class CaptureStore;
+}
+
+// The timeline: SMTP sessions as top-level rows, their calls (stages) as children, in arrival
+// order. Backed by the capture store with paged loading, so a million captures open at once and
+// only what is on screen is in memory. Live: exchanges saved by the endpoint appear as they
+// arrive (connect CaptureStore::exchangeSaved to onExchangeSaved).
+class SessionModel final : public QAbstractItemModel
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SessionModel)
+
+public:
+    enum Column {
+        TimeColumn,
+        StageColumn,
+        DialectColumn,
+        ActionColumn,
+        StatusColumn,
+        LatencyColumn,
+        ProblemsColumn,
+        SummaryColumn,
+        ColumnCount
+    };
+    enum Role {
+        ExchangeIdRole = Qt::UserRole + 1, // qint64, 0 for session rows
+        SessionKeyRole,                    // QString
+        IsSessionRole,                     // bool
+        VerdictRole,                       // QString verdict name ("held" for held calls)
+        ExchangeRole,                      // Mock::Exchange summary (child rows only)
+        ProblemCountRole,                  // int
+    };
+
+    explicit SessionModel(Mock::CaptureStore *store, QObject *parent = nullptr);
+    ~SessionModel() override;
+
+    void setQuery(const Mock::CaptureQuery &query); // resets the model
+    Mock::CaptureQuery query() const;
+    void reload();
+
+    // The index of an exchange's row (its session's children are loaded if needed).
+    QModelIndex indexForExchange(qint64 id);
+    qint64 exchangeCount() const; // matching exchanges (for the status bar)
+
+    // Held calls show a countdown to their deadline in the action column.
+    void setHeldDeadline(qint64 exchangeId, const QDateTime &deadline);
+    void clearHeldDeadline(qint64 exchangeId);
+
+    QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
+    QModelIndex parent(const QModelIndex &child) const override;
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+    bool hasChildren(const QModelIndex &parent = {}) const override;
+    bool canFetchMore(const QModelIndex &parent) const override;
+    void fetchMore(const QModelIndex &parent) override;
+
+public Q_SLOTS:
+    void onExchangeSaved(const Mock::Exchange &summary, bool isNew);
+    void onCleared();
+
+Q_SIGNALS:
+    void exchangeAppended(const QModelIndex &index); // a new call arrived and is shown
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};

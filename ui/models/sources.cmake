@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+list(APPEND HOOKSCOPE_UI_SOURCES
+    models/sessionmodel.h models/sessionmodel.cpp
+    models/mimetreemodel.h models/mimetreemodel.cpp
+    models/rulesmodel.h models/rulesmodel.cpp
+    models/headersmodel.h models/headersmodel.cpp
+)

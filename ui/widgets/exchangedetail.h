@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "mock/capture/exchange.h"
+
+#include <QWidget>
+
+class QTabWidget;
+
+// The right-hand side of the window: everything about one call, in tabs.
+//  Overview — client, TLS, auth, server, queue id, envelope, verdict and reply, timing; envelope
+//             against message headers side by side with mismatches flagged.
+//  Request  — the body in a read-only JSON view (CBOR/MessagePack shown as JSON with a note), the
+//             HTTP headers, "Copy as curl".
+//  Message  — the MIME view (tree, headers, text, safe HTML, attachments, raw/hex).
+//  Answer   — what Hookscope sent, and the message as the MTA has it after the answer, with a
+//             before/after diff of headers, envelope and body.
+//  Problems — the validator's findings; activating one jumps to its field in the Request tab.
+class ExchangeDetail final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ExchangeDetail)
+
+public:
+    enum Tab { OverviewTab, RequestTab, MessageTab, AnswerTab, ProblemsTab, TabCount };
+
+    explicit ExchangeDetail(QWidget *parent = nullptr);
+    ~ExchangeDetail() override;
+
+    // A whole exchange (bodies included, as CaptureStore::load gives it).
+    void showExchange(const Mock::Exchange &exchange);
+    void clear();
+    Mock::Exchange exchange() const;
+
+    void setCurrentTab(Tab tab);
+    Tab currentTab() const;
+    QTabWidget *tabs() const { return m_tabs; }
+
+    // "curl -X POST http://…/path -H … --data-binary @-" for the request (body on stdin when
+    // binary). baseUrl is the endpoint's URL ("http://127.0.0.1:8025").
+    static QString curlCommand(const Mock::Exchange &exchange, const QString &baseUrl);
+    void setBaseUrl(const QString &baseUrl);
+
+Q_SIGNALS:
+    void problemActivated(const QString &pointer);
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+    QTabWidget *m_tabs;
+};
