@@ -6,7 +6,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QTimeZone>
 
 using namespace Qt::StringLiterals;
 
@@ -341,7 +340,7 @@ Exchange exchangeFromRow(const QVariantList &row, bool withBodies)
     e.sequence = next().toInt();
     const QVariant received = next();
     if (!received.isNull())
-        e.received = QDateTime::fromMSecsSinceEpoch(received.toLongLong(), QTimeZone::utc());
+        e.received = QDateTime::fromMSecsSinceEpoch(received.toLongLong(), Qt::UTC);
     e.peerAddress = next().toString();
     e.peerPort = quint16(next().toUInt());
     e.method = next().toByteArray();
@@ -432,9 +431,8 @@ const QStringList &sessionColumns()
 SessionSummary sessionFromRow(const QVariantList &row)
 {
     const auto time = [](const QVariant &value) {
-        return value.isNull()
-            ? QDateTime()
-            : QDateTime::fromMSecsSinceEpoch(value.toLongLong(), QTimeZone::utc());
+        return value.isNull() ? QDateTime()
+                              : QDateTime::fromMSecsSinceEpoch(value.toLongLong(), Qt::UTC);
     };
     SessionSummary summary;
     summary.sessionKey = row.value(0).toString();

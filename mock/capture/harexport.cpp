@@ -6,7 +6,6 @@
 #include <QCborArray>
 #include <QCborMap>
 #include <QStringDecoder>
-#include <QTimeZone>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -166,6 +165,8 @@ QCborMap hookscopeValue(const Exchange &e)
     const MtaHooks::Verdict verdict = e.held ? MtaHooks::Verdict::Held : e.verdict;
     return QCborMap {
         {u"session"_s, e.sessionKey},
+        // The MTA's end of the HTTP connection (HAR's serverIPAddress would be ours).
+        {u"peer"_s, QCborMap {{u"address"_s, e.peerAddress}, {u"port"_s, int(e.peerPort)}}},
         {u"sequence"_s, e.sequence},
         {u"kind"_s, exchangeKindName(e.kind)},
         {u"stage"_s, e.stageName.isEmpty() ? MtaHooks::stageName(e.stage) : e.stageName},
@@ -181,9 +182,8 @@ QCborMap hookscopeValue(const Exchange &e)
 
 QCborMap entryValue(const Exchange &e)
 {
-    const QDateTime started = e.received.isValid()
-        ? e.received.toUTC()
-        : QDateTime::fromMSecsSinceEpoch(0, QTimeZone::utc());
+    const QDateTime started
+        = e.received.isValid() ? e.received.toUTC() : QDateTime::fromMSecsSinceEpoch(0, Qt::UTC);
     const double waitMs = double(e.latencyUs) / 1000.0;
     QCborMap entry {
         {u"startedDateTime"_s, started.toString(Qt::ISODateWithMs)},
@@ -193,8 +193,6 @@ QCborMap entryValue(const Exchange &e)
         {u"cache"_s, QCborMap()},
         {u"timings"_s, QCborMap {{u"send"_s, 0}, {u"wait"_s, waitMs}, {u"receive"_s, 0}}},
     };
-    if (!e.peerAddress.isEmpty())
-        entry.insert(u"_clientAddress"_s, e.peerAddress);
     entry.insert(u"_hookscope"_s, hookscopeValue(e));
     return entry;
 }

@@ -10,7 +10,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QStringDecoder>
-#include <QTimeZone>
 
 using namespace Qt::StringLiterals;
 
@@ -324,8 +323,9 @@ SessionStage stageFrom(Reader &reader, const QJsonObject &o, const QString &wher
         reader.fail(where + u".stage"_s, u"missing"_s);
     stage.recipient = o.value(u"recipient"_s).toString();
     const QJsonObject expect = reader.object(o, u"expect"_s, where);
-    stage.expect.action = reader.named(expect, u"action"_s, where, &MtaHooks::actionFromName);
-    stage.expect.verdict = reader.named(expect, u"verdict"_s, where, &MtaHooks::verdictFromName);
+    const QString at = where + u".expect"_s;
+    stage.expect.action = reader.named(expect, u"action"_s, at, &MtaHooks::actionFromName);
+    stage.expect.verdict = reader.named(expect, u"verdict"_s, at, &MtaHooks::verdictFromName);
     if (expect.contains(u"replyCode"_s))
         stage.expect.replyCode = expect.value(u"replyCode"_s).toInt();
     return stage;

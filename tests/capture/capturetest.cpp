@@ -5,7 +5,6 @@
 #include "tests/support/testsupport.h"
 
 #include <QDebug>
-#include <QTimeZone>
 
 using namespace Qt::StringLiterals;
 
@@ -25,7 +24,7 @@ QString show(const T &value)
 
 QDateTime at(qint64 msecs)
 {
-    return QDateTime::fromMSecsSinceEpoch(msecs, QTimeZone::utc());
+    return QDateTime::fromMSecsSinceEpoch(msecs, Qt::UTC);
 }
 
 Mock::Exchange everyField()

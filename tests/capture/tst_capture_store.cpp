@@ -177,6 +177,7 @@ void TestCaptureStore::roundTripsEveryField()
     const auto loaded = store.load(e.id);
     QVERIFY(loaded);
     QCOMPARE(difference(*loaded, e, true), QString());
+    QCOMPARE(loaded->received.timeSpec(), Qt::UTC);
 
     // Unknown stages keep their wire text; held keeps its flag.
     Exchange odd = everyField();
