@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mock/protocol/codec.h"
 
-#include "mock/protocol/jsonmapping_p.h"
+#include "mock/protocol/codec_p.h"
 #include "mock/protocol/logging.h"
 #include "mock/protocol/patchengine_p.h"
 #include "mock/protocol/validator.h"
@@ -10,213 +10,7 @@ namespace MtaHooks {
 
 namespace {
 
-QString stringAt(const Json &object, const char *key)
-{
-    if (!object.is_object())
-        return {};
-    auto it = object.find(key);
-    if (it == object.end() || !it->is_string())
-        return {};
-    return toQString(it->get_ref<const std::string &>());
-}
-
-qint64 integerAt(const Json &object, const char *key, qint64 fallback = 0)
-{
-    if (!object.is_object())
-        return fallback;
-    auto it = object.find(key);
-    if (it == object.end() || !it->is_number_integer())
-        return fallback;
-    return it->get<std::int64_t>();
-}
-
-const Json &memberOf(const Json &object, const char *key)
-{
-    static const Json null;
-    if (!object.is_object())
-        return null;
-    auto it = object.find(key);
-    return it == object.end() ? null : *it;
-}
-
-Parameters parametersOf(const Json &object)
-{
-    Parameters result;
-    if (!object.is_object())
-        return result;
-    for (auto it = object.begin(); it != object.end(); ++it) {
-        QString value;
-        if (it->is_string())
-            value = toQString(it->get_ref<const std::string &>());
-        else if (!it->is_null())
-            value = toQString(it->dump());
-        result.append({toQString(it.key()), value});
-    }
-    return result;
-}
-
-EnvelopeAddress addressOf(const Json &object)
-{
-    EnvelopeAddress address;
-    const Json &value = memberOf(object, "address");
-    address.isNullSender = value.is_null() && object.is_object() && object.contains("address");
-    address.address = stringAt(object, "address");
-    address.parameters = parametersOf(memberOf(object, "parameters"));
-    address.status = stringAt(object, "status");
-    address.attempt = int(integerAt(object, "attempt"));
-    return address;
-}
-
-} // namespace
-
-Envelope envelopeFromJson(const Json &object)
-{
-    Envelope envelope;
-    if (!object.is_object())
-        return envelope;
-    envelope.present = true;
-    envelope.from = addressOf(memberOf(object, "from"));
-    const Json &to = memberOf(object, "to");
-    if (to.is_array()) {
-        for (const Json &entry : to)
-            envelope.to.append(addressOf(entry));
-    }
-    return envelope;
-}
-
-namespace {
-
-void extractStalwart(const Json &root, HookRequest &request)
-{
-    const Json &context = memberOf(root, "context");
-    request.stageName = stringAt(context, "stage");
-    request.stage = stageFromName(request.stageName);
-
-    const Json &client = memberOf(context, "client");
-    request.client.ip = stringAt(client, "ip");
-    request.client.port = int(integerAt(client, "port"));
-    request.client.ptr = stringAt(client, "ptr");
-    request.client.ehlo = stringAt(client, "helo");
-
-    const Json &sasl = memberOf(context, "sasl");
-    request.auth.present = sasl.is_object();
-    request.auth.login = stringAt(sasl, "login");
-    request.auth.method = stringAt(sasl, "method");
-
-    const Json &tls = memberOf(context, "tls");
-    request.tls.present = tls.is_object();
-    request.tls.version = stringAt(tls, "version");
-    request.tls.cipher = stringAt(tls, "cipher");
-    request.tls.cipherBits = int(integerAt(tls, "cipherBits"));
-    request.tls.certIssuer = stringAt(tls, "certIssuer");
-    request.tls.certSubject = stringAt(tls, "certSubject");
-
-    const Json &server = memberOf(context, "server");
-    request.server.name = stringAt(server, "name");
-    request.server.ip = stringAt(server, "ip");
-    request.server.port = int(integerAt(server, "port"));
-
-    request.queueId = stringAt(memberOf(context, "queue"), "id");
-    request.envelope = envelopeFromJson(memberOf(root, "envelope"));
-
-    const Json &message = memberOf(root, "message");
-    if (message.is_object()) {
-        request.hasMessage = true;
-        request.rawMessage = stalwartRawMessage(makeDocument(root));
-        request.declaredSize = integerAt(message, "size", -1);
-    }
-}
-
-// Drafts without rawMessage carry only the JMAP Email: rebuild a raw message from its raw header
-// values and, for a single-part message, its body value. Anything richer cannot be rebuilt
-// faithfully and is reported.
-QByteArray rawFromJmap(const Json &message, Problems &problems)
-{
-    const Json &headers = memberOf(message, "headers");
-    if (!headers.is_array()) {
-        problems.append({QStringLiteral("/message"), Severity::Info,
-            QStringLiteral("no rawMessage and no /message/headers: the raw message cannot be "
-                           "rebuilt from the JMAP message")});
-        return {};
-    }
-    QByteArray raw;
-    for (const Json &header : headers) {
-        raw += stringAt(header, "name").toUtf8() + ':' + stringAt(header, "value").toUtf8()
-            + "\r\n";
-    }
-    raw += "\r\n";
-    const Json &structure = memberOf(message, "bodyStructure");
-    const Json &values = memberOf(message, "bodyValues");
-    const QString partId = stringAt(structure, "partId");
-    if (structure.is_object() && !structure.contains("subParts") && !partId.isEmpty()) {
-        const Json &blob = memberOf(structure, "blob");
-        if (blob.is_binary() || blob.is_string()) {
-            raw += makeDocument(blob).toBytes();
-        } else {
-            const Json &value = memberOf(values, partId.toUtf8().constData());
-            raw += stringAt(value, "value").toUtf8();
-        }
-    } else {
-        problems.append({QStringLiteral("/message"), Severity::Info,
-            QStringLiteral("no rawMessage: the multipart body cannot be rebuilt from "
-                           "the JMAP message, only its headers")});
-    }
-    return raw;
-}
-
-void extractDraft(const Json &root, HookRequest &request)
-{
-    request.stageName = stringAt(root, "stage");
-    request.stage = stageFromName(request.stageName);
-    request.action = actionFromName(stringAt(root, "action")).value_or(Action::None);
-    request.timestamp = stringAt(root, "timestamp");
-
-    const Json &response = memberOf(root, "response");
-    request.reply.code = int(integerAt(response, "code"));
-    request.reply.enhancedCode = stringAt(response, "enhancedCode");
-    request.reply.message = stringAt(response, "message");
-
-    const Json &client = memberOf(root, "client");
-    request.client.ip = stringAt(client, "ip");
-    request.client.port = int(integerAt(client, "port"));
-    request.client.ptr = stringAt(client, "ptr");
-    request.client.ehlo = stringAt(client, "ehlo");
-    request.client.country = stringAt(client, "country");
-    request.client.asn = integerAt(client, "asn");
-
-    const Json &auth = memberOf(root, "auth");
-    request.auth.present = auth.is_object();
-    request.auth.login = stringAt(auth, "login");
-    request.auth.method = stringAt(auth, "method");
-
-    const Json &tls = memberOf(root, "tls");
-    request.tls.present = tls.is_object();
-    request.tls.version = stringAt(tls, "version");
-    request.tls.cipher = stringAt(tls, "cipher");
-    request.tls.cipherBits = int(integerAt(tls, "cipherBits"));
-    request.tls.certIssuer = stringAt(tls, "certIssuer");
-    request.tls.certSubject = stringAt(tls, "certSubject");
-
-    const Json &server = memberOf(root, "server");
-    request.server.name = stringAt(server, "name");
-    request.server.ip = stringAt(server, "ip");
-    request.server.port = int(integerAt(server, "port"));
-
-    request.queueId = stringAt(memberOf(root, "queue"), "id");
-    request.envelope = envelopeFromJson(memberOf(root, "envelope"));
-
-    const Json &raw = memberOf(root, "rawMessage");
-    const Json &message = memberOf(root, "message");
-    if (raw.is_string() || raw.is_binary()) {
-        request.hasMessage = true;
-        request.rawMessage = makeDocument(raw).toBytes();
-    } else if (message.is_object()) {
-        request.hasMessage = true;
-        request.rawMessage = rawFromJmap(message, request.problems);
-    }
-    if (message.is_object())
-        request.declaredSize = integerAt(message, "size", -1);
-}
+constexpr QByteArrayView utf8Bom("\xEF\xBB\xBF");
 
 Document parseBody(QByteArrayView body, Encoding *encoding, QString *error)
 {
@@ -224,10 +18,11 @@ Document parseBody(QByteArrayView body, Encoding *encoding, QString *error)
         return Document::decode(body, *encoding, error);
     *encoding = sniffEncoding(body);
     if (*encoding == Encoding::Unknown) {
-        // Report the JSON parser's complaint: it is the likeliest intent.
-        Document::fromJson(body, error);
+        // Not a JSON/CBOR/MessagePack object or array. As JSON it is either a scalar (valid, and
+        // the caller says what is wrong with it) or broken (the parser's complaint is the
+        // likeliest intent).
         *encoding = Encoding::Json;
-        return Document::invalid();
+        return Document::fromJson(body, error);
     }
     return Document::decode(body, *encoding, error);
 }
@@ -235,6 +30,15 @@ Document parseBody(QByteArrayView body, Encoding *encoding, QString *error)
 bool isWhitespace(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+// RFC 8259 §8.1: senders must not add a byte order mark; parsers may ignore it (nlohmann does).
+void checkByteOrderMark(QByteArrayView body, Encoding encoding, Problems &problems)
+{
+    if (encoding == Encoding::Json && body.startsWith(utf8Bom))
+        problems.append({QString(), Severity::Warning,
+            QStringLiteral("the JSON text starts with a UTF-8 byte order mark, which senders "
+                           "must not add (RFC 8259 §8.1); ignored")});
 }
 
 } // namespace
@@ -259,7 +63,7 @@ Encoding encodingFromContentType(QByteArrayView contentType)
 
 Encoding sniffEncoding(QByteArrayView body)
 {
-    qsizetype i = 0;
+    qsizetype i = body.startsWith(utf8Bom) ? utf8Bom.size() : 0;
     while (i < body.size() && isWhitespace(body[i]))
         ++i;
     if (i < body.size() && (body[i] == '{' || body[i] == '[')) {
@@ -317,27 +121,6 @@ Dialect detectResponseDialect(const Document &document)
     return Dialect::Unknown;
 }
 
-QByteArray stalwartRawMessage(const Document &request)
-{
-    const Json &message = memberOf(jsonOf(request), "message");
-    QByteArray raw;
-    const Json &headers = memberOf(message, "headers");
-    if (headers.is_array()) {
-        for (const Json &pair : headers) {
-            if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string()
-                || !pair[1].is_string())
-                continue;
-            raw += QByteArray::fromStdString(pair[0].get<std::string>()) + ':'
-                + QByteArray::fromStdString(pair[1].get<std::string>());
-        }
-    }
-    raw += "\r\n";
-    const Json &contents = memberOf(message, "contents");
-    if (contents.is_string())
-        raw += QByteArray::fromStdString(contents.get<std::string>());
-    return raw;
-}
-
 HookRequest decodeRequest(
     QByteArrayView body, QByteArrayView contentType, const DecodeOptions &options)
 {
@@ -358,6 +141,7 @@ HookRequest decodeRequest(
                 .arg(encodingName(request.encoding).toUpper(), error)});
         return request;
     }
+    checkByteOrderMark(body, request.encoding, request.problems);
     if (!request.document.isObject()) {
         request.problems.append({QString(), Severity::Error,
             QStringLiteral("a hook request is an object, this is %1")
@@ -543,6 +327,7 @@ HookResponse decodeResponse(
                 .arg(encodingName(response.encoding).toUpper(), error)});
         return response;
     }
+    checkByteOrderMark(body, response.encoding, response.problems);
     const Dialect detected = detectResponseDialect(response.document);
     const bool detectedDraft = detected == Dialect::Draft01 || detected == Dialect::Draft02;
     if (options.dialect != Dialect::Unknown)

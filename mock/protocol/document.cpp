@@ -490,10 +490,7 @@ QByteArray Document::toBytes() const
     }
     if (m_data->json.is_string()) {
         const std::string &text = m_data->json.get_ref<const std::string &>();
-        auto decoded
-            = QByteArray::fromBase64Encoding(QByteArray(text.data(), qsizetype(text.size())),
-                QByteArray::AbortOnBase64DecodingErrors);
-        if (decoded)
+        if (auto decoded = decodeBase64(QByteArrayView(text.data(), qsizetype(text.size()))))
             return *decoded;
     }
     return {};

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 
 namespace MtaHooks {
@@ -47,6 +48,25 @@ inline std::string toStd(const QString &text)
 inline QString memberPointer(const QString &base, const char *key)
 {
     return pointerAppend(base, QString::fromUtf8(key));
+}
+
+// Base64 as the drafts carry binary data in JSON (reference §d.2, §f.14): the standard alphabet,
+// padding optional, ASCII whitespace (MIME-style line breaks) skipped. *canonical is set to
+// whether the text was exactly the padded form without whitespace (what rspamd demands).
+inline std::optional<QByteArray> decodeBase64(QByteArrayView text, bool *canonical = nullptr)
+{
+    QByteArray compact;
+    compact.reserve(text.size());
+    for (char c : text) {
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+            compact.append(c);
+    }
+    auto decoded = QByteArray::fromBase64Encoding(compact, QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded)
+        return std::nullopt;
+    if (canonical)
+        *canonical = decoded.decoded.toBase64() == text;
+    return std::move(decoded.decoded);
 }
 
 // Looks up an RFC 6901 pointer without throwing; nullptr when absent or malformed.

@@ -198,12 +198,10 @@ void checkRawMessage(const Json &raw, Checker &c)
         return;
     }
     const std::string &text = raw.get_ref<const std::string &>();
-    const QByteArray bytes(text.data(), qsizetype(text.size()));
-    const auto decoded
-        = QByteArray::fromBase64Encoding(bytes, QByteArray::AbortOnBase64DecodingErrors);
-    if (!decoded) {
-        c.error(u"/rawMessage"_s, QStringLiteral("not valid base64"));
-    } else if (decoded.decoded.toBase64() != bytes) {
+    bool canonical = false;
+    if (!decodeBase64(QByteArrayView(text.data(), qsizetype(text.size())), &canonical)) {
+        c.error(u"/rawMessage"_s, QStringLiteral("not valid base64 (standard alphabet)"));
+    } else if (!canonical) {
         c.warning(u"/rawMessage"_s,
             QStringLiteral("not canonical padded base64 without line breaks (rspamd "
                            "refuses it)"));

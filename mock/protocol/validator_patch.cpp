@@ -88,9 +88,13 @@ void checkValueFor(
     }
     if (path == QLatin1String("/rawMessage") && value.is_string()) {
         const std::string &text = value.get_ref<const std::string &>();
-        if (!QByteArray::fromBase64Encoding(QByteArray(text.data(), qsizetype(text.size())),
-                QByteArray::AbortOnBase64DecodingErrors))
+        bool canonical = false;
+        if (!decodeBase64(QByteArrayView(text.data(), qsizetype(text.size())), &canonical))
             c.error(pointer, QStringLiteral("rawMessage must be base64 in JSON"));
+        else if (!canonical)
+            c.warning(pointer,
+                QStringLiteral("not canonical padded base64 without line breaks (rspamd "
+                               "refuses it)"));
         return;
     }
     if (path.startsWith(QLatin1String("/message/headers"))) {

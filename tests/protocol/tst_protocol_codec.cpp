@@ -66,6 +66,11 @@ private Q_SLOTS:
     void rebuildsRawMessage();
     void stalwartRebuildIsNotColonSpace();
     void jmapWithoutHeadersIsReported();
+    void toleratesByteOrderMark_data();
+    void toleratesByteOrderMark();
+    void reportsScalarBodies();
+    void base64Flavours_data();
+    void base64Flavours();
     void rejectsUndecodableRequests_data();
     void rejectsUndecodableRequests();
     void roundTripsJsonCbor_data();
@@ -423,6 +428,89 @@ void TestProtocolCodec::jmapWithoutHeadersIsReported()
     QCOMPARE(decoded.declaredSize, qint64(335));
     QVERIFY2(hasProblem(decoded.problems, u"/message"_s, Severity::Info),
         qPrintable(describe(decoded.problems)));
+}
+
+void TestProtocolCodec::toleratesByteOrderMark_data()
+{
+    QTest::addColumn<QByteArray>("contentType");
+    QTest::addRow("labelled") << "application/json"_ba;
+    QTest::addRow("sniffed") << QByteArray();
+}
+
+void TestProtocolCodec::toleratesByteOrderMark()
+{
+    // RFC 8259 §8.1: senders must not add a BOM, parsers may ignore it.
+    QFETCH(QByteArray, contentType);
+    const QByteArray body = "\xEF\xBB\xBF"_ba + fixture(u"draft01/req-rcpt.json"_s);
+    QCOMPARE(sniffEncoding(body), Encoding::Json);
+    const HookRequest decoded = decodeRequest(body, contentType);
+    QVERIFY2(decoded.isDecoded(), qPrintable(describe(decoded.problems)));
+    QCOMPARE(decoded.stage, Stage::Rcpt);
+    QVERIFY2(hasProblem(decoded.problems, QString(), Severity::Warning),
+        qPrintable(describe(decoded.problems)));
+    QVERIFY(!hasErrors(decoded.problems));
+    const HookResponse answer
+        = decodeResponse("\xEF\xBB\xBF{\"action\":\"accept\"}"_ba, contentType);
+    QCOMPARE(answer.dialect, Dialect::Stalwart);
+    QVERIFY(!answer.malformed);
+}
+
+void TestProtocolCodec::reportsScalarBodies()
+{
+    // Valid JSON, but no document: the complaint says so instead of "not valid JSON".
+    for (const QByteArray &contentType : {QByteArray(), "application/json"_ba}) {
+        const HookRequest decoded = decodeRequest("42", contentType);
+        QCOMPARE(decoded.encoding, Encoding::Json);
+        QVERIFY(decoded.document.isValid());
+        QCOMPARE(decoded.problems.size(), 1);
+        QVERIFY2(decoded.problems.first().message.contains(u"object"_s),
+            qPrintable(describe(decoded.problems)));
+        const HookResponse answer = decodeResponse("\"accept\"", contentType);
+        QVERIFY(answer.malformed);
+        QVERIFY2(!answer.problems.first().message.contains(u"not valid"_s),
+            qPrintable(describe(answer.problems)));
+    }
+}
+
+void TestProtocolCodec::base64Flavours_data()
+{
+    QTest::addColumn<QByteArray>("encoded");
+    QTest::addColumn<Severity>("severity"); // of the /rawMessage problem; Info = none
+    QTest::addColumn<bool>("decodes");
+    const QByteArray eml = fixture(u"draft01/req-dsn.eml"_s);
+    const QByteArray canonical = eml.toBase64();
+    QByteArray wrapped;
+    for (qsizetype i = 0; i < canonical.size(); i += 76)
+        wrapped += canonical.mid(i, 76) + "\\r\\n"; // a JSON escape inside the string
+    QTest::addRow("canonical") << canonical << Severity::Info << true;
+    // Open question §f.14: MIME-style line breaks decode, with a warning (rspamd refuses them).
+    QTest::addRow("line-breaks") << wrapped << Severity::Warning << true;
+    QTest::addRow("url-alphabet") << QByteArray("Zm9v-_8=") << Severity::Error << false;
+    QTest::addRow("garbage") << QByteArray("R*nJvb") << Severity::Error << false;
+}
+
+void TestProtocolCodec::base64Flavours()
+{
+    QFETCH(QByteArray, encoded);
+    QFETCH(Severity, severity);
+    QFETCH(bool, decodes);
+    QByteArray body = Document::fromJson(fixture(u"draft01/req-dsn.json"_s)).toJson();
+    const QByteArray canonical = fixture(u"draft01/req-dsn.eml"_s).toBase64();
+    QVERIFY(body.contains(canonical));
+    body.replace(canonical, encoded);
+    const HookRequest decoded = decodeRequest(body, "application/json");
+    if (severity == Severity::Info)
+        QVERIFY2(decoded.problems.isEmpty(), qPrintable(describe(decoded.problems)));
+    else
+        QVERIFY2(hasProblem(decoded.problems, u"/rawMessage"_s, severity),
+            qPrintable(describe(decoded.problems)));
+    QCOMPARE(decoded.rawMessage == fixture(u"draft01/req-dsn.eml"_s), decodes);
+    // The answer's /rawMessage follows the same rule.
+    const HookResponse answer
+        = response(R"({"set":[{"path":"/rawMessage","value":")" + encoded + R"("}]})", decoded);
+    QCOMPARE(answer.malformed, !decodes);
+    if (decodes)
+        QCOMPARE(apply(decoded, answer).message, fixture(u"draft01/req-dsn.eml"_s));
 }
 
 void TestProtocolCodec::rejectsUndecodableRequests_data()
