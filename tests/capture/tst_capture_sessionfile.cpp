@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mock/capture/capturestore.h"
 #include "mock/capture/sessionfile.h"
+#include "mock/mime/mimedecoder.h"
 #include "tests/capture/capturetest.h"
 #include "tests/support/testsupport.h"
 
@@ -128,6 +129,7 @@ private Q_SLOTS:
     void deriveDraft01();
     void importFillsSummaries();
     void importIntoStore();
+    void documentedExample();
 };
 
 void TestCaptureSessionFile::roundTrip()
@@ -503,6 +505,31 @@ void TestCaptureSessionFile::importIntoStore()
     const SessionRecording again = Mock::sessionFromExchanges(back);
     QCOMPARE(again.stages, derived.stages);
     QCOMPARE(again.rawMessage, derived.rawMessage);
+}
+
+// docs/session-format.md shows a full file; it must stay one that this build reads.
+void TestCaptureSessionFile::documentedExample()
+{
+    const QByteArray doc = TestSupport::readData(u"../../docs/session-format.md"_s);
+    QVERIFY(!doc.isEmpty());
+    const qsizetype start = doc.indexOf("```json\n");
+    QVERIFY(start >= 0);
+    const qsizetype end = doc.indexOf("\n```", start + 8);
+    QVERIFY(end > start);
+    QString error;
+    const auto sessions = SessionFile::read(doc.mid(start + 8, end - start - 8), &error);
+    QVERIFY2(sessions, qPrintable(error));
+    QCOMPARE(sessions->size(), 1);
+    const SessionRecording &s = sessions->first();
+    QCOMPARE(s.dialect, MtaHooks::Dialect::Draft01);
+    QCOMPARE(s.stages.size(), 4);
+    QCOMPARE(s.stages.last().expect.verdict, MtaHooks::Verdict::Tempfail);
+    QCOMPARE(s.exchanges.size(), 2);
+    const QList<Exchange> imported = Mock::exchangesFromSession(s);
+    QCOMPARE(imported.at(0).encoding, MtaHooks::Encoding::Cbor); // the base64 body is CBOR
+    QCOMPARE(imported.at(0).mailFrom, u"heidi@example.org"_s);
+    QCOMPARE(imported.at(1).recipients, QStringList {u"ivan@example.com"_s});
+    QCOMPARE(MtaHooks::Mime::MimeDecoder::decode(s.rawMessage).subject, u"Menu"_s);
 }
 
 QTEST_GUILESS_MAIN(TestCaptureSessionFile)
