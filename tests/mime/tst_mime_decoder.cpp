@@ -86,6 +86,7 @@ private Q_SLOTS:
     void survivesTruncationAndCorruption();
     void sha256MatchesQt();
     void checksBase64Alphabet();
+    void digestsLargeMessages();
 };
 
 void TestMimeDecoder::decodesAlternative_data()
@@ -477,6 +478,40 @@ void TestMimeDecoder::checksBase64Alphabet()
                 QCOMPARE(defect->offset, header.size() + at);
         }
     }
+}
+
+void TestMimeDecoder::digestsLargeMessages()
+{
+    // Big enough for the attachments to be digested on several threads.
+    QRandomGenerator random(8621);
+    QList<QByteArray> payloads;
+    QByteArray raw("Subject: large\r\nMIME-Version: 1.0\r\n"
+                   "Content-Type: multipart/mixed; boundary=\"big\"\r\n\r\n");
+    for (int i = 0; i < 5; ++i) {
+        QByteArray payload(1'500'000 + i * 1'001, Qt::Uninitialized);
+        for (char &c : payload)
+            c = char(random.bounded(256));
+        payloads.append(payload);
+        raw += "--big\r\nContent-Type: application/octet-stream\r\n"
+               "Content-Transfer-Encoding: base64\r\n\r\n";
+        const QByteArray encoded = payload.toBase64();
+        for (qsizetype pos = 0; pos < encoded.size(); pos += 76)
+            raw += encoded.mid(pos, 76) + "\r\n";
+    }
+    raw += "--big\r\nContent-Type: text/plain\r\n\r\nlast\r\n--big--\r\n";
+
+    const MimeMessage message = MimeDecoder::decode(raw);
+    QVERIFY(message.isValid);
+    QCOMPARE(message.defects.size(), 0);
+    const QList<MimePart> parts = message.root.children();
+    QCOMPARE(parts.size(), 6);
+    for (int i = 0; i < 5; ++i) {
+        QCOMPARE(parts.at(i).size(), payloads.at(i).size());
+        QCOMPARE(parts.at(i).sha256(),
+            QCryptographicHash::hash(payloads.at(i), QCryptographicHash::Sha256).toHex());
+    }
+    QCOMPARE(MimeDecoder::decodedBody(message, parts.at(3)), payloads.at(3));
+    QCOMPARE(MimeDecoder::text(message, parts.at(5)), u"last"_s);
 }
 
 QTEST_GUILESS_MAIN(TestMimeDecoder)
