@@ -145,6 +145,50 @@ const QStringList &bodyColumns()
     return columns;
 }
 
+namespace {
+
+QString joined(const QString &prefix, const QStringList &columns, const QString &suffix)
+{
+    QStringList parts;
+    parts.reserve(columns.size());
+    for (const QString &column : columns)
+        parts.append(prefix + column + suffix);
+    return parts.join(u", "_s);
+}
+
+} // namespace
+
+QString selectList(bool withBodies)
+{
+    QString list = u"e.id, "_s + joined(u"e."_s, summaryColumns(), QString());
+    if (withBodies)
+        list += u", "_s + joined(u"b."_s, bodyColumns(), QString());
+    return list;
+}
+
+int selectWidth(bool withBodies)
+{
+    return 1 + int(summaryColumns().size()) + (withBodies ? int(bodyColumns().size()) : 0);
+}
+
+QString insertExchangeSql()
+{
+    return u"INSERT INTO exchanges (%1) VALUES (%2)"_s.arg(
+        summaryColumns().join(u", "_s), QStringList(summaryColumns().size(), u"?"_s).join(u", "_s));
+}
+
+QString updateExchangeSql()
+{
+    return u"UPDATE exchanges SET %1 WHERE id = ?"_s.arg(
+        joined(QString(), summaryColumns(), u" = ?"_s));
+}
+
+QString writeBodiesSql()
+{
+    return u"INSERT OR REPLACE INTO bodies (id, %1) VALUES (?, %2)"_s.arg(
+        bodyColumns().join(u", "_s), QStringList(bodyColumns().size(), u"?"_s).join(u", "_s));
+}
+
 int verdictSeverity(MtaHooks::Verdict verdict)
 {
     using MtaHooks::Verdict;

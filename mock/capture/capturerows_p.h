@@ -28,6 +28,15 @@ const QStringList &summaryColumns();
 // Columns of the bodies table in bind and select order ("id" excluded).
 const QStringList &bodyColumns();
 
+// "e.id, e.<summary columns>[, b.<body columns>]" for a select from exchanges e (joined with
+// bodies b), and how many columns that is.
+QString selectList(bool withBodies);
+int selectWidth(bool withBodies);
+// Statements over summaryValues() (update: then the id) and bodyValues() (insert: the id first).
+QString insertExchangeSql();
+QString updateExchangeSql();
+QString writeBodiesSql();
+
 // One exchange as bound values: summaryValues() in summaryColumns() order, bodyValues() in
 // bodyColumns() order. Null strings become '' (the summary columns are NOT NULL; Qt binds a null
 // QString as NULL).

@@ -22,32 +22,6 @@ namespace {
 
 std::atomic<quint64> connectionCounter {0};
 
-QString columnList(const QString &alias, const QStringList &columns)
-{
-    QStringList qualified;
-    qualified.reserve(columns.size());
-    for (const QString &column : columns)
-        qualified.append(alias + column);
-    return qualified.join(u", "_s);
-}
-
-QString placeholders(qsizetype count)
-{
-    QStringList marks(count, u"?"_s);
-    return marks.join(u", "_s);
-}
-
-// "e.id, e.session_key, …" and, for whole exchanges, the body columns after them.
-QString summarySelect()
-{
-    return u"e.id, "_s + columnList(u"e."_s, Detail::summaryColumns());
-}
-
-QString wholeSelect()
-{
-    return summarySelect() + u", "_s + columnList(u"b."_s, Detail::bodyColumns());
-}
-
 void bindAll(QSqlQuery &query, const QVariantList &values)
 {
     for (const QVariant &value : values)
@@ -61,16 +35,6 @@ QVariantList currentRow(const QSqlQuery &query, int columns)
     for (int i = 0; i < columns; ++i)
         row.append(query.value(i));
     return row;
-}
-
-int summaryWidth()
-{
-    return 1 + int(Detail::summaryColumns().size());
-}
-
-int wholeWidth()
-{
-    return summaryWidth() + int(Detail::bodyColumns().size());
 }
 
 } // namespace
@@ -160,7 +124,7 @@ std::optional<QList<Exchange>> CaptureStore::Private::exchanges(
     auto query = run(sql, binds);
     if (!query)
         return std::nullopt;
-    const int width = withBodies ? wholeWidth() : summaryWidth();
+    const int width = Detail::selectWidth(withBodies);
     while (query->next())
         result.append(Detail::exchangeFromRow(currentRow(*query, width), withBodies));
     return result;
@@ -224,19 +188,9 @@ bool CaptureStore::Private::prepare(std::optional<QSqlQuery> &query, const QStri
 
 bool CaptureStore::Private::prepareStatements()
 {
-    const QStringList &columns = Detail::summaryColumns();
-    const QStringList &bodies = Detail::bodyColumns();
-    QStringList assignments;
-    for (const QString &column : columns)
-        assignments.append(column + u" = ?"_s);
-    return prepare(insertExchange,
-               u"INSERT INTO exchanges (%1) VALUES (%2)"_s.arg(
-                   columns.join(u", "_s), placeholders(columns.size())))
-        && prepare(updateExchange,
-            u"UPDATE exchanges SET %1 WHERE id = ?"_s.arg(assignments.join(u", "_s)))
-        && prepare(writeBodies,
-            u"INSERT OR REPLACE INTO bodies (id, %1) VALUES (?, %2)"_s.arg(
-                bodies.join(u", "_s), placeholders(bodies.size())))
+    return prepare(insertExchange, Detail::insertExchangeSql())
+        && prepare(updateExchange, Detail::updateExchangeSql())
+        && prepare(writeBodies, Detail::writeBodiesSql())
         && prepare(addToSession, Detail::addToSessionSql());
 }
 
@@ -467,7 +421,7 @@ QList<Exchange> CaptureStore::list(const CaptureQuery &query, qint64 offset, int
     // filtered column), so a deep OFFSET does not walk a million wide rows.
     const QString sql = u"SELECT %1 FROM exchanges e WHERE e.id IN (SELECT id FROM exchanges "
                         "WHERE %2 ORDER BY id LIMIT ? OFFSET ?) ORDER BY e.id"_s.arg(
-                            summarySelect(), filter.where);
+                            Detail::selectList(false), filter.where);
     filter.binds << limit << offset;
     auto rows = d->exchanges(sql, filter.binds, false);
     if (!rows)
@@ -499,7 +453,7 @@ std::optional<Exchange> CaptureStore::load(qint64 id) const
         return std::nullopt;
     const auto rows = d->exchanges(
         u"SELECT %1 FROM exchanges e LEFT JOIN bodies b ON b.id = e.id WHERE e.id = ?"_s.arg(
-            wholeSelect()),
+            Detail::selectList(true)),
         {id}, true);
     if (!rows)
         d->reportError();
@@ -512,9 +466,10 @@ QList<Exchange> CaptureStore::loadSession(const QString &sessionKey) const
 {
     if (!d->isOpen)
         return {};
-    auto rows = d->exchanges(u"SELECT %1 FROM exchanges e LEFT JOIN bodies b ON b.id = e.id "
-                             "WHERE e.session_key = ? ORDER BY e.id"_s.arg(wholeSelect()),
-        {sessionKey}, true);
+    auto rows
+        = d->exchanges(u"SELECT %1 FROM exchanges e LEFT JOIN bodies b ON b.id = e.id "
+                       "WHERE e.session_key = ? ORDER BY e.id"_s.arg(Detail::selectList(true)),
+            {sessionKey}, true);
     if (!rows)
         d->reportError();
     return rows.value_or(QList<Exchange>());

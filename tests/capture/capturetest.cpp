@@ -171,4 +171,104 @@ QString difference(const Mock::Exchange &a, const Mock::Exchange &b, bool withBo
     return result;
 }
 
+Mock::CaptureQuery query(std::initializer_list<Mock::CaptureTerm> terms)
+{
+    return Mock::CaptureQuery {QList<Mock::CaptureTerm>(terms)};
+}
+
+Mock::CaptureTerm term(Mock::CaptureTerm::Field field, const QString &value, bool negated)
+{
+    return Mock::CaptureTerm {field, value, negated};
+}
+
+QStringList notesOf(const QList<Mock::Exchange> &exchanges)
+{
+    QStringList notes;
+    for (const Mock::Exchange &e : exchanges)
+        notes.append(e.note);
+    return notes;
+}
+
+QList<Mock::Exchange> filterSet()
+{
+    QList<Mock::Exchange> set;
+    const auto add = [&set](const QString &note, const auto &change) {
+        Mock::Exchange e;
+        e.note = note;
+        e.received = at(1772600000000 + set.size() * 1000);
+        e.kind = Mock::ExchangeKind::Hook;
+        e.method = "POST";
+        e.path = "/hook";
+        e.dialect = MtaHooks::Dialect::Stalwart;
+        e.stage = MtaHooks::Stage::Mail;
+        e.stageName = u"mail"_s;
+        e.clientIp = u"192.0.2.1"_s;
+        e.mailFrom = u"someone@example.net"_s;
+        e.action = MtaHooks::Action::Accept;
+        e.verdict = MtaHooks::Verdict::Accept;
+        e.httpStatus = 200;
+        e.ruleName = u"default"_s;
+        e.sessionKey = u"s1"_s;
+        change(e);
+        set.append(e);
+    };
+    add(u"plain"_s, [](Mock::Exchange &) {});
+    add(u"rcpt"_s, [](Mock::Exchange &e) {
+        e.stage = MtaHooks::Stage::Rcpt;
+        e.stageName = u"rcpt"_s;
+        e.recipients = {u"Bob@Example.COM"_s, u"carol@other.test"_s};
+    });
+    add(u"reject"_s, [](Mock::Exchange &e) {
+        e.action = MtaHooks::Action::Reject;
+        e.verdict = MtaHooks::Verdict::Reject;
+        e.replyCode = 550;
+        e.ruleName = u"Block Spammers"_s;
+        e.mailFrom = u"spam[1]@bad.example"_s;
+        e.sessionKey = u"s2"_s;
+    });
+    add(u"tempfail"_s, [](Mock::Exchange &e) {
+        e.action = MtaHooks::Action::Reject;
+        e.verdict = MtaHooks::Verdict::Tempfail;
+        e.replyCode = 451;
+        e.httpStatus = 503;
+        e.fault = u"503"_s;
+        e.sessionKey = u"s2"_s;
+    });
+    add(u"held"_s, [](Mock::Exchange &e) {
+        e.held = true;
+        e.action = MtaHooks::Action::None;
+        e.verdict = MtaHooks::Verdict::None;
+        e.httpStatus = 0;
+        e.dialect = MtaHooks::Dialect::Draft01;
+        e.clientIp = u"2001:db8::7"_s;
+        e.sessionKey = u"s3"_s;
+    });
+    add(u"data"_s, [](Mock::Exchange &e) {
+        e.stage = MtaHooks::Stage::Data;
+        e.stageName = u"data"_s;
+        e.subject = u"Invoice MARCH"_s;
+        e.messageSize = 2048;
+        e.hasAttachment = true;
+        e.dialect = MtaHooks::Dialect::Draft02;
+        e.recipients = {u"dave@example.com"_s};
+        e.sessionKey = u"s3"_s;
+    });
+    add(u"problems"_s, [](Mock::Exchange &e) {
+        e.problems = {{u"/x"_s, MtaHooks::Severity::Warning, u"odd"_s}};
+        e.httpStatus = 404;
+        e.path = "/Wrong/Path";
+        e.kind = Mock::ExchangeKind::Other;
+        e.dialect = MtaHooks::Dialect::Unknown;
+    });
+    add(u"errors"_s, [](Mock::Exchange &e) {
+        e.problems = {{QString(), MtaHooks::Severity::Error, u"broken"_s}};
+        e.kind = Mock::ExchangeKind::Discovery;
+        e.stage = MtaHooks::Stage::Unknown;
+        e.stageName = u"frobnicate"_s;
+        e.clientIp = u"198.51.100.200"_s;
+        e.httpStatus = 400;
+    });
+    return set;
+}
+
 } // namespace CaptureTest

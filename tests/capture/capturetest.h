@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "mock/capture/capturequery.h"
 #include "mock/capture/exchange.h"
 
 #include <QDateTime>
@@ -23,5 +24,13 @@ Mock::Exchange hookCall(const QString &fixture, const QDateTime &received,
 QString difference(const Mock::Exchange &actual, const Mock::Exchange &expected, bool withBodies);
 
 QDateTime at(qint64 msecs); // UTC time from ms since the epoch
+
+// Eight calls that differ in exactly the ways the capture filters look at, each named by its note
+// (plain, rcpt, reject, tempfail, held, data, problems, errors), in sessions s1, s2 and s3.
+QList<Mock::Exchange> filterSet();
+QStringList notesOf(const QList<Mock::Exchange> &exchanges);
+
+Mock::CaptureTerm term(Mock::CaptureTerm::Field field, const QString &value, bool negated = false);
+Mock::CaptureQuery query(std::initializer_list<Mock::CaptureTerm> terms);
 
 } // namespace CaptureTest
