@@ -46,4 +46,9 @@ HookResponse decodeResponse(QByteArrayView body, QByteArrayView contentType = {}
 // their leading space and CRLF), CRLF, contents.
 QByteArray stalwartRawMessage(const Document &request);
 
+// The "message" member of a Stalwart data request for a raw message, as Stalwart writes it:
+// header values keep their leading space, folding and CRLF; contents is the raw body (bytes that
+// are not UTF-8 become U+FFFD); size is the raw length.
+Document stalwartMessage(const QByteArray &raw);
+
 } // namespace MtaHooks

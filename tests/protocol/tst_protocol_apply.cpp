@@ -477,6 +477,12 @@ void TestProtocolApply::draftReplies_data()
         u"421 4.7.0 Connection closed by policy"_s, Verdict::Disconnect, true);
     row(data, "draft02/resp-reject-custom.json", Action::Reject, u"554 5.7.1 Report refused"_s,
         Verdict::Reject, false);
+    row(data, "draft02/resp-accept.json", Action::Accept, queued, Verdict::Accept, false);
+    row(data, "draft02/resp-tempfail.json", Action::Reject, u"451 4.7.1 Scanner busy"_s,
+        Verdict::Tempfail, false);
+    row(data, "draft02/resp-discard.json", Action::Discard, queued, Verdict::Discard, false);
+    row(data, "draft02/resp-quarantine.json", Action::Quarantine, queued, Verdict::Quarantine,
+        false);
     row(u"draft01/req-connect.json"_s, "draft01/resp-disconnect.json", Action::Disconnect,
         u"421 4.7.0 Connection closed by policy"_s, Verdict::Disconnect, true);
     row(u"draft01/req-mail.json"_s, "draft01/resp-tempfail-fields.json", Action::Reject,
