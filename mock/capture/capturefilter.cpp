@@ -4,6 +4,8 @@
 #include "mock/capture/exchange.h"
 #include "mock/protocol/types.h"
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace Mock::Detail {
@@ -22,22 +24,40 @@ struct Clause
 
 Clause globClause(const QString &column, const QString &value)
 {
-    return {u"lower(%1) GLOB ?"_s.arg(column), {sqliteGlob(value)}};
+    return {column + u" LIKE ? ESCAPE '\\'"_s, {likeGlob(value)}};
+}
+
+// Any recipient matches: each element of the JSON array on its own, so "bob*test" does not match
+// across "bob@example.com" and "carol@other.test". The plain LIKE over the array's text first
+// skips most rows without parsing JSON; it is only sound when the pattern holds no character that
+// JSON escapes (a quote, a backslash, a control character).
+Clause recipientClause(const QString &value)
+{
+    const QString pattern = likeGlob(value);
+    const QString exists = u"EXISTS (SELECT 1 FROM json_each(recipients) "
+                           "WHERE json_each.value LIKE ? ESCAPE '\\')"_s;
+    const bool plain = std::all_of(
+        value.cbegin(), value.cend(), [](QChar c) { return c >= u' ' && c != u'"' && c != u'\\'; });
+    if (!plain)
+        return {exists, {pattern}};
+    return {u"(recipients LIKE ? ESCAPE '\\' AND "_s + exists + u")"_s,
+        {QString(u'%' + pattern + u'%'), pattern}};
 }
 
 Clause textClause(const QString &value)
 {
-    const QString needle = value.toLower();
-    if (needle.isEmpty())
+    if (value.isEmpty())
         return {u"1"_s, {}};
+    const QString pattern = likeContains(value);
     // stage_name rather than stage: the wire text also finds stages the engine does not know.
-    static const QStringList columns {u"subject"_s, u"mail_from"_s, u"recipients"_s, u"path"_s,
-        u"rule_name"_s, u"client_ip"_s, u"stage_name"_s};
+    // path is a BLOB (bytes as requested), and LIKE never matches a BLOB: compare it as text.
+    static const QStringList columns {u"subject"_s, u"mail_from"_s, u"recipients"_s,
+        u"CAST(path AS TEXT)"_s, u"rule_name"_s, u"client_ip"_s, u"stage_name"_s};
     QStringList parts;
     QVariantList binds;
     for (const QString &column : columns) {
-        parts.append(u"instr(lower(%1), ?) > 0"_s.arg(column));
-        binds.append(needle);
+        parts.append(column + u" LIKE ? ESCAPE '\\'"_s);
+        binds.append(pattern);
     }
     return {u"("_s + parts.join(u" OR "_s) + u")"_s, binds};
 }
@@ -108,9 +128,7 @@ Clause clauseFor(const CaptureTerm &term)
     case Field::From:
         return globClause(u"mail_from"_s, term.value);
     case Field::To:
-        return {
-            u"EXISTS (SELECT 1 FROM json_each(recipients) WHERE lower(json_each.value) GLOB ?)"_s,
-            {sqliteGlob(term.value)}};
+        return recipientClause(term.value);
     case Field::Action:
         return actionClause(term.value);
     case Field::Status:
@@ -122,7 +140,7 @@ Clause clauseFor(const CaptureTerm &term)
     case Field::Session:
         return {u"session_key = ?"_s, {term.value}};
     case Field::Rule:
-        return {u"lower(rule_name) = ?"_s, {term.value.toLower()}};
+        return {u"rule_name LIKE ? ESCAPE '\\'"_s, {likeLiteral(term.value)}};
     case Field::Client:
         return globClause(u"client_ip"_s, term.value);
     case Field::Kind:
@@ -133,17 +151,40 @@ Clause clauseFor(const CaptureTerm &term)
 
 } // namespace
 
-QString sqliteGlob(QStringView glob)
+namespace {
+
+QString likeEscaped(QStringView text, bool glob)
 {
     QString pattern;
-    pattern.reserve(glob.size());
-    for (const QChar c : glob) {
-        if (c == u'[')
-            pattern += u"[[]"_s;
+    pattern.reserve(text.size() + 2);
+    for (const QChar c : text) {
+        if (c == u'\\' || c == u'%' || c == u'_')
+            pattern += u'\\';
+        if (glob && c == u'*')
+            pattern += u'%';
+        else if (glob && c == u'?')
+            pattern += u'_';
         else
-            pattern += c.toLower();
+            pattern += c;
     }
     return pattern;
+}
+
+} // namespace
+
+QString likeGlob(QStringView glob)
+{
+    return likeEscaped(glob, true);
+}
+
+QString likeLiteral(QStringView text)
+{
+    return likeEscaped(text, false);
+}
+
+QString likeContains(QStringView text)
+{
+    return u'%' + likeEscaped(text, false) + u'%';
 }
 
 SqlFilter sqlFilter(const CaptureQuery &query)

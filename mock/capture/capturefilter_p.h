@@ -18,8 +18,12 @@ struct SqlFilter
 
 SqlFilter sqlFilter(const CaptureQuery &query);
 
-// The SQLite GLOB pattern for a filter glob: lower-cased (the column is compared lower-cased),
-// "*" and "?" kept, "[" made literal.
-QString sqliteGlob(QStringView glob);
+// SQLite LIKE patterns (used with ESCAPE '\\'): LIKE ignores ASCII case by itself, which is
+// several times faster than comparing lower() copies. Non-ASCII letters compare exactly.
+// likeGlob: a filter glob ("*" any run, "?" one character) with LIKE's own % and _ made literal.
+QString likeGlob(QStringView glob);
+// likeLiteral: exactly this text (but for ASCII case); likeContains: contains it.
+QString likeLiteral(QStringView text);
+QString likeContains(QStringView text);
 
 } // namespace Mock::Detail

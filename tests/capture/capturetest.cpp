@@ -250,7 +250,7 @@ QList<Mock::Exchange> filterSet()
         e.messageSize = 2048;
         e.hasAttachment = true;
         e.dialect = MtaHooks::Dialect::Draft02;
-        e.recipients = {u"dave@example.com"_s};
+        e.recipients = {u"dave@example.com"_s, u"\"last, first\"@example.com"_s};
         e.sessionKey = u"s3"_s;
     });
     add(u"problems"_s, [](Mock::Exchange &e) {

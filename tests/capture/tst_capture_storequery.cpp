@@ -51,6 +51,9 @@ void TestCaptureStoreQuery::filters_data()
         << query({term(Field::From, u"spam[1]@*"_s)}) << QStringList {u"reject"_s};
     QTest::addRow("from question mark")
         << query({term(Field::From, u"spam?1?@bad.example"_s)}) << QStringList {u"reject"_s};
+    QTest::addRow("from underscore is literal")
+        << query({term(Field::From, u"spam_1_@*"_s)}) << QStringList();
+    QTest::addRow("from percent is literal") << query({term(Field::From, u"%"_s)}) << QStringList();
     QTest::addRow("from no partial match")
         << query({term(Field::From, u"spam"_s)}) << QStringList();
     QTest::addRow("to any recipient, case-insensitive")
@@ -59,6 +62,10 @@ void TestCaptureStoreQuery::filters_data()
                              << QStringList {u"rcpt"_s, u"data"_s};
     QTest::addRow("to glob is per recipient")
         << query({term(Field::To, u"bob*test"_s)}) << QStringList();
+    QTest::addRow("to quoted local part")
+        << query({term(Field::To, u"\"last, first\"@*"_s)}) << QStringList {u"data"_s};
+    QTest::addRow("to glob ending in a quote")
+        << query({term(Field::To, u"*first\"@example.com"_s)}) << QStringList {u"data"_s};
     QTest::addRow("-to") << query({term(Field::To, u"*@other.test"_s, true)})
                          << except({u"rcpt"_s});
     QTest::addRow("action reject")
@@ -103,6 +110,7 @@ void TestCaptureStoreQuery::filters_data()
                              << QStringList {u"held"_s, u"data"_s};
     QTest::addRow("rule, case-insensitive")
         << query({term(Field::Rule, u"block spammers"_s)}) << QStringList {u"reject"_s};
+    QTest::addRow("rule is not a glob") << query({term(Field::Rule, u"block*"_s)}) << QStringList();
     QTest::addRow("client glob") << query({term(Field::Client, u"2001:db8::*"_s)})
                                  << QStringList {u"held"_s};
     QTest::addRow("client glob v4")
