@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "app/application.h"
 #include "app/applycommand.h"
 #include "app/cliio.h"
 #include "app/decodecommand.h"
 #include "app/servecommand.h"
 
+#include <QApplication>
+#include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QLoggingCategory>
+#include <QMessageBox>
 #include <QStringList>
 
 #include <functional>
@@ -33,6 +38,52 @@ void printUsage(QTextStream &out)
            "                       [--auth SPEC] [--json]       the mock scanner, headless\n";
 }
 
+int runWindow(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("hookscope"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Hookscope"));
+    QApplication::setOrganizationName(QStringLiteral("hookscope"));
+    QApplication::setApplicationVersion(QStringLiteral(HOOKSCOPE_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("hookscope"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Inspector, mock scanner and mock MTA for MTA Hooks."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption listen(QStringLiteral("listen"),
+        QStringLiteral("Endpoint address and port for this run."), QStringLiteral("addr:port"));
+    const QCommandLineOption db(QStringLiteral("db"),
+        QStringLiteral("Capture database for this run."), QStringLiteral("file"));
+    const QCommandLineOption logRules(QStringLiteral("log-rules"),
+        QStringLiteral("Logging rules (QLoggingCategory syntax)."), QStringLiteral("rules"));
+    parser.addOptions({listen, db, logRules});
+    parser.process(app);
+    if (parser.isSet(logRules))
+        QLoggingCategory::setFilterRules(
+            parser.value(logRules).replace(QLatin1Char(';'), QLatin1Char('\n')));
+
+    StartupOptions options;
+    if (parser.isSet(listen)) {
+        QHostAddress address;
+        quint16 port = 0;
+        QString error;
+        if (!Mock::EndpointSettings::parseListen(parser.value(listen), &address, &port, &error)) {
+            QTextStream(stderr) << error << '\n';
+            return ExitUsage;
+        }
+        options.listenAddress = address;
+        options.listenPort = port;
+    }
+    if (parser.isSet(db))
+        options.databasePath = parser.value(db);
+    Application application(options);
+    if (!application.start())
+        return ExitUsage;
+    return QApplication::exec();
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -53,7 +104,5 @@ int main(int argc, char *argv[])
         printUsage(out);
         return ExitOk;
     }
-    QTextStream err(stderr);
-    printUsage(err);
-    return ExitUsage;
+    return runWindow(argc, argv);
 }

@@ -1,1 +1,494 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/mainwindow.h"
+
+#include "mock/capture/capturestore.h"
+#include "mock/scanner/rulebook.h"
+#include "ui/answerspanel.h"
+#include "ui/filterbar.h"
+#include "ui/heldcallpanel.h"
+#include "ui/logging.h"
+#include "ui/models/sessionmodel.h"
+#include "ui/widgets/exchangedetail.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QScrollBar>
+#include <QShortcut>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTimer>
+#include <QToolBar>
+#include <QToolButton>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+using namespace Qt::StringLiterals;
+using namespace MtaHooks;
+
+namespace {
+
+const QStringList &countedVerdicts()
+{
+    static const QStringList verdicts {u"accept"_s, u"reject"_s, u"tempfail"_s, u"discard"_s,
+        u"quarantine"_s, u"disconnect"_s, u"continue"_s, u"cancel"_s, u"held"_s, u"error"_s};
+    return verdicts;
+}
+
+} // namespace
+
+MainWindow::MainWindow(
+    Mock::CaptureStore *store, Mock::Rulebook *rulebook, SessionModel *sessions, QWidget *parent)
+    : QMainWindow(parent)
+    , m_store(store)
+    , m_rulebook(rulebook)
+    , m_sessions(sessions)
+    , m_timeline(new QTreeView(this))
+    , m_filter(new FilterBar(this))
+    , m_detail(new ExchangeDetail(this))
+    , m_held(new HeldCallPanel(this))
+    , m_answers(new AnswersPanel(rulebook, this))
+    , m_address(new QToolButton(this))
+    , m_counts(new QLabel(this))
+    , m_error(new QLabel(this))
+    , m_countsTimer(new QTimer(this))
+{
+    m_countsTimer->setSingleShot(true);
+    m_countsTimer->setInterval(1000);
+    connect(m_countsTimer, &QTimer::timeout, this, &MainWindow::refreshCounts);
+    setWindowTitle(tr("Hookscope"));
+    setWindowIcon(QIcon(u":/icons/hookscope.svg"_s));
+    buildActions();
+    buildLayout();
+    bindKeys();
+
+    connect(m_filter, &FilterBar::queryChanged, this, [this](const Mock::CaptureQuery &query) {
+        m_sessions->setQuery(query);
+        refreshCounts();
+    });
+    connect(m_filter, &FilterBar::savedFiltersChanged, this, &MainWindow::savedFiltersChanged);
+    connect(m_timeline->selectionModel(), &QItemSelectionModel::currentChanged, this,
+        &MainWindow::onCurrentChanged);
+    connect(m_store, &Mock::CaptureStore::exchangeSaved, this, &MainWindow::onExchangeSaved);
+    connect(m_store, &Mock::CaptureStore::cleared, this, &MainWindow::refreshCounts);
+    connect(m_held, &HeldCallPanel::sendRequested, this, &MainWindow::heldAnswerSubmitted);
+    connect(m_held, &HeldCallPanel::releaseRequested, this, &MainWindow::heldReleaseRequested);
+    connect(m_answers, &AnswersPanel::statusMessage, this, &MainWindow::showStatus);
+    connect(m_detail, &ExchangeDetail::problemActivated, this,
+        [this](const QString &) { m_detail->setCurrentTab(ExchangeDetail::RequestTab); });
+
+    // Follow new calls while the user is at the bottom; stop when they scroll away.
+    connect(m_timeline->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
+        m_followTail = value >= m_timeline->verticalScrollBar()->maximum() - 2;
+    });
+    connect(m_sessions, &SessionModel::exchangeAppended, this, [this](const QModelIndex &index) {
+        if (!m_followTail)
+            return;
+        if (index.parent().isValid())
+            m_timeline->expand(index.parent());
+        m_timeline->scrollToBottom();
+    });
+    refreshCounts();
+    setListening(false, QString());
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildActions()
+{
+    QToolBar *toolbar = addToolBar(tr("Main"));
+    toolbar->setObjectName(u"mainToolbar"_s);
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+
+    m_listenAction = toolbar->addAction(tr("Listening"));
+    m_listenAction->setCheckable(true);
+    m_listenAction->setToolTip(tr("Start or stop the hooks endpoint"));
+    connect(m_listenAction, &QAction::triggered, this, &MainWindow::listeningToggled);
+
+    auto *holdButton = new QToolButton(this);
+    holdButton->setText(tr("Hold stages"));
+    holdButton->setToolTip(tr("Breakpoints: hold every call of a stage until you answer it"));
+    holdButton->setPopupMode(QToolButton::InstantPopup);
+    auto *holdMenu = new QMenu(holdButton);
+    for (Stage stage : inboundStages() + outboundStages()) {
+        QAction *action = holdMenu->addAction(stageName(stage));
+        action->setCheckable(true);
+        action->setChecked(m_rulebook->isHeld(stage));
+        connect(action, &QAction::toggled, this,
+            [this, stage](bool on) { m_rulebook->setHeld(stage, on); });
+        connect(m_rulebook, &Mock::Rulebook::changed, action,
+            [this, action, stage] { action->setChecked(m_rulebook->isHeld(stage)); });
+    }
+    holdButton->setMenu(holdMenu);
+    toolbar->addWidget(holdButton);
+    toolbar->addSeparator();
+
+    QMenu *fileMenu = menuBar()->addMenu(tr("&File"));
+    QAction *open = fileMenu->addAction(tr("&Open capture database…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Open capture database"), QString(), tr("SQLite (*.sqlite *.db)"));
+        if (!path.isEmpty())
+            Q_EMIT openDatabaseRequested(path);
+    });
+    open->setShortcut(QKeySequence::Open);
+    fileMenu->addAction(tr("&Import…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Import"), QString(),
+            tr("Messages, sessions and HAR (*.eml *.json *.har);;All files (*)"));
+        if (!path.isEmpty())
+            Q_EMIT importRequested(path);
+    });
+    fileMenu
+        ->addAction(tr("&Save sessions…"), this,
+            [this] {
+                const QString path = QFileDialog::getSaveFileName(this, tr("Save sessions"),
+                    u"sessions.json"_s, tr("Hookscope sessions (*.json)"));
+                if (!path.isEmpty())
+                    Q_EMIT exportSessionsRequested(path, selectedOrVisibleExchangeIds());
+            })
+        ->setShortcut(QKeySequence::Save);
+    fileMenu->addAction(tr("Export &HAR…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export HAR"), u"hookscope.har"_s, tr("HAR (*.har)"));
+        if (!path.isEmpty())
+            Q_EMIT exportHarRequested(path, selectedOrVisibleExchangeIds());
+    });
+    fileMenu->addSeparator();
+    fileMenu->addAction(tr("&Settings…"), this, &MainWindow::settingsRequested)
+        ->setShortcut(QKeySequence::Preferences);
+    fileMenu->addSeparator();
+    fileMenu->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
+
+    QMenu *captureMenu = menuBar()->addMenu(tr("&Captures"));
+    captureMenu->addAction(tr("&Clear all captures…"), this, [this] {
+        if (QMessageBox::question(this, tr("Clear captures"),
+                tr("Delete every captured call from %1?").arg(m_store->path()))
+            == QMessageBox::Yes)
+            Q_EMIT clearRequested();
+    });
+    captureMenu->addAction(tr("Copy as &curl"), this, [this] {
+        const auto exchange = m_store->load(currentExchangeId());
+        if (exchange)
+            QApplication::clipboard()->setText(ExchangeDetail::curlCommand(*exchange, m_url));
+    });
+
+    QMenu *viewMenu = menuBar()->addMenu(tr("&View"));
+    viewMenu
+        ->addAction(tr("&Focus filter"), this,
+            [this] {
+                m_filter->lineEdit()->setFocus();
+                m_filter->lineEdit()->selectAll();
+            })
+        ->setShortcut(QKeySequence(u"Ctrl+L"_s));
+
+    QMenu *helpMenu = menuBar()->addMenu(tr("&Help"));
+    helpMenu->addAction(tr("Run &demo"), this, &MainWindow::demoRequested);
+    helpMenu->addAction(tr("&Keyboard"), this, [this] {
+        QMessageBox::information(this, tr("Keyboard"),
+            tr("Up/Down or j/k: previous/next call\n/: filter\nEnter: open\n"
+               "Ctrl+E: edit the held answer\nCtrl+Enter: send it\nCtrl+L: filter"));
+    });
+    helpMenu->addAction(tr("&About Hookscope"), this, [this] {
+        QMessageBox::about(this, tr("About Hookscope"),
+            tr("<b>Hookscope %1</b><p>Inspector, mock scanner and mock MTA for MTA "
+               "Hooks: Stalwart's format, draft-01 and draft-02.</p>"
+               "<p>GPL-3.0-or-later.</p>")
+                .arg(QCoreApplication::applicationVersion()));
+    });
+
+    toolbar->addAction(tr("Settings"), this, &MainWindow::settingsRequested);
+    toolbar->addAction(tr("Demo"), this, &MainWindow::demoRequested)
+        ->setToolTip(tr("Replay sample sessions into this endpoint"));
+}
+
+void MainWindow::buildLayout()
+{
+    m_timeline->setModel(m_sessions);
+    m_timeline->setUniformRowHeights(true);
+    m_timeline->setAlternatingRowColors(true);
+    m_timeline->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_timeline->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_timeline->setAllColumnsShowFocus(true);
+    m_timeline->header()->setStretchLastSection(true);
+    m_timeline->header()->setSectionResizeMode(QHeaderView::Interactive);
+    m_timeline->setColumnWidth(SessionModel::TimeColumn, 150);
+    m_timeline->setColumnWidth(SessionModel::StageColumn, 170);
+    m_timeline->setColumnWidth(SessionModel::DialectColumn, 70);
+    m_timeline->setColumnWidth(SessionModel::ActionColumn, 100);
+    m_timeline->setColumnWidth(SessionModel::StatusColumn, 48);
+    m_timeline->setColumnWidth(SessionModel::LatencyColumn, 64);
+    m_timeline->setColumnWidth(SessionModel::ProblemsColumn, 40);
+    m_timeline->setObjectName(u"timeline"_s);
+
+    auto *left = new QWidget(this);
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(4, 4, 0, 4);
+    leftLayout->addWidget(m_filter);
+    leftLayout->addWidget(m_timeline, 1);
+
+    auto *right = new QSplitter(Qt::Vertical, this);
+    right->addWidget(m_held);
+    right->addWidget(m_detail);
+    right->setStretchFactor(0, 1);
+    right->setStretchFactor(1, 3);
+    m_held->setVisible(false);
+
+    auto *split = new QSplitter(Qt::Horizontal, this);
+    split->setObjectName(u"mainSplitter"_s);
+    split->addWidget(left);
+    split->addWidget(right);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    setCentralWidget(split);
+
+    auto *dock = new QDockWidget(tr("Answers"), this);
+    dock->setObjectName(u"answersDock"_s);
+    dock->setWidget(m_answers);
+    addDockWidget(Qt::BottomDockWidgetArea, dock);
+
+    m_address->setAutoRaise(true);
+    m_address->setToolTip(tr("The endpoint's URL: click to copy it"));
+    connect(m_address, &QToolButton::clicked, this, [this] {
+        if (!m_url.isEmpty()) {
+            QApplication::clipboard()->setText(m_url);
+            showStatus(tr("Copied %1").arg(m_url));
+        }
+    });
+    QPalette palette = m_error->palette();
+    palette.setColor(QPalette::WindowText, QColor(0xc0, 0x1c, 0x28));
+    m_error->setPalette(palette);
+    statusBar()->addWidget(m_address);
+    statusBar()->addWidget(m_counts, 1);
+    statusBar()->addPermanentWidget(m_error);
+    resize(1440, 900);
+}
+
+void MainWindow::bindKeys()
+{
+    auto onTimeline = [this](const QKeySequence &keys, auto slot) {
+        auto *shortcut = new QShortcut(keys, m_timeline);
+        shortcut->setContext(Qt::WidgetShortcut);
+        connect(shortcut, &QShortcut::activated, this, slot);
+    };
+    onTimeline(QKeySequence(u"J"_s), [this] { moveSelection(+1); });
+    onTimeline(QKeySequence(u"K"_s), [this] { moveSelection(-1); });
+    onTimeline(QKeySequence(u"/"_s), [this] {
+        m_filter->lineEdit()->setFocus();
+        m_filter->lineEdit()->selectAll();
+    });
+    auto enter = [this] {
+        const QModelIndex current = m_timeline->currentIndex();
+        if (!current.isValid())
+            return;
+        if (current.data(SessionModel::IsSessionRole).toBool())
+            m_timeline->setExpanded(
+                current.siblingAtColumn(0), !m_timeline->isExpanded(current.siblingAtColumn(0)));
+        else
+            m_detail->setFocus();
+    };
+    onTimeline(QKeySequence(Qt::Key_Return), enter);
+    onTimeline(QKeySequence(Qt::Key_Enter), enter);
+
+    auto *edit = new QShortcut(QKeySequence(u"Ctrl+E"_s), this);
+    connect(edit, &QShortcut::activated, this, [this] {
+        if (m_held->isVisible())
+            m_held->focusEditor();
+    });
+    for (const QKeySequence &keys :
+        {QKeySequence(u"Ctrl+Return"_s), QKeySequence(u"Ctrl+Enter"_s)}) {
+        auto *send = new QShortcut(keys, this);
+        send->setContext(Qt::WindowShortcut);
+        connect(send, &QShortcut::activated, this, [this] {
+            if (m_held->isVisible())
+                m_held->send();
+        });
+    }
+}
+
+void MainWindow::moveSelection(int delta)
+{
+    const QModelIndex current = m_timeline->currentIndex();
+    QModelIndex next = !current.isValid()
+        ? m_sessions->index(0, 0)
+        : (delta > 0 ? m_timeline->indexBelow(current) : m_timeline->indexAbove(current));
+    if (next.isValid())
+        m_timeline->setCurrentIndex(next);
+}
+
+void MainWindow::setListening(bool listening, const QString &url)
+{
+    m_url = url;
+    const QSignalBlocker blocker(m_listenAction);
+    m_listenAction->setChecked(listening);
+    m_listenAction->setText(listening ? tr("● Listening") : tr("○ Stopped"));
+    m_address->setText(listening ? tr("Hooks endpoint: %1").arg(url)
+                                 : tr("Endpoint stopped (click ○ Stopped to start)"));
+    if (listening)
+        m_error->clear();
+}
+
+void MainWindow::showError(const QString &message)
+{
+    m_error->setText(message);
+    m_error->setToolTip(message);
+    qCWarning(lcUi) << message;
+}
+
+void MainWindow::showStatus(const QString &message)
+{
+    statusBar()->showMessage(message, 5000);
+}
+
+void MainWindow::setSavedFilters(const QStringList &filters)
+{
+    m_filter->setSavedFilters(filters);
+}
+
+QStringList MainWindow::savedFilters() const
+{
+    return m_filter->savedFilters();
+}
+
+qint64 MainWindow::currentExchangeId() const
+{
+    return m_timeline->currentIndex().data(SessionModel::ExchangeIdRole).toLongLong();
+}
+
+bool MainWindow::selectExchange(qint64 id)
+{
+    const QModelIndex index = m_sessions->indexForExchange(id);
+    if (!index.isValid())
+        return false;
+    m_timeline->expand(index.parent());
+    m_timeline->setCurrentIndex(index);
+    m_timeline->scrollTo(index);
+    return true;
+}
+
+void MainWindow::onCurrentChanged()
+{
+    const qint64 id = currentExchangeId();
+    if (id == 0) {
+        m_held->setVisible(false);
+        return;
+    }
+    const auto exchange = m_store->load(id);
+    if (!exchange) {
+        m_detail->clear();
+        return;
+    }
+    m_detail->showExchange(*exchange);
+    m_answers->showMatchTrace(*exchange);
+    updateHeldPanel(*exchange);
+}
+
+void MainWindow::updateHeldPanel(const Mock::Exchange &exchange)
+{
+    const auto held = m_heldCalls.constFind(exchange.id);
+    if (held == m_heldCalls.cend()) {
+        m_held->clearCall();
+        m_held->setVisible(false);
+        return;
+    }
+    if (m_held->callId() != held->callId)
+        m_held->showCall(*held);
+    m_held->setVisible(true);
+}
+
+void MainWindow::onCallHeld(const Mock::HeldCall &call)
+{
+    m_heldCalls.insert(call.exchange.id, call);
+    m_sessions->setHeldDeadline(call.exchange.id, call.deadline);
+    showStatus(tr("A %1 call is held: answer it, or the default goes out in %2 s")
+                   .arg(call.exchange.stageName)
+                   .arg(QDateTime::currentDateTimeUtc().secsTo(call.deadline)));
+    // Like a debugger at a breakpoint: go to it, unless another held answer is being edited.
+    if (!m_held->isVisible() || m_held->callId() == 0)
+        selectExchange(call.exchange.id);
+    refreshCounts();
+}
+
+void MainWindow::onHeldCallEnded(qint64 callId, const Mock::Exchange &exchange)
+{
+    m_heldCalls.remove(exchange.id);
+    m_sessions->clearHeldDeadline(exchange.id);
+    if (m_held->callId() == callId) {
+        m_held->clearCall();
+        m_held->setVisible(false);
+        if (currentExchangeId() == exchange.id) {
+            if (const auto full = m_store->load(exchange.id))
+                m_detail->showExchange(*full);
+        }
+    }
+    refreshCounts();
+}
+
+void MainWindow::onExchangeSaved(const Mock::Exchange &summary, bool isNew)
+{
+    if (!isNew && summary.id == currentExchangeId() && !m_heldCalls.contains(summary.id)) {
+        if (const auto full = m_store->load(summary.id))
+            m_detail->showExchange(*full);
+    }
+    scheduleCounts();
+}
+
+void MainWindow::scheduleCounts()
+{
+    if (!m_countsTimer->isActive())
+        m_countsTimer->start();
+}
+
+void MainWindow::refreshCounts()
+{
+    QStringList parts;
+    const Mock::CaptureQuery base = m_sessions->query();
+    qint64 total = 0;
+    for (const QString &verdict : countedVerdicts()) {
+        Mock::CaptureQuery query = base;
+        query.terms.append({Mock::CaptureTerm::Field::Action, verdict, false});
+        const qint64 count = m_store->count(query);
+        total += count;
+        if (count > 0)
+            parts << u"%1 %2"_s.arg(verdict).arg(count);
+    }
+    const qint64 all = m_store->count(base);
+    m_counts->setText(
+        all == 0 ? tr("No calls yet") : tr("%1 calls: %2").arg(all).arg(parts.join(u" · "_s)));
+}
+
+QList<qint64> MainWindow::selectedOrVisibleExchangeIds() const
+{
+    QList<qint64> ids;
+    for (const QModelIndex &index : m_timeline->selectionModel()->selectedRows()) {
+        if (index.data(SessionModel::IsSessionRole).toBool()) {
+            const QString key = index.data(SessionModel::SessionKeyRole).toString();
+            for (const Mock::Exchange &exchange : m_store->loadSession(key))
+                ids.append(exchange.id);
+        } else if (const qint64 id = index.data(SessionModel::ExchangeIdRole).toLongLong()) {
+            ids.append(id);
+        }
+    }
+    return ids; // empty: the caller exports everything matching the filter
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (!m_heldCalls.isEmpty()) {
+        const auto answer = QMessageBox::question(this, tr("Held calls"),
+            tr("%1 call(s) are held. Quit anyway? Their MTAs get no answer.")
+                .arg(m_heldCalls.size()));
+        if (answer != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+    }
+    event->accept();
+}

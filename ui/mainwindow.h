@@ -1,1 +1,108 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "mock/capture/exchange.h"
+#include "mock/scanner/hookendpoint.h"
+
+#include <QHash>
+#include <QMainWindow>
+
+class AnswersPanel;
+class ExchangeDetail;
+class FilterBar;
+class HeldCallPanel;
+class QAction;
+class QLabel;
+class QToolButton;
+class QTreeView;
+class SessionModel;
+
+namespace Mock {
+class CaptureStore;
+class Rulebook;
+} // namespace Mock
+
+// The window: the timeline of SMTP sessions on the left, everything about the selected call on
+// the right, the answers (stage defaults, rules, match trace) in a dock, held calls edited above
+// the details. It creates no server: it shows the store and the rulebook it is given and asks for
+// everything else through signals that app/ connects.
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MainWindow)
+
+public:
+    MainWindow(Mock::CaptureStore *store, Mock::Rulebook *rulebook, SessionModel *sessions,
+        QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // The endpoint's state, as app/ learns it.
+    void setListening(bool listening, const QString &url);
+    void showError(const QString &message);
+    void showStatus(const QString &message);
+
+    void setSavedFilters(const QStringList &filters);
+    QStringList savedFilters() const;
+
+    // Selection, for keyboard navigation and tests.
+    qint64 currentExchangeId() const;
+    bool selectExchange(qint64 id);
+
+    QTreeView *timeline() const { return m_timeline; }
+    FilterBar *filterBar() const { return m_filter; }
+    ExchangeDetail *detail() const { return m_detail; }
+    HeldCallPanel *heldPanel() const { return m_held; }
+    AnswersPanel *answersPanel() const { return m_answers; }
+    QAction *listenAction() const { return m_listenAction; }
+
+public Q_SLOTS:
+    void onCallHeld(const Mock::HeldCall &call);
+    void onHeldCallEnded(qint64 callId, const Mock::Exchange &exchange);
+    void refreshCounts();
+    void scheduleCounts(); // at most once a second under load
+
+Q_SIGNALS:
+    void listeningToggled(bool listen);
+    void heldAnswerSubmitted(
+        qint64 callId, const QByteArray &body, int httpStatus, const QByteArray &contentType);
+    void heldReleaseRequested(qint64 callId);
+    void settingsRequested();
+    void openDatabaseRequested(const QString &path);
+    void importRequested(const QString &path); // .eml, session file or HAR
+    void exportSessionsRequested(const QString &path, const QList<qint64> &exchangeIds);
+    void exportHarRequested(const QString &path, const QList<qint64> &exchangeIds);
+    void clearRequested();
+    void savedFiltersChanged(const QStringList &filters);
+    void demoRequested();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void buildActions();
+    void buildLayout();
+    void bindKeys();
+    void onCurrentChanged();
+    void onExchangeSaved(const Mock::Exchange &summary, bool isNew);
+    void updateHeldPanel(const Mock::Exchange &exchange);
+    void moveSelection(int delta);
+    QList<qint64> selectedOrVisibleExchangeIds() const;
+
+    Mock::CaptureStore *m_store;
+    Mock::Rulebook *m_rulebook;
+    SessionModel *m_sessions;
+    QTreeView *m_timeline;
+    FilterBar *m_filter;
+    ExchangeDetail *m_detail;
+    HeldCallPanel *m_held;
+    AnswersPanel *m_answers;
+    QAction *m_listenAction = nullptr;
+    QToolButton *m_address;
+    QLabel *m_counts;
+    QLabel *m_error;
+    QString m_url;
+    QHash<qint64, Mock::HeldCall> m_heldCalls; // by exchange id
+    QHash<QString, int> m_verdictCounts;
+    bool m_followTail = true;
+    class QTimer *m_countsTimer;
+};

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "app/application.h"
+
+#include "mock/capture/harexport.h"
+#include "mock/capture/sessionfile.h"
+#include "mock/mime/mimedecoder.h"
+#include "mock/mta/requestbuilder.h"
+#include "mock/protocol/codec.h"
+#include "mock/scanner/callanalysis.h"
+#include "ui/mainwindow.h"
+#include "ui/models/sessionmodel.h"
+#include "ui/settingsdialog.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QMessageBox>
+#include <QSaveFile>
+
+using namespace Qt::StringLiterals;
+using namespace MtaHooks;
+
+Application::Application(const StartupOptions &options, QObject *parent)
+    : QObject(parent)
+    , m_options(options)
+    , m_endpoint(&m_rulebook)
+{
+    QString error;
+    if (QFileInfo::exists(Settings::rulesPath()) && !m_rulebook.load(Settings::rulesPath(), &error))
+        qWarning("rules not loaded: %s", qPrintable(error));
+    m_saveRules.setSingleShot(true);
+    m_saveRules.setInterval(500);
+    connect(&m_saveRules, &QTimer::timeout, this, [this] {
+        QString saveError;
+        if (!m_rulebook.save(Settings::rulesPath(), &saveError) && m_window)
+            m_window->showError(saveError);
+    });
+    connect(&m_rulebook, &Mock::Rulebook::changed, &m_saveRules, qOverload<>(&QTimer::start));
+}
+
+Application::~Application()
+{
+    if (m_window)
+        m_settings.setWindowLayout(m_window->saveGeometry(), m_window->saveState());
+    m_endpoint.close();
+}
+
+bool Application::start()
+{
+    Preferences preferences = m_settings.preferences();
+    const QString database = m_options.databasePath.value_or(preferences.databasePath);
+    if (!m_store.open(database)) {
+        QMessageBox::critical(nullptr, tr("Hookscope"),
+            tr("Cannot open the capture database %1:\n%2").arg(database, m_store.lastError()));
+        return false;
+    }
+    m_sessions = new SessionModel(&m_store, this);
+    m_window = std::make_unique<MainWindow>(&m_store, &m_rulebook, m_sessions);
+    m_window->setSavedFilters(m_settings.savedFilters());
+    m_window->restoreGeometry(m_settings.windowGeometry());
+    m_window->restoreState(m_settings.windowState());
+    wire();
+    applyPreferences(preferences, false);
+    m_endpoint.setCaptureStore(&m_store);
+    startEndpoint();
+    m_window->show();
+    return true;
+}
+
+void Application::wire()
+{
+    MainWindow *window = m_window.get();
+    connect(
+        &m_store, &Mock::CaptureStore::exchangeSaved, m_sessions, &SessionModel::onExchangeSaved);
+    connect(&m_store, &Mock::CaptureStore::cleared, m_sessions, &SessionModel::onCleared);
+    connect(&m_store, &Mock::CaptureStore::batchSaved, m_sessions, &SessionModel::reload);
+    connect(&m_store, &Mock::CaptureStore::errorOccurred, window, &MainWindow::showError);
+    connect(&m_endpoint, &Mock::HookEndpoint::callHeld, window, &MainWindow::onCallHeld);
+    connect(&m_endpoint, &Mock::HookEndpoint::heldCallEnded, window, &MainWindow::onHeldCallEnded);
+    connect(&m_endpoint, &Mock::HookEndpoint::errorOccurred, window, &MainWindow::showError);
+    connect(&m_endpoint, &Mock::HookEndpoint::listeningChanged, window,
+        [this](bool listening) { m_window->setListening(listening, m_endpoint.url()); });
+    connect(window, &MainWindow::listeningToggled, this, [this](bool listen) {
+        if (listen)
+            startEndpoint();
+        else
+            m_endpoint.close();
+    });
+    connect(window, &MainWindow::heldAnswerSubmitted, &m_endpoint,
+        [this](qint64 callId, const QByteArray &body, int status, const QByteArray &type) {
+            m_endpoint.answerHeld(callId, body, status, type);
+        });
+    connect(window, &MainWindow::heldReleaseRequested, &m_endpoint,
+        [this](qint64 callId) { m_endpoint.releaseHeld(callId); });
+    connect(window, &MainWindow::settingsRequested, this, &Application::showSettings);
+    connect(window, &MainWindow::openDatabaseRequested, this, &Application::openDatabase);
+    connect(window, &MainWindow::importRequested, this, [this](const QString &path) {
+        QString error;
+        if (!importFile(path, &error))
+            QMessageBox::warning(m_window.get(), tr("Import"), error);
+    });
+    connect(window, &MainWindow::exportSessionsRequested, this, &Application::exportSessions);
+    connect(window, &MainWindow::exportHarRequested, this, &Application::exportHar);
+    connect(window, &MainWindow::clearRequested, &m_store, [this] { m_store.clear(); });
+    connect(window, &MainWindow::savedFiltersChanged, &m_settings, &Settings::setSavedFilters);
+}
+
+void Application::applyPreferences(const Preferences &preferences, bool restartEndpoint)
+{
+    Mock::EndpointSettings settings = m_endpoint.settings();
+    settings.address = m_options.listenAddress.value_or(QHostAddress(preferences.listenAddress));
+    if (preferences.listenAddress == u"localhost"_s && !m_options.listenAddress)
+        settings.address = QHostAddress(QHostAddress::LocalHost);
+    settings.port = m_options.listenPort.value_or(preferences.listenPort);
+    settings.bodyLimit = preferences.bodyLimit;
+    QString error;
+    if (const auto withAuth = Mock::EndpointSettings::withAuth(settings, preferences.auth, &error))
+        settings = *withAuth;
+    else
+        m_window->showError(error);
+    m_endpoint.setSettings(settings);
+    m_rulebook.setHoldTimeoutMs(preferences.holdTimeoutMs);
+    m_rulebook.setMtaTimeoutMs(preferences.mtaTimeoutMs);
+    m_rulebook.setDraftAnswerDialect(preferences.draftAnswerDialect);
+    if (restartEndpoint)
+        startEndpoint();
+}
+
+void Application::startEndpoint()
+{
+    if (!m_endpoint.listen()) {
+        m_window->setListening(false, QString());
+        m_window->showError(m_endpoint.errorString());
+    }
+}
+
+bool Application::openDatabase(const QString &path)
+{
+    m_endpoint.close();
+    const QString previous = m_store.path();
+    if (!m_store.open(path)) {
+        const QString error = m_store.lastError();
+        m_store.open(previous);
+        m_window->showError(tr("Cannot open %1: %2").arg(path, error));
+        startEndpoint();
+        return false;
+    }
+    m_sessions->reload();
+    m_window->refreshCounts();
+    m_window->showStatus(tr("Opened %1").arg(path));
+    startEndpoint();
+    return true;
+}
+
+void Application::showSettings()
+{
+    Preferences current = m_settings.preferences();
+    SettingsDialog dialog(current, m_window.get());
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const Preferences chosen = dialog.preferences();
+    // The command line's overrides end when the user picks an address or a database by hand.
+    if (chosen.listenAddress != current.listenAddress || chosen.listenPort != current.listenPort) {
+        m_options.listenAddress.reset();
+        m_options.listenPort.reset();
+    }
+    m_settings.setPreferences(chosen);
+    applyPreferences(chosen, true);
+    if (chosen.databasePath != current.databasePath) {
+        m_options.databasePath.reset();
+        openDatabase(chosen.databasePath);
+    }
+}
+
+QList<Mock::Exchange> Application::exchangesFor(const QList<qint64> &ids) const
+{
+    QList<Mock::Exchange> exchanges;
+    if (ids.isEmpty()) {
+        const qint64 total = m_store.count();
+        for (qint64 offset = 0; offset < total; offset += 1000) {
+            for (const Mock::Exchange &summary : m_store.list({}, offset, 1000)) {
+                if (const auto full = m_store.load(summary.id))
+                    exchanges.append(*full);
+            }
+        }
+        return exchanges;
+    }
+    for (qint64 id : ids) {
+        if (const auto full = m_store.load(id))
+            exchanges.append(*full);
+    }
+    return exchanges;
+}
+
+void Application::exportSessions(const QString &path, QList<qint64> ids)
+{
+    const QList<Mock::Exchange> exchanges = exchangesFor(ids);
+    QList<QString> order;
+    QHash<QString, QList<Mock::Exchange>> bySession;
+    for (const Mock::Exchange &exchange : exchanges) {
+        if (!bySession.contains(exchange.sessionKey))
+            order.append(exchange.sessionKey);
+        bySession[exchange.sessionKey].append(exchange);
+    }
+    QList<Mock::SessionRecording> sessions;
+    for (const QString &key : order)
+        sessions.append(Mock::sessionFromExchanges(bySession.value(key)));
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(Mock::SessionFile::write(sessions)) < 0
+        || !file.commit()) {
+        m_window->showError(tr("Cannot write %1: %2").arg(path, file.errorString()));
+        return;
+    }
+    m_window->showStatus(tr("Saved %1 session(s) to %2").arg(sessions.size()).arg(path));
+}
+
+void Application::exportHar(const QString &path, QList<qint64> ids)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)
+        || file.write(Mock::harFromExchanges(exchangesFor(ids))) < 0 || !file.commit()) {
+        m_window->showError(tr("Cannot write %1: %2").arg(path, file.errorString()));
+        return;
+    }
+    m_window->showStatus(tr("Exported HAR to %1").arg(path));
+}
+
+bool Application::importFile(const QString &path, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = tr("Cannot read %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    const QByteArray bytes = file.readAll();
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    if (suffix == u"json"_s || bytes.trimmed().startsWith('{')) {
+        QString readError;
+        const auto sessions = Mock::SessionFile::read(bytes, &readError);
+        if (!sessions) {
+            *error = tr("%1 is not a session file: %2").arg(path, readError);
+            return false;
+        }
+        QList<Mock::Exchange> all;
+        for (const Mock::SessionRecording &session : *sessions)
+            all += Mock::exchangesFromSession(session);
+        if (!m_store.saveAll(all)) {
+            *error = m_store.lastError();
+            return false;
+        }
+        m_window->showStatus(tr("Imported %1 call(s) from %2").arg(all.size()).arg(path));
+        return true;
+    }
+    // A raw message becomes a data-stage call, as Stalwart would have sent it.
+    const Mime::MimeMessage message = Mime::MimeDecoder::decode(bytes);
+    if (!message.isValid) {
+        *error = tr("%1 is neither a session file nor a message").arg(path);
+        return false;
+    }
+    const Mock::SessionRecording session
+        = Mock::sessionFromMessage(bytes, message.from.value(0, u"sender@example.org"_s),
+            message.to.isEmpty() ? QStringList {u"recipient@example.org"_s} : message.to);
+    const int data = int(session.stages.size()) - 1;
+    Mock::RequestOptions options;
+    const Document request
+        = Mock::buildRequest(session, data, Mock::envelopeAtStage(session, data), options);
+    Mock::Exchange exchange;
+    exchange.received = QDateTime::currentDateTimeUtc();
+    exchange.peerAddress = u"import"_s;
+    exchange.method = "POST";
+    exchange.path = "/import";
+    exchange.requestHeaders = {{"Content-Type", "application/json"}};
+    exchange.requestBody = request.toJson();
+    exchange.kind = Mock::ExchangeKind::Hook;
+    exchange.ruleName = u"import"_s;
+    exchange.note = tr("imported from %1").arg(QFileInfo(path).fileName());
+    Mock::describeRequest(exchange, decodeRequest(exchange.requestBody, "application/json"));
+    m_importSessions.assign(exchange);
+    if (!m_store.save(exchange)) {
+        *error = m_store.lastError();
+        return false;
+    }
+    m_window->selectExchange(exchange.id);
+    m_window->showStatus(tr("Imported %1 as a data-stage call").arg(QFileInfo(path).fileName()));
+    return true;
+}

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "mock/protocol/types.h"
+#include "mock/scanner/rule.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+class QStackedWidget;
+class ResponseEditor;
+
+// Edits one Mock::Answer: a preset, a hand-written body (validated live against the chosen
+// dialect), or "hold"; plus HTTP status, delay and fault.
+class AnswerEditor final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(AnswerEditor)
+
+public:
+    explicit AnswerEditor(QWidget *parent = nullptr);
+
+    void setAnswer(const Mock::Answer &answer);
+    Mock::Answer answer() const;
+    void setStage(MtaHooks::Stage stage); // what the live validation checks against
+    bool isValid() const; // false when a custom body has errors for the chosen dialect
+
+Q_SIGNALS:
+    void validityChanged(bool valid);
+
+private:
+    void updateKind();
+    void validateBody();
+
+    QComboBox *m_kind;
+    QComboBox *m_dialect;
+    ResponseEditor *m_body;
+    QLabel *m_problems;
+    QWidget *m_bodyBox;
+    QSpinBox *m_status;
+    QLineEdit *m_contentType;
+    QComboBox *m_delayKind;
+    QSpinBox *m_delayMin;
+    QSpinBox *m_delayMax;
+    QComboBox *m_fault;
+    QSpinBox *m_retryAfter;
+    MtaHooks::Stage m_stage = MtaHooks::Stage::Unknown;
+    bool m_valid = true;
+};
+
+// Validates a hand-written answer text for a dialect and stage: the problems (JSON syntax
+// included) and whether it may be sent.
+MtaHooks::Problems validateAnswerText(
+    const QString &text, MtaHooks::Dialect dialect, MtaHooks::Stage stage);
