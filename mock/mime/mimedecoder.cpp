@@ -7,8 +7,10 @@
 
 #include "mock/mime/mimedecoder.h"
 
+#include "mock/mime/bodyscan_p.h"
 #include "mock/mime/logging.h"
 #include "mock/mime/mimepart_p.h"
+#include "mock/mime/mimetree_p.h"
 #include "mock/mime/sha256_p.h"
 
 #include <QCryptographicHash>
@@ -17,14 +19,9 @@
 #include <QTimeZone>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <functional>
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#endif
 #include <memory>
 #include <mutex>
 #include <string>
@@ -206,194 +203,7 @@ Defect makeDefect(qint64 offset, const char *code, const QString &message)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Byte scanning over the raw message
-
-bool isLwsp(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-// Index just past the line feed ending the line at pos (or limit).
-qint64 lineEnd(const char *data, qint64 pos, qint64 limit)
-{
-    if (pos >= limit)
-        return limit;
-    const void *lf = std::memchr(data + pos, '\n', size_t(limit - pos));
-    return lf ? static_cast<const char *>(lf) - data + 1 : limit;
-}
-
-// Length of the line break at pos if the line there is empty, else 0.
-qint64 blankLineLength(const char *data, qint64 pos, qint64 limit)
-{
-    if (pos < limit && data[pos] == '\n')
-        return 1;
-    if (pos + 1 < limit && data[pos] == '\r' && data[pos + 1] == '\n')
-        return 2;
-    return 0;
-}
-
-// Where the header block that contains the field at lastFieldOffset ends: after that field's
-// continuation lines and the empty line that follows (when there is one).
-qint64 headerBlockEnd(const char *data, qint64 lastFieldOffset, qint64 limit)
-{
-    qint64 pos = lineEnd(data, lastFieldOffset, limit);
-    while (pos < limit && isLwsp(data[pos]))
-        pos = lineEnd(data, pos, limit);
-    return pos + blankLineLength(data, pos, limit);
-}
-
-// The first delimiter line "--boundary" (or the close delimiter) that starts at or after from,
-// before limit. Returns the offset where the preceding part ends: the start of the line break
-// before the delimiter, which RFC 2046 counts as part of the delimiter. -1 when there is none.
-qint64 partEndBeforeDelimiter(
-    const char *data, qint64 from, qint64 limit, const QByteArray &delimiter)
-{
-    const qint64 n = delimiter.size();
-    qint64 pos = std::max<qint64>(from, 0);
-    while (pos + n <= limit) {
-        const void *hit = memmem(data + pos, size_t(limit - pos), delimiter.constData(), size_t(n));
-        if (!hit)
-            return -1;
-        const qint64 at = static_cast<const char *>(hit) - data;
-        pos = at + 1;
-        if (at > 0 && data[at - 1] != '\n')
-            continue;
-        qint64 q = at + n;
-        if (q + 1 < limit && data[q] == '-' && data[q + 1] == '-')
-            q += 2;
-        while (q < limit && isLwsp(data[q]))
-            ++q;
-        if (q < limit && data[q] != '\n'
-            && !(data[q] == '\r' && (q + 1 == limit || data[q + 1] == '\n')))
-            continue;
-        qint64 end = at;
-        if (end > 0 && data[end - 1] == '\n')
-            --end;
-        if (end > 0 && data[end - 1] == '\r')
-            --end;
-        return std::max(end, from);
-    }
-    return -1;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Transfer decoding
-
-constexpr std::array<bool, 256> base64Table()
-{
-    std::array<bool, 256> table {};
-    for (int c = 'A'; c <= 'Z'; ++c)
-        table[size_t(c)] = true;
-    for (int c = 'a'; c <= 'z'; ++c)
-        table[size_t(c)] = true;
-    for (int c = '0'; c <= '9'; ++c)
-        table[size_t(c)] = true;
-    for (char c : {'+', '/', '=', ' ', '\t', '\r', '\n', '\f', '\v'})
-        table[size_t(static_cast<unsigned char>(c))] = true;
-    return table;
-}
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-// Which bytes may occur in base64 text, as a nibble table for pshufb: bit h of entry l is set
-// when the byte 0xhl may occur (base64 letters and digits, "+/=", white space).
-constexpr std::array<char, 16> base64LowNibbles()
-{
-    constexpr std::array<bool, 256> valid = base64Table();
-    std::array<char, 16> table {};
-    for (int low = 0; low < 16; ++low) {
-        for (int high = 0; high < 8; ++high) {
-            if (valid[size_t(high * 16 + low)])
-                table[size_t(low)] = char(table[size_t(low)] | (1 << high));
-        }
-    }
-    return table;
-}
-
-// Sixteen bytes at a time, as this check runs over every base64 attachment. Returns the offset
-// of the first invalid byte, or where the scalar tail has to take over (as -2 - offset).
-__attribute__((target("ssse3"))) qint64 base64ScanSsse3(const char *data, qint64 i, qint64 end)
-{
-    static constexpr std::array<char, 16> lowTable = base64LowNibbles();
-    static constexpr std::array<char, 16> highTable {1, 2, 4, 8, 16, 32, 64, char(128)};
-    const __m128i low = _mm_loadu_si128(reinterpret_cast<const __m128i *>(lowTable.data()));
-    const __m128i high = _mm_loadu_si128(reinterpret_cast<const __m128i *>(highTable.data()));
-    const __m128i nibble = _mm_set1_epi8(0x0f);
-    for (; i + 16 <= end; i += 16) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(data + i));
-        const __m128i rows = _mm_shuffle_epi8(low, _mm_and_si128(v, nibble));
-        const __m128i row = _mm_shuffle_epi8(high, _mm_and_si128(_mm_srli_epi16(v, 4), nibble));
-        const int bad
-            = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(rows, row), _mm_setzero_si128()));
-        if (bad)
-            return i + __builtin_ctz(unsigned(bad));
-    }
-    return -2 - i;
-}
-#endif
-
-// Offset of the first byte that cannot occur in base64 text, or -1.
-qint64 firstInvalidBase64(const char *data, qint64 begin, qint64 end)
-{
-    static constexpr std::array<bool, 256> valid = base64Table();
-    qint64 i = begin;
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    static const bool ssse3 = __builtin_cpu_supports("ssse3");
-    if (ssse3) {
-        const qint64 scanned = base64ScanSsse3(data, i, end);
-        if (scanned >= 0)
-            return scanned;
-        i = -2 - scanned;
-    }
-#endif
-    for (; i < end; ++i) {
-        if (!valid[static_cast<unsigned char>(data[i])])
-            return i;
-    }
-    return -1;
-}
-
-bool isHex(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
-}
-
-// Offset of the first "=" that is neither "=XX" nor a soft line break, or -1.
-qint64 firstInvalidQuotedPrintable(const char *data, qint64 begin, qint64 end)
-{
-    qint64 pos = begin;
-    while (pos < end) {
-        const void *hit = std::memchr(data + pos, '=', size_t(end - pos));
-        if (!hit)
-            return -1;
-        const qint64 at = static_cast<const char *>(hit) - data;
-        if (at + 2 < end && isHex(data[at + 1]) && isHex(data[at + 2])) {
-            pos = at + 3;
-            continue;
-        }
-        qint64 q = at + 1;
-        while (q < end && isLwsp(data[q]))
-            ++q;
-        if (q == end || data[q] == '\n'
-            || (data[q] == '\r' && q + 1 < end && data[q + 1] == '\n')) {
-            pos = q;
-            continue;
-        }
-        return at;
-    }
-    return -1;
-}
-
-// Where uuencoded data starts: just after the "begin <mode> <name>" line. -1 without one.
-qint64 uuencodedDataStart(const char *data, qint64 begin, qint64 end)
-{
-    static constexpr char marker[] = "begin ";
-    constexpr qint64 markerLength = sizeof(marker) - 1;
-    for (qint64 pos = begin; pos < end; pos = lineEnd(data, pos, end)) {
-        if (end - pos >= markerLength && std::memcmp(data + pos, marker, markerLength) == 0)
-            return lineEnd(data, pos, end);
-    }
-    return -1;
-}
 
 GMimeContentEncoding gmimeEncoding(TransferDecoding decoding)
 {
@@ -664,14 +474,6 @@ void runInParallel(size_t count, qint64 totalBytes, const std::function<void(siz
     for (std::thread &helper : helpers)
         helper.join();
 }
-
-// A part while the tree is built: mutable, with its children, turned into immutable MimeParts
-// once ids, classification and defects are in place.
-struct Node
-{
-    std::shared_ptr<MimePart::Data> data;
-    std::vector<Node> children;
-};
 
 class TreeBuilder
 {
@@ -1075,14 +877,6 @@ Node TreeBuilder::buildObject(GMimeObject *object, QList<Header> headers, qint64
     return node;
 }
 
-void setSource(Node &node, const QByteArray &source)
-{
-    if (node.data->source.isNull())
-        node.data->source = source;
-    for (Node &child : node.children)
-        setSource(child, source);
-}
-
 // GMime leaves a base64 or quoted-printable message/rfc822 (RFC 2046 forbids the encoding,
 // mailers use it anyway) as an opaque leaf. Its decoded bytes are parsed as a message of their
 // own, whose parts then index those bytes instead of the raw message.
@@ -1138,167 +932,6 @@ Node TreeBuilder::buildBytes(qint64 start, qint64 end)
     d.rawLength = d.bodyLength;
     digestLater(d, d.rawOffset);
     return node;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Post passes: part ids, RFC 8621 body classification, defects, freezing
-
-// Stalwart numbers every part of a message depth first, multiparts included (they just do not
-// show their number); an attached message is a single part of its carrier.
-void assignPartIds(Node &node, const QString &prefix, int &counter)
-{
-    const int index = counter++;
-    MimePart::Data &d = *node.data;
-    if (d.isMultipart) {
-        d.partId.clear();
-        for (Node &child : node.children)
-            assignPartIds(child, prefix, counter);
-        return;
-    }
-    d.partId = prefix + QString::number(index);
-    if (d.isMessage) {
-        for (Node &child : node.children) {
-            int inner = 0;
-            assignPartIds(child, d.partId + QLatin1Char('.'), inner);
-        }
-    }
-}
-
-bool isInlineMediaType(const QString &type)
-{
-    return type.startsWith(QLatin1String("image/")) || type.startsWith(QLatin1String("audio/"))
-        || type.startsWith(QLatin1String("video/"));
-}
-
-// RFC 8621 §4.1.4 parseStructure(), with null lists as null pointers.
-void parseStructure(std::vector<Node> &parts, const QString &multipartType, bool inAlternative,
-    QList<Node *> *htmlBody, QList<Node *> *textBody, QList<Node *> &attachments)
-{
-    const qsizetype textLength = textBody ? textBody->size() : -1;
-    const qsizetype htmlLength = htmlBody ? htmlBody->size() : -1;
-
-    for (size_t i = 0; i < parts.size(); ++i) {
-        Node &part = parts[i];
-        const MimePart::Data &d = *part.data;
-        const QString &type = d.contentType;
-        // A part whose content cannot be decoded cannot be shown inline either (Stalwart lists
-        // such parts as attachments too).
-        const bool undecodable = d.encodingProblem && !type.startsWith(QLatin1String("text/"));
-        const bool isInline = !undecodable && d.disposition != QLatin1String("attachment")
-            && (type == QLatin1String("text/plain") || type == QLatin1String("text/html")
-                || isInlineMediaType(type))
-            && (i == 0
-                || (multipartType != QLatin1String("related")
-                    && (isInlineMediaType(type) || d.filename.isEmpty())));
-
-        if (d.isMultipart) {
-            const QString subType = type.section(u'/', 1);
-            parseStructure(part.children, subType,
-                inAlternative || subType == QLatin1String("alternative"), htmlBody, textBody,
-                attachments);
-        } else if (isInline) {
-            if (multipartType == QLatin1String("alternative")) {
-                if (type == QLatin1String("text/plain"))
-                    textBody->append(&part);
-                else if (type == QLatin1String("text/html"))
-                    htmlBody->append(&part);
-                else
-                    attachments.append(&part);
-                continue;
-            }
-            if (inAlternative) {
-                if (type == QLatin1String("text/plain"))
-                    htmlBody = nullptr;
-                if (type == QLatin1String("text/html"))
-                    textBody = nullptr;
-            }
-            if (textBody)
-                textBody->append(&part);
-            if (htmlBody)
-                htmlBody->append(&part);
-            if ((!textBody || !htmlBody) && isInlineMediaType(type))
-                attachments.append(&part);
-        } else {
-            attachments.append(&part);
-        }
-    }
-
-    if (multipartType == QLatin1String("alternative") && textBody && htmlBody) {
-        // Only HTML found: it serves as the text body too, and the other way round.
-        if (textLength == textBody->size() && htmlLength != htmlBody->size()) {
-            for (qsizetype i = htmlLength; i < htmlBody->size(); ++i)
-                textBody->append(htmlBody->at(i));
-        }
-        if (htmlLength == htmlBody->size() && textLength != textBody->size()) {
-            for (qsizetype i = textLength; i < textBody->size(); ++i)
-                htmlBody->append(textBody->at(i));
-        }
-    }
-}
-
-void forEachMessageRoot(Node &node, const std::function<void(Node &)> &visit);
-
-void classifyMessage(Node &root)
-{
-    // parseStructure() takes the parts of a multipart; the root is the only part of "mixed".
-    std::vector<Node> wrapper;
-    wrapper.push_back(std::move(root));
-    QList<Node *> htmlBody;
-    QList<Node *> textBody;
-    QList<Node *> attachments;
-    parseStructure(wrapper, QStringLiteral("mixed"), false, &htmlBody, &textBody, attachments);
-    for (Node *n : std::as_const(textBody))
-        n->data->inTextBody = true;
-    for (Node *n : std::as_const(htmlBody))
-        n->data->inHtmlBody = true;
-    for (Node *n : std::as_const(attachments))
-        n->data->inAttachments = true;
-    root = std::move(wrapper.front());
-}
-
-// Calls visit for the message's root and for the root of every attached message inside it.
-void forEachMessageRoot(Node &node, const std::function<void(Node &)> &visit)
-{
-    visit(node);
-    std::vector<Node *> pending {&node};
-    while (!pending.empty()) {
-        Node *current = pending.back();
-        pending.pop_back();
-        for (Node &child : current->children) {
-            if (current->data->isMessage)
-                visit(child);
-            pending.push_back(&child);
-        }
-    }
-}
-
-Node *deepestContaining(Node &node, qint64 offset)
-{
-    const MimePart::Data &d = *node.data;
-    if (!d.source.isNull() || offset < d.rawOffset || offset > d.rawOffset + d.rawLength)
-        return nullptr; // another coordinate space, or outside
-    for (Node &child : node.children) {
-        if (Node *hit = deepestContaining(child, offset))
-            return hit;
-    }
-    return &node;
-}
-
-MimePart freeze(Node &node)
-{
-    QList<MimePart> children;
-    children.reserve(qsizetype(node.children.size()));
-    for (Node &child : node.children)
-        children.append(freeze(child));
-    node.data->children = std::move(children);
-    return MimePart(std::shared_ptr<const MimePart::Data>(node.data));
-}
-
-void finishTree(Node &root)
-{
-    int counter = 0;
-    assignPartIds(root, QString(), counter);
-    forEachMessageRoot(root, [](Node &messageRoot) { classifyMessage(messageRoot); });
 }
 
 // ---------------------------------------------------------------------------------------------
