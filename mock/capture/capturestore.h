@@ -29,7 +29,8 @@ struct SessionSummary
 
 // Captures on disk: SQLite through Qt SQL in WAL mode (the only file that talks SQL). An exchange
 // is committed before the endpoint writes its answer, so everything an MTA saw answered survives a
-// crash. Lists are paged and carry no bodies; bodies load on demand.
+// crash. Lists are paged and carry no bodies; bodies load on demand. Use a store from the thread
+// that opened it (a Qt SQL connection belongs to one thread); several stores may share a file.
 class CaptureStore final : public QObject
 {
     Q_OBJECT
