@@ -103,3 +103,6 @@ bool globMatches(const QString &glob, const QString &text); // * and ?, case-ins
 } // namespace Mock
 
 Q_DECLARE_METATYPE(Mock::Rule)
+Q_DECLARE_METATYPE(Mock::Answer)
+Q_DECLARE_METATYPE(Mock::Delay)
+Q_DECLARE_METATYPE(Mock::Fault)
