@@ -3,6 +3,7 @@
 #include "app/applycommand.h"
 #include "app/cliio.h"
 #include "app/decodecommand.h"
+#include "app/replaycommand.h"
 #include "app/servecommand.h"
 
 #include <QApplication>
@@ -25,6 +26,7 @@ const std::map<QString, Command> &commands()
         {QStringLiteral("decode"), runDecodeCommand},
         {QStringLiteral("apply"), runApplyCommand},
         {QStringLiteral("serve"), runServeCommand},
+        {QStringLiteral("replay"), runReplayCommand},
     };
     return table;
 }
@@ -35,7 +37,9 @@ void printUsage(QTextStream &out)
            "       hookscope decode FILE [--json]               decode a request, answer or .eml\n"
            "       hookscope apply REQUEST RESPONSE [--json]    apply an answer as an MTA would\n"
            "       hookscope serve --listen ADDR:PORT [--rules FILE] [--db FILE]\n"
-           "                       [--auth SPEC] [--json]       the mock scanner, headless\n";
+           "                       [--auth SPEC] [--json]       the mock scanner, headless\n"
+           "       hookscope replay SESSION... --to URL [--dialect D] [--cbor] [--expect] [--json]\n"
+           "                                                    act as the MTA against a scanner\n";
 }
 
 int runWindow(int argc, char *argv[])

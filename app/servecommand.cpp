@@ -103,6 +103,9 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
     }
 
     Mock::EndpointSettings settings;
+    // Nothing here follows CaptureStore::exchangeSaved: the answers of one event-loop pass share a
+    // transaction (each is still committed before it is written).
+    settings.groupCommit = true;
     QString error;
     if (!Mock::EndpointSettings::parseListen(
             parser.value(listenOption), &settings.address, &settings.port, &error)) {

@@ -2,6 +2,7 @@
 #include "mock/protocol/codec.h"
 
 #include "mock/protocol/codec_p.h"
+#include "mock/protocol/headerblock_p.h"
 #include "mock/protocol/logging.h"
 #include "mock/protocol/patchengine_p.h"
 #include "mock/protocol/validator.h"
@@ -119,6 +120,19 @@ Dialect detectResponseDialect(const Document &document)
     if (json.empty() || json.contains("set") || json.contains("add") || json.contains("delete"))
         return Dialect::Draft01;
     return Dialect::Unknown;
+}
+
+Document stalwartMessage(const QByteArray &raw)
+{
+    const MessageParts parts = splitMessage(raw);
+    Json headers = Json::array();
+    for (const RawHeader &header : parts.headers) {
+        headers.push_back(Json::array({QString::fromUtf8(header.name).toStdString(),
+                                       QString::fromUtf8(header.value).toStdString()}));
+    }
+    return makeDocument(Json{{"headers", std::move(headers)},
+                             {"contents", QString::fromUtf8(parts.body).toStdString()},
+                             {"size", raw.size()}});
 }
 
 HookRequest decodeRequest(

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mock/mta/hookclient.h"
+
+#include <QElapsedTimer>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QRandomGenerator>
+#include <QSslConfiguration>
+#include <QTimer>
+
+using namespace Qt::StringLiterals;
+
+namespace Mock {
+
+struct PendingCall
+{
+    HttpCall call;
+    std::function<void(const HttpResult &)> done;
+    HttpResult result;
+    quint64 generation = 0;
+};
+
+QByteArray HttpResult::header(QByteArrayView name) const
+{
+    for (const auto &[key, value] : headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+HookClient::HookClient(QObject *parent)
+    : QObject(parent)
+    , m_network(new QNetworkAccessManager(this))
+{
+    m_network->setAutoDeleteReplies(false);
+}
+
+QByteArray HookClient::authorizationFor(const QString &spec)
+{
+    if (spec.startsWith(u"bearer:"_s))
+        return "Bearer " + spec.mid(7).toUtf8();
+    if (spec.startsWith(u"basic:"_s))
+        return "Basic " + spec.mid(6).toUtf8().toBase64();
+    return {};
+}
+
+void HookClient::send(const HttpCall &call, std::function<void(const HttpResult &)> done)
+{
+    auto pending = std::make_shared<PendingCall>();
+    pending->call = call;
+    pending->done = std::move(done);
+    pending->generation = m_generation;
+    attempt(pending);
+}
+
+void HookClient::cancel()
+{
+    ++m_generation;
+    const auto replies = findChildren<QNetworkReply *>();
+    for (QNetworkReply *reply : replies)
+        reply->abort();
+}
+
+void HookClient::attempt(std::shared_ptr<PendingCall> pending)
+{
+    if (pending->generation != m_generation)
+        return;
+    QNetworkRequest request(pending->call.url);
+    // QNAM would otherwise ask for compression and inflate the answer; the bytes the scanner sent
+    // are what is shown.
+    request.setRawHeader("Accept-Encoding", "identity");
+    request.setRawHeader("User-Agent", "Hookscope/" HOOKSCOPE_VERSION " (mock MTA)");
+    if (!m_authorization.isEmpty())
+        request.setRawHeader("Authorization", m_authorization);
+    for (const auto &[name, value] : std::as_const(pending->call.headers))
+        request.setRawHeader(name, value);
+    request.setTransferTimeout(pending->call.timeoutMs);
+    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    if (m_allowInvalidCertificates && pending->call.url.scheme() == u"https"_s) {
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
+        request.setSslConfiguration(ssl);
+    }
+    ++pending->result.attempts;
+    auto clock = std::make_shared<QElapsedTimer>();
+    clock->start();
+    QNetworkReply *reply = m_network->sendCustomRequest(request, pending->call.method,
+                                                        pending->call.body);
+    reply->setParent(this);
+    if (m_allowInvalidCertificates)
+        connect(reply, &QNetworkReply::sslErrors, reply,
+                [reply](const QList<QSslError> &) { reply->ignoreSslErrors(); });
+    connect(reply, &QNetworkReply::finished, this, [this, reply, pending, clock] {
+        reply->deleteLater();
+        if (pending->generation != m_generation)
+            return;
+        HttpResult &result = pending->result;
+        result.latencyUs = clock->nsecsElapsed() / 1000;
+        result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        result.headers = reply->rawHeaderPairs();
+        result.body = reply->readAll();
+        result.error.clear();
+        if (result.status == 0) {
+            result.error = reply->error() == QNetworkReply::OperationCanceledError
+                ? u"timed out after %1 ms"_s.arg(pending->call.timeoutMs)
+                : reply->errorString();
+        }
+        const bool retryable = result.status == 0 || result.status >= 500 || result.status == 429;
+        const int retriesUsed = result.attempts - 1;
+        if (!retryable || retriesUsed >= pending->call.maxRetries) {
+            pending->done(result);
+            return;
+        }
+        qint64 delay = qMin<qint64>(100LL << retriesUsed, 5000)
+            + QRandomGenerator::global()->bounded(101);
+        bool ok = false;
+        const int retryAfter = result.header("Retry-After").toInt(&ok);
+        if (ok && retryAfter >= 0)
+            delay = qMin<qint64>(qint64(retryAfter) * 1000, 5000);
+        QTimer::singleShot(int(delay), this, [this, pending] { attempt(pending); });
+    });
+}
+
+} // namespace Mock

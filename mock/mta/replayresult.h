@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "mock/capture/exchange.h"
+#include "mock/protocol/apply.h"
+
+#include <QList>
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+
+namespace Mock {
+
+// Where and how to replay.
+struct ReplayTarget
+{
+    QUrl url;                                            // the scanner's hook URL (or its base)
+    MtaHooks::Dialect dialect = MtaHooks::Dialect::Stalwart;
+    MtaHooks::Encoding encoding = MtaHooks::Encoding::Json; // drafts: Json or Cbor
+    QString auth = QStringLiteral("none");               // none | bearer:TOKEN | basic:USER:PASS
+    int timeoutMs = 30000;
+    bool allowInvalidCertificates = false;               // self-signed test scanners
+    bool discover = true;   // drafts: GET /.well-known/mta-hooks first
+    bool registerMta = true; // draft-01: register at the scanner, deregister at the end
+    int maxRetries = 3;     // drafts: 5xx, timeouts and network errors (4xx are not retried)
+    bool tempFailOnError = true; // Stalwart: a failed hook answers 451 4.3.5 and stops
+};
+
+// One hook call of a replayed session.
+struct StageResult
+{
+    int stageIndex = -1;
+    MtaHooks::Stage stage = MtaHooks::Stage::Unknown;
+    QString stageName;
+    QString recipient;
+    QUrl url;
+    HttpHeaders requestHeaders;
+    QByteArray requestBody;
+    int httpStatus = 0; // 0: no HTTP answer (connection error, timeout)
+    HttpHeaders responseHeaders;
+    QByteArray responseBody;
+    QString transportError;
+    int attempts = 0;
+    qint64 latencyUs = 0; // of the attempt that was used
+    MtaHooks::Outcome outcome;
+    QStringList expectationFailures; // empty: met (or nothing expected)
+    bool expected = false;           // an expectation was given for this stage
+};
+
+// One replayed session: every stage's result and what the message and envelope became.
+struct ReplayResult
+{
+    QString sessionId;
+    QString title;
+    QList<StageResult> stages;
+    bool stopped = false; // the MTA stopped the session before its last stage
+    QString stopReason;
+    MtaHooks::Envelope envelopeBefore;
+    MtaHooks::Envelope envelopeAfter;
+    bool hasMessage = false;
+    QByteArray messageBefore;
+    QByteArray messageAfter;
+    bool messageQueued = false;
+    QString error; // setup failures (discovery, registration)
+
+    bool allWellFormed() const;  // every stage got a usable answer
+    int expectationFailures() const;
+};
+
+// Figures of a whole run.
+struct ReplaySummary
+{
+    int sessions = 0;
+    int stages = 0;
+    int failedExpectations = 0;
+    int malformedAnswers = 0;
+    int transportErrors = 0;
+    qint64 elapsedMs = 0;
+    qint64 latencyMinUs = 0;
+    qint64 latencyMedianUs = 0;
+    qint64 latencyP99Us = 0;
+    qint64 latencyMaxUs = 0;
+};
+
+ReplaySummary summarize(const QList<ReplayResult> &results, qint64 elapsedMs);
+
+} // namespace Mock
+
+Q_DECLARE_METATYPE(Mock::StageResult)
+Q_DECLARE_METATYPE(Mock::ReplayResult)

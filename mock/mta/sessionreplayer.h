@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "mock/capture/sessionrecording.h"
+#include "mock/mta/replayresult.h"
+
+#include <QObject>
+
+#include <memory>
+
+namespace Mock {
+
+// The mock MTA: replays recorded sessions to a scanner, stage by stage, and acts on the answers as
+// an MTA would — a reject stops the session at that stage, a refused recipient is dropped, edits
+// accumulate and are applied at data (by the protocol engine's apply), a malformed answer follows
+// the dialect's error rule (Stalwart: tempfail 451 4.3.5; the drafts: the default action). For the
+// drafts it does the flow right: discovery, registration at the scanner, hook calls to the
+// returned hookEndpoint with the X-MTA-Hooks-* headers, retries with backoff and a stable request
+// id, deregistration at the end. Sessions run N at a time.
+class SessionReplayer final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SessionReplayer)
+
+public:
+    explicit SessionReplayer(QObject *parent = nullptr);
+    ~SessionReplayer() override;
+
+    void start(const QList<SessionRecording> &sessions, const ReplayTarget &target,
+               int concurrency = 1);
+    void cancel();
+    bool isRunning() const;
+    QList<ReplayResult> results() const; // in session order, complete once finished
+    // A pause between stages (demo mode's watchable pace); 0 by default.
+    void setStageDelayMs(int ms);
+
+Q_SIGNALS:
+    void stageFinished(int sessionIndex, const Mock::StageResult &result);
+    void sessionFinished(int sessionIndex, const Mock::ReplayResult &result);
+    void progress(int sessionsDone, int sessionsTotal);
+    void finished(const Mock::ReplaySummary &summary);
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace Mock
