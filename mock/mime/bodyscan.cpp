@@ -40,7 +40,7 @@ constexpr std::array<char, 16> base64LowNibbles()
     std::array<char, 16> table {};
     for (int low = 0; low < 16; ++low) {
         for (int high = 0; high < 8; ++high) {
-            if (valid[size_t(high * 16 + low)])
+            if (valid[size_t(high) * 16 + size_t(low)])
                 table[size_t(low)] = char(table[size_t(low)] | (1 << high));
         }
     }

@@ -481,7 +481,7 @@ QString previewText(const QString &text, qint64 maxBytes)
     std::string result;
     for (size_t pos = 0; pos < input.size();) {
         const size_t length = std::min(sequenceLength(uchar(input[pos])), input.size() - pos);
-        if (qint64(result.size() + length + 3) > maxBytes)
+        if (qint64(result.size()) + qint64(length) + 3 > maxBytes)
             break;
         result.append(input.substr(pos, length));
         pos += length;

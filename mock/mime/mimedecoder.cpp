@@ -241,7 +241,7 @@ void decodeRange(const char *data, qint64 begin, qint64 end, TransferDecoding de
         // The begin line is skipped above; GMime's step decoder expects that.
         state.state |= GMIME_UUDECODE_STATE_BEGIN;
     }
-    constexpr qint64 chunk = 64 * 1024;
+    constexpr qint64 chunk = qint64 {64} * 1024;
     std::vector<char> out(g_mime_encoding_outlen(&state, size_t(chunk)) + 64);
     for (qint64 pos = begin; pos < end; pos += chunk) {
         const qint64 length = std::min(chunk, end - pos);
@@ -453,7 +453,7 @@ bool isMessageType(const QString &type)
 // digesting the attachments of a 25 MB message is most of its decoding time.
 void runInParallel(size_t count, qint64 totalBytes, const std::function<void(size_t)> &job)
 {
-    constexpr qint64 threadWorthy = 4 * 1024 * 1024;
+    constexpr qint64 threadWorthy = qint64 {4} * 1024 * 1024;
     const size_t threads = std::min<size_t>({std::thread::hardware_concurrency(), count, 8});
     std::atomic<size_t> next {0};
     const auto work = [&next, count, &job] {
@@ -1100,7 +1100,7 @@ void MimeDecoder::decodeBody(const MimeMessage &message, const MimePart &part,
     const QByteArray &raw = d.source.isNull() ? message.raw : d.source;
     const qint64 begin = std::clamp<qint64>(d.bodyOffset, 0, raw.size());
     const qint64 end = std::clamp<qint64>(d.bodyOffset + d.bodyLength, begin, raw.size());
-    static constexpr qint64 piece = 64 * 1024;
+    static constexpr qint64 piece = qint64 {64} * 1024;
     decodeRange(raw.constData(), begin, end, d.decoding, [&sink](const char *bytes, qint64 length) {
         for (qint64 pos = 0; pos < length; pos += piece)
             sink(QByteArrayView(bytes + pos, std::min(piece, length - pos)));
@@ -1116,8 +1116,7 @@ QString MimeDecoder::text(const MimeMessage &message, const MimePart &part)
 QString MimeDecoder::text(const MimeMessage &message, const MimePart &part, bool *encodingProblem)
 {
     bool problem = part.hasEncodingProblem();
-    const QString result
-        = toUnicode(decodedBody(message, part), part.charset().toLatin1(), &problem);
+    QString result = toUnicode(decodedBody(message, part), part.charset().toLatin1(), &problem);
     if (encodingProblem)
         *encodingProblem = problem;
     return result;

@@ -28,8 +28,11 @@ MimePart::MimePart()
 { }
 
 MimePart::MimePart(std::shared_ptr<const Data> data)
-    : d(data ? std::move(data) : emptyData())
-{ }
+    : d(std::move(data))
+{
+    if (!d)
+        d = emptyData();
+}
 
 QString MimePart::partId() const
 {

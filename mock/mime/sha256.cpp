@@ -2,6 +2,7 @@
 #include "mock/mime/sha256_p.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -66,8 +67,9 @@ __attribute__((target("sha,sse4.1,ssse3"))) void compressBlocks(
         for (int g = 0; g < 16; ++g) {
             __m128i &current = w[g & 3];
             if (g < 4) {
-                current = _mm_shuffle_epi8(
-                    _mm_loadu_si128(reinterpret_cast<const __m128i *>(data + 16 * g)), byteSwap);
+                current = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i *>(
+                                               data + std::ptrdiff_t {16} * g)),
+                    byteSwap);
             }
             __m128i message = _mm_add_epi32(current, _mm_load_si128(k + g));
             cdgh = _mm_sha256rnds2_epu32(cdgh, abef, message);

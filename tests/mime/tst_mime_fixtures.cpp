@@ -45,7 +45,7 @@ void messageParts(const MimePart &part, QList<MimePart> &out)
 QString expectedType(const QJsonObject &part)
 {
     const QJsonArray headers = part.value(u"headers").toArray();
-    for (const QJsonValue &h : headers) {
+    for (const QJsonValue h : headers) {
         const QJsonObject header = h.toObject();
         if (header.value(u"name").toString() != u"content_type")
             continue;
@@ -62,7 +62,7 @@ QString expectedSubject(const QJsonObject &part)
 {
     const QJsonArray headers = part.value(u"headers").toArray();
     QString subject;
-    for (const QJsonValue &h : headers) {
+    for (const QJsonValue h : headers) {
         const QJsonObject header = h.toObject();
         if (header.value(u"name").toString() == u"subject")
             subject = header.value(u"value").toObject().value(u"Text").toString();
@@ -112,14 +112,14 @@ QString compareMessage(const MimeMessage &message, const MimePart &root,
                 ? content.value(u"Binary").toArray()
                 : content.value(u"InlineBinary").toArray();
             QByteArray expectedBytes;
-            for (const QJsonValue &b : bytes)
+            for (const QJsonValue b : bytes)
                 expectedBytes.append(char(b.toInt()));
             if (MimeDecoder::decodedBody(message, part) != expectedBytes)
                 return at + u"decoded body differs"_s;
         } else if (content.contains(u"Message")) {
             if (!part.isMessage() || part.children().size() != 1)
                 return at + u"not an attached message"_s;
-            const QString nested = compareMessage(message, part.children().first(),
+            QString nested = compareMessage(message, part.children().first(),
                 content.value(u"Message").toObject(), at + u"attached message"_s);
             if (!nested.isEmpty())
                 return nested;

@@ -26,7 +26,7 @@ QJsonValue withoutNulls(const QJsonValue &value)
     if (value.isArray()) {
         QJsonArray out;
         const QJsonArray in = value.toArray();
-        for (const QJsonValue &v : in)
+        for (const QJsonValue v : in)
             out.append(withoutNulls(v));
         return out;
     }
