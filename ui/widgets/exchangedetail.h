@@ -5,7 +5,14 @@
 
 #include <QWidget>
 
+#include <memory>
+
+class AnswerPage;
+class MimeView;
+class OverviewPage;
+class ProblemsPage;
 class QTabWidget;
+class RequestPage;
 
 // The right-hand side of the window: everything about one call, in tabs.
 //  Overview — client, TLS, auth, server, queue id, envelope, verdict and reply, timing; envelope
@@ -41,10 +48,23 @@ public:
     static QString curlCommand(const Mock::Exchange &exchange, const QString &baseUrl);
     void setBaseUrl(const QString &baseUrl);
 
+    // Added: the tabs themselves (for tests, screenshots and the window's shortcuts).
+    OverviewPage *overviewTab() const;
+    RequestPage *requestTab() const;
+    MimeView *mimeView() const;
+    AnswerPage *answerTab() const;
+    ProblemsPage *problemsTab() const;
+    // Added: the Message tab's text when the call carries no message ("" when it does).
+    QString noMessageText() const;
+
 Q_SIGNALS:
+    // A row of the Problems tab was activated (pointer "" for problems of the whole call).
     void problemActivated(const QString &pointer);
 
 private:
+    void openLink(const QString &target);
+    void showProblem(const MtaHooks::Problem &problem);
+
     struct Private;
     std::unique_ptr<Private> d;
     QTabWidget *m_tabs;

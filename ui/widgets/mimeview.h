@@ -5,6 +5,12 @@
 
 #include <QWidget>
 
+#include <memory>
+
+class QTabWidget;
+class QTreeView;
+class SafeHtmlView;
+
 // A message the way a mail client shows it, and the way a debugger wants it: the MIME tree
 // (type, size, charset, filename, defects), a header table (decoded and raw), the text part, the
 // HTML part rendered safely (no scripts, no remote loads — there is no button to allow them),
@@ -22,7 +28,31 @@ public:
     void clear();
     MtaHooks::Mime::MimeMessage message() const;
 
+    // Added: the part tabs, the selected part, and access for tests and the window's shortcuts.
+    enum PartTab { HeadersTab, TextTab, HtmlTab, RawTab, HexTab, PartTabCount };
+    // Selects a part by its partId ("" is the message itself); false when there is none.
+    bool selectPart(const QString &partId);
+    MtaHooks::Mime::MimePart currentPart() const;
+    void setCurrentPartTab(PartTab tab);
+    PartTab currentPartTab() const;
+    bool isPartTabEnabled(PartTab tab) const;
+    QTreeView *treeView() const;
+    QTabWidget *partTabs() const;
+    SafeHtmlView *htmlView() const;
+    // What the Text, Raw and Hex tabs and the defect banners show.
+    QString textContent() const;
+    QString rawContent() const;
+    QString hexContent() const;
+    QString defectText() const; // the message's banner ("" when it has no defects)
+    // Writes the selected part's decoded body to a private temporary folder (what "Open with…"
+    // hands to the desktop); null and *error on failure or when the type is risky to open.
+    QString writeTemporaryCopy(QString *error = nullptr);
+
 private:
+    void showPart(const MtaHooks::Mime::MimePart &part);
+    void saveCurrentPart();
+    void openCurrentPart();
+
     struct Private;
     std::unique_ptr<Private> d;
 };

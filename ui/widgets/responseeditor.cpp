@@ -1,1 +1,571 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/widgets/responseeditor.h"
+
+#include "ui/widgets/jsonlocator.h"
+
+#include <QApplication>
+#include <QEvent>
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QIcon>
+#include <QLabel>
+#include <QMap>
+#include <QStyle>
+#include <QToolTip>
+#include <QVBoxLayout>
+
+#include <Qsci/qscilexerdiff.h>
+#include <Qsci/qscilexerjson.h>
+#include <Qsci/qscilexerproperties.h>
+#include <Qsci/qsciscintilla.h>
+#include <Qsci/qscistyle.h>
+
+#include <algorithm>
+#include <array>
+
+using namespace Qt::StringLiterals;
+using MtaHooks::Severity;
+
+namespace {
+
+enum Margin { LineNumberMargin, ProblemMargin, FoldMargin };
+
+// Marker and indicator numbers, one per severity (Info, Warning, Error). Scintilla draws higher
+// marker numbers on top, so a line with an error and a note shows the error icon.
+constexpr std::array<int, 3> MarkerNumbers {1, 2, 3};
+constexpr std::array<int, 3> IndicatorNumbers {9, 10, 11};
+
+// Beyond this size the caret's pointer is not worked out on every cursor move (each lookup scans
+// the text).
+constexpr qsizetype PointerLabelLimit = 4 * 1024 * 1024;
+
+int severityIndex(Severity severity)
+{
+    switch (severity) {
+    case Severity::Info:
+        return 0;
+    case Severity::Warning:
+        return 1;
+    case Severity::Error:
+        return 2;
+    }
+    return 2;
+}
+
+bool isDark(const QPalette &palette)
+{
+    return palette.color(QPalette::Base).lightness() < 128;
+}
+
+QColor mix(const QColor &a, const QColor &b, qreal ratio)
+{
+    return QColor::fromRgbF(a.redF() * (1 - ratio) + b.redF() * ratio,
+        a.greenF() * (1 - ratio) + b.greenF() * ratio, a.blueF() * (1 - ratio) + b.blueF() * ratio);
+}
+
+QColor severityColor(Severity severity, bool dark)
+{
+    switch (severity) {
+    case Severity::Info:
+        return dark ? QColor(0x6c, 0xb6, 0xff) : QColor(0x1a, 0x5f, 0xb4);
+    case Severity::Warning:
+        return dark ? QColor(0xf0, 0xb4, 0x29) : QColor(0xb3, 0x6b, 0x00);
+    case Severity::Error:
+        return dark ? QColor(0xff, 0x6b, 0x6b) : QColor(0xc0, 0x1c, 0x28);
+    }
+    return {};
+}
+
+QStyle::StandardPixmap severityPixmap(Severity severity)
+{
+    switch (severity) {
+    case Severity::Info:
+        return QStyle::SP_MessageBoxInformation;
+    case Severity::Warning:
+        return QStyle::SP_MessageBoxWarning;
+    case Severity::Error:
+        return QStyle::SP_MessageBoxCritical;
+    }
+    return QStyle::SP_MessageBoxCritical;
+}
+
+// Colours for a light and a dark base; the roles are the same across lexers.
+struct SyntaxColors
+{
+    QColor key, string, number, keyword, escape, error, comment, added, removed, hunk, header;
+};
+
+SyntaxColors syntaxColors(bool dark)
+{
+    if (dark)
+        return {QColor(0x9c, 0xdc, 0xfe), QColor(0xce, 0x91, 0x78), QColor(0xb5, 0xce, 0xa8),
+            QColor(0x56, 0x9c, 0xd6), QColor(0xd7, 0xba, 0x7d), QColor(0xf4, 0x87, 0x71),
+            QColor(0x6a, 0x99, 0x55), QColor(0x23, 0x4d, 0x2c), QColor(0x5c, 0x24, 0x2a),
+            QColor(0xc5, 0x86, 0xc0), QColor(0xdc, 0xdc, 0xaa)};
+    return {QColor(0x04, 0x51, 0xa5), QColor(0xa3, 0x15, 0x15), QColor(0x09, 0x86, 0x58),
+        QColor(0x00, 0x00, 0xff), QColor(0xee, 0x00, 0x00), QColor(0xcd, 0x31, 0x31),
+        QColor(0x00, 0x80, 0x00), QColor(0xd8, 0xf5, 0xdc), QColor(0xfb, 0xdd, 0xdd),
+        QColor(0x6f, 0x42, 0xc1), QColor(0x79, 0x5e, 0x26)};
+}
+
+struct ProblemMark
+{
+    qsizetype start = 0;
+    qsizetype end = 0;
+    int line = 0;
+    MtaHooks::Problem problem;
+    QString foundPointer; // differs from problem.pointer when the target is absent
+};
+
+} // namespace
+
+struct ResponseEditor::Private
+{
+    QLabel *note = nullptr;
+    QLabel *pointerLabel = nullptr;
+    QsciLexerJSON *json = nullptr;
+    QsciLexerDiff *diff = nullptr;
+    QsciLexerProperties *http = nullptr;
+    std::array<QsciStyle, 3> annotationStyles;
+    MtaHooks::Problems problems;
+    QList<ProblemMark> marks;
+};
+
+ResponseEditor::ResponseEditor(QWidget *parent)
+    : QWidget(parent)
+    , m_editor(new QsciScintilla(this))
+    , d(std::make_unique<Private>())
+{
+    d->note = new QLabel(this);
+    d->note->setVisible(false);
+    d->note->setWordWrap(true);
+    d->note->setContentsMargins(6, 3, 6, 3);
+    d->note->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    d->pointerLabel = new QLabel(this);
+    d->pointerLabel->setContentsMargins(6, 1, 6, 1);
+    d->pointerLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    d->pointerLabel->setToolTip(tr("The JSON Pointer (RFC 6901) of the value at the cursor: the "
+                                   "path a draft answer uses to change it"));
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(d->note);
+    layout->addWidget(m_editor, 1);
+    layout->addWidget(d->pointerLabel);
+
+    d->json = new QsciLexerJSON(this);
+    d->json->setFoldCompact(false);
+    d->diff = new QsciLexerDiff(this);
+    // Debian's QScintilla has no HTTP lexer; the properties lexer styles "Name: value" lines.
+    d->http = new QsciLexerProperties(this);
+
+    m_editor->setUtf8(true);
+    m_editor->setWrapMode(QsciScintilla::WrapNone);
+    m_editor->setTabWidth(2);
+    m_editor->setIndentationsUseTabs(false);
+    m_editor->setBraceMatching(QsciScintilla::SloppyBraceMatch);
+    m_editor->setMarginType(LineNumberMargin, QsciScintilla::NumberMargin);
+    m_editor->setMarginLineNumbers(LineNumberMargin, true);
+    m_editor->setMarginType(ProblemMargin, QsciScintilla::SymbolMargin);
+    m_editor->setMarginWidth(ProblemMargin, 18);
+    int mask = 0;
+    for (int marker : MarkerNumbers)
+        mask |= 1 << marker;
+    m_editor->setMarginMarkerMask(ProblemMargin, mask);
+    m_editor->setMarginMarkerMask(LineNumberMargin, 0);
+    m_editor->setAnnotationDisplay(QsciScintilla::AnnotationBoxed);
+    for (int i = 0; i < 3; ++i) {
+        m_editor->indicatorDefine(
+            i == 0 ? QsciScintilla::DotsIndicator : QsciScintilla::SquiggleIndicator,
+            IndicatorNumbers[i]);
+        m_editor->setIndicatorDrawUnder(false, IndicatorNumbers[i]);
+    }
+    // Tooltips for problems: Scintilla reports the mouse resting over a position.
+    m_editor->SendScintilla(QsciScintillaBase::SCI_SETMOUSEDWELLTIME, 400);
+    connect(m_editor, &QsciScintillaBase::SCN_DWELLSTART, this,
+        [this](int position, int x, int y) { showDwellTip(position, x, y); });
+    connect(m_editor, &QsciScintillaBase::SCN_DWELLEND, this,
+        [](int, int, int) { QToolTip::hideText(); });
+    connect(m_editor, &QsciScintilla::textChanged, this, &ResponseEditor::textChanged);
+    connect(m_editor, &QsciScintilla::cursorPositionChanged, this,
+        [this](int, int) { updatePointerLabel(); });
+
+    applyLanguage();
+    updatePointerLabel();
+}
+
+ResponseEditor::~ResponseEditor() = default;
+
+void ResponseEditor::setLanguage(Language language)
+{
+    if (language == m_language)
+        return;
+    m_language = language;
+    applyLanguage();
+    applyProblems();
+    updatePointerLabel();
+}
+
+void ResponseEditor::setReadOnly(bool readOnly)
+{
+    m_editor->setReadOnly(readOnly);
+    m_editor->setCaretLineVisible(!readOnly);
+}
+
+bool ResponseEditor::isReadOnly() const
+{
+    return m_editor->isReadOnly();
+}
+
+void ResponseEditor::setText(const QString &text)
+{
+    clearProblemMarks();
+    // A fresh undo history: otherwise Ctrl+Z in an editable view brings back the previous text.
+    m_editor->setText(text);
+    m_editor->SendScintilla(QsciScintillaBase::SCI_EMPTYUNDOBUFFER);
+    // Line numbers up to the document's size, plus one digit of slack.
+    m_editor->setMarginWidth(
+        LineNumberMargin, QString(QString::number(m_editor->lines()).size() + 1, u'9'));
+    m_editor->setCursorPosition(0, 0);
+    updatePointerLabel();
+}
+
+QString ResponseEditor::text() const
+{
+    return m_editor->text();
+}
+
+void ResponseEditor::setProblems(const MtaHooks::Problems &problems)
+{
+    d->problems = problems;
+    applyProblems();
+}
+
+MtaHooks::Problems ResponseEditor::problems() const
+{
+    return d->problems;
+}
+
+bool ResponseEditor::jumpToPointer(const QString &pointer)
+{
+    if (m_language != Language::Json)
+        return false;
+    const QByteArray bytes = m_editor->text().toUtf8();
+    const JsonSpan span = JsonLocator(bytes).locate(pointer);
+    if (!span.isValid())
+        return false;
+    const int start = int(span.hasKey() ? span.keyStart : span.valueStart);
+    const int end = int(span.valueEnd);
+    const int firstLine
+        = int(m_editor->SendScintilla(QsciScintillaBase::SCI_LINEFROMPOSITION, start));
+    const int lastLine = int(m_editor->SendScintilla(QsciScintillaBase::SCI_LINEFROMPOSITION, end));
+    for (int line = firstLine; line <= lastLine; ++line)
+        m_editor->SendScintilla(QsciScintillaBase::SCI_ENSUREVISIBLE, line);
+    // Select the value, but keep the caret at its start (anchor at the end) so that a long object
+    // scrolls to where it begins; the member name is kept in view.
+    m_editor->SendScintilla(QsciScintillaBase::SCI_SETSEL, end, int(span.valueStart));
+    m_editor->SendScintilla(QsciScintillaBase::SCI_SCROLLRANGE, start, int(span.valueStart));
+    m_editor->setFocus(Qt::OtherFocusReason);
+    return true;
+}
+
+QString ResponseEditor::jumpToNearestPointer(const QString &pointer)
+{
+    if (m_language != Language::Json)
+        return {};
+    QString found;
+    const QByteArray bytes = m_editor->text().toUtf8();
+    if (!JsonLocator(bytes).locateNearest(pointer, &found).isValid())
+        return {};
+    return jumpToPointer(found) ? found : QString();
+}
+
+QString ResponseEditor::pointerAt(int position) const
+{
+    if (m_language != Language::Json)
+        return {};
+    const QByteArray bytes = m_editor->text().toUtf8();
+    return JsonLocator(bytes).pointerAt(position);
+}
+
+QList<int> ResponseEditor::problemLines() const
+{
+    QList<int> lines;
+    for (const ProblemMark &mark : std::as_const(d->marks)) {
+        if (!lines.contains(mark.line))
+            lines.append(mark.line);
+    }
+    std::sort(lines.begin(), lines.end());
+    return lines;
+}
+
+MtaHooks::Problems ResponseEditor::problemsOnLine(int line) const
+{
+    MtaHooks::Problems problems;
+    for (const ProblemMark &mark : std::as_const(d->marks)) {
+        if (mark.line == line)
+            problems.append(mark.problem);
+    }
+    return problems;
+}
+
+void ResponseEditor::setNote(const QString &note)
+{
+    d->note->setText(note);
+    d->note->setVisible(!note.isEmpty());
+}
+
+QString ResponseEditor::note() const
+{
+    return d->note->text();
+}
+
+void ResponseEditor::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::StyleChange)
+        applyPalette();
+}
+
+void ResponseEditor::applyLanguage()
+{
+    switch (m_language) {
+    case Language::Json:
+        m_editor->setLexer(d->json);
+        break;
+    case Language::Diff:
+        m_editor->setLexer(d->diff);
+        break;
+    case Language::Http:
+        m_editor->setLexer(d->http);
+        break;
+    case Language::Text:
+        m_editor->setLexer(nullptr);
+        break;
+    }
+    const bool folding = m_language == Language::Json || m_language == Language::Diff;
+    m_editor->setFolding(
+        folding ? QsciScintilla::BoxedTreeFoldStyle : QsciScintilla::NoFoldStyle, FoldMargin);
+    d->pointerLabel->setVisible(m_language == Language::Json);
+    applyPalette();
+}
+
+// QScintilla's lexers come with fixed light colours; on a dark theme they paint black text on a
+// white page inside a dark window. Every colour is derived from the widget's palette instead.
+void ResponseEditor::applyPalette()
+{
+    const QPalette pal = palette();
+    const bool dark = isDark(pal);
+    const SyntaxColors colors = syntaxColors(dark);
+    const QColor base = pal.color(QPalette::Base);
+    const QColor text = pal.color(QPalette::Text);
+    const QColor window = pal.color(QPalette::Window);
+    QFont font = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+
+    for (QsciLexer *lexer : {static_cast<QsciLexer *>(d->json), static_cast<QsciLexer *>(d->diff),
+             static_cast<QsciLexer *>(d->http)}) {
+        lexer->setDefaultPaper(base);
+        lexer->setDefaultColor(text);
+        lexer->setDefaultFont(font);
+        lexer->setPaper(base, -1);
+        lexer->setColor(text, -1);
+        lexer->setFont(font, -1);
+        lexer->setEolFill(false, -1);
+    }
+    d->json->setColor(colors.key, QsciLexerJSON::Property);
+    d->json->setColor(colors.string, QsciLexerJSON::String);
+    d->json->setColor(colors.string, QsciLexerJSON::IRI);
+    d->json->setColor(colors.string, QsciLexerJSON::IRICompact);
+    d->json->setColor(colors.number, QsciLexerJSON::Number);
+    d->json->setColor(colors.keyword, QsciLexerJSON::Keyword);
+    d->json->setColor(colors.keyword, QsciLexerJSON::KeywordLD);
+    d->json->setColor(colors.escape, QsciLexerJSON::EscapeSequence);
+    d->json->setColor(colors.error, QsciLexerJSON::Error);
+    d->json->setColor(colors.error, QsciLexerJSON::UnclosedString);
+    d->json->setColor(colors.comment, QsciLexerJSON::CommentLine);
+    d->json->setColor(colors.comment, QsciLexerJSON::CommentBlock);
+
+    // Whole-line tints make a diff readable at a glance (added green, removed red).
+    for (int style : {int(QsciLexerDiff::LineAdded), int(QsciLexerDiff::AddingPatchAdded),
+             int(QsciLexerDiff::RemovingPatchAdded)}) {
+        d->diff->setPaper(colors.added, style);
+        d->diff->setEolFill(true, style);
+    }
+    for (int style : {int(QsciLexerDiff::LineRemoved), int(QsciLexerDiff::AddingPatchRemoved),
+             int(QsciLexerDiff::RemovingPatchRemoved)}) {
+        d->diff->setPaper(colors.removed, style);
+        d->diff->setEolFill(true, style);
+    }
+    d->diff->setColor(colors.hunk, QsciLexerDiff::Position);
+    d->diff->setColor(colors.header, QsciLexerDiff::Header);
+    d->diff->setColor(colors.comment, QsciLexerDiff::Comment);
+    d->diff->setColor(colors.keyword, QsciLexerDiff::Command);
+    QFont bold = font;
+    bold.setBold(true);
+    d->diff->setFont(bold, QsciLexerDiff::Header);
+    d->diff->setFont(bold, QsciLexerDiff::Comment);
+
+    d->http->setColor(colors.key, QsciLexerProperties::Key);
+    d->http->setColor(colors.comment, QsciLexerProperties::Comment);
+    d->http->setColor(colors.keyword, QsciLexerProperties::Section);
+    d->http->setColor(colors.string, QsciLexerProperties::DefaultValue);
+
+    if (m_language == Language::Text) {
+        m_editor->setPaper(base);
+        m_editor->setColor(text);
+        m_editor->setFont(font);
+    }
+    m_editor->setMarginsBackgroundColor(window);
+    m_editor->setMarginsForegroundColor(pal.color(QPalette::PlaceholderText));
+    m_editor->setMarginsFont(font);
+    m_editor->setFoldMarginColors(window, window);
+    m_editor->setCaretForegroundColor(text);
+    m_editor->setCaretLineBackgroundColor(mix(base, pal.color(QPalette::Highlight), 0.08));
+    m_editor->setSelectionBackgroundColor(pal.color(QPalette::Highlight));
+    m_editor->setSelectionForegroundColor(pal.color(QPalette::HighlightedText));
+    m_editor->setMatchedBraceBackgroundColor(mix(base, pal.color(QPalette::Highlight), 0.3));
+    m_editor->setMatchedBraceForegroundColor(text);
+    m_editor->setUnmatchedBraceForegroundColor(colors.error);
+
+    const int iconSize = 14;
+    for (Severity severity : {Severity::Info, Severity::Warning, Severity::Error}) {
+        const int i = severityIndex(severity);
+        m_editor->setIndicatorForegroundColor(severityColor(severity, dark), IndicatorNumbers[i]);
+        const QPixmap pixmap
+            = style()->standardIcon(severityPixmap(severity), nullptr, this).pixmap(iconSize);
+        m_editor->markerDefine(pixmap.toImage(), MarkerNumbers[i]);
+        QsciStyle &annotation = d->annotationStyles[i];
+        annotation.setColor(text);
+        annotation.setPaper(mix(base, severityColor(severity, dark), dark ? 0.22 : 0.12));
+        QFont small = QApplication::font(this);
+        small.setPointSizeF(small.pointSizeF() * 0.92);
+        annotation.setFont(small);
+    }
+
+    d->note->setAutoFillBackground(true);
+    QPalette notePalette = d->note->palette();
+    notePalette.setColor(QPalette::Window, mix(window, pal.color(QPalette::Highlight), 0.15));
+    notePalette.setColor(QPalette::WindowText, pal.color(QPalette::WindowText));
+    d->note->setPalette(notePalette);
+    QPalette pointerPalette = d->pointerLabel->palette();
+    pointerPalette.setColor(QPalette::WindowText, pal.color(QPalette::PlaceholderText));
+    d->pointerLabel->setPalette(pointerPalette);
+    if (!d->marks.isEmpty())
+        applyProblems(); // annotations keep the style they were drawn with
+}
+
+void ResponseEditor::clearProblemMarks()
+{
+    const int length = int(m_editor->SendScintilla(QsciScintillaBase::SCI_GETLENGTH));
+    for (int indicator : IndicatorNumbers) {
+        m_editor->SendScintilla(QsciScintillaBase::SCI_SETINDICATORCURRENT, indicator);
+        m_editor->SendScintilla(QsciScintillaBase::SCI_INDICATORCLEARRANGE, 0, length);
+    }
+    for (int marker : MarkerNumbers)
+        m_editor->markerDeleteAll(marker);
+    m_editor->clearAnnotations();
+    d->marks.clear();
+}
+
+void ResponseEditor::applyProblems()
+{
+    clearProblemMarks();
+    // Pointers address JSON; problems of the whole document or of the transport (empty pointer)
+    // have no place in the text and are listed by the Problems tab only.
+    if (m_language != Language::Json || d->problems.isEmpty())
+        return;
+    const QByteArray bytes = m_editor->text().toUtf8();
+    const JsonLocator locator(bytes);
+    QMap<int, QList<const ProblemMark *>> byLine;
+    for (const MtaHooks::Problem &problem : std::as_const(d->problems)) {
+        if (problem.pointer.isEmpty())
+            continue;
+        ProblemMark mark;
+        mark.problem = problem;
+        const JsonSpan span = locator.locateNearest(problem.pointer, &mark.foundPointer);
+        if (!span.isValid())
+            continue;
+        const bool exact = mark.foundPointer == problem.pointer;
+        // A scalar is underlined whole; a container by its member name (or its opening bracket),
+        // since a squiggle under forty lines hides more than it shows.
+        if (exact && !span.isContainer) {
+            mark.start = span.valueStart;
+            mark.end = span.valueEnd;
+        } else if (span.hasKey()) {
+            mark.start = span.keyStart;
+            mark.end = span.keyEnd;
+        } else {
+            mark.start = span.valueStart;
+            mark.end = span.valueStart + 1;
+        }
+        mark.line = int(
+            m_editor->SendScintilla(QsciScintillaBase::SCI_LINEFROMPOSITION, int(mark.start)));
+        const int i = severityIndex(problem.severity);
+        m_editor->SendScintilla(QsciScintillaBase::SCI_SETINDICATORCURRENT, IndicatorNumbers[i]);
+        m_editor->SendScintilla(
+            QsciScintillaBase::SCI_INDICATORFILLRANGE, int(mark.start), int(mark.end - mark.start));
+        m_editor->markerAdd(mark.line, MarkerNumbers[i]);
+        d->marks.append(mark);
+    }
+    for (const ProblemMark &mark : std::as_const(d->marks))
+        byLine[mark.line].append(&mark);
+    // The findings also appear as boxed notes under their lines: a newcomer sees what is wrong
+    // without discovering tooltips.
+    for (auto it = byLine.cbegin(); it != byLine.cend(); ++it) {
+        QStringList lines;
+        int worst = 0;
+        for (const ProblemMark *mark : it.value()) {
+            worst = std::max(worst, severityIndex(mark->problem.severity));
+            QString line = MtaHooks::severityName(mark->problem.severity) + u": "_s;
+            if (mark->foundPointer != mark->problem.pointer)
+                line += tr("%1 is absent: ").arg(mark->problem.pointer);
+            lines.append(line + mark->problem.message);
+        }
+        m_editor->annotate(it.key(), lines.join(u'\n'), d->annotationStyles[worst]);
+    }
+}
+
+void ResponseEditor::showDwellTip(int position, int x, int y)
+{
+    if (d->marks.isEmpty())
+        return;
+    QStringList tips;
+    int marginWidth = 0;
+    for (int margin = 0; margin < 3; ++margin)
+        marginWidth += m_editor->marginWidth(margin);
+    if (x < marginWidth) {
+        // Over the margin: every problem of the line under the mouse.
+        const int pos = int(m_editor->SendScintilla(QsciScintillaBase::SCI_POSITIONFROMPOINT,
+            static_cast<unsigned long>(marginWidth + 1), static_cast<long>(y)));
+        const int line = int(m_editor->SendScintilla(QsciScintillaBase::SCI_LINEFROMPOSITION, pos));
+        for (const ProblemMark &mark : std::as_const(d->marks)) {
+            if (mark.line == line)
+                tips.append(mark.problem.pointer + u": "_s + mark.problem.message);
+        }
+    } else if (position >= 0) {
+        for (const ProblemMark &mark : std::as_const(d->marks)) {
+            if (position >= mark.start && position <= mark.end)
+                tips.append(mark.problem.pointer + u": "_s + mark.problem.message);
+        }
+    }
+    if (!tips.isEmpty())
+        QToolTip::showText(
+            m_editor->viewport()->mapToGlobal(QPoint(x, y)), tips.join(u'\n'), m_editor);
+}
+
+void ResponseEditor::updatePointerLabel()
+{
+    if (m_language != Language::Json)
+        return;
+    const int length = int(m_editor->SendScintilla(QsciScintillaBase::SCI_GETLENGTH));
+    if (length > PointerLabelLimit) {
+        d->pointerLabel->setText(tr("Pointer: (not tracked in bodies this large)"));
+        return;
+    }
+    const int position = int(m_editor->SendScintilla(QsciScintillaBase::SCI_GETCURRENTPOS));
+    const QString pointer = pointerAt(position);
+    d->pointerLabel->setText(pointer.isNull()
+            ? tr("Pointer: —")
+            : tr("Pointer: %1").arg(pointer.isEmpty() ? tr("(the whole document)") : pointer));
+}

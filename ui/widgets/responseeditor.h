@@ -5,6 +5,8 @@
 
 #include <QWidget>
 
+#include <memory>
+
 class QsciScintilla;
 
 // The code view and editor of the window (the only file that includes QScintilla): JSON with
@@ -32,12 +34,39 @@ public:
     // Selects the value at an RFC 6901 pointer in the (JSON) text; false when absent.
     bool jumpToPointer(const QString &pointer);
 
+    // Added: the problems given (setText clears their marks, not the list; setProblems redraws).
+    MtaHooks::Problems problems() const;
+    // Added: as jumpToPointer, but when the pointer is absent (a missing member) goes to its
+    // closest existing ancestor. Returns the pointer jumped to (null when nothing was found).
+    QString jumpToNearestPointer(const QString &pointer);
+    // Added: the RFC 6901 pointer of the value at a QScintilla position (a UTF-8 byte offset);
+    // null when the text is not JSON there.
+    QString pointerAt(int position) const;
+    // Added: the lines (0-based) carrying a problem marker, and the problems on one of them.
+    QList<int> problemLines() const;
+    MtaHooks::Problems problemsOnLine(int line) const;
+    // Added: a one-line note above the text ("decoded from CBOR (412 bytes)"); empty hides it.
+    void setNote(const QString &note);
+    QString note() const;
+
     QsciScintilla *editor() const { return m_editor; } // for tests and key bindings
 
 Q_SIGNALS:
     void textChanged();
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
+    void applyLanguage();
+    void applyPalette();
+    void applyProblems();
+    void clearProblemMarks();
+    void showDwellTip(int position, int x, int y);
+    void updatePointerLabel();
+
     QsciScintilla *m_editor;
     Language m_language = Language::Json;
+    struct Private;
+    std::unique_ptr<Private> d;
 };
