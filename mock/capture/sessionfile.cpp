@@ -120,6 +120,11 @@ QCborMap stageValue(const SessionStage &stage)
             expect.insert(u"replyCode"_s, *stage.expect.replyCode);
         map.insert(u"expect"_s, expect);
     }
+    if (stage.hasRequestOverride) {
+        map.insert(u"request"_s,
+                   QCborMap {{u"contentType"_s, latin1(stage.requestContentType)},
+                       {u"body"_s, bodyValue(stage.requestBody)}});
+    }
     return map;
 }
 
@@ -328,6 +333,14 @@ SessionStage stageFrom(Reader &reader, const QJsonObject &o, const QString &wher
     stage.expect.verdict = reader.named(expect, u"verdict"_s, at, &MtaHooks::verdictFromName);
     if (expect.contains(u"replyCode"_s))
         stage.expect.replyCode = expect.value(u"replyCode"_s).toInt();
+    if (o.contains(u"request"_s)) {
+        const QJsonObject request = reader.object(o, u"request"_s, where);
+        stage.hasRequestOverride = true;
+        stage.requestContentType = request.value(u"contentType"_s)
+                                       .toString(u"application/json"_s)
+                                       .toLatin1();
+        stage.requestBody = reader.body(request.value(u"body"_s), where + u".request.body"_s);
+    }
     return stage;
 }
 

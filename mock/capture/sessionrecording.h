@@ -32,6 +32,11 @@ struct SessionStage
     QString stageName; // wire text (the only name an unknown stage has)
     QString recipient; // rcpt: the recipient this call is about ("" otherwise)
     SessionExpectation expect;
+    // Hand-built sessions may send a request of their own instead of the one the MTA would build
+    // (a malformed body, a dialect mistake): sent verbatim with this Content-Type.
+    bool hasRequestOverride = false;
+    QByteArray requestBody;
+    QByteArray requestContentType;
 
     friend bool operator==(const SessionStage &, const SessionStage &) = default;
 };

@@ -25,6 +25,7 @@ struct ReplayTarget
     bool registerMta = true; // draft-01: register at the scanner, deregister at the end
     int maxRetries = 3;     // drafts: 5xx, timeouts and network errors (4xx are not retried)
     bool tempFailOnError = true; // Stalwart: a failed hook answers 451 4.3.5 and stops
+    bool sendNotes = false; // X-Hookscope-Note: the session's title and description (demo mode)
 };
 
 // One hook call of a replayed session.

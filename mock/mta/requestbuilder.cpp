@@ -331,12 +331,19 @@ SessionRecording sessionFromMessage(
         rcpt.address = recipient;
         session.envelope.to.append(rcpt);
     }
-    session.stages.append({Stage::Connect, u"connect"_s, {}, {}});
-    session.stages.append({Stage::Ehlo, u"ehlo"_s, {}, {}});
-    session.stages.append({Stage::Mail, u"mail"_s, {}, {}});
+    auto add = [&session](Stage stage, const QString &recipient = {}) {
+        SessionStage entry;
+        entry.stage = stage;
+        entry.stageName = stageName(stage);
+        entry.recipient = recipient;
+        session.stages.append(entry);
+    };
+    add(Stage::Connect);
+    add(Stage::Ehlo);
+    add(Stage::Mail);
     for (const QString &recipient : recipients)
-        session.stages.append({Stage::Rcpt, u"rcpt"_s, recipient, {}});
-    session.stages.append({Stage::Data, u"data"_s, {}, {}});
+        add(Stage::Rcpt, recipient);
+    add(Stage::Data);
     return session;
 }
 

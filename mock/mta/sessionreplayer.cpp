@@ -372,10 +372,15 @@ void SessionReplayer::Private::runStage(Lane *lane)
     options.dialect = target.dialect;
     options.encoding = isDraft(target.dialect) ? target.encoding : Encoding::Json;
     const Document document = buildRequest(session, run.stage, envelope, options);
-    const QByteArray body = encodeRequest(document, options.encoding);
-    HookRequest request = decodeRequest(body, contentTypeFor(options.encoding),
+    const QByteArray built = encodeRequest(document, options.encoding);
+    // The MTA's semantics come from the request it would have built, also when the session
+    // sends a hand-made body instead.
+    HookRequest request = decodeRequest(built, contentTypeFor(options.encoding),
                                         {target.dialect, options.encoding, Dialect::Unknown,
                                          Stage::Unknown});
+    const QByteArray body = stage.hasRequestOverride ? stage.requestBody : built;
+    const QByteArray contentType = stage.hasRequestOverride ? stage.requestContentType
+                                                            : contentTypeFor(options.encoding);
 
     StageResult result;
     result.stageIndex = run.stage;
@@ -389,7 +394,13 @@ void SessionReplayer::Private::runStage(Lane *lane)
     call.url = hookUrl;
     call.body = body;
     call.timeoutMs = target.timeoutMs;
-    call.headers = {{"Content-Type", contentTypeFor(options.encoding)}};
+    call.headers = {{"Content-Type", contentType}};
+    if (target.sendNotes && !session.title.isEmpty()) {
+        QString note = session.title;
+        if (!session.description.isEmpty())
+            note += u" — "_s + session.description;
+        call.headers.append({"X-Hookscope-Note", note.simplified().toUtf8()});
+    }
     if (isDraft(target.dialect)) {
         call.headers.append({"X-MTA-Hooks-Registration",
                              registrationId.isEmpty() ? QByteArrayLiteral("unregistered")

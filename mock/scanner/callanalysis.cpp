@@ -34,6 +34,10 @@ void describeRequest(Exchange &exchange, const HookRequest &request)
         exchange.hasAttachment = message.hasAttachments();
     }
     exchange.problems += request.problems;
+    // Hand-built and demo sessions explain themselves through this header (the replayer sends it).
+    const QByteArray note = exchange.requestHeader("X-Hookscope-Note");
+    if (!note.isEmpty())
+        exchange.note = QString::fromUtf8(note);
 }
 
 Problems checkDraftTransport(const Exchange &exchange, QHash<QByteArray, int> &seenRequestIds)
