@@ -4,18 +4,27 @@
 #include "mock/capture/capturequery.h"
 
 #include <QString>
+#include <QStringList>
 
 // The filter bar's language: space-separated terms, ANDed. `field:value` for stage, from, to,
 // action, status, has, dialect, session, rule, client, kind; a leading '-' negates; "double
 // quotes" group words; anything else is free text. Unknown fields are an error with its position.
+//
+// Inside quotes, \" is a quote and \\ a backslash. A quoted word is always free text
+// ("stage:rcpt" in quotes searches for that text). Field names are case-insensitive; values of
+// closed sets (stage, action, status, has, dialect, kind) are checked and normalised to lower
+// case; `""` is a valid empty value for the open fields (from:"" is the null sender).
 struct FilterParseResult
 {
     Mock::CaptureQuery query;
-    QString error;      // empty when the text parsed
-    int errorPosition = -1;
+    QString error; // empty when the text parsed
+    int errorPosition = -1; // 0-based index into the text
+    int errorLength = 0; // characters the error concerns (for underlining), 0 when unknown
     bool isValid() const { return error.isEmpty(); }
 };
 
 FilterParseResult parseFilter(const QString &text);
 QString filterToString(const Mock::CaptureQuery &query); // normalised text of a query
-QStringList filterFieldNames();                          // for completion
+QStringList filterFieldNames(); // for completion
+// The values a closed-set field accepts ("stage" → connect, ehlo, …); empty for open fields.
+QStringList filterFieldValues(const QString &field);
