@@ -20,19 +20,25 @@ public:
         QString value;
         QByteArray raw;
         bool flagged = false; // e.g. a mismatch with the envelope
-        QString note;         // tooltip for a flagged row
+        QString note; // tooltip for a flagged row
     };
     enum Column { NameColumn, ValueColumn, RawColumn, ColumnCount };
+    enum Role {
+        FlaggedRole = Qt::UserRole + 1, // bool
+        NoteRole, // QString
+        RawBytesRole, // QByteArray, the raw value as it was on the wire
+    };
 
     explicit HeadersModel(QObject *parent = nullptr);
-    void setRows(const QList<Row> &rows);
+    void setRows(const QList<Row> &rows); // resets the model
+    void clear();
     QList<Row> rows() const { return m_rows; }
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation,
-                        int role = Qt::DisplayRole) const override;
+    QVariant headerData(
+        int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
     QList<Row> m_rows;

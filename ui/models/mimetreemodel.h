@@ -5,6 +5,8 @@
 
 #include <QAbstractItemModel>
 
+#include <memory>
+
 // One message's MIME tree (immutable; setMessage resets).
 class MimeTreeModel final : public QAbstractItemModel
 {
@@ -27,11 +29,13 @@ public:
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation,
-                        int role = Qt::DisplayRole) const override;
+    QVariant headerData(
+        int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
     struct Node;
+    static std::unique_ptr<Node> makeNode(
+        const MtaHooks::Mime::MimePart &part, Node *parent, int row);
     std::unique_ptr<Node> m_root;
     MtaHooks::Mime::MimeMessage m_message;
 };

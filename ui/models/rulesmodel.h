@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "mock/scanner/rule.h"
+
 #include <QAbstractTableModel>
+#include <QList>
 
 namespace Mock {
 class Rulebook;
@@ -24,16 +27,35 @@ public:
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     bool setData(const QModelIndex &index, const QVariant &value, int role = Qt::EditRole) override;
-    QVariant headerData(int section, Qt::Orientation orientation,
-                        int role = Qt::DisplayRole) const override;
+    QVariant headerData(
+        int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
     Qt::ItemFlags flags(const QModelIndex &index) const override;
     bool moveRows(const QModelIndex &sourceParent, int sourceRow, int count,
-                  const QModelIndex &destinationParent, int destinationChild) override;
+        const QModelIndex &destinationParent, int destinationChild) override;
     bool removeRows(int row, int count, const QModelIndex &parent = {}) override;
+
+    // Drag and drop within the table moves rows (moveRows); see dropMimeData.
+    Qt::DropActions supportedDropActions() const override;
+    Qt::DropActions supportedDragActions() const override;
+    QStringList mimeTypes() const override;
+    QMimeData *mimeData(const QModelIndexList &indexes) const override;
+    bool canDropMimeData(const QMimeData *data, Qt::DropAction action, int row, int column,
+        const QModelIndex &parent) const override;
+    bool dropMimeData(const QMimeData *data, Qt::DropAction action, int row, int column,
+        const QModelIndex &parent) override;
+
+    Mock::Rule ruleAt(int row) const;
+    // Adds a rule before `row` (clamped) through the rulebook, as inserted rows, not a reset.
+    bool insertRule(int row, const Mock::Rule &rule);
+    // Re-reads the rulebook: rows whose rule changed get dataChanged. Hit counts change on every
+    // decided call without a signal from the rulebook, so the panel calls this when it shows them.
+    void refresh();
 
 private:
     void onRulebookChanged();
+    void applyRules(const QList<Mock::Rule> &rules);
 
     Mock::Rulebook *m_rulebook;
+    QList<Mock::Rule> m_rules; // what the views were told about
     bool m_updating = false;
 };

@@ -8,6 +8,8 @@
 #include <QDateTime>
 #include <QHash>
 
+#include <memory>
+
 namespace Mock {
 class CaptureStore;
 }
@@ -35,11 +37,11 @@ public:
     };
     enum Role {
         ExchangeIdRole = Qt::UserRole + 1, // qint64, 0 for session rows
-        SessionKeyRole,                    // QString
-        IsSessionRole,                     // bool
-        VerdictRole,                       // QString verdict name ("held" for held calls)
-        ExchangeRole,                      // Mock::Exchange summary (child rows only)
-        ProblemCountRole,                  // int
+        SessionKeyRole, // QString
+        IsSessionRole, // bool
+        VerdictRole, // QString verdict name ("held" for held calls)
+        ExchangeRole, // Mock::Exchange summary (child rows only)
+        ProblemCountRole, // int
     };
 
     explicit SessionModel(Mock::CaptureStore *store, QObject *parent = nullptr);
@@ -57,13 +59,26 @@ public:
     void setHeldDeadline(qint64 exchangeId, const QDateTime &deadline);
     void clearHeldDeadline(qint64 exchangeId);
 
+    // Paging: top-level rows are read from the store pageSize sessions at a time and at most
+    // maxPages pages stay in memory (least recently used go first). Resets the model.
+    void setCacheLimits(int pageSize, int maxPages);
+    struct CacheStats
+    {
+        int pageSize = 0;
+        int cachedPages = 0;
+        int cachedDetails = 0; // sessions whose stage path and recipients are in memory
+        int expandedSessions = 0; // sessions whose calls are rows of the model
+        qint64 storeReads = 0; // store calls made since construction
+    };
+    CacheStats cacheStats() const;
+
     QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
     QModelIndex parent(const QModelIndex &child) const override;
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation,
-                        int role = Qt::DisplayRole) const override;
+    QVariant headerData(
+        int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
     bool hasChildren(const QModelIndex &parent = {}) const override;
     bool canFetchMore(const QModelIndex &parent) const override;
     void fetchMore(const QModelIndex &parent) override;
@@ -71,6 +86,9 @@ public:
 public Q_SLOTS:
     void onExchangeSaved(const Mock::Exchange &summary, bool isNew);
     void onCleared();
+    // Imports and removals change rows anywhere in the timeline: both reload it.
+    void onBatchSaved(int count);
+    void onExchangesRemoved(const QList<qint64> &ids);
 
 Q_SIGNALS:
     void exchangeAppended(const QModelIndex &index); // a new call arrived and is shown
