@@ -7,6 +7,9 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <memory>
+#include <vector>
+
 #include <Qsci/qscilexer.h>
 #include <Qsci/qscilexerdiff.h>
 #include <Qsci/qscilexerjson.h>
@@ -54,6 +57,7 @@ private Q_SLOTS:
     void locatesInPrettyDocuments();
     void jumpsToPointer();
     void marksProblems();
+    void annotationsInManyEditors();
     void readOnly();
     void languagesAndPalette();
     void unifiedDiff();
@@ -221,6 +225,28 @@ void TestResponseEditor::marksProblems()
     editor.setText(QString::fromUtf8(Sample));
     editor.setProblems(problems);
     QVERIFY(editor.problemLines().isEmpty());
+}
+
+void TestResponseEditor::annotationsInManyEditors()
+{
+    // The detail view makes three editors per window; the boxes under problem lines must be
+    // painted in every one of them, not only in the first few.
+    std::vector<std::unique_ptr<ResponseEditor>> editors;
+    for (int i = 0; i < 30; ++i)
+        editors.push_back(std::make_unique<ResponseEditor>());
+    ResponseEditor &last = *editors.back();
+    last.setText(QString::fromUtf8(Sample));
+    last.setProblems({{u"/context/stage"_s, Severity::Error, u"bad stage"_s}});
+    QsciScintilla *sci = last.editor();
+    QVERIFY(sci->annotation(2).contains(u"bad stage"_s));
+    const long style = sci->SendScintilla(QsciScintillaBase::SCI_ANNOTATIONGETSTYLE, 2);
+    QVERIFY2(
+        style > QsciScintillaBase::STYLE_LASTPREDEFINED && style <= QsciScintillaBase::STYLE_MAX,
+        qPrintable(QString::number(style)));
+    const long paper = sci->SendScintilla(QsciScintillaBase::SCI_STYLEGETBACK, style);
+    const long page
+        = sci->SendScintilla(QsciScintillaBase::SCI_STYLEGETBACK, QsciScintillaBase::STYLE_DEFAULT);
+    QVERIFY(paper != page); // tinted, so the box is visible
 }
 
 void TestResponseEditor::readOnly()

@@ -51,11 +51,11 @@ QString outcomeSummary(const ExchangeAnalysis &analysis)
     const Outcome &outcome = analysis.outcome;
     QStringList lines;
     QString line = AnswerPage::tr("The MTA will %1").arg(actionName(outcome.action));
-    if (!outcome.reply.isEmpty())
-        line += AnswerPage::tr(", replying “%1”").arg(outcome.reply.toString());
     if (outcome.disconnect)
-        line += AnswerPage::tr(", then disconnect");
-    lines.append(line + u'.');
+        line += AnswerPage::tr(" and then disconnect");
+    if (!outcome.reply.isEmpty())
+        line += AnswerPage::tr(", with the SMTP reply: %1").arg(outcome.reply.toString());
+    lines.append(line);
     if (outcome.malformed)
         lines.append(
             AnswerPage::tr("The answer is unusable for this MTA, so its error rule applies "
@@ -100,6 +100,7 @@ AnswerPage::AnswerPage(QWidget *parent)
     m_headersView->setObjectName(u"answerHeaders"_s);
     m_headersView->setModel(m_headers);
     m_headersView->verticalHeader()->hide();
+    m_headersView->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_headersView->horizontalHeader()->setStretchLastSection(true);
     m_headersView->hideColumn(HeadersModel::RawColumn);
     m_status->setObjectName(u"answerStatus"_s);

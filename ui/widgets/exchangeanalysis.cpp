@@ -243,14 +243,19 @@ QString outcomeDiff(const ExchangeAnalysis &analysis, qsizetype bodyLimit)
     // the verdict does not say already.
     if (!envelopeKept && !messageKept)
         return {};
-    QStringList before = envelopeLines(request.envelope);
-    QStringList after = envelopeLines(outcome.envelope);
+    // Divider lines on both sides: they are context, so a hunk shows which part it is in.
+    const QString envelopeDivider = tr("──── envelope ────");
+    const QString messageDivider = tr("──── message ────");
+    QStringList before {envelopeDivider};
+    QStringList after {envelopeDivider};
+    before += envelopeLines(request.envelope);
+    after += envelopeLines(outcome.envelope);
     if (messageKept && request.hasMessage) {
-        before.append(QString());
+        before.append(messageDivider);
         before += messageLines(request.rawMessage, bodyLimit, outcome.message);
     }
     if (messageKept && outcome.hasMessage) {
-        after.append(QString());
+        after.append(messageDivider);
         after += messageLines(outcome.message, bodyLimit, request.rawMessage);
     }
     return unifiedDiff(before, after,

@@ -86,8 +86,15 @@ MimePartContent mimePartContent(const MimeMessage &message, const MimePart &part
 {
     MimePartContent content;
     QStringList title;
-    title.append(part.partId().isEmpty() ? (part.isMultipart() ? tr("Container") : tr("Message"))
-                                         : tr("Part %1").arg(part.partId()));
+    const bool isRoot = part.containerBytes().isNull()
+        && part.rawOffset() == message.root.rawOffset()
+        && part.rawLength() == message.root.rawLength();
+    if (isRoot)
+        title.append(tr("The message"));
+    else if (part.partId().isEmpty())
+        title.append(tr("Container"));
+    else
+        title.append(tr("Part %1").arg(part.partId()));
     title.append(part.contentType());
     if (!part.charset().isEmpty())
         title.append(part.charset());

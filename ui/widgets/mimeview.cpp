@@ -158,6 +158,7 @@ MimeView::MimeView(QWidget *parent)
     d->headersView->verticalHeader()->hide();
     d->headersView->horizontalHeader()->setStretchLastSection(true);
     d->headersView->setWordWrap(false);
+    d->headersView->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     d->headersView->setSelectionBehavior(QAbstractItemView::SelectRows);
     d->tabs->addTab(d->headersView, tr("Headers"));
 
@@ -174,7 +175,7 @@ MimeView::MimeView(QWidget *parent)
     paper.setColor(QPalette::Base, Qt::white);
     paper.setColor(QPalette::Text, Qt::black);
     d->html->setPalette(paper);
-    d->htmlNote = new QLabel;
+    d->htmlNote = makeBanner(this);
     d->linkLabel = new QLabel;
     d->linkLabel->setContentsMargins(6, 2, 6, 2);
     d->linkLabel->setTextFormat(Qt::PlainText);
@@ -210,6 +211,8 @@ MimeView::MimeView(QWidget *parent)
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 3);
     splitter->setChildrenCollapsible(false);
+    // Wide enough for type, size and file name; the part's content gets the rest.
+    splitter->setSizes({420, 680});
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -226,11 +229,19 @@ MimeView::MimeView(QWidget *parent)
     connect(d->open, &QPushButton::clicked, this, &MimeView::openCurrentPart);
     connect(d->html, &SafeHtmlView::resourceRefused, this, [this](const QUrl &) {
         const QList<QUrl> refused = d->html->refusedUrls();
+        QStringList urls;
+        for (const QUrl &url : refused)
+            urls.append(url.toDisplayString());
+        const QString what = refused.size() == 1
+            ? tr("Blocked 1 resource this HTML asks for: %1.").arg(urls.constFirst())
+            : tr("Blocked %1 resources this HTML asks for (first: %2).")
+                  .arg(refused.size())
+                  .arg(urls.constFirst());
         setNote(d->htmlNote,
-            tr("Blocked %n resource(s) this HTML asks for (first: %1). Hookscope never loads "
-               "remote content: a tracking pixel would tell the sender the message was opened.",
-                nullptr, int(refused.size()))
-                .arg(refused.constFirst().toDisplayString()));
+            what + u' '
+                + tr("Hookscope never loads remote content: a tracking pixel would tell the "
+                     "sender that the message was opened."));
+        d->htmlNote->setToolTip(urls.join(u'\n'));
     });
     connect(d->html, &QTextBrowser::highlighted, this, [this](const QUrl &url) {
         d->linkLabel->setText(url.isEmpty()
@@ -369,9 +380,11 @@ QString MimeView::defectText() const
     if (defects.isEmpty())
         return {};
     QString text = d->message.isValid
-        ? tr("This message breaks the MIME rules in %n place(s); the parts concerned are marked in "
-             "the tree. Mail clients may show it differently from each other.",
-            nullptr, int(defects.size()))
+        ? (defects.size() == 1
+                  ? tr("This message breaks the MIME rules in 1 place")
+                  : tr("This message breaks the MIME rules in %1 places").arg(defects.size()))
+            + tr("; the parts concerned are marked in the tree. Mail clients may show it "
+                 "differently from each other.")
         : tr("This is not a valid message.");
     return text + u'\n' + mimeDefectLines(defects);
 }

@@ -161,7 +161,8 @@ public:
             m_html += u"<table cellspacing=\"0\" cellpadding=\"2\">"_s;
             m_inTable = true;
         }
-        m_html += u"<tr><td style=\"color:%1; padding-right:16px\" valign=\"top\">%2</td>"
+        m_html += u"<tr><td width=\"170\" style=\"color:%1; padding-right:16px\" "
+                  u"valign=\"top\">%2</td>"
                   "<td valign=\"top\">%3</td></tr>"_s.arg(
                       m_palette.color(QPalette::PlaceholderText).name(), esc(key), valueHtml);
     }
@@ -232,11 +233,11 @@ void banner(Page &page, const ExchangeAnalysis &analysis, const QPalette &palett
     if (!exchange.problems.isEmpty()) {
         QStringList counts;
         if (errors)
-            counts.append(tr("%n error(s)", nullptr, errors));
+            counts.append(errors == 1 ? tr("1 error") : tr("%1 errors").arg(errors));
         if (warnings)
-            counts.append(tr("%n warning(s)", nullptr, warnings));
+            counts.append(warnings == 1 ? tr("1 warning") : tr("%1 warnings").arg(warnings));
         if (infos)
-            counts.append(tr("%n note(s)", nullptr, infos));
+            counts.append(infos == 1 ? tr("1 note") : tr("%1 notes").arg(infos));
         const QColor color = verdictColor(errors ? Verdict::Reject : Verdict::Tempfail, palette);
         page.paragraph(u"<span style=\"color:%1; font-weight:bold\">%2</span> — "
                        "<a href=\"hookscope:problems\">%3</a>"_s.arg(color.name(),

@@ -43,6 +43,7 @@ RequestPage::RequestPage(QWidget *parent)
     m_headersView->setObjectName(u"requestHeaders"_s);
     m_headersView->setModel(m_headers);
     m_headersView->verticalHeader()->hide();
+    m_headersView->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_headersView->horizontalHeader()->setStretchLastSection(true);
     // HTTP headers have no decoded form: the raw column would repeat the value.
     m_headersView->hideColumn(HeadersModel::RawColumn);

@@ -34,6 +34,8 @@ enum Margin { LineNumberMargin, ProblemMargin, FoldMargin };
 // marker numbers on top, so a line with an error and a note shows the error icon.
 constexpr std::array<int, 3> MarkerNumbers {1, 2, 3};
 constexpr std::array<int, 3> IndicatorNumbers {9, 10, 11};
+// Annotation styles: above every lexer's styles (JSON uses 0-13) and the predefined 32-39.
+constexpr int AnnotationStyleBase = 60;
 
 // Beyond this size the caret's pointer is not worked out on every cursor move (each lookup scans
 // the text).
@@ -126,7 +128,11 @@ struct ResponseEditor::Private
     QsciLexerJSON *json = nullptr;
     QsciLexerDiff *diff = nullptr;
     QsciLexerProperties *http = nullptr;
-    std::array<QsciStyle, 3> annotationStyles;
+    // Fixed style numbers: QsciStyle's automatic numbering is process-wide and runs out after 24
+    // styles (it counts down from 63 to the predefined styles), which left the boxes of every
+    // editor after the eighth unpainted. Styles are per editor, so fixed numbers are safe.
+    std::array<QsciStyle, 3> annotationStyles {QsciStyle(AnnotationStyleBase),
+        QsciStyle(AnnotationStyleBase + 1), QsciStyle(AnnotationStyleBase + 2)};
     MtaHooks::Problems problems;
     QList<ProblemMark> marks;
 };
