@@ -9,8 +9,10 @@
 #include "mock/scanner/callanalysis.h"
 #include "ui/mainwindow.h"
 #include "ui/models/sessionmodel.h"
+#include "ui/replaypanel.h"
 #include "ui/settingsdialog.h"
 
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QMessageBox>
@@ -102,6 +104,117 @@ void Application::wire()
     connect(window, &MainWindow::exportHarRequested, this, &Application::exportHar);
     connect(window, &MainWindow::clearRequested, &m_store, [this] { m_store.clear(); });
     connect(window, &MainWindow::savedFiltersChanged, &m_settings, &Settings::setSavedFilters);
+    connect(window, &MainWindow::demoRequested, this, [this] { runDemo(); });
+    wireReplay();
+}
+
+void Application::wireReplay()
+{
+    ReplayPanel *panel = m_window->replayPanel();
+    connect(panel, &ReplayPanel::runRequested, &m_replayer,
+        [this, panel](const QList<Mock::SessionRecording> &sessions,
+            const Mock::ReplayTarget &target, int concurrency) {
+            // "As recorded": every session in its own dialect is one run per dialect; the
+            // first session's decides, sessions without one default to Stalwart's.
+            Mock::ReplayTarget effective = target;
+            if (effective.dialect == Dialect::Unknown)
+                effective.dialect = sessions.constFirst().dialect == Dialect::Unknown
+                    ? Dialect::Stalwart
+                    : sessions.constFirst().dialect;
+            panel->onStarted(int(sessions.size()));
+            m_replayer.start(sessions, effective, concurrency);
+        });
+    connect(panel, &ReplayPanel::cancelRequested, &m_replayer, [this, panel] {
+        m_replayer.cancel();
+        panel->onFinished(Mock::summarize(m_replayer.results(), 0));
+    });
+    connect(panel, &ReplayPanel::addCapturedRequested, this, [this, panel] {
+        QList<Mock::SessionRecording> sessions;
+        for (const QString &key : m_window->selectedSessionKeys())
+            sessions.append(Mock::sessionFromExchanges(m_store.loadSession(key)));
+        if (sessions.isEmpty())
+            m_window->showStatus(tr("Select sessions in the timeline first"));
+        panel->addSessions(sessions);
+    });
+    connect(
+        &m_replayer, &Mock::SessionReplayer::stageFinished, panel, &ReplayPanel::onStageFinished);
+    connect(&m_replayer, &Mock::SessionReplayer::sessionFinished, panel,
+        &ReplayPanel::onSessionFinished);
+    connect(&m_replayer, &Mock::SessionReplayer::finished, panel, &ReplayPanel::onFinished);
+    connect(&m_demo, &Mock::SessionReplayer::finished, this, [this] {
+        if (m_demoIndex >= 0)
+            QTimer::singleShot(900, this, &Application::nextDemoSession);
+    });
+}
+
+void Application::runDemo(int stageDelayMs)
+{
+    if (m_demoIndex >= 0)
+        return;
+    if (!m_endpoint.isListening())
+        startEndpoint();
+    if (!m_endpoint.isListening()) {
+        m_window->showError(tr("The demo needs the endpoint: %1").arg(m_endpoint.errorString()));
+        return;
+    }
+    m_demoSessions.clear();
+    const QStringList files
+        = QDir(u":/samples"_s).entryList({u"0*.json"_s}, QDir::Files, QDir::Name);
+    for (const QString &name : files) {
+        QFile file(u":/samples/"_s + name);
+        if (file.open(QIODevice::ReadOnly)) {
+            if (const auto sessions = Mock::SessionFile::read(file.readAll()))
+                m_demoSessions += *sessions;
+        }
+    }
+    Mock::Rulebook demoRules;
+    QString error;
+    if (m_demoSessions.isEmpty() || !demoRules.load(u":/samples/demo-rules.json"_s, &error)) {
+        m_window->showError(tr("The demo samples are missing from this build: %1").arg(error));
+        return;
+    }
+    // The demo's rules go on top for its duration; the user's own rules come back afterwards.
+    m_rulebook.setRules(demoRules.rules() + m_rulebook.rules());
+    m_demo.setStageDelayMs(stageDelayMs);
+    m_demoIndex = 0;
+    nextDemoSession();
+}
+
+void Application::nextDemoSession()
+{
+    if (m_demoIndex < 0)
+        return;
+    if (m_demoIndex >= m_demoSessions.size()) {
+        finishDemo();
+        return;
+    }
+    const Mock::SessionRecording &session = m_demoSessions.at(m_demoIndex);
+    m_window->showBanner(
+        tr("Demo %1/%2: %3").arg(m_demoIndex + 1).arg(m_demoSessions.size()).arg(session.title),
+        session.description);
+    Mock::ReplayTarget target;
+    target.url = QUrl(m_endpoint.url() + u"/hook"_s);
+    target.dialect = session.dialect == Dialect::Unknown ? Dialect::Stalwart : session.dialect;
+    target.auth = m_settings.preferences().auth;
+    target.sendNotes = true;
+    target.timeoutMs = 10000;
+    ++m_demoIndex;
+    m_demo.start({session}, target, 1);
+}
+
+void Application::finishDemo()
+{
+    m_demoIndex = -1;
+    QList<Mock::Rule> rules;
+    for (const Mock::Rule &rule : m_rulebook.rules()) {
+        if (!rule.name.startsWith(u"demo: "_s))
+            rules.append(rule);
+    }
+    m_rulebook.setRules(rules);
+    m_window->showBanner(tr("Demo finished"),
+        tr("Every sample session is in the timeline: select one to see its "
+           "stages, request, message, answer and problems."));
+    QTimer::singleShot(15000, m_window.get(), &MainWindow::hideBanner);
 }
 
 void Application::applyPreferences(const Preferences &preferences, bool restartEndpoint)

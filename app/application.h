@@ -3,7 +3,9 @@
 
 #include "app/settings.h"
 #include "mock/capture/capturestore.h"
+#include "mock/capture/sessionrecording.h"
 #include "mock/capture/sessiontracker.h"
+#include "mock/mta/sessionreplayer.h"
 #include "mock/scanner/hookendpoint.h"
 #include "mock/scanner/rulebook.h"
 
@@ -47,6 +49,10 @@ public:
     Mock::Rulebook *rulebook() { return &m_rulebook; }
 
     bool importFile(const QString &path, QString *error);
+    // Help ▸ Run demo: the bundled sample sessions, replayed into the own endpoint at a watchable
+    // pace with the demo rules installed for the duration.
+    void runDemo(int stageDelayMs = 350);
+    bool isDemoRunning() const { return m_demoIndex >= 0; }
 
 private:
     void wire();
@@ -57,6 +63,9 @@ private:
     void exportSessions(const QString &path, QList<qint64> ids);
     void exportHar(const QString &path, QList<qint64> ids);
     QList<Mock::Exchange> exchangesFor(const QList<qint64> &ids) const;
+    void wireReplay();
+    void nextDemoSession();
+    void finishDemo();
 
     StartupOptions m_options;
     Settings m_settings;
@@ -64,6 +73,10 @@ private:
     Mock::CaptureStore m_store;
     Mock::HookEndpoint m_endpoint;
     Mock::SessionTracker m_importSessions;
+    Mock::SessionReplayer m_replayer;
+    Mock::SessionReplayer m_demo;
+    QList<Mock::SessionRecording> m_demoSessions;
+    int m_demoIndex = -1;
     QTimer m_saveRules;
     SessionModel *m_sessions = nullptr;
     std::unique_ptr<MainWindow> m_window;

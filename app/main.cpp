@@ -12,6 +12,7 @@
 #include <QLoggingCategory>
 #include <QMessageBox>
 #include <QStringList>
+#include <QTimer>
 
 #include <functional>
 #include <map>
@@ -38,7 +39,8 @@ void printUsage(QTextStream &out)
            "       hookscope apply REQUEST RESPONSE [--json]    apply an answer as an MTA would\n"
            "       hookscope serve --listen ADDR:PORT [--rules FILE] [--db FILE]\n"
            "                       [--auth SPEC] [--json]       the mock scanner, headless\n"
-           "       hookscope replay SESSION... --to URL [--dialect D] [--cbor] [--expect] [--json]\n"
+           "       hookscope replay SESSION... --to URL [--dialect D] [--cbor] [--expect] "
+           "[--json]\n"
            "                                                    act as the MTA against a scanner\n";
 }
 
@@ -62,7 +64,9 @@ int runWindow(int argc, char *argv[])
         QStringLiteral("Capture database for this run."), QStringLiteral("file"));
     const QCommandLineOption logRules(QStringLiteral("log-rules"),
         QStringLiteral("Logging rules (QLoggingCategory syntax)."), QStringLiteral("rules"));
-    parser.addOptions({listen, db, logRules});
+    const QCommandLineOption demo(
+        QStringLiteral("demo"), QStringLiteral("Run the demo (Help > Run demo) at start."));
+    parser.addOptions({listen, db, logRules, demo});
     parser.process(app);
     if (parser.isSet(logRules))
         QLoggingCategory::setFilterRules(
@@ -85,6 +89,8 @@ int runWindow(int argc, char *argv[])
     Application application(options);
     if (!application.start())
         return ExitUsage;
+    if (parser.isSet(demo))
+        QTimer::singleShot(500, &application, [&application] { application.runDemo(); });
     return QApplication::exec();
 }
 

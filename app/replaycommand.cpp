@@ -24,21 +24,29 @@ double ms(qint64 us)
     return double(us) / 1000.0;
 }
 
-void printStage(const Mock::ReplayResult &session, const Mock::StageResult &stage, bool json,
-                QTextStream &out)
+QString expectationText(const Mock::StageResult &stage)
 {
-    const QString expectation = !stage.expected
-        ? QString()
-        : (stage.expectationFailures.isEmpty() ? u"pass"_s : u"fail"_s);
+    if (!stage.expected)
+        return {};
+    return stage.expectationFailures.isEmpty() ? u"pass"_s : u"fail"_s;
+}
+
+void printStage(
+    const Mock::ReplayResult &session, const Mock::StageResult &stage, bool json, QTextStream &out)
+{
+    const QString expectation = expectationText(stage);
+    const bool sent = stage.attempts > 0;
     if (json) {
-        QJsonObject line{
+        const QJsonObject line {
             {u"type"_s, u"stage"_s},
             {u"session"_s, session.sessionId},
             {u"stage"_s, stage.stageName},
             {u"recipient"_s, JsonView::stringOrNull(stage.recipient)},
             {u"status"_s, stage.httpStatus},
-            {u"action"_s, JsonView::stringOrNull(actionName(stage.outcome.action))},
-            {u"verdict"_s, JsonView::stringOrNull(verdictName(stage.outcome.verdict))},
+            {u"action"_s,
+                JsonView::stringOrNull(sent ? actionName(stage.outcome.action) : QString())},
+            {u"verdict"_s,
+                JsonView::stringOrNull(sent ? verdictName(stage.outcome.verdict) : QString())},
             {u"reply"_s, JsonView::reply(stage.outcome.reply)},
             {u"latencyMs"_s, ms(stage.latencyUs)},
             {u"attempts"_s, stage.attempts},
@@ -49,23 +57,50 @@ void printStage(const Mock::ReplayResult &session, const Mock::StageResult &stag
             {u"problems"_s, int(stage.outcome.problems.size())},
         };
         out << QJsonDocument(line).toJson(QJsonDocument::Compact) << '\n';
-    } else {
-        out << session.sessionId.left(24).leftJustified(24) << "  "
-            << QString(stage.stageName
-                       + (stage.recipient.isEmpty() ? QString() : QString(u' ' + stage.recipient)))
-                   .leftJustified(28)
-            << "  " << verdictName(stage.outcome.verdict).leftJustified(10) << "  "
-            << stage.outcome.reply.toString().left(40).leftJustified(40) << "  "
-            << QString::number(ms(stage.latencyUs), 'f', 1).rightJustified(7) << " ms";
-        if (!stage.transportError.isEmpty())
-            out << "  error: " << stage.transportError;
-        if (!expectation.isEmpty())
-            out << "  " << expectation.toUpper();
-        for (const QString &failure : stage.expectationFailures)
-            out << "  (" << failure << ')';
-        out << '\n';
+        return;
     }
-    out.flush();
+    QString action = sent ? actionName(stage.outcome.action) : u"-"_s;
+    const QString verdict = verdictName(stage.outcome.verdict);
+    if (sent && !verdict.isEmpty() && verdict != action)
+        action += u" ("_s + verdict + u')';
+    out << session.sessionId.left(24).leftJustified(24) << "  "
+        << QString(stage.stageName
+               + (stage.recipient.isEmpty() ? QString() : QString(u' ' + stage.recipient)))
+               .leftJustified(28)
+        << "  " << action.leftJustified(20) << "  "
+        << stage.outcome.reply.toString().left(40).leftJustified(40) << "  "
+        << QString::number(ms(stage.latencyUs), 'f', 1).rightJustified(7) << " ms";
+    if (stage.attempts > 1)
+        out << "  " << stage.attempts << " attempts";
+    if (!stage.transportError.isEmpty())
+        out << "  error: " << stage.transportError;
+    else if (stage.outcome.malformed)
+        out << "  malformed answer";
+    if (!expectation.isEmpty())
+        out << "  " << expectation.toUpper();
+    for (const QString &failure : stage.expectationFailures)
+        out << "  (" << failure << ')';
+    out << '\n';
+}
+
+QJsonObject latencyJson(const Mock::LatencyFigures &figures)
+{
+    return QJsonObject {{u"count"_s, figures.count}, {u"min"_s, ms(figures.minUs)},
+        {u"median"_s, ms(figures.medianUs)}, {u"p99"_s, ms(figures.p99Us)},
+        {u"max"_s, ms(figures.maxUs)}};
+}
+
+std::optional<int> positiveNumber(const QCommandLineParser &parser,
+    const QCommandLineOption &option, int minimum, QTextStream &err)
+{
+    bool ok = false;
+    const int value = parser.value(option).toInt(&ok);
+    if (!ok || value < minimum) {
+        err << "--" << option.names().constFirst() << " needs a whole number of at least "
+            << minimum << ", not \"" << parser.value(option) << "\"\n";
+        return std::nullopt;
+    }
+    return value;
 }
 
 } // namespace
@@ -78,31 +113,40 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
     const QCommandLineOption to(u"to"_s, u"The scanner's hook URL."_s, u"url"_s);
     const QCommandLineOption dialect(u"dialect"_s, u"stalwart, draft-01 or draft-02."_s, u"d"_s);
     const QCommandLineOption cbor(u"cbor"_s, u"Send CBOR (drafts)."_s);
-    const QCommandLineOption auth(u"auth"_s, u"none, bearer:TOKEN or basic:USER:PASS."_s, u"spec"_s);
-    const QCommandLineOption concurrency(u"concurrency"_s, u"Sessions at a time."_s, u"n"_s, u"1"_s);
+    const QCommandLineOption auth(
+        u"auth"_s, u"none, bearer:TOKEN or basic:USER:PASS."_s, u"spec"_s);
+    const QCommandLineOption concurrency(
+        u"concurrency"_s, u"Sessions at a time."_s, u"n"_s, u"1"_s);
     const QCommandLineOption expect(u"expect"_s, u"Check the sessions' expectations."_s);
     const QCommandLineOption json(u"json"_s, u"One JSON object per line, then a summary."_s);
-    const QCommandLineOption mailFrom(u"mail-from"_s, u"Envelope sender for .eml files."_s, u"addr"_s);
-    const QCommandLineOption rcpt(u"rcpt"_s, u"Recipient for .eml files (repeatable)."_s, u"addr"_s);
-    const QCommandLineOption timeout(u"timeout"_s, u"Per-call timeout in ms."_s, u"ms"_s, u"30000"_s);
+    const QCommandLineOption quiet(u"quiet"_s, u"Print the summary only."_s);
+    const QCommandLineOption mailFrom(
+        u"mail-from"_s, u"Envelope sender for .eml files."_s, u"addr"_s);
+    const QCommandLineOption rcpt(
+        u"rcpt"_s, u"Recipient for .eml files (repeatable)."_s, u"addr"_s);
+    const QCommandLineOption timeout(
+        u"timeout"_s, u"Per-call timeout in ms."_s, u"ms"_s, u"30000"_s);
+    const QCommandLineOption retries(
+        u"retries"_s, u"Drafts: retries of a failed call (5xx, timeout)."_s, u"n"_s, u"3"_s);
     const QCommandLineOption insecure(u"insecure"_s, u"Accept invalid TLS certificates."_s);
     const QCommandLineOption noDiscovery(u"no-discovery"_s, u"Drafts: skip discovery."_s);
     const QCommandLineOption noRegister(u"no-register"_s, u"Drafts: do not register."_s);
-    const QCommandLineOption repeat(u"repeat"_s, u"Replay every session N times (load)."_s, u"n"_s,
-                                    u"1"_s);
-    parser.addOptions({to, dialect, cbor, auth, concurrency, expect, json, mailFrom, rcpt, timeout,
-                       insecure, noDiscovery, noRegister, repeat});
+    const QCommandLineOption repeat(
+        u"repeat"_s, u"Replay every session N times (load)."_s, u"n"_s, u"1"_s);
+    parser.addOptions({to, dialect, cbor, auth, concurrency, expect, json, quiet, mailFrom, rcpt,
+        timeout, retries, insecure, noDiscovery, noRegister, repeat});
     if (!parser.parse(arguments) || parser.positionalArguments().isEmpty() || !parser.isSet(to)) {
         *io.err << (parser.errorText().isEmpty()
-                        ? u"usage: hookscope replay SESSION... --to URL [--dialect D] [--cbor] "
-                          "[--auth SPEC] [--concurrency N] [--expect] [--json]"_s
-                        : parser.errorText())
+                ? u"usage: hookscope replay SESSION... --to URL [--dialect D] [--cbor] "
+                  "[--auth SPEC] [--concurrency N] [--expect] [--json]"_s
+                : parser.errorText())
                 << '\n';
         return ExitUsage;
     }
     Mock::ReplayTarget target;
     target.url = QUrl(parser.value(to));
-    if (!target.url.isValid() || (target.url.scheme() != u"http"_s && target.url.scheme() != u"https"_s)) {
+    if (!target.url.isValid() || target.url.host().isEmpty()
+        || (target.url.scheme() != u"http"_s && target.url.scheme() != u"https"_s)) {
         *io.err << "--to needs an http:// or https:// URL\n";
         return ExitUsage;
     }
@@ -114,31 +158,44 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
             return ExitUsage;
         }
     }
+    const QString authSpec = parser.value(auth).isEmpty() ? u"none"_s : parser.value(auth);
+    if (authSpec != u"none"_s && !(authSpec.startsWith(u"bearer:"_s) && authSpec.size() > 7)
+        && !(authSpec.startsWith(u"basic:"_s) && authSpec.indexOf(u':', 6) > 6)) {
+        *io.err << "--auth must be none, bearer:TOKEN or basic:USER:PASS\n";
+        return ExitUsage;
+    }
+    const auto lanes = positiveNumber(parser, concurrency, 1, *io.err);
+    const auto timeoutMs = positiveNumber(parser, timeout, 1, *io.err);
+    const auto retryCount = positiveNumber(parser, retries, 0, *io.err);
+    const auto copies = positiveNumber(parser, repeat, 1, *io.err);
+    if (!lanes || !timeoutMs || !retryCount || !copies)
+        return ExitUsage;
     target.encoding = parser.isSet(cbor) ? Encoding::Cbor : Encoding::Json;
-    target.auth = parser.value(auth).isEmpty() ? u"none"_s : parser.value(auth);
-    target.timeoutMs = qMax(1, parser.value(timeout).toInt());
+    target.auth = authSpec;
+    target.timeoutMs = *timeoutMs;
+    target.maxRetries = *retryCount;
     target.allowInvalidCertificates = parser.isSet(insecure);
     target.discover = !parser.isSet(noDiscovery);
     target.registerMta = !parser.isSet(noRegister);
 
     QList<Mock::SessionRecording> sessions;
     for (const QString &path : parser.positionalArguments()) {
-        QFile file(path);
-        if (!file.open(QIODevice::ReadOnly)) {
-            *io.err << "cannot read " << path << ": " << file.errorString() << '\n';
+        QByteArray bytes;
+        QString error;
+        if (!readWholeFile(path, &bytes, &error)) {
+            *io.err << error << '\n';
             return ExitUsage;
         }
-        const QByteArray bytes = file.readAll();
         if (QFileInfo(path).suffix().toLower() == u"eml"_s || !bytes.trimmed().startsWith('{')) {
             const QStringList recipients = parser.values(rcpt);
             if (!parser.isSet(mailFrom) || recipients.isEmpty()) {
-                *io.err << path << ": a message needs --mail-from ADDR and at least one --rcpt ADDR\n";
+                *io.err << path
+                        << ": a message needs --mail-from ADDR and at least one --rcpt ADDR\n";
                 return ExitUsage;
             }
             sessions.append(Mock::sessionFromMessage(bytes, parser.value(mailFrom), recipients));
             continue;
         }
-        QString error;
         const auto read = Mock::SessionFile::read(bytes, &error);
         if (!read) {
             *io.err << path << ": " << error << '\n';
@@ -152,12 +209,16 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
     }
     // One dialect per run: forced, or the first session's, or Stalwart's.
     target.dialect = forcedDialect.value_or(sessions.constFirst().dialect == Dialect::Unknown
-                                                ? Dialect::Stalwart
-                                                : sessions.constFirst().dialect);
-    const int copies = qMax(1, parser.value(repeat).toInt());
-    if (copies > 1) {
+            ? Dialect::Stalwart
+            : sessions.constFirst().dialect);
+    if (target.dialect == Dialect::Stalwart && target.encoding == Encoding::Cbor) {
+        *io.err << "--cbor: Stalwart's format is JSON only\n";
+        return ExitUsage;
+    }
+    if (*copies > 1) {
         const QList<Mock::SessionRecording> once = sessions;
-        for (int i = 1; i < copies; ++i) {
+        sessions.reserve(once.size() * *copies);
+        for (int i = 1; i < *copies; ++i) {
             for (Mock::SessionRecording copy : once) {
                 copy.id += u"#"_s + QString::number(i);
                 copy.client.port = 1024 + (copy.client.port + i) % 64000;
@@ -167,61 +228,103 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
     }
 
     const bool asJson = parser.isSet(json);
+    const bool perStage = !parser.isSet(quiet);
     Mock::SessionReplayer replayer;
+    bool setupReported = false;
     QObject::connect(&replayer, &Mock::SessionReplayer::sessionFinished, &replayer,
-                     [&io, asJson](int, const Mock::ReplayResult &result) {
-                         if (!result.error.isEmpty() && !asJson)
-                             *io.err << "note: " << result.error << '\n';
-                         for (const Mock::StageResult &stage : result.stages)
-                             printStage(result, stage, asJson, *io.out);
-                         if (!asJson && result.stopped)
-                             *io.out << "  stopped: " << result.stopReason << '\n';
-                     });
+        [&io, &setupReported, asJson, perStage](int, const Mock::ReplayResult &result) {
+            if (!setupReported) { // the same for every session of the run: said once
+                setupReported = true;
+                for (const QString &note : result.notes)
+                    *io.err << "note: " << note << '\n';
+                if (!result.error.isEmpty())
+                    *io.err << "error: " << result.error << '\n';
+                io.err->flush();
+            }
+            if (!perStage)
+                return;
+            for (const Mock::StageResult &stage : result.stages)
+                printStage(result, stage, asJson, *io.out);
+            if (!asJson && result.stopped)
+                *io.out << "  stopped: " << result.stopReason << '\n';
+            io.out->flush();
+        });
     Mock::ReplaySummary summary;
     QObject::connect(&replayer, &Mock::SessionReplayer::finished, &replayer,
-                     [&summary](const Mock::ReplaySummary &s) {
-                         summary = s;
-                         QCoreApplication::quit();
-                     });
-    replayer.start(sessions, target, qMax(1, parser.value(concurrency).toInt()));
+        [&summary](const Mock::ReplaySummary &s) {
+            summary = s;
+            QCoreApplication::quit();
+        });
+    replayer.start(sessions, target, *lanes);
     if (replayer.isRunning())
         QCoreApplication::exec();
 
     const QList<Mock::ReplayResult> results = replayer.results();
     const bool checkExpectations = parser.isSet(expect);
     bool wellFormed = true;
-    for (const Mock::ReplayResult &result : results)
+    QString setupError;
+    for (const Mock::ReplayResult &result : results) {
         wellFormed = wellFormed && result.allWellFormed();
-    const double rate = summary.elapsedMs > 0 ? 1000.0 * summary.sessions / summary.elapsedMs : 0;
+        if (setupError.isEmpty())
+            setupError = result.error;
+    }
+    const double seconds = double(qMax<qint64>(1, summary.elapsedMs)) / 1000.0;
+    const double rate = summary.sessions / seconds;
+    const double callRate = summary.httpCalls / seconds;
     if (asJson) {
-        const QJsonObject line{
+        QJsonObject byStage;
+        for (const auto &[name, figures] : std::as_const(summary.latencyByStage))
+            byStage.insert(name, latencyJson(figures));
+        const QJsonObject line {
             {u"type"_s, u"summary"_s},
             {u"sessions"_s, summary.sessions},
             {u"stages"_s, summary.stages},
+            {u"calls"_s, summary.httpCalls},
             {u"failedExpectations"_s, summary.failedExpectations},
             {u"malformedAnswers"_s, summary.malformedAnswers},
             {u"transportErrors"_s, summary.transportErrors},
+            {u"setupError"_s, JsonView::stringOrNull(setupError)},
             {u"elapsedMs"_s, double(summary.elapsedMs)},
             {u"sessionsPerSecond"_s, rate},
-            {u"latencyMs"_s, QJsonObject{{u"min"_s, ms(summary.latencyMinUs)},
-                                         {u"median"_s, ms(summary.latencyMedianUs)},
-                                         {u"p99"_s, ms(summary.latencyP99Us)},
-                                         {u"max"_s, ms(summary.latencyMaxUs)}}},
+            {u"callsPerSecond"_s, callRate},
+            {u"latencyMs"_s,
+                QJsonObject {{u"min"_s, ms(summary.latencyMinUs)},
+                    {u"median"_s, ms(summary.latencyMedianUs)},
+                    {u"p99"_s, ms(summary.latencyP99Us)}, {u"max"_s, ms(summary.latencyMaxUs)}}},
+            {u"latencyByStage"_s, byStage},
         };
         *io.out << QJsonDocument(line).toJson(QJsonDocument::Compact) << '\n';
     } else {
-        *io.out << summary.sessions << " session(s), " << summary.stages << " stage(s) in "
-                << summary.elapsedMs << " ms (" << QString::number(rate, 'f', 1)
-                << " sessions/s); latency min/median/p99/max "
-                << QString::number(ms(summary.latencyMinUs), 'f', 1) << '/'
-                << QString::number(ms(summary.latencyMedianUs), 'f', 1) << '/'
-                << QString::number(ms(summary.latencyP99Us), 'f', 1) << '/'
-                << QString::number(ms(summary.latencyMaxUs), 'f', 1) << " ms\n";
+        *io.out << summary.sessions << " session(s), " << summary.stages << " stage(s), "
+                << summary.httpCalls << " call(s) in " << summary.elapsedMs << " ms ("
+                << QString::number(rate, 'f', 1) << " sessions/s, "
+                << QString::number(callRate, 'f', 1) << " calls/s)\n";
+        *io.out << "latency ms        count      min   median      p99      max\n";
+        auto row = [&io](const QString &name, const Mock::LatencyFigures &f) {
+            *io.out << name.leftJustified(14) << QString::number(f.count).rightJustified(9)
+                    << QString::number(ms(f.minUs), 'f', 2).rightJustified(9)
+                    << QString::number(ms(f.medianUs), 'f', 2).rightJustified(9)
+                    << QString::number(ms(f.p99Us), 'f', 2).rightJustified(9)
+                    << QString::number(ms(f.maxUs), 'f', 2).rightJustified(9) << '\n';
+        };
+        for (const auto &[name, figures] : std::as_const(summary.latencyByStage))
+            row(u"  "_s + name, figures);
+        Mock::LatencyFigures all;
+        for (const auto &entry : std::as_const(summary.latencyByStage))
+            all.count += entry.second.count;
+        all.minUs = summary.latencyMinUs;
+        all.medianUs = summary.latencyMedianUs;
+        all.p99Us = summary.latencyP99Us;
+        all.maxUs = summary.latencyMaxUs;
+        row(u"  all"_s, all);
+        if (summary.malformedAnswers > 0 || summary.transportErrors > 0)
+            *io.out << summary.malformedAnswers << " failed or malformed answer(s), "
+                    << summary.transportErrors << " transport error(s)\n";
         if (checkExpectations)
             *io.out << summary.failedExpectations << " expectation(s) failed\n";
     }
     io.out->flush();
-    if (summary.transportErrors > 0 && summary.transportErrors == summary.stages)
+    if (summary.stages > 0 && summary.transportErrors == summary.stages)
         return ExitUsage; // nothing reached the scanner: a connection problem
     if (checkExpectations)
         return summary.failedExpectations > 0 ? ExitProblems : ExitOk;

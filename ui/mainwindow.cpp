@@ -2,19 +2,23 @@
 #include "ui/mainwindow.h"
 
 #include "mock/capture/capturestore.h"
+#include "mock/capture/sessionfile.h"
 #include "mock/scanner/rulebook.h"
 #include "ui/answerspanel.h"
 #include "ui/filterbar.h"
 #include "ui/heldcallpanel.h"
 #include "ui/logging.h"
 #include "ui/models/sessionmodel.h"
+#include "ui/replaypanel.h"
 #include "ui/widgets/exchangedetail.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
+#include <QFile>
 #include <QFileDialog>
 #include <QHeaderView>
 #include <QLabel>
@@ -57,6 +61,8 @@ MainWindow::MainWindow(
     , m_detail(new ExchangeDetail(this))
     , m_held(new HeldCallPanel(this))
     , m_answers(new AnswersPanel(rulebook, this))
+    , m_replay(new ReplayPanel(this))
+    , m_banner(new QLabel(this))
     , m_address(new QToolButton(this))
     , m_counts(new QLabel(this))
     , m_error(new QLabel(this))
@@ -191,6 +197,25 @@ void MainWindow::buildActions()
 
     QMenu *helpMenu = menuBar()->addMenu(tr("&Help"));
     helpMenu->addAction(tr("Run &demo"), this, &MainWindow::demoRequested);
+    QMenu *samples = helpMenu->addMenu(tr("&Sample sessions"));
+    const QStringList sampleFiles
+        = QDir(u":/samples"_s).entryList({u"0*.json"_s}, QDir::Files, QDir::Name);
+    for (const QString &name : sampleFiles) {
+        const QString path = u":/samples/"_s + name;
+        QFile file(path);
+        QString title = name;
+        if (file.open(QIODevice::ReadOnly)) {
+            const auto sessions = Mock::SessionFile::read(file.readAll());
+            if (sessions && !sessions->isEmpty()) {
+                title = sessions->constFirst().title;
+                samples->addAction(title, this, [this, loaded = *sessions] {
+                    m_replay->addSessions(loaded);
+                    raiseReplay();
+                    showStatus(tr("Sample added to the Replay panel: press Replay to run it"));
+                });
+            }
+        }
+    }
     helpMenu->addAction(tr("&Keyboard"), this, [this] {
         QMessageBox::information(this, tr("Keyboard"),
             tr("Up/Down or j/k: previous/next call\n/: filter\nEnter: open\n"
@@ -231,6 +256,17 @@ void MainWindow::buildLayout()
     auto *left = new QWidget(this);
     auto *leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(4, 4, 0, 4);
+    m_banner->setWordWrap(true);
+    m_banner->setTextFormat(Qt::RichText);
+    m_banner->setMargin(8);
+    m_banner->setAutoFillBackground(true);
+    QPalette bannerPalette = m_banner->palette();
+    const bool dark = bannerPalette.color(QPalette::Window).lightness() < 128;
+    bannerPalette.setColor(
+        QPalette::Window, dark ? QColor(0x1d, 0x3a, 0x5c) : QColor(0xdc, 0xeb, 0xfb));
+    m_banner->setPalette(bannerPalette);
+    m_banner->setVisible(false);
+    leftLayout->addWidget(m_banner);
     leftLayout->addWidget(m_filter);
     leftLayout->addWidget(m_timeline, 1);
 
@@ -245,14 +281,23 @@ void MainWindow::buildLayout()
     split->setObjectName(u"mainSplitter"_s);
     split->addWidget(left);
     split->addWidget(right);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
+    split->setSizes({760, 680});
     setCentralWidget(split);
 
-    auto *dock = new QDockWidget(tr("Answers"), this);
-    dock->setObjectName(u"answersDock"_s);
-    dock->setWidget(m_answers);
-    addDockWidget(Qt::BottomDockWidgetArea, dock);
+    m_answersDock = new QDockWidget(tr("Answers"), this);
+    m_answersDock->setObjectName(u"answersDock"_s);
+    m_answersDock->setWidget(m_answers);
+    addDockWidget(Qt::BottomDockWidgetArea, m_answersDock);
+    m_replayDock = new QDockWidget(tr("Replay (mock MTA)"), this);
+    m_replayDock->setObjectName(u"replayDock"_s);
+    m_replayDock->setWidget(m_replay);
+    addDockWidget(Qt::BottomDockWidgetArea, m_replayDock);
+    tabifyDockWidget(m_answersDock, m_replayDock);
+    m_answersDock->raise();
+    // The timeline and the details are the point of the window; the docks start small.
+    resizeDocks({m_answersDock, m_replayDock}, {260, 260}, Qt::Vertical);
 
     m_address->setAutoRaise(true);
     m_address->setToolTip(tr("The endpoint's URL: click to copy it"));
@@ -323,6 +368,37 @@ void MainWindow::moveSelection(int delta)
         m_timeline->setCurrentIndex(next);
 }
 
+void MainWindow::showBanner(const QString &title, const QString &text)
+{
+    QString html = u"<b>"_s + title.toHtmlEscaped() + u"</b>"_s;
+    if (!text.isEmpty())
+        html += u"<br>"_s + text.toHtmlEscaped().replace(u'\n', u"<br>"_s);
+    m_banner->setText(html);
+    m_banner->setVisible(true);
+}
+
+void MainWindow::hideBanner()
+{
+    m_banner->setVisible(false);
+}
+
+void MainWindow::raiseReplay()
+{
+    m_replayDock->show();
+    m_replayDock->raise();
+}
+
+QStringList MainWindow::selectedSessionKeys() const
+{
+    QStringList keys;
+    for (const QModelIndex &index : m_timeline->selectionModel()->selectedRows()) {
+        const QString key = index.data(SessionModel::SessionKeyRole).toString();
+        if (!key.isEmpty() && !keys.contains(key))
+            keys.append(key);
+    }
+    return keys;
+}
+
 void MainWindow::setListening(bool listening, const QString &url)
 {
     m_url = url;
@@ -331,8 +407,10 @@ void MainWindow::setListening(bool listening, const QString &url)
     m_listenAction->setText(listening ? tr("● Listening") : tr("○ Stopped"));
     m_address->setText(listening ? tr("Hooks endpoint: %1").arg(url)
                                  : tr("Endpoint stopped (click ○ Stopped to start)"));
-    if (listening)
+    if (listening) {
         m_error->clear();
+        m_replay->setDefaultTarget(url + u"/hook"_s);
+    }
 }
 
 void MainWindow::showError(const QString &message)

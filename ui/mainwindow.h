@@ -15,6 +15,7 @@ class QAction;
 class QLabel;
 class QToolButton;
 class QTreeView;
+class ReplayPanel;
 class SessionModel;
 
 namespace Mock {
@@ -54,6 +55,13 @@ public:
     HeldCallPanel *heldPanel() const { return m_held; }
     AnswersPanel *answersPanel() const { return m_answers; }
     QAction *listenAction() const { return m_listenAction; }
+    ReplayPanel *replayPanel() const { return m_replay; }
+    QStringList selectedSessionKeys() const;
+
+    // A banner over the timeline (demo mode explains each sample session there).
+    void showBanner(const QString &title, const QString &text);
+    void hideBanner();
+    void raiseReplay();
 
 public Q_SLOTS:
     void onCallHeld(const Mock::HeldCall &call);
@@ -96,6 +104,10 @@ private:
     ExchangeDetail *m_detail;
     HeldCallPanel *m_held;
     AnswersPanel *m_answers;
+    ReplayPanel *m_replay;
+    QLabel *m_banner;
+    class QDockWidget *m_answersDock = nullptr;
+    class QDockWidget *m_replayDock = nullptr;
     QAction *m_listenAction = nullptr;
     QToolButton *m_address;
     QLabel *m_counts;

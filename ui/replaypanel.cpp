@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/replaypanel.h"
+
+#include "mock/capture/sessionfile.h"
+#include "mock/mta/requestbuilder.h"
+#include "ui/widgets/exchangeanalysis.h"
+#include "ui/widgets/exchangedetail.h"
+#include "ui/widgets/linediff.h"
+#include "ui/widgets/responseeditor.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+using namespace Qt::StringLiterals;
+using namespace MtaHooks;
+
+namespace {
+
+enum ResultColumn { StageCol, RecipientCol, VerdictCol, ReplyCol, LatencyCol, ExpectCol, ColCount };
+enum ItemRole { SessionIndexRole = Qt::UserRole + 1, StageIndexRole };
+
+QStringList messageLines(const QByteArray &raw)
+{
+    QString text = QString::fromUtf8(raw);
+    text.replace(u"\r\n"_s, u"\n"_s);
+    return text.split(u'\n');
+}
+
+// A replayed stage shown through the capture's detail view: the same tabs explain it.
+Mock::Exchange asExchange(const Mock::StageResult &stage)
+{
+    Mock::Exchange exchange;
+    exchange.received = QDateTime::currentDateTimeUtc();
+    exchange.method = "POST";
+    exchange.path = stage.url.path().toUtf8();
+    exchange.peerAddress = stage.url.host();
+    exchange.requestHeaders = stage.requestHeaders;
+    exchange.requestBody = stage.requestBody;
+    exchange.kind = Mock::ExchangeKind::Hook;
+    exchange.stage = stage.stage;
+    exchange.stageName = stage.stageName;
+    exchange.httpStatus = stage.httpStatus;
+    exchange.responseHeaders = stage.responseHeaders;
+    exchange.responseBody = stage.responseBody;
+    exchange.latencyUs = stage.latencyUs;
+    exchange.action = stage.outcome.action;
+    exchange.verdict = stage.outcome.verdict;
+    exchange.replyCode = stage.outcome.reply.code;
+    exchange.problems = stage.outcome.problems;
+    exchange.ruleName = u"replay"_s;
+    exchange.ruleReason = stage.transportError.isEmpty()
+        ? u"answered by %1 in %2 attempt(s)"_s.arg(stage.url.toString()).arg(stage.attempts)
+        : stage.transportError;
+    exchange.note = stage.expectationFailures.join(u"; "_s);
+    return exchange;
+}
+
+QString verdictText(const Mock::StageResult &stage)
+{
+    if (!stage.transportError.isEmpty())
+        return u"error"_s;
+    return verdictName(stage.outcome.verdict);
+}
+
+} // namespace
+
+ReplayPanel::ReplayPanel(QWidget *parent)
+    : QWidget(parent)
+    , m_list(new QListWidget(this))
+    , m_url(new QLineEdit(this))
+    , m_dialect(new QComboBox(this))
+    , m_encoding(new QComboBox(this))
+    , m_auth(new QLineEdit(this))
+    , m_concurrency(new QSpinBox(this))
+    , m_timeout(new QSpinBox(this))
+    , m_insecure(new QCheckBox(tr("Accept invalid certificates"), this))
+    , m_run(new QPushButton(tr("Replay"), this))
+    , m_cancel(new QPushButton(tr("Cancel"), this))
+    , m_compare(new QPushButton(tr("Compare runs…"), this))
+    , m_progress(new QProgressBar(this))
+    , m_summary(new QLabel(this))
+    , m_results(new QTreeWidget(this))
+    , m_detail(new ExchangeDetail(this))
+    , m_messageDiff(new ResponseEditor(this))
+    , m_detailStack(new QStackedWidget(this))
+{
+    m_list->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_list->setToolTip(tr("Sessions to replay; the selected ones run (all when none is selected)"));
+    m_url->setPlaceholderText(u"http://127.0.0.1:8025/hook"_s);
+    m_url->setToolTip(tr("The scanner's hook URL. For the drafts, discovery and registration "
+                         "start at its origin."));
+    m_dialect->addItem(tr("as recorded"), QVariant::fromValue(Dialect::Unknown));
+    m_dialect->addItem(u"Stalwart"_s, QVariant::fromValue(Dialect::Stalwart));
+    m_dialect->addItem(u"draft-01"_s, QVariant::fromValue(Dialect::Draft01));
+    m_dialect->addItem(u"draft-02"_s, QVariant::fromValue(Dialect::Draft02));
+    m_encoding->addItem(u"JSON"_s, QVariant::fromValue(Encoding::Json));
+    m_encoding->addItem(tr("CBOR (drafts)"), QVariant::fromValue(Encoding::Cbor));
+    m_auth->setPlaceholderText(u"none | bearer:TOKEN | basic:USER:PASS"_s);
+    m_concurrency->setRange(1, 256);
+    m_timeout->setRange(100, 600000);
+    m_timeout->setValue(30000);
+    m_timeout->setSuffix(tr(" ms"));
+    m_cancel->setEnabled(false);
+    m_compare->setEnabled(false);
+    m_progress->setVisible(false);
+    m_summary->setWordWrap(true);
+    m_summary->setText(tr("Add sessions (files, Help ▸ Samples, captured sessions or an .eml), "
+                          "then Replay."));
+    m_results->setColumnCount(ColCount);
+    m_results->setHeaderLabels({tr("Session / stage"), tr("Recipient"), tr("Verdict"), tr("Reply"),
+        tr("Latency"), tr("Expected")});
+    m_results->header()->setStretchLastSection(true);
+    m_results->setColumnWidth(StageCol, 220);
+    m_messageDiff->setLanguage(ResponseEditor::Language::Diff);
+    m_messageDiff->setReadOnly(true);
+    auto *stack = static_cast<QStackedWidget *>(m_detailStack);
+    stack->addWidget(m_detail);
+    stack->addWidget(m_messageDiff);
+
+    auto *add = new QPushButton(tr("Add files…"), this);
+    auto *fromEml = new QPushButton(tr("New from .eml…"), this);
+    auto *fromCapture = new QPushButton(tr("Add captured"), this);
+    fromCapture->setToolTip(tr("Add the sessions selected in the timeline"));
+    auto *remove = new QPushButton(tr("Remove"), this);
+    connect(add, &QPushButton::clicked, this, &ReplayPanel::addFiles);
+    connect(fromEml, &QPushButton::clicked, this, &ReplayPanel::newSessionFromMessage);
+    connect(fromCapture, &QPushButton::clicked, this, &ReplayPanel::addCapturedRequested);
+    connect(remove, &QPushButton::clicked, this, [this] {
+        const QList<QListWidgetItem *> items = m_list->selectedItems();
+        QList<int> rows;
+        for (QListWidgetItem *item : items)
+            rows.append(m_list->row(item));
+        std::sort(rows.rbegin(), rows.rend());
+        for (int row : rows) {
+            m_sessions.removeAt(row);
+            delete m_list->takeItem(row);
+        }
+    });
+    connect(m_run, &QPushButton::clicked, this, &ReplayPanel::runSelected);
+    connect(m_cancel, &QPushButton::clicked, this, &ReplayPanel::cancelRequested);
+    connect(m_compare, &QPushButton::clicked, this, &ReplayPanel::compareRuns);
+    connect(m_results, &QTreeWidget::currentItemChanged, this, &ReplayPanel::showSelection);
+
+    auto *listButtons = new QHBoxLayout;
+    for (QPushButton *b : {add, fromEml, fromCapture, remove})
+        listButtons->addWidget(b);
+    auto *form = new QFormLayout;
+    form->addRow(tr("Scanner URL"), m_url);
+    auto *dialectRow = new QHBoxLayout;
+    dialectRow->addWidget(m_dialect);
+    dialectRow->addWidget(m_encoding);
+    form->addRow(tr("Dialect"), dialectRow);
+    form->addRow(tr("Authentication"), m_auth);
+    auto *loadRow = new QHBoxLayout;
+    loadRow->addWidget(new QLabel(tr("sessions at a time"), this));
+    loadRow->addWidget(m_concurrency);
+    loadRow->addWidget(new QLabel(tr("timeout"), this));
+    loadRow->addWidget(m_timeout);
+    form->addRow(tr("Load"), loadRow);
+    form->addRow(QString(), m_insecure);
+    auto *runRow = new QHBoxLayout;
+    runRow->addWidget(m_run);
+    runRow->addWidget(m_cancel);
+    runRow->addWidget(m_progress, 1);
+    runRow->addWidget(m_compare);
+
+    auto *left = new QWidget(this);
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(new QLabel(tr("<b>Sessions</b>"), this));
+    leftLayout->addWidget(m_list, 1);
+    leftLayout->addLayout(listButtons);
+    leftLayout->addLayout(form);
+    leftLayout->addLayout(runRow);
+    leftLayout->addWidget(m_summary);
+
+    auto *right = new QSplitter(Qt::Vertical, this);
+    right->addWidget(m_results);
+    right->addWidget(m_detailStack);
+    right->setStretchFactor(0, 1);
+    right->setStretchFactor(1, 2);
+
+    auto *split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(left);
+    split->addWidget(right);
+    split->setStretchFactor(1, 2);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(2, 2, 2, 2);
+    layout->addWidget(split);
+}
+
+ReplayPanel::~ReplayPanel() = default;
+
+void ReplayPanel::addSessions(const QList<Mock::SessionRecording> &sessions)
+{
+    for (const Mock::SessionRecording &session : sessions) {
+        m_sessions.append(session);
+        auto *item = new QListWidgetItem(
+            session.title.isEmpty() ? session.id : session.title + u"  ("_s + session.id + u')',
+            m_list);
+        item->setToolTip(session.description.isEmpty()
+                ? tr("%1 stage(s)").arg(session.stages.size())
+                : session.description);
+    }
+}
+
+void ReplayPanel::setDefaultTarget(const QString &url)
+{
+    if (m_url->text().isEmpty() || m_url->text() == m_defaultUrl)
+        m_url->setText(url);
+    m_defaultUrl = url;
+}
+
+Mock::ReplayTarget ReplayPanel::target() const
+{
+    Mock::ReplayTarget target;
+    target.url = QUrl(m_url->text().trimmed());
+    target.dialect = m_dialect->currentData().value<Dialect>();
+    target.encoding = m_encoding->currentData().value<Encoding>();
+    target.auth = m_auth->text().trimmed().isEmpty() ? u"none"_s : m_auth->text().trimmed();
+    target.timeoutMs = m_timeout->value();
+    target.allowInvalidCertificates = m_insecure->isChecked();
+    return target;
+}
+
+int ReplayPanel::concurrency() const
+{
+    return m_concurrency->value();
+}
+
+void ReplayPanel::addFiles()
+{
+    const QStringList paths = QFileDialog::getOpenFileNames(
+        this, tr("Add sessions"), QString(), tr("Session files (*.json);;All files (*)"));
+    for (const QString &path : paths) {
+        QFile file(path);
+        QString error;
+        if (!file.open(QIODevice::ReadOnly)) {
+            QMessageBox::warning(this, tr("Add sessions"), file.errorString());
+            continue;
+        }
+        const auto sessions = Mock::SessionFile::read(file.readAll(), &error);
+        if (!sessions)
+            QMessageBox::warning(this, tr("Add sessions"), tr("%1: %2").arg(path, error));
+        else
+            addSessions(*sessions);
+    }
+}
+
+void ReplayPanel::newSessionFromMessage()
+{
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Message"), QString(), tr("Messages (*.eml);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        QMessageBox::warning(this, tr("New session"), file.errorString());
+        return;
+    }
+    const QByteArray raw = file.readAll();
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Envelope for %1").arg(path.section(u'/', -1)));
+    auto *from = new QLineEdit(&dialog);
+    from->setPlaceholderText(u"sender@example.org"_s);
+    auto *to = new QPlainTextEdit(&dialog);
+    to->setPlaceholderText(tr("one recipient per line"));
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    auto *form = new QFormLayout(&dialog);
+    form->addRow(tr("MAIL FROM"), from);
+    form->addRow(tr("RCPT TO"), to);
+    form->addRow(buttons);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const QStringList recipients = to->toPlainText().split(u'\n', Qt::SkipEmptyParts);
+    if (recipients.isEmpty()) {
+        QMessageBox::warning(this, tr("New session"), tr("At least one recipient is needed."));
+        return;
+    }
+    Mock::SessionRecording session
+        = Mock::sessionFromMessage(raw, from->text().trimmed(), recipients);
+    session.title = path.section(u'/', -1);
+    addSessions({session});
+}
+
+void ReplayPanel::runSelected()
+{
+    QList<Mock::SessionRecording> chosen;
+    const QList<QListWidgetItem *> items = m_list->selectedItems();
+    if (items.isEmpty()) {
+        chosen = m_sessions;
+    } else {
+        for (QListWidgetItem *item : items)
+            chosen.append(m_sessions.at(m_list->row(item)));
+    }
+    const Mock::ReplayTarget replayTarget = target();
+    if (chosen.isEmpty() || !replayTarget.url.isValid() || replayTarget.url.host().isEmpty()) {
+        m_summary->setText(tr("Nothing to replay: add sessions and give the scanner's URL."));
+        return;
+    }
+    m_running = chosen;
+    Q_EMIT runRequested(chosen, replayTarget, concurrency());
+}
+
+void ReplayPanel::onStarted(int sessionCount)
+{
+    if (!m_current.results.isEmpty())
+        m_runs.append(m_current);
+    m_current = Run();
+    m_current.label = tr("Run %1 — %2, %3, %4")
+                          .arg(m_runs.size() + 1)
+                          .arg(m_url->text(), m_dialect->currentText(),
+                              QTime::currentTime().toString(u"HH:mm:ss"_s));
+    m_current.results = QList<Mock::ReplayResult>(sessionCount);
+    m_results->clear();
+    m_progress->setRange(0, sessionCount);
+    m_progress->setValue(0);
+    m_progress->setVisible(true);
+    m_run->setEnabled(false);
+    m_cancel->setEnabled(true);
+    m_summary->setText(tr("Replaying %1 session(s)…").arg(sessionCount));
+}
+
+QTreeWidgetItem *ReplayPanel::sessionItem(int sessionIndex)
+{
+    for (int i = 0; i < m_results->topLevelItemCount(); ++i) {
+        QTreeWidgetItem *item = m_results->topLevelItem(i);
+        if (item->data(StageCol, SessionIndexRole).toInt() == sessionIndex)
+            return item;
+    }
+    auto *item = new QTreeWidgetItem(m_results);
+    item->setData(StageCol, SessionIndexRole, sessionIndex);
+    item->setData(StageCol, StageIndexRole, -1);
+    const Mock::SessionRecording session = m_running.value(sessionIndex);
+    item->setText(StageCol, session.title.isEmpty() ? session.id : session.title);
+    item->setToolTip(StageCol, session.description);
+    item->setExpanded(true);
+    return item;
+}
+
+void ReplayPanel::onStageFinished(int sessionIndex, const Mock::StageResult &result)
+{
+    QTreeWidgetItem *parent = sessionItem(sessionIndex);
+    auto *item = new QTreeWidgetItem(parent);
+    item->setData(StageCol, SessionIndexRole, sessionIndex);
+    item->setData(StageCol, StageIndexRole, parent->childCount() - 1);
+    item->setText(StageCol, result.stageName);
+    item->setText(RecipientCol, result.recipient);
+    item->setText(VerdictCol, verdictText(result));
+    item->setText(ReplyCol,
+        result.transportError.isEmpty() ? result.outcome.reply.toString() : result.transportError);
+    item->setText(LatencyCol, u"%1 ms"_s.arg(double(result.latencyUs) / 1000.0, 0, 'f', 1));
+    if (result.expected) {
+        const bool pass = result.expectationFailures.isEmpty();
+        item->setText(ExpectCol,
+            pass ? tr("pass") : tr("FAIL: %1").arg(result.expectationFailures.join(u"; "_s)));
+        item->setForeground(ExpectCol, pass ? QColor(0x1a, 0x7f, 0x37) : QColor(0xc0, 0x1c, 0x28));
+    }
+    const bool failing = result.outcome.verdict == Verdict::Reject
+        || result.outcome.verdict == Verdict::Tempfail || !result.transportError.isEmpty();
+    if (failing)
+        item->setForeground(VerdictCol, QColor(0xc0, 0x1c, 0x28));
+    // Keep the results of the current run for the detail view and comparisons.
+    if (sessionIndex < m_current.results.size())
+        m_current.results[sessionIndex].stages.append(result);
+}
+
+void ReplayPanel::onSessionFinished(int sessionIndex, const Mock::ReplayResult &result)
+{
+    if (sessionIndex < m_current.results.size())
+        m_current.results[sessionIndex] = result;
+    QTreeWidgetItem *item = sessionItem(sessionIndex);
+    QString text = result.stopped ? tr("stopped: %1").arg(result.stopReason)
+                                  : (result.messageQueued ? tr("message queued") : tr("completed"));
+    if (!result.error.isEmpty())
+        text += u" — "_s + result.error;
+    item->setText(ReplyCol, text);
+    const int failures = result.expectationFailures();
+    if (failures > 0) {
+        item->setText(ExpectCol, tr("%1 failed").arg(failures));
+        item->setForeground(ExpectCol, QColor(0xc0, 0x1c, 0x28));
+    }
+    m_progress->setValue(m_progress->value() + 1);
+}
+
+void ReplayPanel::onFinished(const Mock::ReplaySummary &summary)
+{
+    m_run->setEnabled(true);
+    m_cancel->setEnabled(false);
+    m_progress->setVisible(false);
+    m_compare->setEnabled(!m_runs.isEmpty());
+    auto ms = [](qint64 us) { return QString::number(double(us) / 1000.0, 'f', 1); };
+    m_summary->setText(
+        tr("%1 session(s), %2 stage(s) in %3 ms · %4 expectation(s) failed · %5 malformed "
+           "answer(s) · %6 transport error(s) · latency min/median/p99/max %7/%8/%9/%10 ms")
+            .arg(summary.sessions)
+            .arg(summary.stages)
+            .arg(summary.elapsedMs)
+            .arg(summary.failedExpectations)
+            .arg(summary.malformedAnswers)
+            .arg(summary.transportErrors)
+            .arg(ms(summary.latencyMinUs), ms(summary.latencyMedianUs), ms(summary.latencyP99Us),
+                ms(summary.latencyMaxUs)));
+}
+
+void ReplayPanel::showSelection()
+{
+    QTreeWidgetItem *item = m_results->currentItem();
+    auto *stack = static_cast<QStackedWidget *>(m_detailStack);
+    if (!item)
+        return;
+    const int sessionIndex = item->data(StageCol, SessionIndexRole).toInt();
+    const int stageIndex = item->data(StageCol, StageIndexRole).toInt();
+    if (sessionIndex < 0 || sessionIndex >= m_current.results.size())
+        return;
+    const Mock::ReplayResult &result = m_current.results.at(sessionIndex);
+    if (stageIndex >= 0 && stageIndex < result.stages.size()) {
+        m_detail->showExchange(asExchange(result.stages.at(stageIndex)));
+        stack->setCurrentWidget(m_detail);
+        return;
+    }
+    // The session: what the message and the envelope became.
+    QStringList before = envelopeLines(result.envelopeBefore);
+    QStringList after = envelopeLines(result.envelopeAfter);
+    if (result.hasMessage) {
+        before << QString() << messageLines(result.messageBefore);
+        after << QString()
+              << (result.messageQueued
+                         ? messageLines(result.messageAfter)
+                         : QStringList {
+                             tr("(the message was not queued: %1)").arg(result.stopReason)});
+    }
+    const QString diff = unifiedDiff(before, after,
+        {tr("sent"),
+            tr("as the MTA has it after the "
+               "answers")});
+    m_messageDiff->setText(diff.isEmpty() ? tr("The answers changed neither the envelope nor the "
+                                               "message.")
+                                          : diff);
+    stack->setCurrentWidget(m_messageDiff);
+}
+
+void ReplayPanel::compareRuns()
+{
+    if (m_runs.isEmpty())
+        return;
+    const Run &older = m_runs.constLast();
+    const Run &newer = m_current;
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Compare runs"));
+    auto *tree = new QTreeWidget(&dialog);
+    tree->setHeaderLabels({tr("Session / stage"), older.label, newer.label});
+    tree->setRootIsDecorated(true);
+    int differences = 0;
+    for (int s = 0; s < qMax(older.results.size(), newer.results.size()); ++s) {
+        const Mock::ReplayResult a = older.results.value(s);
+        const Mock::ReplayResult b = newer.results.value(s);
+        auto *session
+            = new QTreeWidgetItem(tree, {a.sessionId.isEmpty() ? b.sessionId : a.sessionId});
+        for (int i = 0; i < qMax(a.stages.size(), b.stages.size()); ++i) {
+            const Mock::StageResult x = a.stages.value(i);
+            const Mock::StageResult y = b.stages.value(i);
+            auto describe = [](const Mock::StageResult &r) {
+                return r.stageName.isEmpty()
+                    ? QString()
+                    : verdictText(r) + u"  "_s + r.outcome.reply.toString();
+            };
+            auto *row = new QTreeWidgetItem(session,
+                {x.stageName.isEmpty() ? y.stageName : x.stageName, describe(x), describe(y)});
+            if (describe(x) != describe(y)) {
+                ++differences;
+                for (int c = 0; c < 3; ++c)
+                    row->setBackground(c, QColor(0xff, 0xd7, 0x00, 90));
+            }
+        }
+        session->setExpanded(true);
+    }
+    auto *label = new QLabel(differences == 0 ? tr("Both runs got the same answers.")
+                                              : tr("%1 stage(s) answered differently "
+                                                   "(highlighted).")
+                                                    .arg(differences),
+        &dialog);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, &dialog);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    auto *layout = new QVBoxLayout(&dialog);
+    layout->addWidget(label);
+    layout->addWidget(tree, 1);
+    layout->addWidget(buttons);
+    tree->setColumnWidth(0, 220);
+    tree->setColumnWidth(1, 320);
+    dialog.resize(900, 560);
+    dialog.exec();
+}
