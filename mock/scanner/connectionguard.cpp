@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mock/scanner/connectionguard.h"
 
+#include "mock/scanner/controlplane.h"
 #include "mock/scanner/logging.h"
 
 #include <QTcpSocket>
 #include <QTimer>
+
+#include <sys/socket.h>
 
 using namespace Qt::StringLiterals;
 
@@ -287,25 +290,45 @@ void ConnectionGuard::consumeChunked(
 void ConnectionGuard::refuse(QTcpSocket *socket, State &state, int status, const QString &reason)
 {
     state.phase = State::Phase::Refused;
-    const QByteArray code = status == 413 ? QByteArrayLiteral("REQUEST_TOO_LARGE")
-                                          : QByteArrayLiteral("INVALID_REQUEST");
-    const QByteArray text = status == 413 ? QByteArrayLiteral("Payload Too Large")
+    const QString code = status == 413 ? u"REQUEST_TOO_LARGE"_s : u"INVALID_REQUEST"_s;
+    const QByteArray text = status == 413 ? QByteArrayLiteral("Content Too Large")
         : status == 431                   ? QByteArrayLiteral("Request Header Fields Too Large")
                                           : QByteArrayLiteral("Bad Request");
-    const QByteArray body
-        = "{\"error\":{\"code\":\"" + code + "\",\"message\":\"" + reason.toUtf8() + "\"}}";
-    socket->write("HTTP/1.1 " + QByteArray::number(status) + ' ' + text
-        + "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
-        + QByteArray::number(body.size()) + "\r\n\r\n" + body);
-    socket->disconnectFromHost();
+    const QByteArray body = errorBody(code, reason);
+    const HttpHeaders headers {{"Content-Type", "application/json"}, {"Connection", "close"},
+        {"Content-Length", QByteArray::number(body.size())}};
     qCInfo(lcEndpoint) << "refused" << status << reason;
     qint64 declared = -1;
     for (const auto &[name, value] : std::as_const(state.headers)) {
         if (name.compare("Content-Length", Qt::CaseInsensitive) == 0)
             declared = value.toLongLong();
     }
+    // Announced first: the endpoint stores the refusal before the client can see it.
     Q_EMIT requestRefused({socket->peerAddress().toString(), socket->peerPort(), state.method,
-        state.path, state.headers, declared, status, reason});
+        state.path, state.headers, declared, status, reason, headers, body});
+    QByteArray wire = "HTTP/1.1 " + QByteArray::number(status) + ' ' + text + "\r\n";
+    for (const auto &[name, value] : headers)
+        wire += name + ": " + value + "\r\n";
+    wire += "\r\n" + body;
+    socket->write(wire);
+    lingerAndClose(socket);
+}
+
+// Closing at once would let the kernel answer the body still in flight with a reset, which can
+// destroy the refusal before the client reads it. So: the refusal, then a half-close (FIN), the
+// rest of the request read and dropped (inspect), and the connection ends when the client closes
+// it, or after a grace period.
+void ConnectionGuard::lingerAndClose(QTcpSocket *socket)
+{
+    const auto shutdownWrite = [socket] {
+        if (socket->bytesToWrite() > 0 || socket->socketDescriptor() < 0)
+            return;
+        ::shutdown(int(socket->socketDescriptor()), SHUT_WR);
+    };
+    socket->flush();
+    shutdownWrite();
+    connect(socket, &QTcpSocket::bytesWritten, socket, shutdownWrite);
+    QTimer::singleShot(m_lingerMs, socket, [socket] { socket->abort(); });
 }
 
 } // namespace Mock

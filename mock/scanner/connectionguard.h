@@ -42,6 +42,8 @@ public:
         qint64 declaredLength = -1;
         int status = 0;
         QString reason;
+        HttpHeaders responseHeaders; // the answer the guard writes after requestRefused returns
+        QByteArray responseBody;
     };
 
     explicit ConnectionGuard(QObject *parent = nullptr);
@@ -57,6 +59,7 @@ public:
     bool wasRefused(QTcpSocket *socket) const;
 
 Q_SIGNALS:
+    // Emitted before the refusal is written, so a direct connection can store it first.
     void requestRefused(const Mock::ConnectionGuard::Refusal &refusal);
 
 protected:
@@ -70,8 +73,10 @@ private:
     void consumeChunked(QTcpSocket *socket, State &state, QByteArrayView data, qsizetype &pos);
     void refuse(QTcpSocket *socket, State &state, int status, const QString &reason);
     void restartIdle(QTcpSocket *socket, State &state);
+    void lingerAndClose(QTcpSocket *socket);
 
     Limits m_limits;
+    int m_lingerMs = 3000; // how long a refused connection drains before it is dropped
     QHash<QTcpSocket *, State *> m_states;
 };
 

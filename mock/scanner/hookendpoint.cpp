@@ -12,7 +12,7 @@
 #include <QAbstractHttpServer>
 #include <QElapsedTimer>
 #include <QHttpServerRequest>
-#include <QHttpServerResponder>
+#include <QMap>
 #include <QPointer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include <functional>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
@@ -29,7 +30,11 @@ namespace Mock {
 namespace {
 
 // QHttpServer's router is not needed: every request goes through one handler. Subclassing the
-// abstract server keeps the 6.4 API (handleRequest with a socket, makeResponder) in this file.
+// abstract server keeps the 6.4 API (handleRequest with a socket) in this file. Answers are written
+// to the socket directly, not through QHttpServerResponder: one write per answer instead of one
+// per token, any status code with our own reason phrase, and answers held back until the ones
+// before them on the same connection are out (the engine parses pipelined requests while earlier
+// answers are pending, QT-STACK.md §2e).
 class HttpEngine final : public QAbstractHttpServer
 {
 public:
@@ -38,7 +43,6 @@ public:
         : QAbstractHttpServer(parent)
         , m_handler(std::move(handler))
     { }
-    using QAbstractHttpServer::makeResponder;
 
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override
@@ -76,6 +80,75 @@ QByteArray methodName(QHttpServerRequest::Method method)
     default:
         return "UNKNOWN"; // Qt 6.4 loses the token of methods it does not know (QT-STACK §2f)
     }
+}
+
+QByteArray reasonPhrase(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 410:
+        return "Gone";
+    case 413:
+        return "Content Too Large";
+    case 422:
+        return "Unprocessable Content";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    default:
+        return {}; // "HTTP/1.1 299 " is valid: the reason phrase may be empty (RFC 9112 §4)
+    }
+}
+
+// The answer's bytes on the wire. No body (and no Content-Length) for 204 and 304 (RFC 9110
+// §8.6); HEAD gets the headers only.
+QByteArray responseBytes(
+    int status, const HttpHeaders &headers, const QByteArray &body, bool headOnly)
+{
+    QByteArray out;
+    const bool sendBody = !headOnly && status != 204 && status != 304;
+    out.reserve(128 + (sendBody ? body.size() : 0));
+    out += "HTTP/1.1 ";
+    out += QByteArray::number(status);
+    out += ' ';
+    out += reasonPhrase(status);
+    out += "\r\n";
+    for (const auto &[name, value] : headers) {
+        out += name;
+        out += ": ";
+        out += value;
+        out += "\r\n";
+    }
+    out += "\r\n";
+    if (sendBody)
+        out += body;
+    return out;
 }
 
 // A TCP reset instead of an orderly close: SO_LINGER with a zero timeout makes close() send RST.
@@ -171,8 +244,8 @@ struct HookEndpoint::Private
         qint64 id = 0;
         Exchange exchange;
         HookRequest request;
-        std::shared_ptr<QHttpServerResponder> responder;
         QPointer<QTcpSocket> socket;
+        quint64 ticket = 0; // position of the request on its connection
         QElapsedTimer clock;
         QString registrationId;
         QTimer *timer = nullptr; // hold deadline or answer delay
@@ -181,6 +254,19 @@ struct HookEndpoint::Private
         QByteArray suggestedBody;
         QByteArray suggestedContentType;
         QDateTime deadline;
+        // Filled by finish(): what goes out once the exchange is on disk.
+        QByteArray wire;
+        bool reset = false; // a connection reset instead of an answer
+        bool closeAfter = false;
+        bool wasHeld = false;
+    };
+
+    // Answers of one connection, written in the order of their requests (HTTP/1.1 pipelining).
+    struct Outbox
+    {
+        quint64 nextTicket = 0;
+        quint64 nextToSend = 0;
+        QMap<quint64, std::shared_ptr<Call>> ready;
     };
 
     HookEndpoint *q;
@@ -195,6 +281,9 @@ struct HookEndpoint::Private
     qint64 nextCallId = 1;
     QHash<qint64, std::shared_ptr<Call>> pending; // delayed, held or hanging calls
     QHash<QByteArray, int> requestIds; // draft request ids seen, for retries
+    QHash<QTcpSocket *, Outbox> outboxes;
+    QList<std::shared_ptr<Call>> toCommit; // group commit: answered, not yet on disk
+    bool flushQueued = false;
 
     Private(HookEndpoint *owner, Rulebook *book)
         : q(owner)
@@ -202,15 +291,19 @@ struct HookEndpoint::Private
     { }
 
     void handle(const QHttpServerRequest &request, QTcpSocket *socket);
-    bool authorised(Call &call);
     void handleHook(const std::shared_ptr<Call> &call);
     void answerWith(const std::shared_ptr<Call> &call, const Answer &answer, const QString &note);
     void park(const std::shared_ptr<Call> &call, const Decision &decision);
+    void watchDisconnect(const std::shared_ptr<Call> &call);
     void finish(const std::shared_ptr<Call> &call, int status, const QByteArray &contentType,
         const QByteArray &body, const HttpHeaders &headers = {});
-    void judge(Call &call);
-    void record(Exchange &exchange, bool isNew);
-    void release(const std::shared_ptr<Call> &call);
+    void resetInstead(const std::shared_ptr<Call> &call);
+    void settle(const std::shared_ptr<Call> &call);
+    void flushCommits();
+    void deliver(const std::shared_ptr<Call> &call);
+    void send(const std::shared_ptr<Call> &call);
+    void dropTimer(Call &call);
+    void record(Exchange &exchange);
     void onRefused(const ConnectionGuard::Refusal &refusal);
 };
 
@@ -243,6 +336,7 @@ EndpointSettings HookEndpoint::settings() const
 
 void HookEndpoint::setCaptureStore(CaptureStore *store)
 {
+    d->flushCommits(); // what was answered so far goes to the store it was answered for
     d->store = store;
 }
 
@@ -276,15 +370,19 @@ bool HookEndpoint::listen()
 
 void HookEndpoint::close()
 {
+    // Answers decided but not yet on disk are stored (and written, though their sockets are about
+    // to go): nothing an MTA may have been told is lost.
+    d->flushCommits();
     if (!d->engine)
         return;
     // Held and delayed calls get nothing more: their sockets go with the server.
     for (const auto &call : std::as_const(d->pending)) {
-        if (call->timer)
-            call->timer->stop();
+        QObject::disconnect(call->disconnectWatch);
+        d->dropTimer(*call);
     }
     d->pending.clear();
-    delete d->engine; // deletes the guard, its sockets and the responders' sockets
+    d->outboxes.clear();
+    delete d->engine; // deletes the guard and its sockets
     d->engine = nullptr;
     Q_EMIT listeningChanged(false);
 }
@@ -379,6 +477,13 @@ void HookEndpoint::Private::handle(const QHttpServerRequest &request, QTcpSocket
     call->clock.start();
     call->id = nextCallId++;
     call->socket = socket;
+    auto outbox = outboxes.find(socket);
+    if (outbox == outboxes.end()) {
+        outbox = outboxes.insert(socket, Outbox());
+        QObject::connect(
+            socket, &QObject::destroyed, q, [this, socket] { outboxes.remove(socket); });
+    }
+    call->ticket = outbox->nextTicket++;
     // The request object is reused per connection: copy everything now.
     Exchange &exchange = call->exchange;
     exchange.received = QDateTime::currentDateTimeUtc();
@@ -388,25 +493,24 @@ void HookEndpoint::Private::handle(const QHttpServerRequest &request, QTcpSocket
     exchange.path = request.url().toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority);
     exchange.requestHeaders = request.headers();
     exchange.requestBody = request.body();
-    call->responder
-        = std::make_shared<QHttpServerResponder>(HttpEngine::makeResponder(request, socket));
     if (guard)
         guard->beginAnswer(socket);
 
     const QString path = request.url().path();
     const bool discovery = path == ControlPlane::discoveryPath();
-    if (!discovery && !authorised(*call)) {
-        const auto failure = checkAuthorization(settings, exchange.requestHeaders);
-        exchange.kind
-            = exchange.method == "POST" && !path.startsWith(ControlPlane::registrationPath())
-            ? ExchangeKind::Hook
-            : ExchangeKind::Other;
-        exchange.problems.append({QString(), Severity::Error, failure->problem});
-        exchange.verdict = Verdict::Error;
-        exchange.ruleName = u"auth"_s;
-        exchange.ruleReason = failure->problem;
-        finish(call, 401, "application/json", failure->body, failure->headers);
-        return;
+    if (!discovery) {
+        if (const auto failure = checkAuthorization(settings, exchange.requestHeaders)) {
+            exchange.kind
+                = exchange.method == "POST" && !path.startsWith(ControlPlane::registrationPath())
+                ? ExchangeKind::Hook
+                : ExchangeKind::Other;
+            exchange.problems.append({QString(), Severity::Error, failure->problem});
+            exchange.verdict = Verdict::Error;
+            exchange.ruleName = u"auth"_s;
+            exchange.ruleReason = failure->problem;
+            finish(call, 401, "application/json", failure->body, failure->headers);
+            return;
+        }
     }
     const auto reply
         = controlPlane.handle(exchange.method, path, exchange.requestHeader("Content-Type"),
@@ -433,24 +537,42 @@ void HookEndpoint::Private::handle(const QHttpServerRequest &request, QTcpSocket
     handleHook(call);
 }
 
-bool HookEndpoint::Private::authorised(Call &call)
-{
-    return !checkAuthorization(settings, call.exchange.requestHeaders).has_value();
-}
-
 void HookEndpoint::Private::handleHook(const std::shared_ptr<Call> &call)
 {
     Exchange &exchange = call->exchange;
     exchange.kind = ExchangeKind::Hook;
     DecodeOptions options;
     options.dialect = settings.forcedDialect;
-    call->request
-        = decodeRequest(exchange.requestBody, exchange.requestHeader("Content-Type"), options);
+    const QByteArray contentType = exchange.requestHeader("Content-Type");
+    if (encodingFromContentType(contentType) == Encoding::Unknown) {
+        // Without a usable Content-Type the codec would parse a JSON body twice (once to sniff,
+        // once to decode). A body opening with '{' or '[' is JSON or nothing: as CBOR or
+        // MessagePack it would be a scalar, never a hook request.
+        const QByteArray &body = exchange.requestBody;
+        qsizetype i = 0;
+        while (i < body.size()
+            && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+            ++i;
+        if (i < body.size() && (body[i] == '{' || body[i] == '['))
+            options.encoding = Encoding::Json;
+    }
+    QElapsedTimer step;
+    step.start();
+    call->request = decodeRequest(exchange.requestBody, contentType, options);
+    const qint64 decodeUs = step.nsecsElapsed() / 1000;
     describeRequest(exchange, call->request);
-    if (call->request.dialect == Dialect::Draft01 || call->request.dialect == Dialect::Draft02) {
+    const qint64 describeUs = step.nsecsElapsed() / 1000 - decodeUs;
+    qCDebug(lcEndpoint) << "call" << call->id << exchange.requestBody.size() << "bytes: decode"
+                        << decodeUs << "us, describe" << describeUs << "us";
+    const bool draft
+        = call->request.dialect == Dialect::Draft01 || call->request.dialect == Dialect::Draft02;
+    if (draft) {
         exchange.problems += checkDraftTransport(exchange, requestIds);
         call->registrationId
             = QString::fromUtf8(exchange.requestHeader("X-MTA-Hooks-Registration"));
+        if (call->registrationId.isEmpty())
+            call->registrationId
+                = ControlPlane::registrationFromHookPath(QString::fromUtf8(exchange.path));
     }
     sessions.assign(exchange);
 
@@ -464,6 +586,21 @@ void HookEndpoint::Private::handleHook(const std::shared_ptr<Call> &call)
         exchange.ruleReason = reason;
         finish(call, 400, "application/json", errorBody(u"INVALID_REQUEST"_s, reason));
         return;
+    }
+    if (draft && !call->registrationId.isEmpty()) {
+        // draft-01 §"Deregistration": no new hook calls after it; 410 tells the MTA to stop.
+        const auto registration = controlPlane.registration(call->registrationId);
+        if (registration && registration->status == u"deregistered"_s) {
+            const QString reason = u"registration %1 is deregistered"_s.arg(call->registrationId);
+            exchange.verdict = Verdict::Error;
+            exchange.ruleName = u"control plane"_s;
+            exchange.ruleReason = reason;
+            exchange.problems.append(
+                {QString(), Severity::Error, u"REGISTRATION_DEREGISTERED: "_s + reason});
+            finish(
+                call, 410, "application/json", errorBody(u"REGISTRATION_DEREGISTERED"_s, reason));
+            return;
+        }
     }
 
     const Decision decision = rulebook->decide(call->request);
@@ -482,37 +619,62 @@ void HookEndpoint::Private::handleHook(const std::shared_ptr<Call> &call)
     pending.insert(call->id, call);
     if (decision.answer.fault == Fault::Hang) {
         exchange.fault = faultName(Fault::Hang);
-        // The MTA's timeout decides; the connection closing ends the call (see below).
+        // The MTA's timeout decides; the connection closing ends the call (watchDisconnect).
     } else {
         call->timer = new QTimer(q);
         call->timer->setSingleShot(true);
+        // A coarse timer may fire up to 5% early: "just past the MTA's timeout" would not be.
+        call->timer->setTimerType(Qt::PreciseTimer);
         const Answer answer = decision.answer;
         QObject::connect(call->timer, &QTimer::timeout, q, [this, call, answer] {
-            pending.remove(call->id);
-            call->timer->deleteLater();
-            call->timer = nullptr;
+            if (!pending.contains(call->id))
+                return;
             answerWith(call, answer, QString());
         });
         call->timer->start(int(qMin<qint64>(delay, 24 * 3600 * 1000)));
     }
-    if (call->socket) {
-        call->disconnectWatch
-            = QObject::connect(call->socket, &QTcpSocket::disconnected, q, [this, call] {
-                  if (!pending.contains(call->id))
-                      return;
-                  pending.remove(call->id);
-                  if (call->timer)
-                      call->timer->stop();
-                  call->exchange.httpStatus = 0;
-                  call->exchange.verdict = Verdict::Error;
-                  call->exchange.latencyUs = call->clock.nsecsElapsed() / 1000;
-                  call->exchange.problems.append({QString(), Severity::Warning,
-                      u"the client closed the connection before the "
-                      "answer"_s});
-                  record(call->exchange, true);
-                  Q_EMIT q->exchangeCaptured(call->exchange);
-              });
-    }
+    watchDisconnect(call);
+}
+
+// A delayed, hanging or held call whose client goes away is recorded as such, and nothing is
+// written to the (freed) socket later (QT-STACK.md §2a).
+void HookEndpoint::Private::watchDisconnect(const std::shared_ptr<Call> &call)
+{
+    if (!call->socket)
+        return;
+    call->disconnectWatch
+        = QObject::connect(call->socket, &QTcpSocket::disconnected, q, [this, call] {
+              if (!pending.contains(call->id))
+                  return;
+              pending.remove(call->id);
+              QObject::disconnect(call->disconnectWatch);
+              dropTimer(*call);
+              Exchange &exchange = call->exchange;
+              const bool wasHeld = call->held;
+              call->held = false;
+              exchange.held = false;
+              exchange.httpStatus = 0;
+              exchange.verdict = Verdict::Error;
+              exchange.latencyUs = call->clock.nsecsElapsed() / 1000;
+              if (wasHeld)
+                  exchange.note = u"the client disconnected while the call was held"_s;
+              exchange.problems.append({QString(), Severity::Warning,
+                  wasHeld ? u"the client closed the connection while the call was held"_s
+                          : u"the client closed the connection before the answer"_s});
+              record(exchange);
+              if (wasHeld)
+                  Q_EMIT q->heldCallEnded(call->id, exchange);
+              Q_EMIT q->exchangeCaptured(exchange);
+          });
+}
+
+void HookEndpoint::Private::dropTimer(Call &call)
+{
+    if (!call.timer)
+        return;
+    call.timer->stop();
+    call.timer->deleteLater(); // its lambda holds the call: deleting it frees the call
+    call.timer = nullptr;
 }
 
 void HookEndpoint::Private::answerWith(
@@ -542,23 +704,9 @@ void HookEndpoint::Private::answerWith(
         body = errorBody(u"SCANNER_UNAVAILABLE"_s, u"fault injected by Hookscope"_s);
         headers.append({"Retry-After", QByteArray::number(answer.retryAfterSeconds)});
         break;
-    case Fault::Reset: {
-        exchange.httpStatus = 0;
-        exchange.verdict = Verdict::Error;
-        exchange.latencyUs = call->clock.nsecsElapsed() / 1000;
-        record(exchange, !call->held);
-        if (call->socket) {
-            if (guard)
-                guard->endAnswer(call->socket);
-            resetConnection(call->socket);
-        }
-        pending.remove(call->id);
-        QObject::disconnect(call->disconnectWatch);
-        Q_EMIT q->exchangeCaptured(exchange);
-        if (call->held)
-            Q_EMIT q->heldCallEnded(call->id, exchange);
+    case Fault::Reset:
+        resetInstead(call);
         return;
-    }
     case Fault::TruncatedJson:
         body.truncate(qMax<qsizetype>(1, body.size() / 2));
         break;
@@ -588,11 +736,12 @@ void HookEndpoint::Private::park(const std::shared_ptr<Call> &call, const Decisi
     Exchange &exchange = call->exchange;
     exchange.held = true;
     exchange.verdict = Verdict::Held;
-    record(exchange, true); // on disk before anyone answers it
+    record(exchange); // on disk before anyone answers it
     pending.insert(call->id, call);
 
     call->timer = new QTimer(q);
     call->timer->setSingleShot(true);
+    call->timer->setTimerType(Qt::PreciseTimer);
     QObject::connect(call->timer, &QTimer::timeout, q, [this, call] {
         if (!pending.contains(call->id))
             return;
@@ -600,23 +749,7 @@ void HookEndpoint::Private::park(const std::shared_ptr<Call> &call, const Decisi
             u"hold timed out: the stage's default answer went out"_s);
     });
     call->timer->start(timeout);
-    if (call->socket) {
-        call->disconnectWatch
-            = QObject::connect(call->socket, &QTcpSocket::disconnected, q, [this, call] {
-                  if (!pending.contains(call->id))
-                      return;
-                  pending.remove(call->id);
-                  call->timer->stop();
-                  call->exchange.held = false;
-                  call->exchange.httpStatus = 0;
-                  call->exchange.verdict = Verdict::Error;
-                  call->exchange.latencyUs = call->clock.nsecsElapsed() / 1000;
-                  call->exchange.note = u"the client disconnected while the call was held"_s;
-                  record(call->exchange, false);
-                  Q_EMIT q->heldCallEnded(call->id, call->exchange);
-                  Q_EMIT q->exchangeCaptured(call->exchange);
-              });
-    }
+    watchDisconnect(call);
     Q_EMIT q->callHeld(
         {call->id, exchange, call->deadline, call->suggestedBody, call->suggestedContentType});
 }
@@ -624,59 +757,144 @@ void HookEndpoint::Private::park(const std::shared_ptr<Call> &call, const Decisi
 void HookEndpoint::Private::finish(const std::shared_ptr<Call> &call, int status,
     const QByteArray &contentType, const QByteArray &body, const HttpHeaders &headers)
 {
-    const bool wasHeld = call->held;
-    pending.remove(call->id);
-    QObject::disconnect(call->disconnectWatch);
-    if (call->timer) {
-        call->timer->stop();
-        call->timer->deleteLater();
-        call->timer = nullptr;
-    }
     Exchange &exchange = call->exchange;
     exchange.httpStatus = status;
-    exchange.held = false;
     exchange.responseHeaders.clear();
-    if (status != 204)
+    if (status != 204 && status != 304)
         exchange.responseHeaders.append({"Content-Type", contentType});
     exchange.responseHeaders += headers;
-    exchange.responseHeaders.append({"Content-Length", QByteArray::number(body.size())});
+    if (status != 204 && status != 304)
+        exchange.responseHeaders.append({"Content-Length", QByteArray::number(body.size())});
+    const bool closeAfter = exchange.requestHeader("Connection").toLower() == "close";
+    if (closeAfter)
+        exchange.responseHeaders.append(
+            {QByteArrayLiteral("Connection"), QByteArrayLiteral("close")});
     exchange.responseBody = body;
     if (exchange.kind == ExchangeKind::Hook && call->request.isDecoded())
         judgeAnswer(exchange, call->request);
     if (!exchange.fault.isEmpty() && exchange.verdict != Verdict::Error
         && (status >= 500 || exchange.fault == faultName(Fault::TruncatedJson)))
         exchange.verdict = Verdict::Error;
-    exchange.latencyUs = call->clock.nsecsElapsed() / 1000;
-    if (!call->registrationId.isEmpty())
-        controlPlane.noteInvocation(call->registrationId, exchange.latencyUs, status >= 400);
-
-    // On disk before the MTA sees the answer: a crash after this loses nothing it saw.
-    record(exchange, !wasHeld);
-
-    QTcpSocket *socket = call->socket;
-    if (socket && socket->state() == QAbstractSocket::ConnectedState) {
-        QHttpServerResponder &responder = *call->responder;
-        const auto code = static_cast<QHttpServerResponder::StatusCode>(status);
-        responder.writeStatusLine(code);
-        for (const auto &[name, value] : std::as_const(exchange.responseHeaders))
-            responder.writeHeader(name, value);
-        responder.writeBody(body);
-        if (exchange.requestHeader("Connection").toLower() == "close")
-            socket->disconnectFromHost();
-    }
-    if (socket && guard)
-        guard->endAnswer(socket);
-    Q_EMIT q->exchangeCaptured(exchange);
-    if (wasHeld)
-        Q_EMIT q->heldCallEnded(call->id, exchange);
+    call->wire = responseBytes(status, exchange.responseHeaders, body, exchange.method == "HEAD");
+    call->closeAfter = closeAfter;
+    settle(call);
 }
 
-void HookEndpoint::Private::record(Exchange &exchange, bool isNew)
+void HookEndpoint::Private::resetInstead(const std::shared_ptr<Call> &call)
+{
+    Exchange &exchange = call->exchange;
+    exchange.httpStatus = 0;
+    exchange.verdict = Verdict::Error;
+    exchange.responseHeaders.clear();
+    exchange.responseBody.clear();
+    call->wire.clear();
+    call->reset = true;
+    settle(call);
+}
+
+// The answer is decided: the call leaves the pending list and is stored, then its answer goes out.
+// With group commit the store write waits for the end of this event-loop pass, so every answer
+// decided in the pass shares one transaction; no answer is written before its commit.
+void HookEndpoint::Private::settle(const std::shared_ptr<Call> &call)
+{
+    call->wasHeld = call->held;
+    call->held = false;
+    pending.remove(call->id);
+    QObject::disconnect(call->disconnectWatch);
+    dropTimer(*call);
+    Exchange &exchange = call->exchange;
+    exchange.held = false;
+    exchange.latencyUs = call->clock.nsecsElapsed() / 1000;
+    if (!call->registrationId.isEmpty())
+        controlPlane.noteInvocation(
+            call->registrationId, exchange.latencyUs, call->reset || exchange.httpStatus >= 400);
+    if (!store || !settings.groupCommit) {
+        // On disk before the MTA sees the answer: a crash after this loses nothing it saw.
+        record(exchange);
+        deliver(call);
+        return;
+    }
+    toCommit.append(call);
+    if (!flushQueued) {
+        flushQueued = true;
+        QMetaObject::invokeMethod(
+            q, [this] { flushCommits(); }, Qt::QueuedConnection);
+    }
+}
+
+void HookEndpoint::Private::flushCommits()
+{
+    flushQueued = false;
+    if (toCommit.isEmpty())
+        return;
+    const QList<std::shared_ptr<Call>> batch = std::exchange(toCommit, {});
+    if (store) {
+        QElapsedTimer clock;
+        clock.start();
+        QList<Exchange> exchanges;
+        exchanges.reserve(batch.size());
+        for (const auto &call : batch)
+            exchanges.append(call->exchange);
+        if (store->saveAll(exchanges)) {
+            for (qsizetype i = 0; i < batch.size(); ++i)
+                batch.at(i)->exchange.id = exchanges.at(i).id;
+        } else {
+            // All or nothing failed: store them one by one, so one bad row loses only itself.
+            for (const auto &call : batch)
+                record(call->exchange);
+        }
+        qCDebug(lcEndpoint) << "committed" << batch.size() << "exchange(s) in"
+                            << clock.nsecsElapsed() / 1000 << "us";
+    }
+    for (const auto &call : batch)
+        deliver(call);
+}
+
+// The exchange is stored: the answer may go out, after those of earlier requests on the same
+// connection.
+void HookEndpoint::Private::deliver(const std::shared_ptr<Call> &call)
+{
+    QTcpSocket *socket = call->socket;
+    const auto outbox = socket ? outboxes.find(socket) : outboxes.end();
+    if (outbox != outboxes.end()) {
+        outbox->ready.insert(call->ticket, call);
+        while (!outbox->ready.isEmpty() && outbox->ready.firstKey() == outbox->nextToSend) {
+            const std::shared_ptr<Call> next = outbox->ready.take(outbox->nextToSend);
+            ++outbox->nextToSend;
+            send(next);
+            if (!outboxes.contains(socket))
+                break; // reset: the outbox went with the connection
+        }
+    }
+    Q_EMIT q->exchangeCaptured(call->exchange);
+    if (call->wasHeld)
+        Q_EMIT q->heldCallEnded(call->id, call->exchange);
+}
+
+void HookEndpoint::Private::send(const std::shared_ptr<Call> &call)
+{
+    QTcpSocket *socket = call->socket;
+    if (!socket)
+        return;
+    if (guard)
+        guard->endAnswer(socket);
+    if (call->reset) {
+        outboxes.remove(socket);
+        resetConnection(socket);
+        return;
+    }
+    if (socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    socket->write(call->wire);
+    call->wire.clear();
+    if (call->closeAfter)
+        socket->disconnectFromHost();
+}
+
+void HookEndpoint::Private::record(Exchange &exchange)
 {
     if (!store)
         return;
-    if (isNew && exchange.id != 0)
-        isNew = false;
     if (!store->save(exchange))
         Q_EMIT q->errorOccurred(u"capture not saved: "_s + store->lastError());
 }
@@ -698,8 +916,10 @@ void HookEndpoint::Private::onRefused(const ConnectionGuard::Refusal &refusal)
     exchange.problems.append({QString(), Severity::Error,
         u"%1: %2 (body not kept)"_s.arg(refusal.status).arg(refusal.reason)});
     exchange.messageSize = refusal.declaredLength;
+    exchange.responseHeaders = refusal.responseHeaders;
+    exchange.responseBody = refusal.responseBody;
     sessions.assign(exchange);
-    record(exchange, true);
+    record(exchange); // the guard writes the refusal after this returns
     Q_EMIT q->exchangeCaptured(exchange);
 }
 
