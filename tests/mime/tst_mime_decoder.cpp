@@ -433,7 +433,6 @@ void TestMimeDecoder::sha256MatchesQt()
 {
     // The hardware path (when the CPU has it) against Qt's portable code: every length around
     // the block and padding edges, fed whole and in uneven pieces.
-    qInfo("SHA extensions in use: %s", Sha256::usesCpuExtensions() ? "yes" : "no");
     QRandomGenerator random(2026);
     QByteArray data(300000, Qt::Uninitialized);
     for (char &c : data)
