@@ -6,6 +6,11 @@
 #include "mock/scanner/callanalysis.h"
 #include "tests/support/testsupport.h"
 
+#include <QCborMap>
+#include <QCborValue>
+#include <QJsonDocument>
+#include <QJsonObject>
+
 using namespace Qt::StringLiterals;
 
 namespace WidgetData {
@@ -64,8 +69,13 @@ Mock::Exchange stalwartRcpt()
 
 Mock::Exchange draft01Cbor()
 {
-    const QByteArray body
-        = MtaHooks::Document::fromJson(TestSupport::readData(u"ui/draft01-data.json"_s)).toCbor();
+    // As a CBOR MTA sends it: rawMessage is a byte string, not base64 text. (QJsonObject sorts
+    // the members; their order does not matter here.)
+    QCborMap request = QCborMap::fromJsonObject(
+        QJsonDocument::fromJson(TestSupport::readData(u"ui/draft01-data.json"_s)).object());
+    request[u"rawMessage"_s]
+        = QByteArray::fromBase64(request.value(u"rawMessage"_s).toString().toLatin1());
+    const QByteArray body = QCborValue(request).toCbor();
     const QByteArray answer
         = MtaHooks::Document::fromJson(TestSupport::readData(u"ui/draft01-data-answer.json"_s))
               .toCbor();

@@ -35,6 +35,9 @@ QPalette darkPalette()
     p.setColor(QPalette::PlaceholderText, QColor(0x90, 0x90, 0x90));
     p.setColor(QPalette::Link, QColor(0x6c, 0xb6, 0xff));
     p.setColor(QPalette::Mid, QColor(0x50, 0x50, 0x50));
+    for (const QPalette::ColorRole role :
+        {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+        p.setColor(QPalette::Disabled, role, QColor(0x80, 0x80, 0x80));
     return p;
 }
 

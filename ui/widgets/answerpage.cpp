@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QLocale>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -68,8 +69,10 @@ QString outcomeSummary(const ExchangeAnalysis &analysis)
             what.append(AnswerPage::tr("the message"));
         lines.append(AnswerPage::tr("The answer changes %1: the diff below shows how.")
                          .arg(what.join(AnswerPage::tr(" and "))));
-    } else if (analysis.request.hasMessage && !outcome.hasMessage) {
-        lines.append(AnswerPage::tr("The message is not queued, so there is nothing to compare."));
+    } else if (isTerminal(outcome.action)) {
+        lines.append(AnswerPage::tr("After a %1 nothing goes further at this stage, so there is "
+                                    "nothing to compare.")
+                         .arg(actionName(outcome.action)));
     } else {
         lines.append(
             AnswerPage::tr("The answer leaves the envelope and the message as they were."));
@@ -91,6 +94,8 @@ AnswerPage::AnswerPage(QWidget *parent)
     , m_status(makeText(this))
     , m_outcome(makeText(this))
     , m_diff(new ResponseEditor(this))
+    , m_diffStack(new QStackedWidget(this))
+    , m_noDiff(new QWidget(this))
 {
     m_answer->setObjectName(u"answerEditor"_s);
     m_answer->setReadOnly(true);
@@ -125,7 +130,9 @@ AnswerPage::AnswerPage(QWidget *parent)
     effectLayout->setSpacing(0);
     effectLayout->addWidget(makeTitle(tr("What the MTA does with it"), effect));
     effectLayout->addWidget(m_outcome);
-    effectLayout->addWidget(m_diff, 1);
+    m_diffStack->addWidget(m_diff);
+    m_diffStack->addWidget(m_noDiff);
+    effectLayout->addWidget(m_diffStack, 1);
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(sent);
@@ -169,8 +176,7 @@ void AnswerPage::showAnalysis(const ExchangeAnalysis &analysis)
     if (const QByteArray type = contentTypeOf(exchange.responseHeaders); !type.isEmpty())
         status.append(QString::fromUtf8(type));
     if (!exchange.held && exchange.httpStatus != 0)
-        status.append(QLocale().formattedDataSize(
-            exchange.responseBody.size(), 1, QLocale::DataSizeTraditionalFormat));
+        status.append(QLocale().formattedDataSize(exchange.responseBody.size()));
     if (!exchange.ruleName.isEmpty())
         status.append(tr("rule “%1”").arg(exchange.ruleName));
     if (!exchange.fault.isEmpty())
@@ -180,7 +186,7 @@ void AnswerPage::showAnalysis(const ExchangeAnalysis &analysis)
     m_outcome->setText(outcomeSummary(analysis));
     const QString diff = outcomeDiff(analysis);
     m_diff->setText(diff);
-    m_diff->setVisible(!diff.isEmpty());
+    m_diffStack->setCurrentWidget(diff.isEmpty() ? m_noDiff : static_cast<QWidget *>(m_diff));
 }
 
 void AnswerPage::clear()
@@ -192,7 +198,7 @@ void AnswerPage::clear()
     m_status->setText(QString());
     m_outcome->setText(QString());
     m_diff->setText(QString());
-    m_diff->setVisible(false);
+    m_diffStack->setCurrentWidget(m_noDiff);
 }
 
 QString AnswerPage::statusText() const

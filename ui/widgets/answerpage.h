@@ -7,6 +7,7 @@
 
 class HeadersModel;
 class QLabel;
+class QStackedWidget;
 class QTableView;
 class ResponseEditor;
 
@@ -38,4 +39,6 @@ private:
     QLabel *m_status;
     QLabel *m_outcome;
     ResponseEditor *m_diff;
+    QStackedWidget *m_diffStack; // the diff, or nothing when there is nothing to compare
+    QWidget *m_noDiff;
 };

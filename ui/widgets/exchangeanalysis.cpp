@@ -25,7 +25,7 @@ constexpr qsizetype HexDumpLimit = 256 * 1024;
 
 QString sizeText(qsizetype bytes)
 {
-    return QLocale().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat)
+    return QLocale().formattedDataSize(bytes)
         + (bytes >= 1024 ? u" (%1 bytes)"_s.arg(bytes) : QString());
 }
 

@@ -30,7 +30,7 @@ constexpr int BannerDefects = 6; // defects listed in a banner before "and N mor
 
 QString sizeText(qint64 bytes)
 {
-    return QLocale().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
+    return QLocale().formattedDataSize(bytes);
 }
 
 // The part a mail client would show for the selected node: the node itself when it is a leaf of

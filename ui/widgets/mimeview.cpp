@@ -174,6 +174,8 @@ MimeView::MimeView(QWidget *parent)
     QPalette paper = d->html->palette();
     paper.setColor(QPalette::Base, Qt::white);
     paper.setColor(QPalette::Text, Qt::black);
+    paper.setColor(QPalette::Link, QColor(0x06, 0x45, 0xad));
+    paper.setColor(QPalette::LinkVisited, QColor(0x0b, 0x00, 0x80));
     d->html->setPalette(paper);
     d->htmlNote = makeBanner(this);
     d->linkLabel = new QLabel;

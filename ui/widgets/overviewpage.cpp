@@ -62,6 +62,26 @@ QString verdictMeaning(Verdict verdict)
     return {};
 }
 
+QString kindMeaning(Mock::ExchangeKind kind)
+{
+    switch (kind) {
+    case Mock::ExchangeKind::Discovery:
+        return tr("The MTA asked what this scanner offers (draft discovery document).");
+    case Mock::ExchangeKind::Registration:
+        return tr("The MTA registered with this scanner (draft-01): it says which stages and "
+                  "properties it will send.");
+    case Mock::ExchangeKind::Status:
+        return tr("The MTA asked for the state of its registration.");
+    case Mock::ExchangeKind::Deregistration:
+        return tr("The MTA removed its registration.");
+    case Mock::ExchangeKind::Other:
+        return tr("A request the endpoint does not know (wrong path or method?).");
+    case Mock::ExchangeKind::Hook:
+        break;
+    }
+    return {};
+}
+
 QString stageMeaning(Stage stage)
 {
     switch (stage) {
@@ -218,7 +238,7 @@ void banner(Page &page, const ExchangeAnalysis &analysis, const QPalette &palett
     const QColor hue = verdictColor(verdict, palette);
     const QColor base = palette.color(QPalette::Base);
     const QColor background = mix(base, hue, isDarkPalette(palette) ? 0.28 : 0.14);
-    QString meaning = analysis.isHook ? verdictMeaning(verdict) : QString();
+    QString meaning = analysis.isHook ? verdictMeaning(verdict) : kindMeaning(exchange.kind);
     if (analysis.isHook && !analysis.request.isDecoded())
         meaning = tr("The request could not be decoded, so the MTA's reading of the answer is "
                      "unknown.");
@@ -277,6 +297,18 @@ void sessionSection(Page &page, const ExchangeAnalysis &analysis)
         if (tls.present && !tls.certSubject.isEmpty())
             page.row(tr("Client certificate"),
                 esc(tls.certSubject + tr(", issued by ") + tls.certIssuer));
+        const Document senderAuth = request.document.value(u"/senderAuth");
+        if (senderAuth.isObject()) {
+            // Draft requests carry the MTA's SPF/DKIM/ARC/DMARC results.
+            QStringList results;
+            const QStringList keys = senderAuth.keys();
+            for (const QString &key : keys) {
+                const Document result = senderAuth.member(key);
+                results.append(key + u' '
+                    + (result.isString() ? result.toString() : result.toDisplayString()));
+            }
+            page.row(tr("Sender checks"), esc(results.join(u"  ·  "_s)));
+        }
         page.row(tr("Authenticated as"),
             request.auth.present ? esc(request.auth.login
                 + (request.auth.method.isEmpty() ? QString()

@@ -110,8 +110,7 @@ void RequestPage::showAnalysis(const ExchangeAnalysis &analysis)
     const QByteArray contentType = exchange.requestHeader("Content-Type");
     if (!contentType.isEmpty())
         parts.append(QString::fromUtf8(contentType));
-    parts.append(QLocale().formattedDataSize(
-        exchange.requestBody.size(), 1, QLocale::DataSizeTraditionalFormat));
+    parts.append(QLocale().formattedDataSize(exchange.requestBody.size()));
     if (!exchange.peerAddress.isEmpty())
         parts.append(tr("from %1:%2").arg(exchange.peerAddress).arg(exchange.peerPort));
     m_summary->setText(parts.join(u"  ·  "_s));
