@@ -229,9 +229,24 @@ void TestExchangeDetail::problemActivationJumpsToPointer()
     QCOMPARE(detail.currentTab(), ExchangeDetail::RequestTab);
     QCOMPARE(detail.requestTab()->editor()->editor()->selectedText(), u"1000"_s);
 
-    // A missing member: the closest ancestor is shown.
-    detail.problemsTab()->activate(0); // /context/protocol/version exists
+    detail.problemsTab()->activate(0); // errors come first: /context/protocol/version
     QCOMPARE(detail.requestTab()->editor()->editor()->selectedText(), u"\"1.0\""_s);
+
+    // A missing member (a required field left out): its closest ancestor is shown.
+    Mock::Exchange missing = WidgetData::stalwartData();
+    missing.problems = {{u"/context/client/nothing"_s, MtaHooks::Severity::Error, u"absent"_s}};
+    detail.showExchange(missing);
+    detail.problemsTab()->activate(0);
+    QCOMPARE(detail.currentTab(), ExchangeDetail::RequestTab);
+    QVERIFY(detail.requestTab()->editor()->editor()->selectedText().startsWith(u"{\n"_s));
+    QCOMPARE(spy.constLast().at(0).toString(), u"/context/client/nothing"_s);
+
+    // Problems of the whole call have no place to jump to; answer problems open the Answer tab.
+    missing.problems = {{QString(), MtaHooks::Severity::Warning, u"answer: not JSON"_s}};
+    detail.showExchange(missing);
+    detail.setCurrentTab(ExchangeDetail::ProblemsTab);
+    detail.problemsTab()->activate(0);
+    QCOMPARE(detail.currentTab(), ExchangeDetail::AnswerTab);
 }
 
 void TestExchangeDetail::curlCommand()

@@ -110,6 +110,16 @@ SyntaxColors syntaxColors(bool dark)
         QColor(0x6f, 0x42, 0xc1), QColor(0x79, 0x5e, 0x26)};
 }
 
+// The document's UTF-8 bytes without copying them: text() would convert a 70 MB body (a draft
+// rawMessage) to UTF-16 and back for every lookup. Valid until the text changes.
+QByteArrayView documentBytes(QsciScintilla *editor)
+{
+    const auto length = qsizetype(editor->SendScintilla(QsciScintillaBase::SCI_GETLENGTH));
+    const auto *data = reinterpret_cast<const char *>(
+        editor->SendScintilla(QsciScintillaBase::SCI_GETCHARACTERPOINTER));
+    return data ? QByteArrayView(data, length) : QByteArrayView();
+}
+
 struct ProblemMark
 {
     qsizetype start = 0;
@@ -257,7 +267,7 @@ bool ResponseEditor::jumpToPointer(const QString &pointer)
 {
     if (m_language != Language::Json)
         return false;
-    const QByteArray bytes = m_editor->text().toUtf8();
+    const QByteArrayView bytes = documentBytes(m_editor);
     const JsonSpan span = JsonLocator(bytes).locate(pointer);
     if (!span.isValid())
         return false;
@@ -281,7 +291,7 @@ QString ResponseEditor::jumpToNearestPointer(const QString &pointer)
     if (m_language != Language::Json)
         return {};
     QString found;
-    const QByteArray bytes = m_editor->text().toUtf8();
+    const QByteArrayView bytes = documentBytes(m_editor);
     if (!JsonLocator(bytes).locateNearest(pointer, &found).isValid())
         return {};
     return jumpToPointer(found) ? found : QString();
@@ -291,7 +301,7 @@ QString ResponseEditor::pointerAt(int position) const
 {
     if (m_language != Language::Json)
         return {};
-    const QByteArray bytes = m_editor->text().toUtf8();
+    const QByteArrayView bytes = documentBytes(m_editor);
     return JsonLocator(bytes).pointerAt(position);
 }
 
@@ -481,7 +491,7 @@ void ResponseEditor::applyProblems()
     // have no place in the text and are listed by the Problems tab only.
     if (m_language != Language::Json || d->problems.isEmpty())
         return;
-    const QByteArray bytes = m_editor->text().toUtf8();
+    const QByteArrayView bytes = documentBytes(m_editor);
     const JsonLocator locator(bytes);
     QMap<int, QList<const ProblemMark *>> byLine;
     for (const MtaHooks::Problem &problem : std::as_const(d->problems)) {
