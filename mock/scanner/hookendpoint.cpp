@@ -259,6 +259,7 @@ struct HookEndpoint::Private
         bool reset = false; // a connection reset instead of an answer
         bool closeAfter = false;
         bool wasHeld = false;
+        bool refused = false; // the endpoint refused the call itself: no MTA reading of the answer
     };
 
     // Answers of one connection, written in the order of their requests (HTTP/1.1 pipelining).
@@ -564,16 +565,16 @@ void HookEndpoint::Private::handleHook(const std::shared_ptr<Call> &call)
     const qint64 describeUs = step.nsecsElapsed() / 1000 - decodeUs;
     qCDebug(lcEndpoint) << "call" << call->id << exchange.requestBody.size() << "bytes: decode"
                         << decodeUs << "us, describe" << describeUs << "us";
+    // The registration a call is for: its header, else the hook path. Not from the body, so a call
+    // that fails to decode still counts (as an error) against its registration.
+    call->registrationId = QString::fromUtf8(exchange.requestHeader("X-MTA-Hooks-Registration"));
+    if (call->registrationId.isEmpty())
+        call->registrationId
+            = ControlPlane::registrationFromHookPath(QString::fromUtf8(exchange.path));
     const bool draft
         = call->request.dialect == Dialect::Draft01 || call->request.dialect == Dialect::Draft02;
-    if (draft) {
+    if (draft)
         exchange.problems += checkDraftTransport(exchange, requestIds);
-        call->registrationId
-            = QString::fromUtf8(exchange.requestHeader("X-MTA-Hooks-Registration"));
-        if (call->registrationId.isEmpty())
-            call->registrationId
-                = ControlPlane::registrationFromHookPath(QString::fromUtf8(exchange.path));
-    }
     sessions.assign(exchange);
 
     if (!call->request.isDecoded()) {
@@ -597,6 +598,7 @@ void HookEndpoint::Private::handleHook(const std::shared_ptr<Call> &call)
             exchange.ruleReason = reason;
             exchange.problems.append(
                 {QString(), Severity::Error, u"REGISTRATION_DEREGISTERED: "_s + reason});
+            call->refused = true;
             finish(
                 call, 410, "application/json", errorBody(u"REGISTRATION_DEREGISTERED"_s, reason));
             return;
@@ -770,7 +772,7 @@ void HookEndpoint::Private::finish(const std::shared_ptr<Call> &call, int status
         exchange.responseHeaders.append(
             {QByteArrayLiteral("Connection"), QByteArrayLiteral("close")});
     exchange.responseBody = body;
-    if (exchange.kind == ExchangeKind::Hook && call->request.isDecoded())
+    if (exchange.kind == ExchangeKind::Hook && call->request.isDecoded() && !call->refused)
         judgeAnswer(exchange, call->request);
     if (!exchange.fault.isEmpty() && exchange.verdict != Verdict::Error
         && (status >= 500 || exchange.fault == faultName(Fault::TruncatedJson)))
