@@ -6,6 +6,7 @@
 
 #include <QSignalSpy>
 #include <QTest>
+#include <QToolTip>
 
 #include <memory>
 #include <vector>
@@ -215,6 +216,23 @@ void TestResponseEditor::marksProblems()
     // The findings are written under their lines.
     QVERIFY(sci->annotation(4).contains(u"not an address"_s));
     QVERIFY(sci->annotation(3).contains(u"/context/client/helo is absent"_s));
+
+    // Resting the mouse on the underlined value shows the finding.
+    editor.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&editor));
+    const QPoint at(int(sci->SendScintilla(QsciScintillaBase::SCI_POINTXFROMPOSITION, 0, valuePos)),
+        int(sci->SendScintilla(QsciScintillaBase::SCI_POINTYFROMPOSITION, 0, valuePos)));
+    Q_EMIT sci->SCN_DWELLSTART(valuePos, at.x(), at.y());
+    QTRY_VERIFY(QToolTip::isVisible());
+    QVERIFY(QToolTip::text().contains(u"/context/client/ip: not an address"_s));
+    // Over the margin: every finding of that line.
+    QToolTip::hideText();
+    QTRY_VERIFY(!QToolTip::isVisible());
+    Q_EMIT sci->SCN_DWELLSTART(-1, 2, at.y());
+    QTRY_VERIFY(QToolTip::isVisible());
+    QVERIFY(QToolTip::text().contains(u"not an address"_s));
+    Q_EMIT sci->SCN_DWELLEND(valuePos, at.x(), at.y());
+    QTRY_VERIFY(!QToolTip::isVisible());
 
     // New text clears the marks.
     editor.setText(u"{}"_s);
