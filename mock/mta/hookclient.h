@@ -3,12 +3,12 @@
 
 #include "mock/capture/exchange.h"
 
+#include <QList>
 #include <QObject>
 #include <QUrl>
 
 #include <functional>
-
-class QNetworkAccessManager;
+#include <memory>
 
 namespace Mock {
 
@@ -16,26 +16,35 @@ struct HttpCall
 {
     QByteArray method = "POST";
     QUrl url;
-    HttpHeaders headers; // besides the ones the client sets (User-Agent, Accept-Encoding …)
+    HttpHeaders headers; // besides the ones the client sets (Host, User-Agent, Content-Length …)
     QByteArray body;
-    int timeoutMs = 30000;
+    int timeoutMs = 30000; // the whole call: connect, send, answer
     int maxRetries = 0; // retried on 5xx, 429, timeouts and network errors; never on other 4xx
+    qint64 maxResponseBytes = 52428800; // Stalwart's default maxResponseSize
 };
 
 struct HttpResult
 {
-    int status = 0; // 0: no HTTP answer
+    int status = 0; // 0: no usable HTTP answer
     HttpHeaders headers;
     QByteArray body;
-    QString error;    // transport error of the last attempt ("" when an answer came)
+    QString error; // transport error of the last attempt ("" when an answer came)
     int attempts = 0;
     qint64 latencyUs = 0; // of the last attempt
     QByteArray header(QByteArrayView name) const;
 };
 
-// HTTP for the mock MTA over QNetworkAccessManager, with the drafts' retry schedule: at most
-// maxRetries retries, 100 ms doubling to a 5 s cap plus 0–100 ms jitter, Retry-After honoured
-// (capped at 5 s). The request id header, when the caller sets one, is the same on every attempt.
+class HttpConnection;
+struct PendingCall;
+
+// HTTP/1.1 for the mock MTA: a small client over QTcpSocket/QSslSocket with keep-alive
+// connections (one per call in flight), so the replayer costs little next to the scanner it
+// measures and shows every attempt as it happened (QNetworkAccessManager silently resends a
+// request whose reused connection was reset, which hides exactly the faults a test injects). The
+// drafts' retry schedule: at most maxRetries retries, 100 ms doubling to a 5 s cap plus 0–100 ms
+// jitter, Retry-After honoured (capped at 5 s). The request id header, when the caller sets one,
+// is the same on every attempt. Chunked and close-delimited answers are read; redirects are not
+// followed (an MTA does not either).
 class HookClient final : public QObject
 {
     Q_OBJECT
@@ -43,6 +52,7 @@ class HookClient final : public QObject
 
 public:
     explicit HookClient(QObject *parent = nullptr);
+    ~HookClient() override;
 
     void setAllowInvalidCertificates(bool allow) { m_allowInvalidCertificates = allow; }
     void setAuthorization(const QByteArray &value) { m_authorization = value; }
@@ -52,9 +62,14 @@ public:
     static QByteArray authorizationFor(const QString &spec); // "bearer:T", "basic:U:P", "none"
 
 private:
-    void attempt(std::shared_ptr<struct PendingCall> pending);
+    friend class HttpConnection;
+    void attempt(const std::shared_ptr<PendingCall> &pending);
+    void attemptDone(
+        HttpConnection *connection, const std::shared_ptr<PendingCall> &pending, bool reusable);
+    HttpConnection *connectionFor(const QUrl &url);
 
-    QNetworkAccessManager *m_network;
+    QList<HttpConnection *> m_idle;
+    QList<HttpConnection *> m_busy;
     QByteArray m_authorization;
     bool m_allowInvalidCertificates = false;
     quint64 m_generation = 0;

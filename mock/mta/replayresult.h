@@ -10,20 +10,22 @@
 #include <QStringList>
 #include <QUrl>
 
+#include <utility>
+
 namespace Mock {
 
 // Where and how to replay.
 struct ReplayTarget
 {
-    QUrl url;                                            // the scanner's hook URL (or its base)
+    QUrl url; // the scanner's hook URL (or its base)
     MtaHooks::Dialect dialect = MtaHooks::Dialect::Stalwart;
     MtaHooks::Encoding encoding = MtaHooks::Encoding::Json; // drafts: Json or Cbor
-    QString auth = QStringLiteral("none");               // none | bearer:TOKEN | basic:USER:PASS
+    QString auth = QStringLiteral("none"); // none | bearer:TOKEN | basic:USER:PASS
     int timeoutMs = 30000;
-    bool allowInvalidCertificates = false;               // self-signed test scanners
-    bool discover = true;   // drafts: GET /.well-known/mta-hooks first
+    bool allowInvalidCertificates = false; // self-signed test scanners
+    bool discover = true; // drafts: GET /.well-known/mta-hooks first
     bool registerMta = true; // draft-01: register at the scanner, deregister at the end
-    int maxRetries = 3;     // drafts: 5xx, timeouts and network errors (4xx are not retried)
+    int maxRetries = 3; // drafts: 5xx, timeouts and network errors (4xx are not retried)
     bool tempFailOnError = true; // Stalwart: a failed hook answers 451 4.3.5 and stops
     bool sendNotes = false; // X-Hookscope-Note: the session's title and description (demo mode)
 };
@@ -46,7 +48,7 @@ struct StageResult
     qint64 latencyUs = 0; // of the attempt that was used
     MtaHooks::Outcome outcome;
     QStringList expectationFailures; // empty: met (or nothing expected)
-    bool expected = false;           // an expectation was given for this stage
+    bool expected = false; // an expectation was given for this stage
 };
 
 // One replayed session: every stage's result and what the message and envelope became.
@@ -63,10 +65,21 @@ struct ReplayResult
     QByteArray messageBefore;
     QByteArray messageAfter;
     bool messageQueued = false;
-    QString error; // setup failures (discovery, registration)
+    QString error; // setup failures (registration)
+    QStringList notes; // what the run did differently from what was asked (no discovery document)
 
-    bool allWellFormed() const;  // every stage got a usable answer
+    bool allWellFormed() const; // every stage got a usable answer
     int expectationFailures() const;
+};
+
+// Latency figures of a set of calls (the attempt that was used), in microseconds.
+struct LatencyFigures
+{
+    int count = 0;
+    qint64 minUs = 0;
+    qint64 medianUs = 0;
+    qint64 p99Us = 0;
+    qint64 maxUs = 0;
 };
 
 // Figures of a whole run.
@@ -82,11 +95,16 @@ struct ReplaySummary
     qint64 latencyMedianUs = 0;
     qint64 latencyP99Us = 0;
     qint64 latencyMaxUs = 0;
+    int httpCalls = 0; // hook calls sent, retries included
+    // Per stage name, in the order the stages first appear.
+    QList<std::pair<QString, LatencyFigures>> latencyByStage;
 };
 
 ReplaySummary summarize(const QList<ReplayResult> &results, qint64 elapsedMs);
+LatencyFigures latencyFigures(QList<qint64> latenciesUs);
 
 } // namespace Mock
 
 Q_DECLARE_METATYPE(Mock::StageResult)
 Q_DECLARE_METATYPE(Mock::ReplayResult)
+Q_DECLARE_METATYPE(Mock::ReplaySummary)

@@ -6,10 +6,10 @@
 #include "mock/protocol/apply.h"
 #include "mock/protocol/codec.h"
 
+#include <QCborArray>
+#include <QCborMap>
+#include <QCborValue>
 #include <QCryptographicHash>
-#include <QRegularExpression>
-#include <QVariantList>
-#include <QVariantMap>
 
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
@@ -17,6 +17,174 @@ using namespace MtaHooks;
 namespace Mock {
 
 namespace {
+
+// Requests are assembled as a QCborValue tree: its maps keep their members in insertion order
+// (a QJsonObject would sort them), it has byte strings for the drafts' binary values, and it
+// encodes straight to CBOR. JSON text comes from the small writer below. Members that are JSON
+// text already (Stalwart's message, the JMAP Email) ride along under this tag and are copied
+// verbatim into JSON.
+constexpr auto RawJsonTag = QCborTag(0x6873); // private use: "hs"
+
+QCborValue rawJson(const QByteArray &json)
+{
+    return QCborValue(RawJsonTag, QCborValue(json));
+}
+
+void appendJsonString(QByteArray &out, const QString &text)
+{
+    const QByteArray utf8 = text.toUtf8();
+    out += '"';
+    for (const char c : utf8) {
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20) {
+                static const char hex[] = "0123456789abcdef";
+                out += "\\u00";
+                out += hex[(c >> 4) & 0xf];
+                out += hex[c & 0xf];
+            } else {
+                out += c;
+            }
+        }
+    }
+    out += '"';
+}
+
+void appendJson(QByteArray &out, const QCborValue &value)
+{
+    switch (value.type()) {
+    case QCborValue::Map: {
+        out += '{';
+        bool first = true;
+        const QCborMap map = value.toMap();
+        for (auto it = map.cbegin(); it != map.cend(); ++it) {
+            if (!first)
+                out += ',';
+            first = false;
+            appendJsonString(out, it.key().toString());
+            out += ':';
+            appendJson(out, it.value());
+        }
+        out += '}';
+        break;
+    }
+    case QCborValue::Array: {
+        out += '[';
+        bool first = true;
+        const QCborArray array = value.toArray();
+        for (const QCborValue &item : array) {
+            if (!first)
+                out += ',';
+            first = false;
+            appendJson(out, item);
+        }
+        out += ']';
+        break;
+    }
+    case QCborValue::Integer:
+        out += QByteArray::number(value.toInteger());
+        break;
+    case QCborValue::Double:
+        out += QByteArray::number(value.toDouble(), 'g', 17);
+        break;
+    case QCborValue::String:
+        appendJsonString(out, value.toString());
+        break;
+    case QCborValue::ByteArray: // the drafts' JSON form of binary: base64
+        out += '"';
+        out += value.toByteArray().toBase64();
+        out += '"';
+        break;
+    case QCborValue::True:
+        out += "true";
+        break;
+    case QCborValue::False:
+        out += "false";
+        break;
+    case QCborValue::Tag:
+        if (value.tag() == RawJsonTag) {
+            out += value.taggedValue().toByteArray();
+            break;
+        }
+        appendJson(out, value.taggedValue());
+        break;
+    default:
+        out += "null";
+        break;
+    }
+}
+
+// The drafts carry a body part's "blob" as a byte string in CBOR (base64 text in JSON).
+QCborValue blobsAsBytes(const QCborValue &value)
+{
+    if (value.isMap()) {
+        QCborMap map = value.toMap();
+        for (auto it = map.begin(); it != map.end(); ++it) {
+            if (it.key().toString() == u"blob"_s && it.value().isString())
+                it.value() = QByteArray::fromBase64(it.value().toString().toLatin1());
+            else if (it.value().isMap() || it.value().isArray())
+                it.value() = blobsAsBytes(it.value());
+        }
+        return map;
+    }
+    if (value.isArray()) {
+        QCborArray array = value.toArray();
+        for (qsizetype i = 0; i < array.size(); ++i)
+            array[i] = blobsAsBytes(array.at(i));
+        return array;
+    }
+    return value;
+}
+
+// CBOR has no raw JSON: tagged JSON text becomes the CBOR of the same (ordered) document.
+QCborValue withoutRawJson(const QCborValue &value)
+{
+    if (value.isTag() && value.tag() == RawJsonTag)
+        return QCborValue::fromCbor(Document::fromJson(value.taggedValue().toByteArray()).toCbor());
+    if (value.isMap()) {
+        QCborMap map = value.toMap();
+        for (auto it = map.begin(); it != map.end(); ++it)
+            it.value() = withoutRawJson(it.value());
+        return map;
+    }
+    if (value.isArray()) {
+        QCborArray array = value.toArray();
+        for (qsizetype i = 0; i < array.size(); ++i)
+            array[i] = withoutRawJson(array.at(i));
+        return array;
+    }
+    return value;
+}
+
+QByteArray encodeTree(const QCborValue &tree, Encoding encoding)
+{
+    if (encoding == Encoding::Cbor)
+        return withoutRawJson(tree).toCbor();
+    QByteArray out;
+    out.reserve(1024);
+    appendJson(out, tree);
+    return out;
+}
+
+QCborValue stringOrNull(const QString &text)
+{
+    return text.isEmpty() ? QCborValue(nullptr) : QCborValue(text);
+}
 
 int stagePosition(Stage stage)
 {
@@ -38,223 +206,236 @@ int stagePosition(Stage stage)
     }
 }
 
+// Whether the MTA knows the TLS facts at this point of the conversation: on an implicit-TLS
+// port (465, RFC 8314) from the start; otherwise STARTTLS follows the first EHLO, whose hook has
+// run by then (Stalwart does not call it again for the same EHLO domain after STARTTLS).
+bool tlsKnown(const SessionRecording &session, int position)
+{
+    if (!session.tls.present)
+        return false;
+    return session.server.port == 465 || position >= 2;
+}
+
 QString defaultQueueId(const SessionRecording &session, bool hex)
 {
     const QByteArray hash = QCryptographicHash::hash(
         (session.id + u'|' + session.envelope.from.address).toUtf8(), QCryptographicHash::Sha256);
-    if (hex) // Stalwart: the 64-bit queue id in lower-case hex, no padding
-        return QString::fromLatin1(hash.left(8).toHex()).remove(QRegularExpression(u"^0+"_s));
+    if (hex) { // Stalwart: the 64-bit queue id in lower-case hex, no padding
+        QByteArray text = hash.left(8).toHex();
+        while (text.size() > 1 && text.startsWith('0'))
+            text.remove(0, 1);
+        return QString::fromLatin1(text);
+    }
     return u"q-"_s + QString::fromLatin1(hash.left(6).toHex()).toUpper();
 }
 
-QVariantMap parametersMap(const Parameters &parameters)
+QString wireStageName(const SessionStage &stage)
 {
-    QVariantMap map;
+    return stage.stageName.isEmpty() ? stageName(stage.stage) : stage.stageName;
+}
+
+QCborMap parametersMap(const Parameters &parameters)
+{
+    QCborMap map;
     for (const auto &[key, value] : parameters)
         map.insert(key, value);
     return map;
 }
 
-// A QVariantMap sorts its keys; the drafts' documents read better in the order of the draft, so
-// documents are assembled as ordered JSON text.
-Document ordered(std::initializer_list<std::pair<const char *, Document>> members)
-{
-    QByteArray json = "{";
-    bool first = true;
-    for (const auto &[key, value] : members) {
-        if (!value.isValid())
-            continue;
-        if (!first)
-            json += ',';
-        first = false;
-        json += Document::fromString(QString::fromLatin1(key)).toJson() + ':' + value.toJson();
-    }
-    json += '}';
-    return Document::fromJson(json);
-}
-
-Document fromMap(const QVariantMap &map)
-{
-    return Document::fromVariant(map);
-}
-
-Document stalwartRequest(const SessionRecording &session, const SessionStage &stage,
+QCborValue stalwartRequest(const SessionRecording &session, const SessionStage &stage,
     const Envelope &envelope, const RequestOptions &options)
 {
     const int position = stagePosition(stage.stage);
-    const Document client = ordered({
-        {"ip", Document::fromString(session.client.ip)},
-        {"port", Document::fromInteger(session.client.port)},
-        {"ptr",
-            session.client.ptr.isEmpty() ? Document() : Document::fromString(session.client.ptr)},
-        {"helo",
-            position == 0 || session.client.ehlo.isEmpty()
-                ? Document()
-                : Document::fromString(session.client.ehlo)},
-        {"activeConnections", Document::fromInteger(1)},
-    });
-    const bool authenticated = session.auth.present && position >= 3;
-    const bool tls = session.tls.present && position >= 1;
-    const Document context = ordered({
-        {"stage",
-            Document::fromString(
-                stage.stageName.isEmpty() ? stageName(stage.stage) : stage.stageName)},
-        {"client", client},
-        {"sasl",
-            authenticated ? ordered({{"login", Document::fromString(session.auth.login)}})
-                          : Document::invalid()},
-        {"tls",
-            tls ? ordered({{"version", Document::fromString(session.tls.version)},
-                {"cipher", Document::fromString(session.tls.cipher)}})
-                : Document::invalid()},
-        {"server",
-            ordered({{"name",
-                         session.server.name.isEmpty() ? Document()
-                                                       : Document::fromString(session.server.name)},
-                {"port", Document::fromInteger(session.server.port)},
-                {"ip",
-                    session.server.ip.isEmpty() ? Document()
-                                                : Document::fromString(session.server.ip)}})},
-        {"queue",
-            stage.stage == Stage::Data ? ordered({{"id",
-                Document::fromString(
-                    options.queueId.isEmpty() ? defaultQueueId(session, true) : options.queueId)}})
-                                       : Document::invalid()},
-        {"protocol", ordered({{"version", Document::fromInteger(1)}})},
-    });
-    Document envelopeDocument = Document::invalid();
+    QCborMap client;
+    client.insert(u"ip"_s, session.client.ip);
+    client.insert(u"port"_s, session.client.port);
+    // Stalwart has not looked up the PTR name yet when the connect hook runs.
+    client.insert(u"ptr"_s, position == 0 ? QCborValue(nullptr) : stringOrNull(session.client.ptr));
+    client.insert(
+        u"helo"_s, position == 0 ? QCborValue(nullptr) : stringOrNull(session.client.ehlo));
+    client.insert(u"activeConnections"_s, 1);
+
+    QCborMap context;
+    context.insert(u"stage"_s, wireStageName(stage));
+    context.insert(u"client"_s, client);
+    if (session.auth.present && position >= 3)
+        context.insert(u"sasl"_s, QCborMap {{u"login"_s, session.auth.login}});
+    if (tlsKnown(session, position))
+        context.insert(u"tls"_s,
+            QCborMap {{u"version"_s, session.tls.version}, {u"cipher"_s, session.tls.cipher}});
+    QCborMap server;
+    server.insert(u"name"_s, stringOrNull(session.server.name));
+    server.insert(u"port"_s, session.server.port);
+    server.insert(u"ip"_s, stringOrNull(session.server.ip));
+    context.insert(u"server"_s, server);
+    if (stage.stage == Stage::Data)
+        context.insert(u"queue"_s,
+            QCborMap {{u"id"_s,
+                options.queueId.isEmpty() ? defaultQueueId(session, true) : options.queueId}});
+    context.insert(u"protocol"_s, QCborMap {{u"version"_s, 1}});
+
+    QCborMap request;
+    request.insert(u"context"_s, context);
     if (position >= 3 && envelope.present) {
-        QVariantList to;
+        QCborArray to;
         for (const EnvelopeAddress &rcpt : envelope.to)
-            to.append(QVariantMap {{u"address"_s, rcpt.address.toLower()}});
-        envelopeDocument = ordered(
-            {{"from",
-                 ordered({{"address", Document::fromString(envelope.from.address.toLower())}})},
-                {"to", Document::fromVariant(to)}});
+            to.append(QCborMap {{u"address"_s, rcpt.address.toLower()}});
+        QCborMap env;
+        env.insert(u"from"_s, QCborMap {{u"address"_s, envelope.from.address.toLower()}});
+        env.insert(u"to"_s, to);
+        request.insert(u"envelope"_s, env);
     }
-    return ordered({
-        {"context", context},
-        {"envelope", envelopeDocument},
-        {"message",
-            stage.stage == Stage::Data && session.hasMessage ? stalwartMessage(session.rawMessage)
-                                                             : Document::invalid()},
-    });
+    if (stage.stage == Stage::Data && session.hasMessage)
+        request.insert(u"message"_s, rawJson(stalwartMessage(session.rawMessage).toJson()));
+    return request;
 }
 
-Document draftEnvelope(const Envelope &envelope, bool outbound)
+QCborMap draftEnvelope(const Envelope &envelope, bool outbound)
 {
-    QVariantList to;
+    QCborArray to;
     for (const EnvelopeAddress &rcpt : envelope.to) {
-        QVariantMap entry {
-            {u"address"_s, rcpt.address}, {u"parameters"_s, parametersMap(rcpt.parameters)}};
+        QCborMap entry;
+        entry.insert(u"address"_s, rcpt.address);
+        entry.insert(u"parameters"_s, parametersMap(rcpt.parameters));
         if (outbound) {
             entry.insert(u"status"_s, rcpt.status.isEmpty() ? u"pending"_s : rcpt.status);
             entry.insert(u"attempt"_s, rcpt.attempt);
-            entry.insert(u"lastResponse"_s, QVariant::fromValue(nullptr));
-            entry.insert(u"nextAttemptAt"_s, QVariant::fromValue(nullptr));
-            entry.insert(u"nextDsnAt"_s, QVariant::fromValue(nullptr));
+            entry.insert(u"lastResponse"_s, QCborValue(nullptr));
+            entry.insert(u"nextAttemptAt"_s, QCborValue(nullptr));
+            entry.insert(u"nextDsnAt"_s, QCborValue(nullptr));
             entry.insert(u"queueName"_s, u"remote"_s);
         }
         to.append(entry);
     }
-    return ordered({
-        {"from",
-            ordered({{"address",
-                         envelope.from.isNullSender ? Document()
-                                                    : Document::fromString(envelope.from.address)},
-                {"parameters", fromMap(parametersMap(envelope.from.parameters))}})},
-        {"to", Document::fromVariant(to)},
-    });
+    QCborMap from;
+    from.insert(u"address"_s,
+        envelope.from.isNullSender ? QCborValue(nullptr) : QCborValue(envelope.from.address));
+    from.insert(u"parameters"_s, parametersMap(envelope.from.parameters));
+    QCborMap result;
+    result.insert(u"from"_s, from);
+    result.insert(u"to"_s, to);
+    return result;
 }
 
-Document draftRequest(const SessionRecording &session, const SessionStage &stage,
+QCborValue draftRequest(const SessionRecording &session, const SessionStage &stage,
     const Envelope &envelope, const RequestOptions &options)
 {
     const int position = stagePosition(stage.stage);
     const bool outbound = stageDirection(stage.stage) == Direction::Outbound;
     const QDateTime timestamp
         = options.timestamp.isValid() ? options.timestamp : QDateTime::currentDateTimeUtc();
-    const SmtpReply reply = defaultReply(Dialect::Draft01, stage.stage, Action::Accept);
     const bool carriesMessage = session.hasMessage
         && (stage.stage == Stage::Data || stage.stage == Stage::Dsn
             || stage.stage == Stage::Delivery || stage.stage == Stage::Defer
             || stage.stage == Stage::Route);
-    Document message = Document::invalid();
-    if (carriesMessage && options.includeJmapMessage) {
-        const Mime::MimeMessage decoded = Mime::MimeDecoder::decode(session.rawMessage);
-        Mime::JmapOptions jmap;
-        message = Document::fromJson(Mime::jmapEmailJson(decoded, jmap));
-    }
-    Document raw = Document::invalid();
-    if (carriesMessage && options.includeRawMessage)
-        raw = options.encoding == Encoding::Cbor
-            ? Document::fromBytes(session.rawMessage)
-            : Document::fromString(QString::fromLatin1(session.rawMessage.toBase64()));
     const QString queueId
         = options.queueId.isEmpty() ? defaultQueueId(session, false) : options.queueId;
-    return ordered({
-        {"stage",
-            Document::fromString(
-                stage.stageName.isEmpty() ? stageName(stage.stage) : stage.stageName)},
-        {"action", Document::fromString(outbound ? u"continue"_s : u"accept"_s)},
-        {"timestamp", Document::fromString(timestamp.toUTC().toString(Qt::ISODate))},
-        {"response",
-            outbound
-                ? Document::invalid()
-                : ordered({{"code", Document::fromInteger(reply.code)},
-                    {"enhancedCode",
-                        reply.enhancedCode.isEmpty() ? Document()
-                                                     : Document::fromString(reply.enhancedCode)},
-                    {"message", Document::fromString(reply.message)}})},
-        {"protocol", ordered({{"version", Document::fromString(u"1.0"_s)}})},
-        {"queue",
-            position >= 5 ? (outbound ? ordered({{"id", Document::fromString(queueId)},
-                                 {"expiresAt", Document()}, {"attempts", Document::fromInteger(1)}})
-                                      : ordered({{"id", Document::fromString(queueId)}}))
-                          : Document::invalid()},
-        {"server",
-            ordered({{"name", Document::fromString(session.server.name)},
-                {"ip", Document::fromString(session.server.ip)},
-                {"port", Document::fromInteger(session.server.port)}})},
-        {"client",
-            outbound
-                ? Document::invalid()
-                : ordered({{"ip", Document::fromString(session.client.ip)},
-                    {"port", Document::fromInteger(session.client.port)},
-                    {"ptr",
-                        session.client.ptr.isEmpty() ? Document()
-                                                     : Document::fromString(session.client.ptr)},
-                    {"ehlo", Document::fromString(position == 0 ? QString() : session.client.ehlo)},
-                    {"asn", Document()}, {"country", Document()},
-                    {"activeConnections", Document::fromInteger(1)}})},
-        {"tls",
-            outbound ? Document::invalid()
-                     : (session.tls.present && position >= 1 ? ordered(
-                            {{"version", Document::fromString(session.tls.version)},
-                                {"cipher", Document::fromString(session.tls.cipher)},
-                                {"cipherBits",
-                                    Document::fromInteger(
-                                        session.tls.cipherBits > 0 ? session.tls.cipherBits : 256)},
-                                {"certIssuer", Document()}, {"certSubject", Document()}})
-                                                             : Document())},
-        {"auth",
-            outbound ? Document::invalid()
-                     : (session.auth.present && position >= 3
-                             ? ordered({{"login", Document::fromString(session.auth.login)},
-                                 {"method",
-                                     Document::fromString(session.auth.method.isEmpty()
-                                             ? u"PLAIN"_s
-                                             : session.auth.method)}})
-                             : Document())},
-        {"envelope",
-            position >= 3 && envelope.present ? draftEnvelope(envelope, outbound)
-                                              : Document::invalid()},
-        {"message", message},
-        {"rawMessage", raw},
-    });
+
+    QCborMap request;
+    request.insert(u"stage"_s, wireStageName(stage));
+    request.insert(u"action"_s, outbound ? u"continue"_s : u"accept"_s);
+    request.insert(u"timestamp"_s, timestamp.toUTC().toString(Qt::ISODate));
+    if (!outbound) {
+        const SmtpReply reply = defaultReply(Dialect::Draft01, stage.stage, Action::Accept);
+        QCborMap response;
+        response.insert(u"code"_s, reply.code);
+        response.insert(u"enhancedCode"_s, stringOrNull(reply.enhancedCode));
+        response.insert(u"message"_s, reply.message);
+        request.insert(u"response"_s, response);
+    }
+    request.insert(u"protocol"_s, QCborMap {{u"version"_s, u"1.0"_s}});
+    if (position >= 5) {
+        QCborMap queue;
+        queue.insert(u"id"_s, queueId);
+        if (outbound) {
+            queue.insert(u"expiresAt"_s, QCborValue(nullptr));
+            queue.insert(u"attempts"_s, 1);
+        }
+        request.insert(u"queue"_s, queue);
+    }
+    QCborMap server;
+    server.insert(u"name"_s, session.server.name);
+    server.insert(u"ip"_s, session.server.ip);
+    server.insert(u"port"_s, session.server.port);
+    request.insert(u"server"_s, server);
+    if (!outbound) {
+        QCborMap client;
+        client.insert(u"ip"_s, session.client.ip);
+        client.insert(u"port"_s, session.client.port);
+        client.insert(u"ptr"_s, stringOrNull(session.client.ptr));
+        // A String in the draft, so "" before EHLO (reference §f).
+        client.insert(u"ehlo"_s, position == 0 ? QString() : session.client.ehlo);
+        client.insert(u"asn"_s, QCborValue(nullptr));
+        client.insert(u"country"_s, QCborValue(nullptr));
+        client.insert(u"activeConnections"_s, 1);
+        request.insert(u"client"_s, client);
+        if (tlsKnown(session, position)) {
+            QCborMap tls;
+            tls.insert(u"version"_s, session.tls.version);
+            tls.insert(u"cipher"_s, session.tls.cipher);
+            tls.insert(u"cipherBits"_s, session.tls.cipherBits > 0 ? session.tls.cipherBits : 256);
+            tls.insert(u"certIssuer"_s, QCborValue(nullptr));
+            tls.insert(u"certSubject"_s, QCborValue(nullptr));
+            request.insert(u"tls"_s, tls);
+        } else {
+            request.insert(u"tls"_s, QCborValue(nullptr));
+        }
+        if (session.auth.present && position >= 3) {
+            QCborMap auth;
+            auth.insert(u"login"_s, session.auth.login);
+            auth.insert(
+                u"method"_s, session.auth.method.isEmpty() ? u"PLAIN"_s : session.auth.method);
+            request.insert(u"auth"_s, auth);
+        } else {
+            request.insert(u"auth"_s, QCborValue(nullptr));
+        }
+        if (position >= 1) {
+            // Each check reports once it has run: SPF of the EHLO name after EHLO, of the
+            // MAIL FROM domain after MAIL, DKIM, ARC and DMARC once the message is in.
+            const QCborValue result = stringOrNull(options.senderAuthResult);
+            QCborMap senderAuth;
+            senderAuth.insert(u"spf-ehlo"_s, result);
+            senderAuth.insert(u"spf-mail"_s, position >= 3 ? result : QCborValue(nullptr));
+            senderAuth.insert(u"dkim"_s, position >= 5 ? result : QCborValue(nullptr));
+            senderAuth.insert(u"arc"_s, position >= 5 ? result : QCborValue(nullptr));
+            senderAuth.insert(u"dmarc"_s, position >= 5 ? result : QCborValue(nullptr));
+            request.insert(u"senderAuth"_s, senderAuth);
+        } else {
+            request.insert(u"senderAuth"_s, QCborValue(nullptr));
+        }
+    }
+    if (position >= 3 && envelope.present)
+        request.insert(u"envelope"_s, draftEnvelope(envelope, outbound));
+    if (carriesMessage && options.includeJmapMessage) {
+        const QByteArray jmap = options.jmapMessageJson.isEmpty()
+            ? jmapMessageJson(session.rawMessage)
+            : options.jmapMessageJson;
+        if (options.encoding == Encoding::Cbor)
+            request.insert(u"message"_s,
+                blobsAsBytes(QCborValue::fromCbor(Document::fromJson(jmap).toCbor())));
+        else
+            request.insert(u"message"_s, rawJson(jmap));
+    }
+    if (carriesMessage && options.includeRawMessage)
+        request.insert(u"rawMessage"_s, QCborValue(session.rawMessage)); // base64 in JSON
+    return request;
+}
+
+QCborValue requestTree(const SessionRecording &session, int stageIndex, const Envelope &envelope,
+    const RequestOptions &options)
+{
+    const SessionStage &stage = session.stages.at(stageIndex);
+    if (options.dialect == Dialect::Stalwart)
+        return stalwartRequest(session, stage, envelope, options);
+    return draftRequest(session, stage, envelope, options);
 }
 
 } // namespace
+
+QByteArray jmapMessageJson(const QByteArray &raw)
+{
+    return Mime::jmapEmailJson(Mime::MimeDecoder::decode(raw), Mime::JmapOptions());
+}
 
 Envelope envelopeAtStage(const SessionRecording &session, int stageIndex)
 {
@@ -288,15 +469,26 @@ Envelope envelopeAtStage(const SessionRecording &session, int stageIndex)
     return envelope;
 }
 
+QByteArray buildRequestBody(const SessionRecording &session, int stageIndex,
+    const Envelope &envelope, const RequestOptions &options)
+{
+    if (stageIndex < 0 || stageIndex >= session.stages.size())
+        return {};
+    // Stalwart's format is JSON only.
+    const Encoding encoding
+        = options.dialect == Dialect::Stalwart ? Encoding::Json : options.encoding;
+    return encodeTree(requestTree(session, stageIndex, envelope, options), encoding);
+}
+
 Document buildRequest(const SessionRecording &session, int stageIndex, const Envelope &envelope,
     const RequestOptions &options)
 {
-    if (stageIndex < 0 || stageIndex >= session.stages.size())
+    const QByteArray body = buildRequestBody(session, stageIndex, envelope, options);
+    if (body.isEmpty())
         return Document::invalid();
-    const SessionStage &stage = session.stages.at(stageIndex);
-    if (options.dialect == Dialect::Stalwart)
-        return stalwartRequest(session, stage, envelope, options);
-    return draftRequest(session, stage, envelope, options);
+    if (options.dialect != Dialect::Stalwart && options.encoding == Encoding::Cbor)
+        return Document::fromCbor(body);
+    return Document::fromJson(body);
 }
 
 QByteArray encodeRequest(const Document &request, Encoding encoding)

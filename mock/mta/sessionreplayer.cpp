@@ -6,12 +6,14 @@
 #include "mock/protocol/codec.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QPointer>
 #include <QTimer>
 #include <QUuid>
+
+#include <algorithm>
 
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
@@ -30,9 +32,31 @@ QByteArray newRequestId()
     return "hs-" + QUuid::createUuid().toByteArray(QUuid::Id128);
 }
 
+// The stages whose requests carry an envelope (a MAIL FROM exists from mail on).
+bool stagePositionHasEnvelope(Stage stage)
+{
+    return stage == Stage::Mail || stage == Stage::Rcpt || stage == Stage::Data
+        || stageDirection(stage) == Direction::Outbound;
+}
+
+QString wireStageName(const SessionStage &stage)
+{
+    return stage.stageName.isEmpty() ? stageName(stage.stage) : stage.stageName;
+}
+
+// Whether the MTA stops what this stage was about. Stalwart: every action but accept stops the
+// stage (quarantine takes discard's path, reference §c.1); the drafts: the terminal actions.
+bool stops(Dialect dialect, Action action)
+{
+    if (dialect == Dialect::Stalwart)
+        return action != Action::Accept && action != Action::None;
+    return isTerminal(action);
+}
+
 // What the MTA does when the call failed outright (no usable HTTP answer): the dialect's error
 // rule, computed by the engine from an answer marked malformed.
-Outcome failedCallOutcome(const HookRequest &request, const ReplayTarget &target, const QString &why)
+Outcome failedCallOutcome(
+    const HookRequest &request, const ReplayTarget &target, const QString &why)
 {
     HookResponse broken;
     broken.dialect = request.dialect;
@@ -49,14 +73,25 @@ QStringList checkExpectation(const SessionExpectation &expect, const Outcome &ou
 {
     QStringList failures;
     if (expect.action && *expect.action != outcome.action)
-        failures << u"expected action %1, got %2"_s.arg(actionName(*expect.action),
-                                                        actionName(outcome.action));
+        failures << u"expected action %1, got %2"_s.arg(
+            actionName(*expect.action), actionName(outcome.action));
     if (expect.verdict && *expect.verdict != outcome.verdict)
-        failures << u"expected verdict %1, got %2"_s.arg(verdictName(*expect.verdict),
-                                                         verdictName(outcome.verdict));
+        failures << u"expected verdict %1, got %2"_s.arg(
+            verdictName(*expect.verdict), verdictName(outcome.verdict));
     if (expect.replyCode && *expect.replyCode != outcome.reply.code)
         failures << u"expected reply %1, got %2"_s.arg(*expect.replyCode).arg(outcome.reply.code);
     return failures;
+}
+
+EnvelopeAddress recordedRecipient(const SessionRecording &session, const QString &address)
+{
+    for (const EnvelopeAddress &known : session.envelope.to) {
+        if (known.address == address)
+            return known;
+    }
+    EnvelopeAddress rcpt;
+    rcpt.address = address;
+    return rcpt;
 }
 
 } // namespace
@@ -68,7 +103,7 @@ struct SessionReplayer::Private
         int index = -1;
         int stage = 0;
         EnvelopeAddress from;
-        QList<EnvelopeAddress> accepted;
+        QList<EnvelopeAddress> accepted; // as the MTA has them: refused ones gone, edits in
         ReplayResult result;
     };
     struct Lane
@@ -93,11 +128,14 @@ struct SessionReplayer::Private
     QByteArray registrationId;
     QUrl deregistrationUrl;
     QString setupError;
+    QStringList setupNotes;
+    // The JMAP Email of each message replayed (by content): --repeat replays the same message
+    // many times, and decoding MIME is the dearest part of building a data request.
+    QHash<QByteArray, QByteArray> jmapCache;
 
     explicit Private(SessionReplayer *owner)
         : q(owner)
-    {
-    }
+    { }
 
     void setup();
     void discover();
@@ -105,11 +143,15 @@ struct SessionReplayer::Private
     void launch();
     void next(Lane *lane);
     void runStage(Lane *lane);
-    void stageAnswered(Lane *lane, const HookRequest &request, StageResult stage,
-                       const HttpResult &http);
-    void finishSession(Lane *lane, const QString &stopReason);
+    HookRequest requestFacts(const SessionRecording &session, const SessionStage &stage,
+        const Envelope &envelope, const QByteArray &body, Encoding encoding) const;
+    void stageAnswered(
+        Lane *lane, const HookRequest &request, StageResult stage, const HttpResult &http);
+    // firstUnreached: the first stage not sent (its expectations, and later ones, fail).
+    void finishSession(Lane *lane, const QString &stopReason, int firstUnreached);
     void teardown();
     QUrl origin() const;
+    QByteArray jmapFor(const QByteArray &raw);
 };
 
 SessionReplayer::SessionReplayer(QObject *parent)
@@ -118,6 +160,7 @@ SessionReplayer::SessionReplayer(QObject *parent)
 {
     qRegisterMetaType<Mock::StageResult>();
     qRegisterMetaType<Mock::ReplayResult>();
+    qRegisterMetaType<Mock::ReplaySummary>();
 }
 
 SessionReplayer::~SessionReplayer()
@@ -140,8 +183,8 @@ QList<ReplayResult> SessionReplayer::results() const
     return d->results;
 }
 
-void SessionReplayer::start(const QList<SessionRecording> &sessions, const ReplayTarget &target,
-                            int concurrency)
+void SessionReplayer::start(
+    const QList<SessionRecording> &sessions, const ReplayTarget &target, int concurrency)
 {
     cancel();
     d->sessions = sessions;
@@ -151,22 +194,25 @@ void SessionReplayer::start(const QList<SessionRecording> &sessions, const Repla
     d->done = 0;
     d->running = true;
     d->setupError.clear();
+    d->setupNotes.clear();
     d->registrationId.clear();
     d->deregistrationUrl.clear();
     d->hookUrl = target.url;
+    d->jmapCache.clear();
     d->clock.start();
     const int laneCount = qBound(1, concurrency, qMax(1, int(sessions.size())));
-    // QNetworkAccessManager opens at most six connections per host, so each lane has its own.
+    // One connection per lane: a session's calls go one after another, as an MTA's do.
+    const QByteArray authorization = HookClient::authorizationFor(target.auth);
     for (int i = 0; i < laneCount; ++i) {
         auto *lane = new Private::Lane;
         lane->client = new HookClient(this);
         lane->client->setAllowInvalidCertificates(target.allowInvalidCertificates);
-        lane->client->setAuthorization(HookClient::authorizationFor(target.auth));
+        lane->client->setAuthorization(authorization);
         d->lanes.append(lane);
     }
     d->control = new HookClient(this);
     d->control->setAllowInvalidCertificates(target.allowInvalidCertificates);
-    d->control->setAuthorization(HookClient::authorizationFor(target.auth));
+    d->control->setAuthorization(authorization);
     if (sessions.isEmpty()) {
         d->teardown();
         return;
@@ -201,6 +247,18 @@ QUrl SessionReplayer::Private::origin() const
     return url;
 }
 
+QByteArray SessionReplayer::Private::jmapFor(const QByteArray &raw)
+{
+    auto it = jmapCache.constFind(raw);
+    if (it != jmapCache.cend())
+        return *it;
+    if (jmapCache.size() >= 64)
+        jmapCache.clear(); // bounded: a run of many different messages gains nothing anyway
+    const QByteArray json = jmapMessageJson(raw);
+    jmapCache.insert(raw, json);
+    return json;
+}
+
 void SessionReplayer::Private::setup()
 {
     if (!isDraft(target.dialect) || (!target.discover && !target.registerMta)) {
@@ -221,16 +279,17 @@ void SessionReplayer::Private::discover()
     call.headers = {{"Accept", "application/json"}};
     call.timeoutMs = target.timeoutMs;
     call.maxRetries = target.maxRetries;
-    control->send(call, [this](const HttpResult &result) {
+    control->send(call, [this, url = call.url](const HttpResult &result) {
         const QJsonObject document = QJsonDocument::fromJson(result.body).object();
-        const QString registration = document.value(u"endpoints"_s).toObject()
-                                         .value(u"registration"_s).toString();
+        const QString registration
+            = document.value(u"endpoints"_s).toObject().value(u"registration"_s).toString();
         if (result.status != 200 || registration.isEmpty()) {
-            // No discovery document: hooks go to the URL as given, unregistered.
-            setupError = u"no discovery document at %1 (HTTP %2): hook calls go to %3 "
-                         "unregistered"_s.arg(origin().resolved(QUrl(u"/.well-known/mta-hooks"_s)).toString())
-                             .arg(result.status)
-                             .arg(target.url.toString());
+            // Discovery is optional (manual configuration is allowed): hooks go to the URL as
+            // given, unregistered.
+            setupNotes << u"no discovery document at %1 (%2): hook calls go to %3 unregistered"_s
+                              .arg(url.toString(),
+                                  result.status ? u"HTTP %1"_s.arg(result.status) : result.error,
+                                  target.url.toString());
             launch();
             return;
         }
@@ -248,28 +307,29 @@ void SessionReplayer::Private::registerAt(const QUrl &registrationUrl)
     QStringList outbound;
     for (const SessionRecording &session : std::as_const(sessions)) {
         for (const SessionStage &stage : session.stages) {
-            const QString name = stage.stageName.isEmpty() ? stageName(stage.stage) : stage.stageName;
-            QStringList &list = stageDirection(stage.stage) == Direction::Outbound ? outbound : inbound;
+            const QString name = wireStageName(stage);
+            QStringList &list
+                = stageDirection(stage.stage) == Direction::Outbound ? outbound : inbound;
             if (!list.contains(name))
                 list.append(name);
         }
     }
-    QJsonObject body{{u"name"_s, u"hookscope-replayer"_s},
-                     {u"version"_s, QStringLiteral(HOOKSCOPE_VERSION)},
-                     {u"timeoutMs"_s, target.timeoutMs},
-                     {u"expiresAt"_s, QJsonValue::Null},
-                     {u"serialization"_s, target.encoding == Encoding::Cbor ? u"cbor"_s : u"json"_s},
-                     {u"filter"_s, QJsonValue::Null},
-                     {u"metadata"_s, QJsonValue::Null}};
-    body.insert(u"inbound"_s, inbound.isEmpty() ? QJsonValue(QJsonValue::Null)
-                                                : QJsonObject{{u"stages"_s, QJsonArray::fromStringList(inbound)},
-                                                              {u"properties"_s, QJsonValue::Null}});
-    body.insert(u"outbound"_s, outbound.isEmpty() ? QJsonValue(QJsonValue::Null)
-                                                  : QJsonObject{{u"stages"_s, QJsonArray::fromStringList(outbound)},
-                                                                {u"properties"_s, QJsonValue::Null}});
+    QJsonObject body {{u"name"_s, u"hookscope-replayer"_s},
+        {u"version"_s, QStringLiteral(HOOKSCOPE_VERSION)}, {u"timeoutMs"_s, target.timeoutMs},
+        {u"expiresAt"_s, QJsonValue::Null},
+        {u"serialization"_s, target.encoding == Encoding::Cbor ? u"cbor"_s : u"json"_s},
+        {u"filter"_s, QJsonValue::Null}, {u"metadata"_s, QJsonValue::Null}};
+    body.insert(u"inbound"_s,
+        inbound.isEmpty() ? QJsonValue(QJsonValue::Null)
+                          : QJsonObject {{u"stages"_s, QJsonArray::fromStringList(inbound)},
+                              {u"properties"_s, QJsonValue::Null}});
+    body.insert(u"outbound"_s,
+        outbound.isEmpty() ? QJsonValue(QJsonValue::Null)
+                           : QJsonObject {{u"stages"_s, QJsonArray::fromStringList(outbound)},
+                               {u"properties"_s, QJsonValue::Null}});
     HttpCall call;
     call.url = registrationUrl;
-    call.headers = {{"Content-Type", "application/json"}};
+    call.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
     call.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
     call.timeoutMs = target.timeoutMs;
     call.maxRetries = target.maxRetries;
@@ -278,19 +338,18 @@ void SessionReplayer::Private::registerAt(const QUrl &registrationUrl)
         const QString id = answer.value(u"registrationId"_s).toString();
         const QString endpoint = answer.value(u"hookEndpoint"_s).toString();
         if (result.status != 201 || id.isEmpty() || endpoint.isEmpty()) {
-            setupError = u"registration at %1 failed (HTTP %2%3): hook calls go to %4 "
-                         "unregistered"_s.arg(registrationUrl.toString())
-                             .arg(result.status)
-                             .arg(result.error.isEmpty() ? QString() : u", "_s + result.error)
-                             .arg(target.url.toString());
+            setupError = u"registration at %1 failed (%2): hook calls go to %3 unregistered"_s.arg(
+                registrationUrl.toString(),
+                result.status ? u"HTTP %1"_s.arg(result.status) : result.error,
+                target.url.toString());
             launch();
             return;
         }
         registrationId = id.toUtf8();
-        // A relative hookEndpoint resolves against the registration URL (draft-01 §b.3).
+        // A relative hookEndpoint resolves against the registration URL (reference §b.3).
         hookUrl = registrationUrl.resolved(QUrl(endpoint));
-        const QString deregistration = answer.value(u"endpoints"_s).toObject()
-                                           .value(u"deregistration"_s).toString();
+        const QString deregistration
+            = answer.value(u"endpoints"_s).toObject().value(u"deregistration"_s).toString();
         if (!deregistration.isEmpty())
             deregistrationUrl = registrationUrl.resolved(QUrl(deregistration));
         launch();
@@ -299,8 +358,12 @@ void SessionReplayer::Private::registerAt(const QUrl &registrationUrl)
 
 void SessionReplayer::Private::launch()
 {
-    for (Lane *lane : std::as_const(lanes))
-        next(lane);
+    // next() may finish the run (and a finished handler may start another): iterate a copy.
+    const QList<Lane *> current = lanes;
+    for (Lane *lane : current) {
+        if (lanes.contains(lane))
+            next(lane);
+    }
 }
 
 void SessionReplayer::Private::next(Lane *lane)
@@ -327,7 +390,54 @@ void SessionReplayer::Private::next(Lane *lane)
     run.result.messageBefore = session.rawMessage;
     run.result.messageAfter = session.rawMessage;
     run.result.error = setupError;
+    run.result.notes = setupNotes;
     runStage(lane);
+}
+
+// The request as the MTA knows it, for applying the answer: an MTA does not decode and validate
+// what it has just built (tst_mta_requestbuilder checks that these requests decode cleanly).
+HookRequest SessionReplayer::Private::requestFacts(const SessionRecording &session,
+    const SessionStage &stage, const Envelope &envelope, const QByteArray &body,
+    Encoding encoding) const
+{
+    HookRequest request;
+    request.dialect = target.dialect;
+    request.encoding = encoding;
+    request.stage = stage.stage;
+    request.stageName = wireStageName(stage);
+    const bool outbound = stageDirection(stage.stage) == Direction::Outbound;
+    request.action = outbound ? Action::Continue : Action::Accept;
+    request.reply = defaultReply(target.dialect, stage.stage, Action::Accept);
+    const bool data = stage.stage == Stage::Data && session.hasMessage;
+    if (target.dialect == Dialect::Stalwart) {
+        // Stalwart's envelope as sent: lower-case addresses, no parameters. The engine reads the
+        // facts, not the document, so the body is parsed only where the raw message must be
+        // rebuilt exactly as a scanner would (non-UTF-8 bytes become U+FFFD).
+        request.envelope.present = envelope.present && stagePositionHasEnvelope(stage.stage);
+        if (request.envelope.present) {
+            request.envelope.from.address = envelope.from.address.toLower();
+            for (const EnvelopeAddress &rcpt : envelope.to) {
+                EnvelopeAddress lower;
+                lower.address = rcpt.address.toLower();
+                request.envelope.to.append(lower);
+            }
+        }
+        if (data) {
+            request.document = Document::fromJson(body);
+            request.hasMessage = true;
+            request.rawMessage = stalwartRawMessage(request.document);
+        }
+        return request;
+    }
+    // The drafts' answers are patches of the document: the engine needs it.
+    request.document
+        = encoding == Encoding::Cbor ? Document::fromCbor(body) : Document::fromJson(body);
+    request.envelope = envelope;
+    if (stageDirection(stage.stage) == Direction::Outbound || stage.stage == Stage::Data) {
+        request.hasMessage = session.hasMessage;
+        request.rawMessage = session.rawMessage;
+    }
+    return request;
 }
 
 void SessionReplayer::Private::runStage(Lane *lane)
@@ -335,57 +445,45 @@ void SessionReplayer::Private::runStage(Lane *lane)
     Run &run = lane->run;
     const SessionRecording &session = sessions.at(run.index);
     if (run.stage >= session.stages.size()) {
-        finishSession(lane, QString());
+        finishSession(lane, QString(), run.stage);
         return;
     }
     const SessionStage &stage = session.stages.at(run.stage);
-    // The envelope as the MTA has it now: refused recipients are gone.
+    // The envelope as the MTA has it now: refused recipients are gone, earlier edits are in.
     Envelope envelope;
-    const bool hasEnvelope = session.envelope.present
-        && (stage.stage == Stage::Mail || stage.stage == Stage::Rcpt || stage.stage == Stage::Data
-            || stageDirection(stage.stage) == Direction::Outbound);
-    if (hasEnvelope) {
+    if (session.envelope.present && stagePositionHasEnvelope(stage.stage)) {
         envelope.present = true;
         envelope.from = run.from;
         if (stage.stage == Stage::Rcpt) {
             envelope.to = run.accepted;
-            EnvelopeAddress rcpt;
-            rcpt.address = stage.recipient;
-            for (const EnvelopeAddress &known : session.envelope.to) {
-                if (known.address == stage.recipient)
-                    rcpt = known;
-            }
-            envelope.to.append(rcpt);
+            envelope.to.append(recordedRecipient(session, stage.recipient));
         } else if (stage.stage != Stage::Mail) {
             const bool rcptStages = std::any_of(session.stages.cbegin(), session.stages.cend(),
-                                                [](const SessionStage &s) {
-                                                    return s.stage == Stage::Rcpt;
-                                                });
+                [](const SessionStage &s) { return s.stage == Stage::Rcpt; });
             envelope.to = rcptStages ? run.accepted : session.envelope.to;
         }
         if (stage.stage == Stage::Data && envelope.to.isEmpty()) {
-            finishSession(lane, u"no recipient was accepted: DATA is not sent"_s);
+            finishSession(lane, u"no recipient was accepted: DATA is not sent"_s, run.stage);
             return;
         }
     }
     RequestOptions options;
     options.dialect = target.dialect;
     options.encoding = isDraft(target.dialect) ? target.encoding : Encoding::Json;
-    const Document document = buildRequest(session, run.stage, envelope, options);
-    const QByteArray built = encodeRequest(document, options.encoding);
+    if (isDraft(target.dialect) && stage.stage == Stage::Data && session.hasMessage)
+        options.jmapMessageJson = jmapFor(session.rawMessage);
+    const QByteArray built = buildRequestBody(session, run.stage, envelope, options);
     // The MTA's semantics come from the request it would have built, also when the session
     // sends a hand-made body instead.
-    HookRequest request = decodeRequest(built, contentTypeFor(options.encoding),
-                                        {target.dialect, options.encoding, Dialect::Unknown,
-                                         Stage::Unknown});
+    const HookRequest request = requestFacts(session, stage, envelope, built, options.encoding);
     const QByteArray body = stage.hasRequestOverride ? stage.requestBody : built;
-    const QByteArray contentType = stage.hasRequestOverride ? stage.requestContentType
-                                                            : contentTypeFor(options.encoding);
+    const QByteArray contentType
+        = stage.hasRequestOverride ? stage.requestContentType : contentTypeFor(options.encoding);
 
     StageResult result;
     result.stageIndex = run.stage;
     result.stage = stage.stage;
-    result.stageName = stage.stageName.isEmpty() ? stageName(stage.stage) : stage.stageName;
+    result.stageName = wireStageName(stage);
     result.recipient = stage.recipient;
     result.url = hookUrl;
     result.requestBody = body;
@@ -403,8 +501,8 @@ void SessionReplayer::Private::runStage(Lane *lane)
     }
     if (isDraft(target.dialect)) {
         call.headers.append({"X-MTA-Hooks-Registration",
-                             registrationId.isEmpty() ? QByteArrayLiteral("unregistered")
-                                                      : registrationId});
+            registrationId.isEmpty() ? QByteArrayLiteral("unregistered") : registrationId});
+        // One id per logical call: the retries of this call carry the same one.
         call.headers.append({"X-MTA-Hooks-Request-Id", newRequestId()});
         call.maxRetries = target.maxRetries;
     }
@@ -414,8 +512,8 @@ void SessionReplayer::Private::runStage(Lane *lane)
     });
 }
 
-void SessionReplayer::Private::stageAnswered(Lane *lane, const HookRequest &request,
-                                             StageResult stage, const HttpResult &http)
+void SessionReplayer::Private::stageAnswered(
+    Lane *lane, const HookRequest &request, StageResult stage, const HttpResult &http)
 {
     Run &run = lane->run;
     const SessionRecording &session = sessions.at(run.index);
@@ -428,14 +526,14 @@ void SessionReplayer::Private::stageAnswered(Lane *lane, const HookRequest &requ
     if (http.status == 0) {
         stage.outcome = failedCallOutcome(request, target, u"no answer: "_s + http.error);
     } else if (http.status < 200 || http.status > 299) {
-        stage.outcome = failedCallOutcome(request, target,
-                                          u"HTTP %1: the hook call failed"_s.arg(http.status));
+        stage.outcome = failedCallOutcome(
+            request, target, u"HTTP %1: the hook call failed"_s.arg(http.status));
     } else {
         DecodeOptions options;
         options.requestDialect = request.dialect;
         options.requestStage = request.stage;
-        const HookResponse response = decodeResponse(http.body, http.header("Content-Type"),
-                                                     http.status, options);
+        const HookResponse response
+            = decodeResponse(http.body, http.header("Content-Type"), http.status, options);
         ApplyOptions applyOptions;
         applyOptions.tempFailOnError = target.tempFailOnError;
         stage.outcome = apply(request, response, applyOptions);
@@ -445,43 +543,52 @@ void SessionReplayer::Private::stageAnswered(Lane *lane, const HookRequest &requ
     stage.expectationFailures = checkExpectation(recorded.expect, stage.outcome);
     run.result.stages.append(stage);
     Q_EMIT q->stageFinished(run.index, stage);
+    if (!lanes.contains(lane))
+        return; // cancelled by a listener
 
     // Act on the answer as an MTA would.
     const Action action = stage.outcome.action;
-    const bool refused = isTerminal(action);
+    const bool refused = stops(request.dialect, action);
+    const bool draft = isDraft(request.dialect);
+    const Outcome &outcome = stage.outcome;
     QString stopReason;
     switch (stage.stage) {
     case Stage::Rcpt:
-        if (action == Action::Disconnect)
-            stopReason = u"disconnected at rcpt"_s;
-        else if (!refused) {
-            EnvelopeAddress rcpt;
-            rcpt.address = stage.recipient;
-            for (const EnvelopeAddress &known : session.envelope.to) {
-                if (known.address == stage.recipient)
-                    rcpt = known;
-            }
-            run.accepted.append(rcpt);
+        if (action == Action::Disconnect || outcome.disconnect) {
+            stopReason = u"disconnected at rcpt (%1)"_s.arg(outcome.reply.toString());
+        } else if (draft && !outcome.malformed && outcome.envelopeChanged
+            && outcome.envelope.present) {
+            // The scanner edited the envelope (the engine already dropped a refused recipient,
+            // the last one): what it left is what the MTA has.
+            run.from = outcome.envelope.from;
+            run.accepted = outcome.envelope.to;
+        } else if (!refused) {
+            run.accepted.append(recordedRecipient(session, stage.recipient));
         }
         break;
     case Stage::Data:
-        run.result.envelopeAfter = stage.outcome.envelope;
+        run.result.envelopeAfter = outcome.envelope;
         run.result.messageQueued = !refused;
-        if (stage.outcome.hasMessage)
-            run.result.messageAfter = stage.outcome.message;
+        if (outcome.hasMessage)
+            run.result.messageAfter = outcome.message;
         if (refused)
-            stopReason = u"%1 at data: the message is not queued"_s.arg(actionName(action));
+            stopReason = u"%1 at data (%2): the message is not queued"_s.arg(
+                actionName(action), outcome.reply.toString());
         break;
     default:
-        if (refused)
-            stopReason = u"%1 at %2 (%3)"_s.arg(actionName(action), stage.stageName,
-                                                 stage.outcome.reply.toString());
-        else if (stage.outcome.envelopeChanged && stage.outcome.envelope.present)
-            run.from = stage.outcome.envelope.from;
+        if (refused) {
+            stopReason = u"%1 at %2 (%3)"_s.arg(
+                actionName(action), stage.stageName, outcome.reply.toString());
+        } else if (draft && !outcome.malformed && outcome.envelopeChanged
+            && outcome.envelope.present) {
+            run.from = outcome.envelope.from;
+            if (stage.stage != Stage::Mail || !outcome.envelope.to.isEmpty())
+                run.accepted = outcome.envelope.to;
+        }
         break;
     }
     if (!stopReason.isEmpty()) {
-        finishSession(lane, stopReason);
+        finishSession(lane, stopReason, run.stage + 1);
         return;
     }
     ++run.stage;
@@ -494,24 +601,26 @@ void SessionReplayer::Private::stageAnswered(Lane *lane, const HookRequest &requ
         runStage(lane);
 }
 
-void SessionReplayer::Private::finishSession(Lane *lane, const QString &stopReason)
+void SessionReplayer::Private::finishSession(
+    Lane *lane, const QString &stopReason, int firstUnreached)
 {
     Run &run = lane->run;
     const SessionRecording &session = sessions.at(run.index);
     run.result.stopped = !stopReason.isEmpty();
     run.result.stopReason = stopReason;
-    if (run.result.envelopeAfter.present == false) {
+    if (!run.result.envelopeAfter.present) {
         run.result.envelopeAfter = session.envelope;
+        run.result.envelopeAfter.from = run.from;
         run.result.envelopeAfter.to = run.accepted;
     }
     // Stages that were never reached cannot meet their expectations.
-    for (int i = run.stage + 1; i < session.stages.size() && run.result.stopped; ++i) {
+    for (int i = firstUnreached; i < session.stages.size() && run.result.stopped; ++i) {
         if (session.stages.at(i).expect.isEmpty())
             continue;
         StageResult missing;
         missing.stageIndex = i;
         missing.stage = session.stages.at(i).stage;
-        missing.stageName = stageName(missing.stage);
+        missing.stageName = wireStageName(session.stages.at(i));
         missing.recipient = session.stages.at(i).recipient;
         missing.expected = true;
         missing.expectationFailures << u"not reached: %1"_s.arg(stopReason);
@@ -519,9 +628,12 @@ void SessionReplayer::Private::finishSession(Lane *lane, const QString &stopReas
     }
     results[run.index] = run.result;
     ++done;
-    Q_EMIT q->sessionFinished(run.index, run.result);
+    const int index = run.index;
+    const ReplayResult finished = run.result;
+    Q_EMIT q->sessionFinished(index, finished);
     Q_EMIT q->progress(done, int(sessions.size()));
-    next(lane);
+    if (lanes.contains(lane))
+        next(lane);
 }
 
 void SessionReplayer::Private::teardown()
@@ -534,10 +646,13 @@ void SessionReplayer::Private::teardown()
         finish();
         return;
     }
+    // Deregistration (reference §b.3): in-flight hooks may still complete, no new ones follow.
     HttpCall call;
     call.method = "DELETE";
     call.url = deregistrationUrl;
     call.timeoutMs = target.timeoutMs;
+    call.maxRetries = target.maxRetries;
+    deregistrationUrl.clear();
     control->send(call, [finish](const HttpResult &) { finish(); });
 }
 

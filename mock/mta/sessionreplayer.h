@@ -26,8 +26,8 @@ public:
     explicit SessionReplayer(QObject *parent = nullptr);
     ~SessionReplayer() override;
 
-    void start(const QList<SessionRecording> &sessions, const ReplayTarget &target,
-               int concurrency = 1);
+    void start(
+        const QList<SessionRecording> &sessions, const ReplayTarget &target, int concurrency = 1);
     void cancel();
     bool isRunning() const;
     QList<ReplayResult> results() const; // in session order, complete once finished
