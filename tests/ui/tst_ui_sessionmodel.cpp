@@ -147,6 +147,7 @@ private Q_SLOTS:
     void countdownTicks();
     void filtering();
     void filterLiveAppends();
+    void filterSessionStartsMatching_data();
     void filterSessionStartsMatching();
     void clear();
     void batchAndRemoval();
@@ -725,13 +726,22 @@ void TestSessionModel::filterLiveAppends()
 
 // Session b had only calls the filter hides; its first matching call puts it between a and c,
 // where the store orders it (by its first call), not at the end.
+void TestSessionModel::filterSessionStartsMatching_data()
+{
+    QTest::addColumn<int>("filteredLoadLimit");
+    QTest::addRow("all matching sessions in memory") << 1000;
+    QTest::addRow("paged from the store") << 0;
+}
+
 void TestSessionModel::filterSessionStartsMatching()
 {
+    QFETCH(int, filteredLoadLimit);
     QList<Exchange> calls {call(u"a"_s, Stage::Connect, 0, Verdict::Reject),
         call(u"b"_s, Stage::Connect, 10), call(u"c"_s, Stage::Connect, 20, Verdict::Reject)};
     save(calls);
     SessionModel model(m_store.get());
     connectStore(*m_store, model);
+    model.setCacheLimits(256, 64, filteredLoadLimit);
     model.setQuery(parsed(u"action:reject"_s));
     QAbstractItemModelTester tester(&model);
     QCOMPARE(model.rowCount(), 2);
@@ -753,16 +763,19 @@ void TestSessionModel::filterSessionStartsMatching()
         model.index(0, 0, model.index(2, 0)).data(SessionModel::SessionKeyRole).toString(), u"c"_s);
     QCOMPARE(display(model, 1, SessionModel::StageColumn), u"2 calls: connect → ehlo"_s);
 
-    // The same with pages: b2 starts matching in the middle of a cached page.
+    // The same with pages (filtered pages are 8 × 1 rows here): m07 starts matching in the
+    // middle of a cached page, and the pages after it shift.
     QList<Exchange> more;
     for (int i = 0; i < 20; ++i)
         more.append(call(u"m%1"_s.arg(i, 2, 10, QChar(u'0')), Stage::Connect, 100 + i,
             i == 7 ? Verdict::Accept : Verdict::Reject));
     save(more);
-    model.setCacheLimits(4, 8);
+    model.setCacheLimits(1, 64, filteredLoadLimit);
+    QCOMPARE(model.cacheStats().pageSize, 8);
     QCOMPARE(model.rowCount(), 22);
     for (int row = 0; row < model.rowCount(); ++row)
         QVERIFY(model.index(row, 0).data().isValid()); // all pages cached
+    QCOMPARE(model.cacheStats().cachedPages, 3);
     Exchange late = call(u"m07"_s, Stage::Ehlo, 500, Verdict::Reject);
     QVERIFY(m_store->save(late));
     QCOMPARE(model.rowCount(), 23);

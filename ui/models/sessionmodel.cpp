@@ -26,6 +26,12 @@ namespace {
 
 constexpr int DefaultPageSize = 256;
 constexpr int DefaultMaxPages = 64; // 16k sessions, a few MB
+// With a filter every page costs the store a pass over all exchanges whatever its size (the
+// matching sessions are found by a subquery), so filtered pages are larger and fewer.
+constexpr int FilteredPageFactor = 8;
+// For the same reason a filter's sessions are read in one go when there are at most this many
+// (~20 MB): one pass instead of a count and then a pass per page.
+constexpr int DefaultFilteredLoadLimit = 50'000;
 constexpr int MaxDetails = 2048;
 // Calls read per session for its stage path: a session of 100k calls (the empty key collects
 // discovery requests) must not be read whole to draw one row.
@@ -295,9 +301,13 @@ struct SessionModel::Private
     SessionModel *q = nullptr;
     Mock::CaptureStore *store = nullptr;
     CaptureQuery query;
-    int pageSize = DefaultPageSize;
+    int basePageSize = DefaultPageSize;
+    int baseMaxPages = DefaultMaxPages;
+    int filteredLoadLimit = DefaultFilteredLoadLimit;
+    int pageSize = DefaultPageSize; // for the current query
     int maxPages = DefaultMaxPages;
     qint64 sessionCount = 0;
+    bool allInMemory = false; // every page is cached and none is evicted (selective filters)
     qint64 exchangeCount = -1; // -1: not counted yet
     QMap<qint64, Page> pages;
     QHash<QString, SessionDetail> details;
@@ -322,6 +332,8 @@ struct SessionModel::Private
     QList<QPersistentModelIndex> deferredFetches;
 
     bool isUsable() const { return store && store->isOpen(); }
+    void choosePageSize();
+    void load();
     Page *page(qint64 number);
     void evictPages();
     const SessionSummary *summaryAt(qint64 row);
@@ -414,6 +426,8 @@ Page *SessionModel::Private::page(qint64 number)
 
 void SessionModel::Private::evictPages()
 {
+    if (allInMemory)
+        return;
     while (pages.size() >= maxPages) {
         auto oldest = pages.begin();
         for (auto it = pages.begin(); it != pages.end(); ++it) {
@@ -546,10 +560,15 @@ void SessionModel::Private::rebuildRowHandles()
         handleOfRow.insert(expanded.at(i).row, quintptr(i + 1));
 }
 
-void SessionModel::Private::reset()
+void SessionModel::Private::choosePageSize()
 {
-    const Emitting scope(emitting);
-    q->beginResetModel();
+    const int factor = query.isEmpty() ? 1 : FilteredPageFactor;
+    pageSize = basePageSize * factor;
+    maxPages = std::max(2, baseMaxPages / factor);
+}
+
+void SessionModel::Private::load()
+{
     pages.clear();
     details.clear();
     expanded.clear();
@@ -557,8 +576,35 @@ void SessionModel::Private::reset()
     handleOfRow.clear();
     pendingRow = -1;
     exchangeCount = -1;
-    sessionCount = isUsable() ? store->sessionCount(query) : 0;
+    allInMemory = false;
+    sessionCount = 0;
+    choosePageSize();
+    if (!isUsable())
+        return;
+    if (!query.isEmpty()) {
+        const QList<SessionSummary> all = store->sessions(query, 0, filteredLoadLimit + 1);
+        ++storeReads;
+        allInMemory = all.size() <= filteredLoadLimit;
+        // Too many to keep: the read still gives the first pages (whole pages only).
+        const qsizetype keep = allInMemory
+            ? all.size()
+            : std::min<qsizetype>(qsizetype(maxPages - 1), all.size() / pageSize) * pageSize;
+        for (qsizetype first = 0; first < keep; first += pageSize)
+            pages.insert(first / pageSize, Page {all.mid(first, pageSize), ++tick});
+        if (allInMemory) {
+            sessionCount = all.size();
+            return;
+        }
+    }
+    sessionCount = store->sessionCount(query);
     ++storeReads;
+}
+
+void SessionModel::Private::reset()
+{
+    const Emitting scope(emitting);
+    q->beginResetModel();
+    load();
     q->endResetModel();
 }
 
@@ -587,8 +633,12 @@ void SessionModel::Private::appendSession(const Exchange &e)
 // call, so it belongs somewhere before the newest sessions: look for it near the end.
 void SessionModel::Private::insertExistingSession(const QString &key)
 {
-    const qint64 total = store->sessionCount(query);
-    ++storeReads;
+    // With every listed session in memory, one that was not found is not listed yet.
+    qint64 total = sessionCount + 1;
+    if (!allInMemory) {
+        total = store->sessionCount(query);
+        ++storeReads;
+    }
     if (total == sessionCount)
         return; // it was listed already (off screen)
     if (total != sessionCount + 1) {
@@ -978,10 +1028,7 @@ SessionModel::SessionModel(Mock::CaptureStore *store, QObject *parent)
     d->store = store;
     d->ticker.setInterval(1000);
     connect(&d->ticker, &QTimer::timeout, this, [this]() { d->onTick(); });
-    if (d->isUsable()) {
-        d->sessionCount = store->sessionCount(d->query);
-        ++d->storeReads;
-    }
+    d->load();
 }
 
 SessionModel::~SessionModel() = default;
@@ -1004,10 +1051,11 @@ void SessionModel::reload()
     d->reset();
 }
 
-void SessionModel::setCacheLimits(int pageSize, int maxPages)
+void SessionModel::setCacheLimits(int pageSize, int maxPages, int filteredLoadLimit)
 {
-    d->pageSize = std::max(1, pageSize);
-    d->maxPages = std::max(2, maxPages);
+    d->basePageSize = std::max(1, pageSize);
+    d->baseMaxPages = std::max(2, maxPages);
+    d->filteredLoadLimit = std::max(0, filteredLoadLimit);
     d->reset();
 }
 

@@ -60,11 +60,13 @@ public:
     void clearHeldDeadline(qint64 exchangeId);
 
     // Paging: top-level rows are read from the store pageSize sessions at a time and at most
-    // maxPages pages stay in memory (least recently used go first). Resets the model.
-    void setCacheLimits(int pageSize, int maxPages);
+    // maxPages pages stay in memory (least recently used go first); with a filter, pages are 8
+    // times larger and 8 times fewer, and when at most filteredLoadLimit sessions match they
+    // are all read at once and kept. Resets the model.
+    void setCacheLimits(int pageSize, int maxPages, int filteredLoadLimit = 50'000);
     struct CacheStats
     {
-        int pageSize = 0;
+        int pageSize = 0; // of the current query
         int cachedPages = 0;
         int cachedDetails = 0; // sessions whose stage path and recipients are in memory
         int expandedSessions = 0; // sessions whose calls are rows of the model
