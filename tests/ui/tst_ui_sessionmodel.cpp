@@ -411,11 +411,14 @@ void TestSessionModel::appendNewSession()
     QAbstractItemModelTester tester(&model);
     QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
     QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    QSignalSpy appended(&model, &SessionModel::exchangeAppended);
 
     Exchange e = call(u"b"_s, Stage::Connect, 1000, Verdict::Reject);
     QVERIFY(m_store->save(e));
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(reset.count(), 0);
+    QCOMPARE(appended.count(), 1); // the session's row: it is not expanded
+    QCOMPARE(appended.first().at(0).value<QModelIndex>(), model.index(1, 0));
     QVERIFY(!inserted.isEmpty());
     QCOMPARE(inserted.first().at(0).value<QModelIndex>(), QModelIndex());
     QCOMPARE(inserted.first().at(1).toInt(), 1);
@@ -504,7 +507,8 @@ void TestSessionModel::appendCallNotExpanded()
     Exchange e = call(u"b"_s, Stage::Delivery, 200);
     QVERIFY(m_store->save(e));
     QCOMPARE(inserted.count(), 0);
-    QCOMPARE(appended.count(), 0);
+    QCOMPARE(appended.count(), 1);
+    QCOMPARE(appended.first().at(0).value<QModelIndex>(), model.index(1, 0));
     QCOMPARE(changed.count(), 1);
     QCOMPARE(changed.first().at(0).value<QModelIndex>(), model.index(1, 0));
     QCOMPARE(

@@ -349,11 +349,13 @@ struct SessionModel::Private
     void rebuildRowHandles();
 
     void reset();
-    void appendSession(const Exchange &e);
-    void insertExistingSession(const QString &key);
-    void insertSessionAt(qint64 row, const SessionSummary &summary);
-    void sessionStartsMatching(const Exchange &e, bool isNew);
-    void updateChild(Children &children, const Exchange &e, bool isNew, bool matches);
+    // These return the row of the session they added, -1 when none (or after a reset).
+    qint64 appendSession(const Exchange &e);
+    qint64 insertExistingSession(const QString &key);
+    qint64 insertSessionAt(qint64 row, const SessionSummary &summary);
+    qint64 sessionStartsMatching(const Exchange &e, bool isNew);
+    // Returns the index of the call's row when it was inserted.
+    QModelIndex updateChild(Children &children, const Exchange &e, bool matches);
     void refreshSummary(qint64 row, const QString &key);
     std::optional<QDateTime> sessionDeadline(const QString &key) const;
     void emitCountdownChanged(qint64 id, QSet<qint64> *sessionRowsDone);
@@ -609,7 +611,7 @@ void SessionModel::Private::reset()
 }
 
 // A session whose first call just arrived: it is the newest, so it goes last.
-void SessionModel::Private::appendSession(const Exchange &e)
+qint64 SessionModel::Private::appendSession(const Exchange &e)
 {
     const qint64 row = sessionCount;
     const qint64 number = row / pageSize;
@@ -627,11 +629,12 @@ void SessionModel::Private::appendSession(const Exchange &e)
         pages.insert(number, Page {{summaryOf(e)}, ++tick});
     }
     q->endInsertRows();
+    return row;
 }
 
 // A session that existed but had no matching call until now. The store orders it by its first
 // call, so it belongs somewhere before the newest sessions: look for it near the end.
-void SessionModel::Private::insertExistingSession(const QString &key)
+qint64 SessionModel::Private::insertExistingSession(const QString &key)
 {
     // With every listed session in memory, one that was not found is not listed yet.
     qint64 total = sessionCount + 1;
@@ -640,26 +643,26 @@ void SessionModel::Private::insertExistingSession(const QString &key)
         ++storeReads;
     }
     if (total == sessionCount)
-        return; // it was listed already (off screen)
+        return -1; // it was listed already (off screen)
     if (total != sessionCount + 1) {
         qCDebug(lcUi) << "timeline out of step with the store, reloading";
         reset();
-        return;
+        return -1;
     }
     const qint64 start = std::max<qint64>(0, total - TailScanRows);
     const QList<SessionSummary> tail = store->sessions(query, start, int(total - start));
     ++storeReads;
     for (qsizetype i = 0; i < tail.size(); ++i) {
         if (tail.at(i).sessionKey == key) {
-            insertSessionAt(start + i, tail.at(i));
-            return;
+            return insertSessionAt(start + i, tail.at(i));
         }
     }
     qCDebug(lcUi) << "session" << key << "starts matching far from the end, reloading";
     reset();
+    return -1;
 }
 
-void SessionModel::Private::insertSessionAt(qint64 row, const SessionSummary &summary)
+qint64 SessionModel::Private::insertSessionAt(qint64 row, const SessionSummary &summary)
 {
     const Emitting scope(emitting);
     pendingRow = row;
@@ -693,33 +696,31 @@ void SessionModel::Private::insertSessionAt(qint64 row, const SessionSummary &su
     }
     rebuildRowHandles();
     q->endInsertRows();
+    return row;
 }
 
 // A matching call of a session that is not in memory.
-void SessionModel::Private::sessionStartsMatching(const Exchange &e, bool isNew)
+qint64 SessionModel::Private::sessionStartsMatching(const Exchange &e, bool isNew)
 {
     if (!isNew && query.isEmpty())
-        return; // every call matches: an update cannot add a session
+        return -1; // every call matches: an update cannot add a session
     const qint64 matching = store->count(withSession(query, e.sessionKey));
     ++storeReads;
     if (matching != 1)
-        return; // it had matching calls before: listed, off screen
+        return -1; // it had matching calls before: listed, off screen
     if (isNew) {
         qint64 all = matching;
         if (!query.isEmpty()) {
             all = store->count(withSession({}, e.sessionKey));
             ++storeReads;
         }
-        if (all == 1) {
-            appendSession(e);
-            return;
-        }
+        if (all == 1)
+            return appendSession(e);
     }
-    insertExistingSession(e.sessionKey);
+    return insertExistingSession(e.sessionKey);
 }
 
-void SessionModel::Private::updateChild(
-    Children &children, const Exchange &e, bool isNew, bool matches)
+QModelIndex SessionModel::Private::updateChild(Children &children, const Exchange &e, bool matches)
 {
     const Emitting scope(emitting);
     const QModelIndex parent = sessionIndex(children.row, 0);
@@ -730,23 +731,22 @@ void SessionModel::Private::updateChild(
         children.rows[position] = e;
         Q_EMIT q->dataChanged(
             childIndex(children, position, 0), childIndex(children, position, ColumnCount - 1));
-        return;
+        return {};
     }
     if (!matches)
-        return;
+        return {};
     const bool allLoaded = children.rows.size() == children.total;
     ++children.total;
     const bool beyondLoaded = !children.rows.isEmpty() && e.id > children.rows.last().id;
     if (!allLoaded && (beyondLoaded || children.rows.isEmpty()))
-        return; // fetchMore will read it in its turn
+        return {}; // fetchMore will read it in its turn
     const auto it = std::lower_bound(children.rows.cbegin(), children.rows.cend(), e.id,
         [](const Exchange &row, qint64 value) { return row.id < value; });
     const int at = int(it - children.rows.cbegin());
     q->beginInsertRows(parent, at, at);
     children.rows.insert(at, e);
     q->endInsertRows();
-    if (isNew)
-        Q_EMIT q->exchangeAppended(childIndex(children, at, 0));
+    return childIndex(children, at, 0);
 }
 
 void SessionModel::Private::refreshSummary(qint64 row, const QString &key)
@@ -1355,8 +1355,11 @@ void SessionModel::onExchangeSaved(const Mock::Exchange &summary, bool isNew)
     }
     const qint64 row = d->rowOfKey(summary.sessionKey);
     if (row < 0) {
-        if (matches)
-            d->sessionStartsMatching(summary, isNew);
+        if (!matches)
+            return;
+        const qint64 added = d->sessionStartsMatching(summary, isNew);
+        if (added >= 0 && isNew)
+            Q_EMIT exchangeAppended(d->sessionIndex(added, 0));
         return;
     }
     // The session is in memory: its figures cover all of its calls, matching or not.
@@ -1366,10 +1369,13 @@ void SessionModel::onExchangeSaved(const Mock::Exchange &summary, bool isNew)
     } else {
         d->refreshSummary(row, summary.sessionKey);
     }
+    QModelIndex shown;
     if (Children *children = d->childrenOfRow(row))
-        d->updateChild(*children, summary, isNew, matches);
+        shown = d->updateChild(*children, summary, matches);
     const Emitting scope(d->emitting);
     Q_EMIT dataChanged(d->sessionIndex(row, 0), d->sessionIndex(row, ColumnCount - 1));
+    if (isNew && matches)
+        Q_EMIT exchangeAppended(shown.isValid() ? shown : d->sessionIndex(row, 0));
 }
 
 void SessionModel::onCleared()

@@ -93,7 +93,9 @@ public Q_SLOTS:
     void onExchangesRemoved(const QList<qint64> &ids);
 
 Q_SIGNALS:
-    void exchangeAppended(const QModelIndex &index); // a new call arrived and is shown
+    // A new call matching the query arrived: index is its row when its session is expanded,
+    // else its session's row (column 0 either way).
+    void exchangeAppended(const QModelIndex &index);
 
 private:
     struct Private;
