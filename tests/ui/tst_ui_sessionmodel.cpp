@@ -786,6 +786,23 @@ void TestSessionModel::filterSessionStartsMatching()
     for (int i = 0; i < 20; ++i)
         QCOMPARE(text(model.index(3 + i, 0), SessionModel::SessionKeyRole),
             u"m%1"_s.arg(i, 2, 10, QChar(u'0')));
+
+    // The youngest session starting to match lands at the end, here the first row of a page.
+    const qsizetype resets = reset.count();
+    Exchange y = call(u"y"_s, Stage::Connect, 600, Verdict::Reject);
+    QVERIFY(m_store->save(y));
+    Exchange x = call(u"x"_s, Stage::Connect, 700);
+    QVERIFY(m_store->save(x));
+    QCOMPARE(model.rowCount(), 24);
+    Exchange x2 = call(u"x"_s, Stage::Ehlo, 710, Verdict::Reject);
+    QVERIFY(m_store->save(x2));
+    QCOMPARE(model.rowCount(), 25);
+    const qint64 reads = model.cacheStats().storeReads;
+    QCOMPARE(text(model.index(23, 0), SessionModel::SessionKeyRole), u"y"_s);
+    QCOMPARE(text(model.index(24, 0), SessionModel::SessionKeyRole), u"x"_s);
+    if (filteredLoadLimit > 0)
+        QCOMPARE(model.cacheStats().storeReads, reads); // all still in memory
+    QCOMPARE(reset.count(), resets);
 }
 
 void TestSessionModel::clear()

@@ -690,6 +690,9 @@ qint64 SessionModel::Private::insertSessionAt(qint64 row, const SessionSummary &
         ++expected;
         ++it;
     }
+    // A row pushed past the last page starts a new one (all pages stay cached when they were).
+    if (carry && at == 0 && expected * pageSize == sessionCount - 1)
+        pages.insert(expected, Page {{*carry}, ++tick});
     for (Children &children : expanded) {
         if (children.row >= row)
             ++children.row;
