@@ -131,7 +131,7 @@ public:
         m_remaining = 0;
         m_tlsError.clear();
         m_headOnly = pending->call.method == "HEAD";
-        m_timer.start(qMax(1, pending->call.timeoutMs), this);
+        m_timer.start(qMax(1, pending->call.timeoutMs), Qt::PreciseTimer, this);
         m_clock.start();
         m_socket->write(pending->wire);
     }

@@ -10,6 +10,7 @@
 #include <QCborMap>
 #include <QCborValue>
 #include <QCryptographicHash>
+#include <QVarLengthArray>
 
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
@@ -18,116 +19,205 @@ namespace Mock {
 
 namespace {
 
-// Requests are assembled as a QCborValue tree: its maps keep their members in insertion order
-// (a QJsonObject would sort them), it has byte strings for the drafts' binary values, and it
-// encodes straight to CBOR. JSON text comes from the small writer below. Members that are JSON
-// text already (Stalwart's message, the JMAP Email) ride along under this tag and are copied
-// verbatim into JSON.
-constexpr auto RawJsonTag = QCborTag(0x6873); // private use: "hs"
-
-QCborValue rawJson(const QByteArray &json)
+// Requests are written through a Sink: straight into JSON text (the common case, and Stalwart's
+// only format), or into a QCborValue tree for CBOR (its maps keep insertion order, a QJsonObject
+// would sort them, and it writes definite lengths). Members that are JSON text already
+// (Stalwart's message, the JMAP Email) go in verbatim.
+class Sink
 {
-    return QCborValue(RawJsonTag, QCborValue(json));
-}
+public:
+    virtual ~Sink() = default;
+    virtual void beginObject() = 0;
+    virtual void endObject() = 0;
+    virtual void beginArray() = 0;
+    virtual void endArray() = 0;
+    virtual void key(QStringView name) = 0;
+    virtual void string(QStringView text) = 0;
+    virtual void integer(qint64 value) = 0;
+    virtual void null() = 0;
+    virtual void bytes(const QByteArray &value) = 0; // base64 text in JSON
+    // JSON text of a whole value; in CBOR, JMAP body parts' "blob" become byte strings.
+    virtual void json(const QByteArray &text, bool blobsAsBytes) = 0;
 
-void appendJsonString(QByteArray &out, const QString &text)
+    void key(const char *name) { key(QLatin1StringView(name)); }
+    void key(QLatin1StringView name) { latin1Key(name); }
+    void member(const char *name, QStringView text)
+    {
+        key(name);
+        string(text);
+    }
+    void member(const char *name, const QString &text) { member(name, QStringView(text)); }
+    void member(const char *name, qint64 value)
+    {
+        key(name);
+        integer(value);
+    }
+    void member(const char *name, int value) { member(name, qint64(value)); }
+    void nullMember(const char *name)
+    {
+        key(name);
+        null();
+    }
+    void memberOrNull(const char *name, const QString &text)
+    {
+        key(name);
+        if (text.isEmpty())
+            null();
+        else
+            string(text);
+    }
+
+protected:
+    virtual void latin1Key(QLatin1StringView name) = 0;
+};
+
+void appendUtf8Escaped(QByteArray &out, QStringView text)
 {
-    const QByteArray utf8 = text.toUtf8();
-    out += '"';
-    for (const char c : utf8) {
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                static const char hex[] = "0123456789abcdef";
-                out += "\\u00";
-                out += hex[(c >> 4) & 0xf];
-                out += hex[c & 0xf];
-            } else {
-                out += c;
+    static const char hex[] = "0123456789abcdef";
+    const qsizetype n = text.size();
+    for (qsizetype i = 0; i < n; ++i) {
+        const char16_t c = text[i].unicode();
+        if (c < 0x80) {
+            switch (c) {
+            case u'"':
+                out += "\\\"";
+                break;
+            case u'\\':
+                out += "\\\\";
+                break;
+            case u'\n':
+                out += "\\n";
+                break;
+            case u'\r':
+                out += "\\r";
+                break;
+            case u'\t':
+                out += "\\t";
+                break;
+            default:
+                if (c < 0x20) {
+                    out += "\\u00";
+                    out += hex[(c >> 4) & 0xf];
+                    out += hex[c & 0xf];
+                } else {
+                    out += char(c);
+                }
             }
+        } else if (c < 0x800) {
+            out += char(0xc0 | (c >> 6));
+            out += char(0x80 | (c & 0x3f));
+        } else if (QChar::isHighSurrogate(c) && i + 1 < n && text[i + 1].isLowSurrogate()) {
+            const char32_t ucs4 = QChar::surrogateToUcs4(c, text[i + 1].unicode());
+            ++i;
+            out += char(0xf0 | (ucs4 >> 18));
+            out += char(0x80 | ((ucs4 >> 12) & 0x3f));
+            out += char(0x80 | ((ucs4 >> 6) & 0x3f));
+            out += char(0x80 | (ucs4 & 0x3f));
+        } else {
+            const char16_t unit = QChar::isSurrogate(c) ? char16_t(0xfffd) : c;
+            out += char(0xe0 | (unit >> 12));
+            out += char(0x80 | ((unit >> 6) & 0x3f));
+            out += char(0x80 | (unit & 0x3f));
         }
     }
-    out += '"';
 }
 
-void appendJson(QByteArray &out, const QCborValue &value)
+class JsonSink final : public Sink
 {
-    switch (value.type()) {
-    case QCborValue::Map: {
-        out += '{';
-        bool first = true;
-        const QCborMap map = value.toMap();
-        for (auto it = map.cbegin(); it != map.cend(); ++it) {
-            if (!first)
-                out += ',';
-            first = false;
-            appendJsonString(out, it.key().toString());
-            out += ':';
-            appendJson(out, it.value());
-        }
-        out += '}';
-        break;
+public:
+    using Sink::key;
+    JsonSink() { m_out.reserve(1024); }
+    QByteArray take() { return std::move(m_out); }
+
+    void beginObject() override
+    {
+        separate();
+        m_out += '{';
+        m_first.append(true);
     }
-    case QCborValue::Array: {
-        out += '[';
-        bool first = true;
-        const QCborArray array = value.toArray();
-        for (const QCborValue &item : array) {
-            if (!first)
-                out += ',';
-            first = false;
-            appendJson(out, item);
-        }
-        out += ']';
-        break;
+    void endObject() override
+    {
+        m_out += '}';
+        m_first.removeLast();
     }
-    case QCborValue::Integer:
-        out += QByteArray::number(value.toInteger());
-        break;
-    case QCborValue::Double:
-        out += QByteArray::number(value.toDouble(), 'g', 17);
-        break;
-    case QCborValue::String:
-        appendJsonString(out, value.toString());
-        break;
-    case QCborValue::ByteArray: // the drafts' JSON form of binary: base64
-        out += '"';
-        out += value.toByteArray().toBase64();
-        out += '"';
-        break;
-    case QCborValue::True:
-        out += "true";
-        break;
-    case QCborValue::False:
-        out += "false";
-        break;
-    case QCborValue::Tag:
-        if (value.tag() == RawJsonTag) {
-            out += value.taggedValue().toByteArray();
-            break;
-        }
-        appendJson(out, value.taggedValue());
-        break;
-    default:
-        out += "null";
-        break;
+    void beginArray() override
+    {
+        separate();
+        m_out += '[';
+        m_first.append(true);
     }
-}
+    void endArray() override
+    {
+        m_out += ']';
+        m_first.removeLast();
+    }
+    void key(QStringView name) override
+    {
+        separate();
+        m_out += '"';
+        appendUtf8Escaped(m_out, name);
+        m_out += "\":";
+        m_afterKey = true;
+    }
+    void string(QStringView text) override
+    {
+        separate();
+        m_out += '"';
+        appendUtf8Escaped(m_out, text);
+        m_out += '"';
+    }
+    void integer(qint64 value) override
+    {
+        separate();
+        m_out += QByteArray::number(value);
+    }
+    void null() override
+    {
+        separate();
+        m_out += "null";
+    }
+    void bytes(const QByteArray &value) override
+    {
+        separate();
+        m_out += '"';
+        m_out += value.toBase64();
+        m_out += '"';
+    }
+    void json(const QByteArray &text, bool) override
+    {
+        separate();
+        m_out += text;
+    }
+
+protected:
+    void latin1Key(QLatin1StringView name) override
+    {
+        separate();
+        m_out += '"';
+        m_out += name; // our own member names: nothing to escape
+        m_out += "\":";
+        m_afterKey = true;
+    }
+
+private:
+    // A comma before every value or key but the first of its container; none after a key.
+    void separate()
+    {
+        if (m_afterKey) {
+            m_afterKey = false;
+            return;
+        }
+        if (m_first.isEmpty())
+            return;
+        if (!m_first.last())
+            m_out += ',';
+        m_first.last() = false;
+    }
+
+    QByteArray m_out;
+    QVarLengthArray<bool, 16> m_first;
+    bool m_afterKey = false;
+};
 
 // The drafts carry a body part's "blob" as a byte string in CBOR (base64 text in JSON).
 QCborValue blobsAsBytes(const QCborValue &value)
@@ -151,40 +241,70 @@ QCborValue blobsAsBytes(const QCborValue &value)
     return value;
 }
 
-// CBOR has no raw JSON: tagged JSON text becomes the CBOR of the same (ordered) document.
-QCborValue withoutRawJson(const QCborValue &value)
+class CborSink final : public Sink
 {
-    if (value.isTag() && value.tag() == RawJsonTag)
-        return QCborValue::fromCbor(Document::fromJson(value.taggedValue().toByteArray()).toCbor());
-    if (value.isMap()) {
-        QCborMap map = value.toMap();
-        for (auto it = map.begin(); it != map.end(); ++it)
-            it.value() = withoutRawJson(it.value());
-        return map;
-    }
-    if (value.isArray()) {
-        QCborArray array = value.toArray();
-        for (qsizetype i = 0; i < array.size(); ++i)
-            array[i] = withoutRawJson(array.at(i));
-        return array;
-    }
-    return value;
-}
+public:
+    using Sink::key;
+    QByteArray take() { return m_root.toCbor(); }
 
-QByteArray encodeTree(const QCborValue &tree, Encoding encoding)
-{
-    if (encoding == Encoding::Cbor)
-        return withoutRawJson(tree).toCbor();
-    QByteArray out;
-    out.reserve(1024);
-    appendJson(out, tree);
-    return out;
-}
+    void beginObject() override { m_stack.append({QCborValue(QCborMap()), takeKey()}); }
+    void endObject() override { close(); }
+    void beginArray() override { m_stack.append({QCborValue(QCborArray()), takeKey()}); }
+    void endArray() override { close(); }
+    void key(QStringView name) override { m_key = name.toString(); }
+    void string(QStringView text) override { add(QCborValue(text.toString())); }
+    void integer(qint64 value) override { add(QCborValue(value)); }
+    void null() override { add(QCborValue(nullptr)); }
+    void bytes(const QByteArray &value) override { add(QCborValue(value)); }
+    void json(const QByteArray &text, bool blobs) override
+    {
+        const QCborValue value = QCborValue::fromCbor(Document::fromJson(text).toCbor());
+        add(blobs ? blobsAsBytes(value) : value);
+    }
 
-QCborValue stringOrNull(const QString &text)
-{
-    return text.isEmpty() ? QCborValue(nullptr) : QCborValue(text);
-}
+protected:
+    void latin1Key(QLatin1StringView name) override { m_key = QString(name); }
+
+private:
+    struct Open
+    {
+        QCborValue container;
+        QString key; // its key in the parent map
+    };
+
+    QString takeKey() { return std::exchange(m_key, QString()); }
+
+    void add(const QCborValue &value)
+    {
+        if (m_stack.isEmpty()) {
+            m_root = value;
+            return;
+        }
+        QCborValue &parent = m_stack.last().container;
+        if (parent.isMap()) {
+            QCborMap map = parent.toMap();
+            parent = QCborValue(); // drop the second reference: insert without a detach
+            map.insert(takeKey(), value);
+            parent = map;
+        } else {
+            QCborArray array = parent.toArray();
+            parent = QCborValue();
+            array.append(value);
+            parent = array;
+        }
+    }
+
+    void close()
+    {
+        Open open = m_stack.takeLast();
+        m_key = open.key;
+        add(open.container);
+    }
+
+    QList<Open> m_stack;
+    QString m_key;
+    QCborValue m_root;
+};
 
 int stagePosition(Stage stage)
 {
@@ -234,90 +354,125 @@ QString wireStageName(const SessionStage &stage)
     return stage.stageName.isEmpty() ? stageName(stage.stage) : stage.stageName;
 }
 
-QCborMap parametersMap(const Parameters &parameters)
+void writeParameters(Sink &sink, const Parameters &parameters)
 {
-    QCborMap map;
-    for (const auto &[key, value] : parameters)
-        map.insert(key, value);
-    return map;
+    sink.beginObject();
+    for (const auto &[name, value] : parameters) {
+        sink.key(QStringView(name));
+        sink.string(value);
+    }
+    sink.endObject();
 }
 
-QCborValue stalwartRequest(const SessionRecording &session, const SessionStage &stage,
+void stalwartRequest(Sink &sink, const SessionRecording &session, const SessionStage &stage,
     const Envelope &envelope, const RequestOptions &options)
 {
     const int position = stagePosition(stage.stage);
-    QCborMap client;
-    client.insert(u"ip"_s, session.client.ip);
-    client.insert(u"port"_s, session.client.port);
+    sink.beginObject();
+    sink.key("context");
+    sink.beginObject();
+    sink.member("stage", wireStageName(stage));
+    sink.key("client");
+    sink.beginObject();
+    sink.member("ip", session.client.ip);
+    sink.member("port", session.client.port);
     // Stalwart has not looked up the PTR name yet when the connect hook runs.
-    client.insert(u"ptr"_s, position == 0 ? QCborValue(nullptr) : stringOrNull(session.client.ptr));
-    client.insert(
-        u"helo"_s, position == 0 ? QCborValue(nullptr) : stringOrNull(session.client.ehlo));
-    client.insert(u"activeConnections"_s, 1);
+    sink.memberOrNull("ptr", position == 0 ? QString() : session.client.ptr);
+    sink.memberOrNull("helo", position == 0 ? QString() : session.client.ehlo);
+    sink.member("activeConnections", 1);
+    sink.endObject();
+    if (session.auth.present && position >= 3) {
+        sink.key("sasl");
+        sink.beginObject();
+        sink.member("login", session.auth.login);
+        sink.endObject();
+    }
+    if (tlsKnown(session, position)) {
+        sink.key("tls");
+        sink.beginObject();
+        sink.member("version", session.tls.version);
+        sink.member("cipher", session.tls.cipher);
+        sink.endObject();
+    }
+    sink.key("server");
+    sink.beginObject();
+    sink.memberOrNull("name", session.server.name);
+    sink.member("port", session.server.port);
+    sink.memberOrNull("ip", session.server.ip);
+    sink.endObject();
+    if (stage.stage == Stage::Data) {
+        sink.key("queue");
+        sink.beginObject();
+        sink.member(
+            "id", options.queueId.isEmpty() ? defaultQueueId(session, true) : options.queueId);
+        sink.endObject();
+    }
+    sink.key("protocol");
+    sink.beginObject();
+    sink.member("version", 1);
+    sink.endObject();
+    sink.endObject(); // context
 
-    QCborMap context;
-    context.insert(u"stage"_s, wireStageName(stage));
-    context.insert(u"client"_s, client);
-    if (session.auth.present && position >= 3)
-        context.insert(u"sasl"_s, QCborMap {{u"login"_s, session.auth.login}});
-    if (tlsKnown(session, position))
-        context.insert(u"tls"_s,
-            QCborMap {{u"version"_s, session.tls.version}, {u"cipher"_s, session.tls.cipher}});
-    QCborMap server;
-    server.insert(u"name"_s, stringOrNull(session.server.name));
-    server.insert(u"port"_s, session.server.port);
-    server.insert(u"ip"_s, stringOrNull(session.server.ip));
-    context.insert(u"server"_s, server);
-    if (stage.stage == Stage::Data)
-        context.insert(u"queue"_s,
-            QCborMap {{u"id"_s,
-                options.queueId.isEmpty() ? defaultQueueId(session, true) : options.queueId}});
-    context.insert(u"protocol"_s, QCborMap {{u"version"_s, 1}});
-
-    QCborMap request;
-    request.insert(u"context"_s, context);
     if (position >= 3 && envelope.present) {
-        QCborArray to;
-        for (const EnvelopeAddress &rcpt : envelope.to)
-            to.append(QCborMap {{u"address"_s, rcpt.address.toLower()}});
-        QCborMap env;
-        env.insert(u"from"_s, QCborMap {{u"address"_s, envelope.from.address.toLower()}});
-        env.insert(u"to"_s, to);
-        request.insert(u"envelope"_s, env);
-    }
-    if (stage.stage == Stage::Data && session.hasMessage)
-        request.insert(u"message"_s, rawJson(stalwartMessage(session.rawMessage).toJson()));
-    return request;
-}
-
-QCborMap draftEnvelope(const Envelope &envelope, bool outbound)
-{
-    QCborArray to;
-    for (const EnvelopeAddress &rcpt : envelope.to) {
-        QCborMap entry;
-        entry.insert(u"address"_s, rcpt.address);
-        entry.insert(u"parameters"_s, parametersMap(rcpt.parameters));
-        if (outbound) {
-            entry.insert(u"status"_s, rcpt.status.isEmpty() ? u"pending"_s : rcpt.status);
-            entry.insert(u"attempt"_s, rcpt.attempt);
-            entry.insert(u"lastResponse"_s, QCborValue(nullptr));
-            entry.insert(u"nextAttemptAt"_s, QCborValue(nullptr));
-            entry.insert(u"nextDsnAt"_s, QCborValue(nullptr));
-            entry.insert(u"queueName"_s, u"remote"_s);
+        sink.key("envelope");
+        sink.beginObject();
+        sink.key("from");
+        sink.beginObject();
+        sink.member("address", envelope.from.address.toLower());
+        sink.endObject();
+        sink.key("to");
+        sink.beginArray();
+        for (const EnvelopeAddress &rcpt : envelope.to) {
+            sink.beginObject();
+            sink.member("address", rcpt.address.toLower());
+            sink.endObject();
         }
-        to.append(entry);
+        sink.endArray();
+        sink.endObject();
     }
-    QCborMap from;
-    from.insert(u"address"_s,
-        envelope.from.isNullSender ? QCborValue(nullptr) : QCborValue(envelope.from.address));
-    from.insert(u"parameters"_s, parametersMap(envelope.from.parameters));
-    QCborMap result;
-    result.insert(u"from"_s, from);
-    result.insert(u"to"_s, to);
-    return result;
+    if (stage.stage == Stage::Data && session.hasMessage) {
+        sink.key("message");
+        sink.json(options.stalwartMessageJson.isEmpty() ? stalwartMessageJson(session.rawMessage)
+                                                        : options.stalwartMessageJson,
+            false);
+    }
+    sink.endObject();
 }
 
-QCborValue draftRequest(const SessionRecording &session, const SessionStage &stage,
+void draftEnvelope(Sink &sink, const Envelope &envelope, bool outbound)
+{
+    sink.beginObject();
+    sink.key("from");
+    sink.beginObject();
+    if (envelope.from.isNullSender)
+        sink.nullMember("address");
+    else
+        sink.member("address", envelope.from.address);
+    sink.key("parameters");
+    writeParameters(sink, envelope.from.parameters);
+    sink.endObject();
+    sink.key("to");
+    sink.beginArray();
+    for (const EnvelopeAddress &rcpt : envelope.to) {
+        sink.beginObject();
+        sink.member("address", rcpt.address);
+        sink.key("parameters");
+        writeParameters(sink, rcpt.parameters);
+        if (outbound) {
+            sink.member("status", rcpt.status.isEmpty() ? u"pending"_s : rcpt.status);
+            sink.member("attempt", rcpt.attempt);
+            sink.nullMember("lastResponse");
+            sink.nullMember("nextAttemptAt");
+            sink.nullMember("nextDsnAt");
+            sink.member("queueName", u"remote"_s);
+        }
+        sink.endObject();
+    }
+    sink.endArray();
+    sink.endObject();
+}
+
+void draftRequest(Sink &sink, const SessionRecording &session, const SessionStage &stage,
     const Envelope &envelope, const RequestOptions &options)
 {
     const int position = stagePosition(stage.stage);
@@ -328,106 +483,115 @@ QCborValue draftRequest(const SessionRecording &session, const SessionStage &sta
         && (stage.stage == Stage::Data || stage.stage == Stage::Dsn
             || stage.stage == Stage::Delivery || stage.stage == Stage::Defer
             || stage.stage == Stage::Route);
-    const QString queueId
-        = options.queueId.isEmpty() ? defaultQueueId(session, false) : options.queueId;
 
-    QCborMap request;
-    request.insert(u"stage"_s, wireStageName(stage));
-    request.insert(u"action"_s, outbound ? u"continue"_s : u"accept"_s);
-    request.insert(u"timestamp"_s, timestamp.toUTC().toString(Qt::ISODate));
+    sink.beginObject();
+    sink.member("stage", wireStageName(stage));
+    sink.member("action", outbound ? u"continue"_s : u"accept"_s);
+    sink.member("timestamp", timestamp.toUTC().toString(Qt::ISODate));
     if (!outbound) {
         const SmtpReply reply = defaultReply(Dialect::Draft01, stage.stage, Action::Accept);
-        QCborMap response;
-        response.insert(u"code"_s, reply.code);
-        response.insert(u"enhancedCode"_s, stringOrNull(reply.enhancedCode));
-        response.insert(u"message"_s, reply.message);
-        request.insert(u"response"_s, response);
+        sink.key("response");
+        sink.beginObject();
+        sink.member("code", reply.code);
+        sink.memberOrNull("enhancedCode", reply.enhancedCode);
+        sink.member("message", reply.message);
+        sink.endObject();
     }
-    request.insert(u"protocol"_s, QCborMap {{u"version"_s, u"1.0"_s}});
+    sink.key("protocol");
+    sink.beginObject();
+    sink.member("version", u"1.0"_s);
+    sink.endObject();
     if (position >= 5) {
-        QCborMap queue;
-        queue.insert(u"id"_s, queueId);
+        sink.key("queue");
+        sink.beginObject();
+        sink.member(
+            "id", options.queueId.isEmpty() ? defaultQueueId(session, false) : options.queueId);
         if (outbound) {
-            queue.insert(u"expiresAt"_s, QCborValue(nullptr));
-            queue.insert(u"attempts"_s, 1);
+            sink.nullMember("expiresAt");
+            sink.member("attempts", 1);
         }
-        request.insert(u"queue"_s, queue);
+        sink.endObject();
     }
-    QCborMap server;
-    server.insert(u"name"_s, session.server.name);
-    server.insert(u"ip"_s, session.server.ip);
-    server.insert(u"port"_s, session.server.port);
-    request.insert(u"server"_s, server);
+    sink.key("server");
+    sink.beginObject();
+    sink.member("name", session.server.name);
+    sink.member("ip", session.server.ip);
+    sink.member("port", session.server.port);
+    sink.endObject();
     if (!outbound) {
-        QCborMap client;
-        client.insert(u"ip"_s, session.client.ip);
-        client.insert(u"port"_s, session.client.port);
-        client.insert(u"ptr"_s, stringOrNull(session.client.ptr));
+        sink.key("client");
+        sink.beginObject();
+        sink.member("ip", session.client.ip);
+        sink.member("port", session.client.port);
+        sink.memberOrNull("ptr", session.client.ptr);
         // A String in the draft, so "" before EHLO (reference §f).
-        client.insert(u"ehlo"_s, position == 0 ? QString() : session.client.ehlo);
-        client.insert(u"asn"_s, QCborValue(nullptr));
-        client.insert(u"country"_s, QCborValue(nullptr));
-        client.insert(u"activeConnections"_s, 1);
-        request.insert(u"client"_s, client);
+        sink.member("ehlo", position == 0 ? QString() : session.client.ehlo);
+        sink.nullMember("asn");
+        sink.nullMember("country");
+        sink.member("activeConnections", 1);
+        sink.endObject();
+        sink.key("tls");
         if (tlsKnown(session, position)) {
-            QCborMap tls;
-            tls.insert(u"version"_s, session.tls.version);
-            tls.insert(u"cipher"_s, session.tls.cipher);
-            tls.insert(u"cipherBits"_s, session.tls.cipherBits > 0 ? session.tls.cipherBits : 256);
-            tls.insert(u"certIssuer"_s, QCborValue(nullptr));
-            tls.insert(u"certSubject"_s, QCborValue(nullptr));
-            request.insert(u"tls"_s, tls);
+            sink.beginObject();
+            sink.member("version", session.tls.version);
+            sink.member("cipher", session.tls.cipher);
+            sink.member("cipherBits", session.tls.cipherBits > 0 ? session.tls.cipherBits : 256);
+            sink.nullMember("certIssuer");
+            sink.nullMember("certSubject");
+            sink.endObject();
         } else {
-            request.insert(u"tls"_s, QCborValue(nullptr));
+            sink.null();
         }
+        sink.key("auth");
         if (session.auth.present && position >= 3) {
-            QCborMap auth;
-            auth.insert(u"login"_s, session.auth.login);
-            auth.insert(
-                u"method"_s, session.auth.method.isEmpty() ? u"PLAIN"_s : session.auth.method);
-            request.insert(u"auth"_s, auth);
+            sink.beginObject();
+            sink.member("login", session.auth.login);
+            sink.member("method", session.auth.method.isEmpty() ? u"PLAIN"_s : session.auth.method);
+            sink.endObject();
         } else {
-            request.insert(u"auth"_s, QCborValue(nullptr));
+            sink.null();
         }
+        sink.key("senderAuth");
         if (position >= 1) {
             // Each check reports once it has run: SPF of the EHLO name after EHLO, of the
             // MAIL FROM domain after MAIL, DKIM, ARC and DMARC once the message is in.
-            const QCborValue result = stringOrNull(options.senderAuthResult);
-            QCborMap senderAuth;
-            senderAuth.insert(u"spf-ehlo"_s, result);
-            senderAuth.insert(u"spf-mail"_s, position >= 3 ? result : QCborValue(nullptr));
-            senderAuth.insert(u"dkim"_s, position >= 5 ? result : QCborValue(nullptr));
-            senderAuth.insert(u"arc"_s, position >= 5 ? result : QCborValue(nullptr));
-            senderAuth.insert(u"dmarc"_s, position >= 5 ? result : QCborValue(nullptr));
-            request.insert(u"senderAuth"_s, senderAuth);
+            const QString &result = options.senderAuthResult;
+            sink.beginObject();
+            sink.memberOrNull("spf-ehlo", result);
+            sink.memberOrNull("spf-mail", position >= 3 ? result : QString());
+            sink.memberOrNull("dkim", position >= 5 ? result : QString());
+            sink.memberOrNull("arc", position >= 5 ? result : QString());
+            sink.memberOrNull("dmarc", position >= 5 ? result : QString());
+            sink.endObject();
         } else {
-            request.insert(u"senderAuth"_s, QCborValue(nullptr));
+            sink.null();
         }
     }
-    if (position >= 3 && envelope.present)
-        request.insert(u"envelope"_s, draftEnvelope(envelope, outbound));
-    if (carriesMessage && options.includeJmapMessage) {
-        const QByteArray jmap = options.jmapMessageJson.isEmpty()
-            ? jmapMessageJson(session.rawMessage)
-            : options.jmapMessageJson;
-        if (options.encoding == Encoding::Cbor)
-            request.insert(u"message"_s,
-                blobsAsBytes(QCborValue::fromCbor(Document::fromJson(jmap).toCbor())));
-        else
-            request.insert(u"message"_s, rawJson(jmap));
+    if (position >= 3 && envelope.present) {
+        sink.key("envelope");
+        draftEnvelope(sink, envelope, outbound);
     }
-    if (carriesMessage && options.includeRawMessage)
-        request.insert(u"rawMessage"_s, QCborValue(session.rawMessage)); // base64 in JSON
-    return request;
+    if (carriesMessage && options.includeJmapMessage) {
+        sink.key("message");
+        sink.json(options.jmapMessageJson.isEmpty() ? jmapMessageJson(session.rawMessage)
+                                                    : options.jmapMessageJson,
+            true);
+    }
+    if (carriesMessage && options.includeRawMessage) {
+        sink.key("rawMessage");
+        sink.bytes(session.rawMessage); // base64 in JSON, a byte string in CBOR
+    }
+    sink.endObject();
 }
 
-QCborValue requestTree(const SessionRecording &session, int stageIndex, const Envelope &envelope,
-    const RequestOptions &options)
+void writeRequest(Sink &sink, const SessionRecording &session, int stageIndex,
+    const Envelope &envelope, const RequestOptions &options)
 {
     const SessionStage &stage = session.stages.at(stageIndex);
     if (options.dialect == Dialect::Stalwart)
-        return stalwartRequest(session, stage, envelope, options);
-    return draftRequest(session, stage, envelope, options);
+        stalwartRequest(sink, session, stage, envelope, options);
+    else
+        draftRequest(sink, session, stage, envelope, options);
 }
 
 } // namespace
@@ -435,6 +599,11 @@ QCborValue requestTree(const SessionRecording &session, int stageIndex, const En
 QByteArray jmapMessageJson(const QByteArray &raw)
 {
     return Mime::jmapEmailJson(Mime::MimeDecoder::decode(raw), Mime::JmapOptions());
+}
+
+QByteArray stalwartMessageJson(const QByteArray &raw)
+{
+    return stalwartMessage(raw).toJson();
 }
 
 Envelope envelopeAtStage(const SessionRecording &session, int stageIndex)
@@ -475,9 +644,14 @@ QByteArray buildRequestBody(const SessionRecording &session, int stageIndex,
     if (stageIndex < 0 || stageIndex >= session.stages.size())
         return {};
     // Stalwart's format is JSON only.
-    const Encoding encoding
-        = options.dialect == Dialect::Stalwart ? Encoding::Json : options.encoding;
-    return encodeTree(requestTree(session, stageIndex, envelope, options), encoding);
+    if (options.dialect != Dialect::Stalwart && options.encoding == Encoding::Cbor) {
+        CborSink sink;
+        writeRequest(sink, session, stageIndex, envelope, options);
+        return sink.take();
+    }
+    JsonSink sink;
+    writeRequest(sink, session, stageIndex, envelope, options);
+    return sink.take();
 }
 
 Document buildRequest(const SessionRecording &session, int stageIndex, const Envelope &envelope,

@@ -22,8 +22,11 @@ struct RequestOptions
     // Empty: every check null.
     QString senderAuthResult = QStringLiteral("none");
     // Drafts at data: the JMAP Email of the session's message as compact JSON text
-    // (Mime::jmapEmailJson), when the caller has it already; empty: decoded here.
+    // (jmapMessageJson), when the caller has it already; empty: decoded here.
     QByteArray jmapMessageJson;
+    // Stalwart at data: the "message" member for the session's message (stalwartMessageJson),
+    // when the caller has it already; empty: computed here.
+    QByteArray stalwartMessageJson;
 };
 
 // The hook request an MTA sends at one stage of a recorded session, in the chosen dialect, with
@@ -57,5 +60,8 @@ SessionRecording sessionFromMessage(
 // The JMAP Email (RFC 8621) of a raw message as the drafts carry it in "message": compact JSON
 // text with blobs inline (base64).
 QByteArray jmapMessageJson(const QByteArray &raw);
+
+// Stalwart's "message" member for a raw message ({headers, contents, size}) as JSON text.
+QByteArray stalwartMessageJson(const QByteArray &raw);
 
 } // namespace Mock

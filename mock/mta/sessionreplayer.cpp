@@ -129,9 +129,15 @@ struct SessionReplayer::Private
     QUrl deregistrationUrl;
     QString setupError;
     QStringList setupNotes;
-    // The JMAP Email of each message replayed (by content): --repeat replays the same message
-    // many times, and decoding MIME is the dearest part of building a data request.
-    QHash<QByteArray, QByteArray> jmapCache;
+    // What each message replayed (by content) looks like in a data request: --repeat replays the
+    // same message many times, and decoding MIME is the dearest part of building a request.
+    struct MessageForms
+    {
+        QByteArray jmap; // drafts' "message"
+        QByteArray stalwartJson; // Stalwart's "message"
+        QByteArray stalwartRaw; // the message a scanner rebuilds from it (U+FFFD for non-UTF-8)
+    };
+    QHash<QByteArray, MessageForms> messageCache;
 
     explicit Private(SessionReplayer *owner)
         : q(owner)
@@ -144,14 +150,14 @@ struct SessionReplayer::Private
     void next(Lane *lane);
     void runStage(Lane *lane);
     HookRequest requestFacts(const SessionRecording &session, const SessionStage &stage,
-        const Envelope &envelope, const QByteArray &body, Encoding encoding) const;
+        const Envelope &envelope, const QByteArray &body, Encoding encoding);
     void stageAnswered(
         Lane *lane, const HookRequest &request, StageResult stage, const HttpResult &http);
     // firstUnreached: the first stage not sent (its expectations, and later ones, fail).
     void finishSession(Lane *lane, const QString &stopReason, int firstUnreached);
     void teardown();
     QUrl origin() const;
-    QByteArray jmapFor(const QByteArray &raw);
+    const MessageForms &messageForms(const QByteArray &raw);
 };
 
 SessionReplayer::SessionReplayer(QObject *parent)
@@ -198,7 +204,7 @@ void SessionReplayer::start(
     d->registrationId.clear();
     d->deregistrationUrl.clear();
     d->hookUrl = target.url;
-    d->jmapCache.clear();
+    d->messageCache.clear();
     d->clock.start();
     const int laneCount = qBound(1, concurrency, qMax(1, int(sessions.size())));
     // One connection per lane: a session's calls go one after another, as an MTA's do.
@@ -247,16 +253,23 @@ QUrl SessionReplayer::Private::origin() const
     return url;
 }
 
-QByteArray SessionReplayer::Private::jmapFor(const QByteArray &raw)
+const SessionReplayer::Private::MessageForms &SessionReplayer::Private::messageForms(
+    const QByteArray &raw)
 {
-    auto it = jmapCache.constFind(raw);
-    if (it != jmapCache.cend())
+    auto it = messageCache.find(raw);
+    if (it != messageCache.end())
         return *it;
-    if (jmapCache.size() >= 64)
-        jmapCache.clear(); // bounded: a run of many different messages gains nothing anyway
-    const QByteArray json = jmapMessageJson(raw);
-    jmapCache.insert(raw, json);
-    return json;
+    if (messageCache.size() >= 64)
+        messageCache.clear(); // bounded: a run of many different messages gains nothing anyway
+    MessageForms forms;
+    if (isDraft(target.dialect)) {
+        forms.jmap = jmapMessageJson(raw);
+    } else {
+        forms.stalwartJson = stalwartMessageJson(raw);
+        forms.stalwartRaw = stalwartRawMessage(
+            Document::fromJson(QByteArray("{\"message\":" + forms.stalwartJson + '}')));
+    }
+    return *messageCache.insert(raw, forms);
 }
 
 void SessionReplayer::Private::setup()
@@ -397,8 +410,7 @@ void SessionReplayer::Private::next(Lane *lane)
 // The request as the MTA knows it, for applying the answer: an MTA does not decode and validate
 // what it has just built (tst_mta_requestbuilder checks that these requests decode cleanly).
 HookRequest SessionReplayer::Private::requestFacts(const SessionRecording &session,
-    const SessionStage &stage, const Envelope &envelope, const QByteArray &body,
-    Encoding encoding) const
+    const SessionStage &stage, const Envelope &envelope, const QByteArray &body, Encoding encoding)
 {
     HookRequest request;
     request.dialect = target.dialect;
@@ -410,9 +422,9 @@ HookRequest SessionReplayer::Private::requestFacts(const SessionRecording &sessi
     request.reply = defaultReply(target.dialect, stage.stage, Action::Accept);
     const bool data = stage.stage == Stage::Data && session.hasMessage;
     if (target.dialect == Dialect::Stalwart) {
-        // Stalwart's envelope as sent: lower-case addresses, no parameters. The engine reads the
-        // facts, not the document, so the body is parsed only where the raw message must be
-        // rebuilt exactly as a scanner would (non-UTF-8 bytes become U+FFFD).
+        // Stalwart's envelope as sent: lower-case addresses, no parameters. The engine reads
+        // these facts, not the document; the message is the one a scanner rebuilds from the
+        // request (non-UTF-8 bytes become U+FFFD).
         request.envelope.present = envelope.present && stagePositionHasEnvelope(stage.stage);
         if (request.envelope.present) {
             request.envelope.from.address = envelope.from.address.toLower();
@@ -423,9 +435,8 @@ HookRequest SessionReplayer::Private::requestFacts(const SessionRecording &sessi
             }
         }
         if (data) {
-            request.document = Document::fromJson(body);
             request.hasMessage = true;
-            request.rawMessage = stalwartRawMessage(request.document);
+            request.rawMessage = messageForms(session.rawMessage).stalwartRaw;
         }
         return request;
     }
@@ -470,12 +481,15 @@ void SessionReplayer::Private::runStage(Lane *lane)
     RequestOptions options;
     options.dialect = target.dialect;
     options.encoding = isDraft(target.dialect) ? target.encoding : Encoding::Json;
-    if (isDraft(target.dialect) && stage.stage == Stage::Data && session.hasMessage)
-        options.jmapMessageJson = jmapFor(session.rawMessage);
+    if (stage.stage == Stage::Data && session.hasMessage) {
+        const MessageForms &forms = messageForms(session.rawMessage);
+        options.jmapMessageJson = forms.jmap;
+        options.stalwartMessageJson = forms.stalwartJson;
+    }
     const QByteArray built = buildRequestBody(session, run.stage, envelope, options);
     // The MTA's semantics come from the request it would have built, also when the session
     // sends a hand-made body instead.
-    const HookRequest request = requestFacts(session, stage, envelope, built, options.encoding);
+    HookRequest request = requestFacts(session, stage, envelope, built, options.encoding);
     const QByteArray body = stage.hasRequestOverride ? stage.requestBody : built;
     const QByteArray contentType
         = stage.hasRequestOverride ? stage.requestContentType : contentTypeFor(options.encoding);
@@ -507,9 +521,11 @@ void SessionReplayer::Private::runStage(Lane *lane)
         call.maxRetries = target.maxRetries;
     }
     result.requestHeaders = call.headers;
-    lane->client->send(call, [this, lane, request, result](const HttpResult &http) {
-        stageAnswered(lane, request, result, http);
-    });
+    lane->client->send(call,
+        [this, lane, request = std::move(request), result = std::move(result)](
+            const HttpResult &http) mutable {
+            stageAnswered(lane, request, std::move(result), http);
+        });
 }
 
 void SessionReplayer::Private::stageAnswered(

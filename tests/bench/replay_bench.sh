@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Throughput benchmark of the mock MTA (not a ctest test): `hookscope replay` replays SESSIONS
+# small Stalwart sessions (connect, ehlo, mail, one rcpt, data: 5 hook calls each) with
+# CONCURRENCY sessions at a time, first to `hookscope serve` with captures on, then to nginx
+# answering a static {"action":"accept"}. Then wrk posts a small rcpt request over as many
+# keep-alive connections to the same two targets. Prints the replayer's sessions/s and calls/s,
+# wrk's requests/s and the ratio calls/s : requests/s per target.
+# Goal: the replayer is not the bottleneck, i.e. it reaches at least half of wrk's rate.
+#
+#   tests/bench/replay_bench.sh [BUILD_DIR]
+#
+# BUILD_DIR defaults to $HOOKSCOPE_BUILD_DIR or build/release. Environment: SESSIONS (2000),
+# CONCURRENCY (32), DURATION (wrk, 10s), THREADS (wrk, 2), NGINX_WORKERS (auto; 1 for one core).
+# Installs wrk and nginx with apt-get when missing (as installer/dev.sh does).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${1:-${HOOKSCOPE_BUILD_DIR:-$top/build/release}}
+hookscope=$build/app/hookscope
+sessions=${SESSIONS:-2000}
+concurrency=${CONCURRENCY:-32}
+duration=${DURATION:-10s}
+threads=${THREADS:-2}
+nginx_workers=${NGINX_WORKERS:-auto}
+
+[ -x "$hookscope" ] || { echo "no hookscope binary at $hookscope (build first)" >&2; exit 2; }
+
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v python3 >/dev/null || missing+=(python3)
+command -v curl >/dev/null || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=()
+    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+    echo "installing: ${missing[*]}"
+    "${sudo[@]}" apt-get update -q
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends \
+        "${missing[@]}"
+fi
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_for() { # url
+    local i
+    for i in $(seq 1 100); do
+        curl -s -o /dev/null -X POST --data '{}' "$1" && return 0
+        sleep 0.1
+    done
+    echo "nothing answers at $1" >&2
+    exit 1
+}
+
+# The replayed message: small, one recipient.
+printf 'From: Bench <sender@example.net>\r\nTo: rcpt@example.com\r\nSubject: bench\r\nMessage-ID: <bench@example.net>\r\n\r\nHello.\r\n' \
+    > "$tmp/small.eml"
+# wrk's request: the rcpt call of the same session, as the replayer sends it (Stalwart).
+cat > "$tmp/rcpt.json" <<'JSON'
+{"context":{"stage":"rcpt","client":{"ip":"192.0.2.10","port":40125,"ptr":"client.example.net","helo":"client.example.net","activeConnections":1},"server":{"name":"Hookscope","port":25,"ip":"127.0.0.1"},"protocol":{"version":1}},"envelope":{"from":{"address":"sender@example.net"},"to":[{"address":"rcpt@example.com"}]}}
+JSON
+{
+    echo 'wrk.method = "POST"'
+    echo 'wrk.headers["Content-Type"] = "application/json"'
+    printf 'wrk.body = [[%s]]\n' "$(tr -d '\n' < "$tmp/rcpt.json")"
+} > "$tmp/post.lua"
+
+# replay NAME URL -> "sessions/s calls/s p50 p99 errors"
+run_replay() {
+    echo "== $1: hookscope replay --repeat $sessions --concurrency $concurrency --to $2" >&2
+    /usr/bin/time -f "%U %S" -o "$tmp/$1.time" \
+        "$hookscope" replay "$tmp/small.eml" --mail-from sender@example.net \
+        --rcpt rcpt@example.com --dialect stalwart --repeat "$sessions" \
+        --concurrency "$concurrency" --to "$2" --json --quiet > "$tmp/$1.replay" \
+        2> "$tmp/$1.replay.err" || true
+    python3 - "$tmp/$1.replay" "$tmp/$1.time" <<'PY'
+import json, sys
+summary = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+user, system = (float(x) for x in open(sys.argv[2]).read().split()[-2:])
+calls = summary["calls"]
+cpu_us = (user + system) * 1e6 / max(1, calls)
+print("%.0f %.0f %.2f %.2f %d %.0f" % (summary["sessionsPerSecond"], summary["callsPerSecond"],
+      summary["latencyMs"]["median"], summary["latencyMs"]["p99"],
+      summary["transportErrors"] + summary["malformedAnswers"], cpu_us))
+PY
+    cat "$tmp/$1.replay.err" >&2
+}
+
+run_wrk() { # name url -> "requests/s"
+    echo "== $1: wrk -t$threads -c$concurrency -d$duration $2" >&2
+    wrk -t"$threads" -c"$concurrency" -d"$duration" -s "$tmp/post.lua" "$2" > "$tmp/$1.wrk"
+    cat "$tmp/$1.wrk" >&2
+    awk '/^Requests\/sec:/ {print $2}' "$tmp/$1.wrk"
+}
+
+# --- hookscope serve, captures on --------------------------------------------------------------
+hs_port=$(free_port)
+"$hookscope" serve --listen "127.0.0.1:$hs_port" --db "$tmp/captures.sqlite" \
+    > /dev/null 2> "$tmp/serve.err" &
+pids+=($!)
+wait_for "http://127.0.0.1:$hs_port/"
+read -r hs_sps hs_cps hs_p50 hs_p99 hs_bad hs_cpu <<< "$(run_replay serve "http://127.0.0.1:$hs_port/hook")"
+hs_wrk=$(run_wrk serve "http://127.0.0.1:$hs_port/hook")
+
+# --- nginx, static answer ----------------------------------------------------------------------
+ng_port=$(free_port)
+mkdir -p "$tmp/nginx"
+cat > "$tmp/nginx/nginx.conf" <<CONF
+worker_processes $nginx_workers;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $tmp/nginx/body;
+    proxy_temp_path $tmp/nginx/proxy;
+    fastcgi_temp_path $tmp/nginx/fastcgi;
+    uwsgi_temp_path $tmp/nginx/uwsgi;
+    scgi_temp_path $tmp/nginx/scgi;
+    keepalive_requests 100000000;
+    server {
+        listen 127.0.0.1:$ng_port;
+        location / {
+            default_type application/json;
+            return 200 '{"action":"accept"}';
+        }
+    }
+}
+CONF
+"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" 2> "$tmp/nginx/stderr" &
+pids+=($!)
+wait_for "http://127.0.0.1:$ng_port/"
+read -r ng_sps ng_cps ng_p50 ng_p99 ng_bad ng_cpu <<< "$(run_replay nginx "http://127.0.0.1:$ng_port/hook")"
+ng_wrk=$(run_wrk nginx "http://127.0.0.1:$ng_port/hook")
+
+# --- summary -----------------------------------------------------------------------------------
+echo
+echo "host: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $sessions sessions x 5 calls, concurrency $concurrency; wrk -t$threads -c$concurrency -d$duration"
+printf '%-22s %11s %9s %8s %8s %7s %11s %11s %7s\n' "target" "sessions/s" "calls/s" "p50 ms" "p99 ms" \
+    "failed" "cpu us/call" "wrk req/s" "ratio"
+row() { # name sps cps p50 p99 bad cpu wrk
+    awk -v n="$1" -v s="$2" -v c="$3" -v p="$4" -v q="$5" -v b="$6" -v u="$7" -v w="$8" 'BEGIN {
+        printf "%-22s %11s %9s %8s %8s %7s %11s %11s %7.2f\n", n, s, c, p, q, b, u, w, c / w }'
+}
+row "hookscope serve --db" "$hs_sps" "$hs_cps" "$hs_p50" "$hs_p99" "$hs_bad" "$hs_cpu" "$hs_wrk"
+row "nginx static" "$ng_sps" "$ng_cps" "$ng_p50" "$ng_p99" "$ng_bad" "$ng_cpu" "$ng_wrk"
+awk -v a="$hs_cps" -v b="$hs_wrk" -v c="$ng_cps" -v d="$ng_wrk" 'BEGIN {
+    printf "goal: replayer calls/s >= 0.50 x wrk requests/s: serve %s, nginx %s\n",
+        (a / b >= 0.5 ? "met" : "NOT met"), (c / d >= 0.5 ? "met" : "NOT met") }'
