@@ -114,5 +114,12 @@ int main(int argc, char *argv[])
         printUsage(out);
         return ExitOk;
     }
+    if (!command.isEmpty() && !command.startsWith(u'-')) {
+        // Not a command and not an option: a typo, not a request to open the window.
+        QTextStream err(stderr);
+        err << "hookscope: unknown command \"" << command << "\"\n";
+        printUsage(err);
+        return ExitUsage;
+    }
     return runWindow(argc, argv);
 }

@@ -89,8 +89,6 @@ MainWindow::MainWindow(
     connect(m_held, &HeldCallPanel::sendRequested, this, &MainWindow::heldAnswerSubmitted);
     connect(m_held, &HeldCallPanel::releaseRequested, this, &MainWindow::heldReleaseRequested);
     connect(m_answers, &AnswersPanel::statusMessage, this, &MainWindow::showStatus);
-    connect(m_detail, &ExchangeDetail::problemActivated, this,
-        [this](const QString &) { m_detail->setCurrentTab(ExchangeDetail::RequestTab); });
 
     // Follow new calls while the user is at the bottom; stop when they scroll away.
     connect(m_timeline->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
