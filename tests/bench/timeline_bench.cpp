@@ -21,6 +21,7 @@
 #include <QFileInfo>
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QTreeView>
 
 #include <algorithm>
 #include <cstdio>
@@ -314,6 +315,39 @@ int measure(const QString &path, bool cold, quint32 seed)
         openStore.cpu + construct.cpu + firstScreen.cpu};
     printRow("= OPEN (open + model + first screen)", open, memory());
     // (Each Timing is taken before the note that reports its result is built.)
+    // The same through a real view: what a QTreeView asks of the model to show its first
+    // screen (offscreen platform, rendered with grab()).
+    {
+        CaptureStore viewStore;
+        viewStore.open(path);
+        std::unique_ptr<SessionModel> viewModel;
+        QTreeView view;
+        view.setUniformRowHeights(true);
+        view.resize(1400, 1000);
+        const Timing shown = timed([&] {
+            viewModel = std::make_unique<SessionModel>(&viewStore);
+            view.setModel(viewModel.get());
+            view.show();
+            QCoreApplication::processEvents();
+            view.grab();
+        });
+        printRow("QTreeView: model + show + first paint", shown,
+            u"%1 store reads"_s.arg(viewModel->cacheStats().storeReads));
+        const Timing bottom = timed([&] {
+            view.scrollToBottom();
+            view.grab();
+        });
+        printRow("QTreeView: scroll to the bottom + paint", bottom,
+            u"%1 store reads"_s.arg(viewModel->cacheStats().storeReads));
+        const Timing expanded = timed([&] {
+            view.expand(viewModel->index(viewModel->rowCount() - 1, 0));
+            view.grab();
+        });
+        printRow("QTreeView: expand the last session + paint", expanded,
+            u"%1 calls"_s.arg(viewModel->rowCount(viewModel->index(viewModel->rowCount() - 1, 0))));
+        view.setModel(nullptr);
+    }
+
     qint64 count = 0;
     Timing t = timed([&] { count = model->exchangeCount(); });
     printRow("exchangeCount() (status bar)", t, QString::number(count));
