@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <optional>
 #include <string>
 
@@ -53,20 +54,60 @@ inline QString memberPointer(const QString &base, const char *key)
 // Base64 as the drafts carry binary data in JSON (reference §d.2, §f.14): the standard alphabet,
 // padding optional, ASCII whitespace (MIME-style line breaks) skipped. *canonical is set to
 // whether the text was exactly the padded form without whitespace (what rspamd demands).
+// Accepts and rejects exactly what QByteArray::fromBase64Encoding(AbortOnBase64DecodingErrors)
+// does after removing whitespace, in one pass without copies: a data-stage request carries
+// megabytes of it, and the decode plus a re-encode for the canonical check took ~100 ms per 5 MB.
 inline std::optional<QByteArray> decodeBase64(QByteArrayView text, bool *canonical = nullptr)
 {
-    QByteArray compact;
-    compact.reserve(text.size());
-    for (char c : text) {
-        if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
-            compact.append(c);
+    static constexpr std::array<qint8, 256> values = [] {
+        std::array<qint8, 256> table {};
+        table.fill(-1); // invalid
+        constexpr char alphabet[]
+            = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (int i = 0; i < 64; ++i)
+            table[uchar(alphabet[i])] = qint8(i);
+        table[uchar('=')] = -2;
+        for (char c : {' ', '\t', '\r', '\n'})
+            table[uchar(c)] = -3;
+        return table;
+    }();
+    QByteArray out(text.size() / 4 * 3 + 3, Qt::Uninitialized);
+    char *write = out.data();
+    quint32 buffer = 0;
+    int bits = 0;
+    qsizetype symbols = 0;
+    qsizetype padding = 0;
+    bool whitespace = false;
+    for (const char c : text) {
+        const qint8 value = values[uchar(c)];
+        if (value >= 0) {
+            if (padding > 0)
+                return std::nullopt; // data after padding
+            buffer = (buffer << 6) | quint32(value);
+            bits += 6;
+            if (bits >= 8) {
+                bits -= 8;
+                *write++ = char(buffer >> bits);
+            }
+            ++symbols;
+        } else if (value == -2) {
+            ++padding;
+        } else if (value == -3) {
+            whitespace = true;
+        } else {
+            return std::nullopt;
+        }
     }
-    auto decoded = QByteArray::fromBase64Encoding(compact, QByteArray::AbortOnBase64DecodingErrors);
-    if (!decoded)
+    // Padding, when present, completes the last quantum.
+    if (padding > 0 && ((symbols + padding) % 4 != 0 || padding > 2))
         return std::nullopt;
+    out.truncate(write - out.constData());
+    // Canonical: no whitespace, padded to a multiple of four, unused bits zero (what a re-encode of
+    // the decoded bytes would give back).
     if (canonical)
-        *canonical = decoded.decoded.toBase64() == text;
-    return std::move(decoded.decoded);
+        *canonical = !whitespace && padding == (4 - symbols % 4) % 4
+            && (bits == 0 || (buffer & ((1u << bits) - 1)) == 0);
+    return out;
 }
 
 // Looks up an RFC 6901 pointer without throwing; nullptr when absent or malformed.
