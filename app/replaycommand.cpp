@@ -8,6 +8,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QCryptographicHash>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -37,7 +38,7 @@ void printStage(
     const QString expectation = expectationText(stage);
     const bool sent = stage.attempts > 0;
     if (json) {
-        const QJsonObject line {
+        QJsonObject line {
             {u"type"_s, u"stage"_s},
             {u"session"_s, session.sessionId},
             {u"stage"_s, stage.stageName},
@@ -56,6 +57,18 @@ void printStage(
             {u"failures"_s, QJsonArray::fromStringList(stage.expectationFailures)},
             {u"problems"_s, int(stage.outcome.problems.size())},
         };
+        if (stage.stage == Stage::Data && sent) {
+            // What the message became (compare runs, or with `hookscope apply`).
+            const bool kept = stage.outcome.hasMessage;
+            line.insert(u"messageChanged"_s, stage.outcome.messageChanged);
+            line.insert(u"messageSize"_s,
+                kept ? QJsonValue(double(stage.outcome.message.size())) : QJsonValue());
+            line.insert(u"messageSha256"_s,
+                kept ? QJsonValue(QString::fromLatin1(
+                    QCryptographicHash::hash(stage.outcome.message, QCryptographicHash::Sha256)
+                        .toHex()))
+                     : QJsonValue());
+        }
         out << QJsonDocument(line).toJson(QJsonDocument::Compact) << '\n';
         return;
     }

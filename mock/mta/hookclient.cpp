@@ -120,7 +120,7 @@ public:
     {
         m_pending = pending;
         m_phase = Phase::Status;
-        m_buffer.clear();
+        m_buffer.resize(0);
         m_position = 0;
         m_status = 0;
         m_headers.clear();
@@ -163,7 +163,14 @@ private:
             m_keepAlive = false;
             return;
         }
-        m_buffer += m_socket->readAll();
+        // Straight into the connection's buffer, which keeps its capacity from call to call.
+        const qint64 available = m_socket->bytesAvailable();
+        if (available <= 0)
+            return;
+        const qsizetype old = m_buffer.size();
+        m_buffer.resize(old + available);
+        const qint64 got = m_socket->read(m_buffer.data() + old, available);
+        m_buffer.resize(old + qMax<qint64>(0, got));
         parse();
     }
 
@@ -348,7 +355,7 @@ private:
         // Bytes beyond the answer mean the server and we disagree about framing: start afresh.
         const bool reusable = m_keepAlive && m_position == m_buffer.size()
             && m_socket->state() == QAbstractSocket::ConnectedState;
-        m_buffer.clear();
+        m_buffer.resize(0);
         m_position = 0;
         m_phase = Phase::Idle;
         const std::shared_ptr<PendingCall> pending = std::exchange(m_pending, {});

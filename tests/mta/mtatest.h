@@ -6,6 +6,7 @@
 
 #include "mock/capture/sessionfile.h"
 #include "mock/protocol/codec.h"
+#include "mock/protocol/presets.h"
 #include "tests/support/testsupport.h"
 
 #include <QStringList>
@@ -58,3 +59,5 @@ inline int errorCount(const MtaHooks::Problems &problems)
 constexpr int LongWaitMs = 60000;
 
 } // namespace MtaTest
+
+Q_DECLARE_METATYPE(MtaHooks::Preset)

@@ -39,8 +39,6 @@ using Mock::SessionRecording;
 using Mock::SessionStage;
 using Mock::StageResult;
 
-Q_DECLARE_METATYPE(MtaHooks::Preset)
-
 namespace {
 
 Rule rule(const QString &name, QList<Stage> stages, const Answer &answer)
