@@ -97,8 +97,8 @@ MainWindow::MainWindow(
     connect(m_sessions, &SessionModel::exchangeAppended, this, [this](const QModelIndex &index) {
         if (!m_followTail)
             return;
-        if (index.parent().isValid())
-            m_timeline->expand(index.parent());
+        // Following the tail shows the calls of the session that is talking.
+        m_timeline->expand(index.parent().isValid() ? index.parent() : index.siblingAtColumn(0));
         m_timeline->scrollToBottom();
     });
     refreshCounts();
