@@ -92,6 +92,7 @@ private Q_SLOTS:
     void delays_data();
     void delays();
     void rulesFileRoundTrip();
+    void documentedExampleIsTheFixture();
     void rulesFileDefaultsWhenAbsent();
     void rulesFileErrors_data();
     void rulesFileErrors();
@@ -804,6 +805,26 @@ void TestRulebook::rulesFileRoundTrip()
     const QByteArray rendered = again.render(custom.answer, request(u"draft01/rcpt.json"_s)).body;
     QCOMPARE(Document::fromJson(rendered).value(u"/set/1/value/message").toString(),
         u"no mailbox sam@example.com"_s);
+}
+
+void TestRulebook::documentedExampleIsTheFixture()
+{
+    // docs/rules-format.md shows the fixture in full: they must not drift apart.
+    const QByteArray doc
+        = TestSupport::readFile(TestSupport::dataPath(u"../../docs/rules-format.md"_s));
+    QVERIFY(!doc.isEmpty());
+    const qsizetype section = doc.indexOf("## Complete example");
+    QVERIFY(section > 0);
+    const qsizetype start = doc.indexOf("```json\n", section);
+    QVERIFY(start > 0);
+    const qsizetype end = doc.indexOf("\n```", start + 8);
+    QVERIFY(end > start);
+    const QJsonObject example = jsonObject(doc.mid(start + 8, end - start - 8));
+    QVERIFY(!example.isEmpty());
+    QCOMPARE(example, jsonObject(ScannerTest::fixture(u"rules/complete.json"_s)));
+    Rulebook book;
+    QString error;
+    QVERIFY2(book.fromJson(example, &error), qPrintable(error));
 }
 
 void TestRulebook::rulesFileDefaultsWhenAbsent()
