@@ -115,7 +115,15 @@ void ConnectionGuard::inspect(QTcpSocket *socket)
         return;
     }
     // The engine reads everything after this slot returns, so what is available now is new.
-    const QByteArray data = socket->peek(socket->bytesAvailable());
+    const qint64 available = socket->bytesAvailable();
+    if (state->phase == State::Phase::Body && available <= state->remaining) {
+        // Inside a body only the count matters: no copy of a large upload.
+        state->remaining -= available;
+        if (state->remaining == 0)
+            state->phase = State::Phase::Head;
+        return;
+    }
+    const QByteArray data = socket->peek(available);
     consume(socket, *state, data);
     if (state->phase == State::Phase::Refused)
         socket->readAll();
