@@ -574,7 +574,7 @@ void TestReplayer::timeouts()
     QCOMPARE(mail->httpStatus, 0);
     QVERIFY2(mail->transportError.contains(u"timed out"_s), qPrintable(mail->transportError));
     QCOMPARE(mail->attempts, retries + 1);
-    QVERIFY(clock.elapsed() >= 400 * (retries + 1));
+    QVERIFY(clock.elapsed() >= 390 * (retries + 1)); // a whole-call timeout per attempt
     QCOMPARE(result.stopped, stops);
     if (stops) {
         QCOMPARE(mail->outcome.reply.code, 451);
@@ -943,11 +943,11 @@ void TestReplayer::concurrencyKeepsOrder()
     QCOMPARE(sessionFinished.size(), 12);
     QCOMPARE(progress.constLast().at(0).toInt(), 12);
     QCOMPARE(progress.constLast().at(1).toInt(), 12);
-    // Four lanes: four connections, and more than one session in flight at a time.
+    // Four lanes: (at least) four connections; a lane reopens one only after a long stall.
     QSet<quint16> ports;
     for (const Exchange &exchange : std::as_const(m_exchanges))
         ports.insert(exchange.peerPort);
-    QCOMPARE(ports.size(), 4);
+    QVERIFY2(ports.size() >= 4, qPrintable(QString::number(ports.size())));
     const Mock::ReplaySummary summary
         = finished.constFirst().constFirst().value<Mock::ReplaySummary>();
     QCOMPARE(summary.sessions, 12);
