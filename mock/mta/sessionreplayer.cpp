@@ -10,10 +10,14 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMetaMethod>
+#include <QThread>
 #include <QTimer>
 #include <QUuid>
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
@@ -96,8 +100,90 @@ EnvelopeAddress recordedRecipient(const SessionRecording &session, const QString
 
 } // namespace
 
-struct SessionReplayer::Private
+// Runs sessions on a set of lanes (one HookClient, so one connection, each), in the thread it
+// lives in: the replayer's own for a few lanes, worker threads for many. Sessions are taken from
+// a counter shared by all workers; results go back through the callbacks, which the replayer
+// wires to its own thread.
+class LaneWorker final : public QObject
 {
+public:
+    struct Setup
+    {
+        QList<SessionRecording> sessions;
+        ReplayTarget target;
+        QUrl hookUrl;
+        QByteArray registrationId;
+        QString setupError;
+        QStringList setupNotes;
+        int stageDelayMs = 0;
+        int lanes = 1;
+        bool reportStages = true;
+        std::shared_ptr<std::atomic<int>> nextSession;
+        std::function<void(int, const StageResult &)> stageDone;
+        std::function<void(int, const ReplayResult &)> sessionDone;
+        std::function<void()> idle; // every lane is done: no session left
+    };
+
+    explicit LaneWorker(Setup setup)
+        : m_sessions(std::move(setup.sessions))
+        , m_target(std::move(setup.target))
+        , m_hookUrl(std::move(setup.hookUrl))
+        , m_registrationId(std::move(setup.registrationId))
+        , m_setupError(std::move(setup.setupError))
+        , m_setupNotes(std::move(setup.setupNotes))
+        , m_stageDelayMs(setup.stageDelayMs)
+        , m_laneCount(setup.lanes)
+        , m_reportStages(setup.reportStages)
+        , m_nextSession(std::move(setup.nextSession))
+        , m_stageDone(std::move(setup.stageDone))
+        , m_sessionDone(std::move(setup.sessionDone))
+        , m_idle(std::move(setup.idle))
+    { }
+    ~LaneWorker() override { qDeleteAll(m_lanes); }
+
+    // In the worker's thread.
+    void start()
+    {
+        const QByteArray authorization = HookClient::authorizationFor(m_target.auth);
+        for (int i = 0; i < m_laneCount; ++i) {
+            auto *lane = new Lane;
+            lane->client = new HookClient(this);
+            lane->client->setAllowInvalidCertificates(m_target.allowInvalidCertificates);
+            lane->client->setAuthorization(authorization);
+            m_lanes.append(lane);
+        }
+        // The lanes take their first sessions; idle is reported once all have been started
+        // (a lane that finds none left is not the end while its neighbours still run).
+        m_starting = true;
+        const QList<Lane *> lanes = m_lanes; // a listener may cancel the run meanwhile
+        for (Lane *lane : lanes) {
+            if (m_stopped)
+                return;
+            next(lane);
+        }
+        m_starting = false;
+        if (!m_stopped)
+            reportIdleIfDone();
+    }
+
+    // In the worker's thread: abandons the calls in flight; no callback follows. `now` deletes
+    // the clients at once (not from inside one of their callbacks).
+    void stop(bool now)
+    {
+        m_stopped = true;
+        for (Lane *lane : std::as_const(m_lanes)) {
+            if (!lane->client)
+                continue;
+            lane->client->cancel();
+            if (now)
+                delete lane->client;
+            else
+                lane->client->deleteLater();
+            lane->client = nullptr;
+        }
+    }
+
+private:
     struct Run
     {
         int index = -1;
@@ -112,15 +198,362 @@ struct SessionReplayer::Private
         Run run;
         bool busy = false;
     };
+    // What each message replayed (by content) looks like in a data request: --repeat replays
+    // the same message many times, and decoding MIME is the dearest part of building a request.
+    struct MessageForms
+    {
+        QByteArray jmap; // drafts' "message"
+        QByteArray stalwartJson; // Stalwart's "message"
+        QByteArray stalwartRaw; // the message a scanner rebuilds from it (U+FFFD for non-UTF-8)
+    };
+
+    void next(Lane *lane);
+    void runStage(Lane *lane);
+    HookRequest requestFacts(const SessionRecording &session, const SessionStage &stage,
+        const Envelope &envelope, const QByteArray &body, Encoding encoding);
+    void stageAnswered(
+        Lane *lane, const HookRequest &request, StageResult stage, const HttpResult &http);
+    // firstUnreached: the first stage not sent (its expectations, and later ones, fail).
+    void finishSession(Lane *lane, const QString &stopReason, int firstUnreached);
+    const MessageForms &messageForms(const QByteArray &raw);
+    void reportIdleIfDone();
+
+    const QList<SessionRecording> m_sessions;
+    const ReplayTarget m_target;
+    const QUrl m_hookUrl;
+    const QByteArray m_registrationId;
+    const QString m_setupError;
+    const QStringList m_setupNotes;
+    const int m_stageDelayMs;
+    const int m_laneCount;
+    const bool m_reportStages;
+    const std::shared_ptr<std::atomic<int>> m_nextSession;
+    const std::function<void(int, const StageResult &)> m_stageDone;
+    const std::function<void(int, const ReplayResult &)> m_sessionDone;
+    const std::function<void()> m_idle;
+    QList<Lane *> m_lanes;
+    QHash<QByteArray, MessageForms> m_messageCache;
+    bool m_stopped = false;
+    bool m_starting = false;
+    bool m_idleReported = false;
+};
+
+const LaneWorker::MessageForms &LaneWorker::messageForms(const QByteArray &raw)
+{
+    auto it = m_messageCache.find(raw);
+    if (it != m_messageCache.end())
+        return *it;
+    if (m_messageCache.size() >= 64)
+        m_messageCache.clear(); // bounded: a run of many different messages gains nothing anyway
+    MessageForms forms;
+    if (isDraft(m_target.dialect)) {
+        forms.jmap = jmapMessageJson(raw);
+    } else {
+        forms.stalwartJson = stalwartMessageJson(raw);
+        forms.stalwartRaw = stalwartRawMessage(
+            Document::fromJson(QByteArray("{\"message\":" + forms.stalwartJson + '}')));
+    }
+    return *m_messageCache.insert(raw, forms);
+}
+
+void LaneWorker::reportIdleIfDone()
+{
+    if (m_idleReported)
+        return;
+    for (const Lane *lane : std::as_const(m_lanes)) {
+        if (lane->busy)
+            return;
+    }
+    m_idleReported = true;
+    m_idle();
+}
+
+void LaneWorker::next(Lane *lane)
+{
+    const int index = m_nextSession->fetch_add(1);
+    if (index >= m_sessions.size()) {
+        lane->busy = false;
+        if (!m_starting)
+            reportIdleIfDone();
+        return;
+    }
+    lane->busy = true;
+    Run &run = lane->run;
+    run = Run();
+    run.index = index;
+    const SessionRecording &session = m_sessions.at(run.index);
+    run.from = session.envelope.from;
+    run.result.sessionId = session.id;
+    run.result.title = session.title;
+    run.result.envelopeBefore = session.envelope;
+    run.result.hasMessage = session.hasMessage;
+    run.result.messageBefore = session.rawMessage;
+    run.result.messageAfter = session.rawMessage;
+    run.result.error = m_setupError;
+    run.result.notes = m_setupNotes;
+    runStage(lane);
+}
+
+// The request as the MTA knows it, for applying the answer: an MTA does not decode and validate
+// what it has just built (tst_mta_requestbuilder checks that these requests decode cleanly).
+HookRequest LaneWorker::requestFacts(const SessionRecording &session, const SessionStage &stage,
+    const Envelope &envelope, const QByteArray &body, Encoding encoding)
+{
+    HookRequest request;
+    request.dialect = m_target.dialect;
+    request.encoding = encoding;
+    request.stage = stage.stage;
+    request.stageName = wireStageName(stage);
+    const bool outbound = stageDirection(stage.stage) == Direction::Outbound;
+    request.action = outbound ? Action::Continue : Action::Accept;
+    request.reply = defaultReply(m_target.dialect, stage.stage, Action::Accept);
+    const bool data = stage.stage == Stage::Data && session.hasMessage;
+    if (m_target.dialect == Dialect::Stalwart) {
+        // Stalwart's envelope as sent: lower-case addresses, no parameters. The engine reads
+        // these facts, not the document; the message is the one a scanner rebuilds from the
+        // request (non-UTF-8 bytes become U+FFFD).
+        request.envelope.present = envelope.present && stagePositionHasEnvelope(stage.stage);
+        if (request.envelope.present) {
+            request.envelope.from.address = envelope.from.address.toLower();
+            for (const EnvelopeAddress &rcpt : envelope.to) {
+                EnvelopeAddress lower;
+                lower.address = rcpt.address.toLower();
+                request.envelope.to.append(lower);
+            }
+        }
+        if (data) {
+            request.hasMessage = true;
+            request.rawMessage = messageForms(session.rawMessage).stalwartRaw;
+        }
+        return request;
+    }
+    // The drafts' answers are patches of the document: the engine needs it.
+    request.document
+        = encoding == Encoding::Cbor ? Document::fromCbor(body) : Document::fromJson(body);
+    request.envelope = envelope;
+    if (stageDirection(stage.stage) == Direction::Outbound || stage.stage == Stage::Data) {
+        request.hasMessage = session.hasMessage;
+        request.rawMessage = session.rawMessage;
+    }
+    return request;
+}
+
+void LaneWorker::runStage(Lane *lane)
+{
+    Run &run = lane->run;
+    const SessionRecording &session = m_sessions.at(run.index);
+    if (run.stage >= session.stages.size()) {
+        finishSession(lane, QString(), run.stage);
+        return;
+    }
+    const SessionStage &stage = session.stages.at(run.stage);
+    // The envelope as the MTA has it now: refused recipients are gone, earlier edits are in.
+    Envelope envelope;
+    if (session.envelope.present && stagePositionHasEnvelope(stage.stage)) {
+        envelope.present = true;
+        envelope.from = run.from;
+        if (stage.stage == Stage::Rcpt) {
+            envelope.to = run.accepted;
+            envelope.to.append(recordedRecipient(session, stage.recipient));
+        } else if (stage.stage != Stage::Mail) {
+            const bool rcptStages = std::any_of(session.stages.cbegin(), session.stages.cend(),
+                [](const SessionStage &s) { return s.stage == Stage::Rcpt; });
+            envelope.to = rcptStages ? run.accepted : session.envelope.to;
+        }
+        if (stage.stage == Stage::Data && envelope.to.isEmpty()) {
+            finishSession(lane, u"no recipient was accepted: DATA is not sent"_s, run.stage);
+            return;
+        }
+    }
+    RequestOptions options;
+    options.dialect = m_target.dialect;
+    options.encoding = isDraft(m_target.dialect) ? m_target.encoding : Encoding::Json;
+    if (stage.stage == Stage::Data && session.hasMessage) {
+        const MessageForms &forms = messageForms(session.rawMessage);
+        options.jmapMessageJson = forms.jmap;
+        options.stalwartMessageJson = forms.stalwartJson;
+    }
+    const QByteArray built = buildRequestBody(session, run.stage, envelope, options);
+    // The MTA's semantics come from the request it would have built, also when the session
+    // sends a hand-made body instead.
+    HookRequest request = requestFacts(session, stage, envelope, built, options.encoding);
+    const QByteArray body = stage.hasRequestOverride ? stage.requestBody : built;
+    const QByteArray contentType
+        = stage.hasRequestOverride ? stage.requestContentType : contentTypeFor(options.encoding);
+
+    StageResult result;
+    result.stageIndex = run.stage;
+    result.stage = stage.stage;
+    result.stageName = wireStageName(stage);
+    result.recipient = stage.recipient;
+    result.url = m_hookUrl;
+    result.requestBody = body;
+    result.expected = !stage.expect.isEmpty();
+    HttpCall call;
+    call.url = m_hookUrl;
+    call.body = body;
+    call.timeoutMs = m_target.timeoutMs;
+    call.headers = {{"Content-Type", contentType}};
+    if (m_target.sendNotes && !session.title.isEmpty()) {
+        QString note = session.title;
+        if (!session.description.isEmpty())
+            note += u" — "_s + session.description;
+        call.headers.append({"X-Hookscope-Note", note.simplified().toUtf8()});
+    }
+    if (isDraft(m_target.dialect)) {
+        call.headers.append({"X-MTA-Hooks-Registration",
+            m_registrationId.isEmpty() ? QByteArrayLiteral("unregistered") : m_registrationId});
+        // One id per logical call: the retries of this call carry the same one.
+        call.headers.append({"X-MTA-Hooks-Request-Id", newRequestId()});
+        call.maxRetries = m_target.maxRetries;
+    }
+    result.requestHeaders = call.headers;
+    lane->client->send(call,
+        [this, lane, request = std::move(request), result = std::move(result)](
+            const HttpResult &http) mutable {
+            stageAnswered(lane, request, std::move(result), http);
+        });
+}
+
+void LaneWorker::stageAnswered(
+    Lane *lane, const HookRequest &request, StageResult stage, const HttpResult &http)
+{
+    Run &run = lane->run;
+    const SessionRecording &session = m_sessions.at(run.index);
+    stage.httpStatus = http.status;
+    stage.responseHeaders = http.headers;
+    stage.responseBody = http.body;
+    stage.transportError = http.error;
+    stage.attempts = http.attempts;
+    stage.latencyUs = http.latencyUs;
+    if (http.status == 0) {
+        stage.outcome = failedCallOutcome(request, m_target, u"no answer: "_s + http.error);
+    } else if (http.status < 200 || http.status > 299) {
+        stage.outcome = failedCallOutcome(
+            request, m_target, u"HTTP %1: the hook call failed"_s.arg(http.status));
+    } else {
+        DecodeOptions options;
+        options.requestDialect = request.dialect;
+        options.requestStage = request.stage;
+        const HookResponse response
+            = decodeResponse(http.body, http.header("Content-Type"), http.status, options);
+        ApplyOptions applyOptions;
+        applyOptions.tempFailOnError = m_target.tempFailOnError;
+        stage.outcome = apply(request, response, applyOptions);
+        stage.outcome.problems = response.problems + stage.outcome.problems;
+    }
+    const SessionStage &recorded = session.stages.at(stage.stageIndex);
+    stage.expectationFailures = checkExpectation(recorded.expect, stage.outcome);
+    run.result.stages.append(stage);
+    if (m_reportStages) {
+        m_stageDone(run.index, stage);
+        if (m_stopped)
+            return; // cancelled by a listener
+    }
+
+    // Act on the answer as an MTA would.
+    const Action action = stage.outcome.action;
+    const bool refused = stops(request.dialect, action);
+    const bool draft = isDraft(request.dialect);
+    const Outcome &outcome = stage.outcome;
+    QString stopReason;
+    switch (stage.stage) {
+    case Stage::Rcpt:
+        if (action == Action::Disconnect || outcome.disconnect) {
+            stopReason = u"disconnected at rcpt (%1)"_s.arg(outcome.reply.toString());
+        } else if (draft && !outcome.malformed && outcome.envelopeChanged
+            && outcome.envelope.present) {
+            // The scanner edited the envelope (the engine already dropped a refused recipient,
+            // the last one): what it left is what the MTA has.
+            run.from = outcome.envelope.from;
+            run.accepted = outcome.envelope.to;
+        } else if (!refused) {
+            run.accepted.append(recordedRecipient(session, stage.recipient));
+        }
+        break;
+    case Stage::Data:
+        run.result.envelopeAfter = outcome.envelope;
+        run.result.messageQueued = !refused;
+        if (outcome.hasMessage)
+            run.result.messageAfter = outcome.message;
+        if (refused)
+            stopReason = u"%1 at data (%2): the message is not queued"_s.arg(
+                actionName(action), outcome.reply.toString());
+        break;
+    default:
+        if (refused) {
+            stopReason = u"%1 at %2 (%3)"_s.arg(
+                actionName(action), stage.stageName, outcome.reply.toString());
+        } else if (draft && !outcome.malformed && outcome.envelopeChanged
+            && outcome.envelope.present) {
+            run.from = outcome.envelope.from;
+            if (stage.stage != Stage::Mail || !outcome.envelope.to.isEmpty())
+                run.accepted = outcome.envelope.to;
+        }
+        break;
+    }
+    if (!stopReason.isEmpty()) {
+        finishSession(lane, stopReason, run.stage + 1);
+        return;
+    }
+    ++run.stage;
+    if (m_stageDelayMs > 0)
+        QTimer::singleShot(m_stageDelayMs, this, [this, lane] {
+            if (!m_stopped)
+                runStage(lane);
+        });
+    else
+        runStage(lane);
+}
+
+void LaneWorker::finishSession(Lane *lane, const QString &stopReason, int firstUnreached)
+{
+    Run &run = lane->run;
+    const SessionRecording &session = m_sessions.at(run.index);
+    run.result.stopped = !stopReason.isEmpty();
+    run.result.stopReason = stopReason;
+    if (!run.result.envelopeAfter.present) {
+        run.result.envelopeAfter = session.envelope;
+        run.result.envelopeAfter.from = run.from;
+        run.result.envelopeAfter.to = run.accepted;
+    }
+    // Stages that were never reached cannot meet their expectations.
+    for (int i = firstUnreached; i < session.stages.size() && run.result.stopped; ++i) {
+        if (session.stages.at(i).expect.isEmpty())
+            continue;
+        StageResult missing;
+        missing.stageIndex = i;
+        missing.stage = session.stages.at(i).stage;
+        missing.stageName = wireStageName(session.stages.at(i));
+        missing.recipient = session.stages.at(i).recipient;
+        missing.expected = true;
+        missing.expectationFailures << u"not reached: %1"_s.arg(stopReason);
+        run.result.stages.append(missing);
+    }
+    m_sessionDone(run.index, run.result);
+    if (!m_stopped)
+        next(lane);
+}
+
+struct SessionReplayer::Private
+{
+    struct Worker
+    {
+        LaneWorker *worker = nullptr;
+        QThread *thread = nullptr; // null: runs in the replayer's thread
+    };
 
     SessionReplayer *q;
     QList<SessionRecording> sessions;
     ReplayTarget target;
+    int concurrency = 1;
+    int threads = 0; // 0: automatic
     QList<ReplayResult> results;
-    QList<Lane *> lanes;
-    int nextSession = 0;
+    QList<Worker> workers;
+    int idleWorkers = 0;
     int done = 0;
     bool running = false;
+    quint64 generation = 0; // of the run: callbacks of a cancelled run are dropped
     int stageDelayMs = 0;
     QElapsedTimer clock;
     HookClient *control = nullptr; // discovery, registration, deregistration
@@ -129,15 +562,6 @@ struct SessionReplayer::Private
     QUrl deregistrationUrl;
     QString setupError;
     QStringList setupNotes;
-    // What each message replayed (by content) looks like in a data request: --repeat replays the
-    // same message many times, and decoding MIME is the dearest part of building a request.
-    struct MessageForms
-    {
-        QByteArray jmap; // drafts' "message"
-        QByteArray stalwartJson; // Stalwart's "message"
-        QByteArray stalwartRaw; // the message a scanner rebuilds from it (U+FFFD for non-UTF-8)
-    };
-    QHash<QByteArray, MessageForms> messageCache;
 
     explicit Private(SessionReplayer *owner)
         : q(owner)
@@ -147,17 +571,11 @@ struct SessionReplayer::Private
     void discover();
     void registerAt(const QUrl &registrationUrl);
     void launch();
-    void next(Lane *lane);
-    void runStage(Lane *lane);
-    HookRequest requestFacts(const SessionRecording &session, const SessionStage &stage,
-        const Envelope &envelope, const QByteArray &body, Encoding encoding);
-    void stageAnswered(
-        Lane *lane, const HookRequest &request, StageResult stage, const HttpResult &http);
-    // firstUnreached: the first stage not sent (its expectations, and later ones, fail).
-    void finishSession(Lane *lane, const QString &stopReason, int firstUnreached);
+    void stopWorkers();
+    void sessionDone(quint64 run, int index, const ReplayResult &result);
+    void workerIdle(quint64 run);
     void teardown();
     QUrl origin() const;
-    const MessageForms &messageForms(const QByteArray &raw);
 };
 
 SessionReplayer::SessionReplayer(QObject *parent)
@@ -179,6 +597,11 @@ void SessionReplayer::setStageDelayMs(int ms)
     d->stageDelayMs = qMax(0, ms);
 }
 
+void SessionReplayer::setWorkerThreads(int threads)
+{
+    d->threads = qMax(0, threads);
+}
+
 bool SessionReplayer::isRunning() const
 {
     return d->running;
@@ -193,32 +616,23 @@ void SessionReplayer::start(
     const QList<SessionRecording> &sessions, const ReplayTarget &target, int concurrency)
 {
     cancel();
+    ++d->generation;
     d->sessions = sessions;
     d->target = target;
+    d->concurrency = qMax(1, concurrency);
     d->results = QList<ReplayResult>(sessions.size());
-    d->nextSession = 0;
     d->done = 0;
+    d->idleWorkers = 0;
     d->running = true;
     d->setupError.clear();
     d->setupNotes.clear();
     d->registrationId.clear();
     d->deregistrationUrl.clear();
     d->hookUrl = target.url;
-    d->messageCache.clear();
     d->clock.start();
-    const int laneCount = qBound(1, concurrency, qMax(1, int(sessions.size())));
-    // One connection per lane: a session's calls go one after another, as an MTA's do.
-    const QByteArray authorization = HookClient::authorizationFor(target.auth);
-    for (int i = 0; i < laneCount; ++i) {
-        auto *lane = new Private::Lane;
-        lane->client = new HookClient(this);
-        lane->client->setAllowInvalidCertificates(target.allowInvalidCertificates);
-        lane->client->setAuthorization(authorization);
-        d->lanes.append(lane);
-    }
     d->control = new HookClient(this);
     d->control->setAllowInvalidCertificates(target.allowInvalidCertificates);
-    d->control->setAuthorization(authorization);
+    d->control->setAuthorization(HookClient::authorizationFor(target.auth));
     if (sessions.isEmpty()) {
         d->teardown();
         return;
@@ -228,20 +642,35 @@ void SessionReplayer::start(
 
 void SessionReplayer::cancel()
 {
-    if (!d->running && d->lanes.isEmpty())
-        return;
-    for (Private::Lane *lane : std::as_const(d->lanes)) {
-        lane->client->cancel();
-        lane->client->deleteLater();
-        delete lane;
-    }
-    d->lanes.clear();
+    ++d->generation;
+    d->stopWorkers();
     if (d->control) {
         d->control->cancel();
         d->control->deleteLater();
         d->control = nullptr;
     }
     d->running = false;
+}
+
+void SessionReplayer::Private::stopWorkers()
+{
+    for (const Worker &entry : std::as_const(workers)) {
+        if (!entry.thread) {
+            entry.worker->stop(false);
+            entry.worker->deleteLater(); // this may be inside one of its callbacks
+            continue;
+        }
+        // The sockets belong to the worker's thread: they are closed there, then the thread
+        // ends and the worker (without children by then) goes.
+        LaneWorker *worker = entry.worker;
+        QMetaObject::invokeMethod(
+            worker, [worker] { worker->stop(true); }, Qt::BlockingQueuedConnection);
+        entry.thread->quit();
+        entry.thread->wait();
+        delete worker;
+        delete entry.thread;
+    }
+    workers.clear();
 }
 
 QUrl SessionReplayer::Private::origin() const
@@ -251,25 +680,6 @@ QUrl SessionReplayer::Private::origin() const
     url.setQuery(QString());
     url.setFragment(QString());
     return url;
-}
-
-const SessionReplayer::Private::MessageForms &SessionReplayer::Private::messageForms(
-    const QByteArray &raw)
-{
-    auto it = messageCache.find(raw);
-    if (it != messageCache.end())
-        return *it;
-    if (messageCache.size() >= 64)
-        messageCache.clear(); // bounded: a run of many different messages gains nothing anyway
-    MessageForms forms;
-    if (isDraft(target.dialect)) {
-        forms.jmap = jmapMessageJson(raw);
-    } else {
-        forms.stalwartJson = stalwartMessageJson(raw);
-        forms.stalwartRaw = stalwartRawMessage(
-            Document::fromJson(QByteArray("{\"message\":" + forms.stalwartJson + '}')));
-    }
-    return *messageCache.insert(raw, forms);
 }
 
 void SessionReplayer::Private::setup()
@@ -371,285 +781,97 @@ void SessionReplayer::Private::registerAt(const QUrl &registrationUrl)
 
 void SessionReplayer::Private::launch()
 {
-    // next() may finish the run (and a finished handler may start another): iterate a copy.
-    const QList<Lane *> current = lanes;
-    for (Lane *lane : current) {
-        if (lanes.contains(lane))
-            next(lane);
+    const int lanes = qBound(1, concurrency, int(sessions.size()));
+    // Worker threads only where they pay: many lanes and more than one core. A handful of lanes
+    // (the window's replays, demo mode) stay in this thread.
+    int threadCount = threads > 0
+        ? threads
+        : (lanes >= 8 ? qMin(QThread::idealThreadCount(), (lanes + 7) / 8) : 1);
+    threadCount = qBound(1, threadCount, lanes);
+    const bool reportStages
+        = q->isSignalConnected(QMetaMethod::fromSignal(&SessionReplayer::stageFinished));
+    const auto nextSession = std::make_shared<std::atomic<int>>(0);
+    const quint64 run = generation;
+    SessionReplayer *const owner = q; // queued calls die with it
+    for (int t = 0; t < threadCount; ++t) {
+        LaneWorker::Setup setup;
+        setup.sessions = sessions;
+        setup.target = target;
+        setup.hookUrl = hookUrl;
+        setup.registrationId = registrationId;
+        setup.setupError = setupError;
+        setup.setupNotes = setupNotes;
+        setup.stageDelayMs = stageDelayMs;
+        setup.lanes = lanes / threadCount + (t < lanes % threadCount ? 1 : 0);
+        setup.reportStages = reportStages;
+        setup.nextSession = nextSession;
+        // Back to the replayer's thread: directly when the worker runs there, queued from a
+        // worker thread (in order, so a session's stages come before the session).
+        setup.stageDone = [this, owner, run](int index, const StageResult &stage) {
+            QMetaObject::invokeMethod(
+                owner,
+                [this, run, index, stage] {
+                    if (run == generation)
+                        Q_EMIT q->stageFinished(index, stage);
+                },
+                Qt::AutoConnection);
+        };
+        setup.sessionDone = [this, owner, run](int index, const ReplayResult &result) {
+            QMetaObject::invokeMethod(
+                owner, [this, run, index, result] { sessionDone(run, index, result); },
+                Qt::AutoConnection);
+        };
+        setup.idle = [this, owner, run] {
+            QMetaObject::invokeMethod(
+                owner, [this, run] { workerIdle(run); }, Qt::AutoConnection);
+        };
+        Worker entry;
+        entry.worker = new LaneWorker(std::move(setup));
+        if (threadCount > 1) {
+            entry.thread = new QThread;
+            entry.thread->setObjectName(u"replay-%1"_s.arg(t));
+            entry.worker->moveToThread(entry.thread);
+            entry.thread->start();
+        }
+        workers.append(entry);
+    }
+    // Started only once every worker is listed: a worker may finish at once.
+    const QList<Worker> started = workers;
+    for (const Worker &entry : started) {
+        if (run != generation)
+            return; // cancelled by a listener meanwhile
+        LaneWorker *worker = entry.worker;
+        if (entry.thread)
+            QMetaObject::invokeMethod(
+                worker, [worker] { worker->start(); }, Qt::QueuedConnection);
+        else
+            worker->start();
     }
 }
 
-void SessionReplayer::Private::next(Lane *lane)
+void SessionReplayer::Private::sessionDone(quint64 run, int index, const ReplayResult &result)
 {
-    if (nextSession >= sessions.size()) {
-        lane->busy = false;
-        for (const Lane *other : std::as_const(lanes)) {
-            if (other->busy)
-                return;
-        }
-        teardown();
+    if (run != generation)
         return;
-    }
-    lane->busy = true;
-    Run &run = lane->run;
-    run = Run();
-    run.index = nextSession++;
-    const SessionRecording &session = sessions.at(run.index);
-    run.from = session.envelope.from;
-    run.result.sessionId = session.id;
-    run.result.title = session.title;
-    run.result.envelopeBefore = session.envelope;
-    run.result.hasMessage = session.hasMessage;
-    run.result.messageBefore = session.rawMessage;
-    run.result.messageAfter = session.rawMessage;
-    run.result.error = setupError;
-    run.result.notes = setupNotes;
-    runStage(lane);
-}
-
-// The request as the MTA knows it, for applying the answer: an MTA does not decode and validate
-// what it has just built (tst_mta_requestbuilder checks that these requests decode cleanly).
-HookRequest SessionReplayer::Private::requestFacts(const SessionRecording &session,
-    const SessionStage &stage, const Envelope &envelope, const QByteArray &body, Encoding encoding)
-{
-    HookRequest request;
-    request.dialect = target.dialect;
-    request.encoding = encoding;
-    request.stage = stage.stage;
-    request.stageName = wireStageName(stage);
-    const bool outbound = stageDirection(stage.stage) == Direction::Outbound;
-    request.action = outbound ? Action::Continue : Action::Accept;
-    request.reply = defaultReply(target.dialect, stage.stage, Action::Accept);
-    const bool data = stage.stage == Stage::Data && session.hasMessage;
-    if (target.dialect == Dialect::Stalwart) {
-        // Stalwart's envelope as sent: lower-case addresses, no parameters. The engine reads
-        // these facts, not the document; the message is the one a scanner rebuilds from the
-        // request (non-UTF-8 bytes become U+FFFD).
-        request.envelope.present = envelope.present && stagePositionHasEnvelope(stage.stage);
-        if (request.envelope.present) {
-            request.envelope.from.address = envelope.from.address.toLower();
-            for (const EnvelopeAddress &rcpt : envelope.to) {
-                EnvelopeAddress lower;
-                lower.address = rcpt.address.toLower();
-                request.envelope.to.append(lower);
-            }
-        }
-        if (data) {
-            request.hasMessage = true;
-            request.rawMessage = messageForms(session.rawMessage).stalwartRaw;
-        }
-        return request;
-    }
-    // The drafts' answers are patches of the document: the engine needs it.
-    request.document
-        = encoding == Encoding::Cbor ? Document::fromCbor(body) : Document::fromJson(body);
-    request.envelope = envelope;
-    if (stageDirection(stage.stage) == Direction::Outbound || stage.stage == Stage::Data) {
-        request.hasMessage = session.hasMessage;
-        request.rawMessage = session.rawMessage;
-    }
-    return request;
-}
-
-void SessionReplayer::Private::runStage(Lane *lane)
-{
-    Run &run = lane->run;
-    const SessionRecording &session = sessions.at(run.index);
-    if (run.stage >= session.stages.size()) {
-        finishSession(lane, QString(), run.stage);
-        return;
-    }
-    const SessionStage &stage = session.stages.at(run.stage);
-    // The envelope as the MTA has it now: refused recipients are gone, earlier edits are in.
-    Envelope envelope;
-    if (session.envelope.present && stagePositionHasEnvelope(stage.stage)) {
-        envelope.present = true;
-        envelope.from = run.from;
-        if (stage.stage == Stage::Rcpt) {
-            envelope.to = run.accepted;
-            envelope.to.append(recordedRecipient(session, stage.recipient));
-        } else if (stage.stage != Stage::Mail) {
-            const bool rcptStages = std::any_of(session.stages.cbegin(), session.stages.cend(),
-                [](const SessionStage &s) { return s.stage == Stage::Rcpt; });
-            envelope.to = rcptStages ? run.accepted : session.envelope.to;
-        }
-        if (stage.stage == Stage::Data && envelope.to.isEmpty()) {
-            finishSession(lane, u"no recipient was accepted: DATA is not sent"_s, run.stage);
-            return;
-        }
-    }
-    RequestOptions options;
-    options.dialect = target.dialect;
-    options.encoding = isDraft(target.dialect) ? target.encoding : Encoding::Json;
-    if (stage.stage == Stage::Data && session.hasMessage) {
-        const MessageForms &forms = messageForms(session.rawMessage);
-        options.jmapMessageJson = forms.jmap;
-        options.stalwartMessageJson = forms.stalwartJson;
-    }
-    const QByteArray built = buildRequestBody(session, run.stage, envelope, options);
-    // The MTA's semantics come from the request it would have built, also when the session
-    // sends a hand-made body instead.
-    HookRequest request = requestFacts(session, stage, envelope, built, options.encoding);
-    const QByteArray body = stage.hasRequestOverride ? stage.requestBody : built;
-    const QByteArray contentType
-        = stage.hasRequestOverride ? stage.requestContentType : contentTypeFor(options.encoding);
-
-    StageResult result;
-    result.stageIndex = run.stage;
-    result.stage = stage.stage;
-    result.stageName = wireStageName(stage);
-    result.recipient = stage.recipient;
-    result.url = hookUrl;
-    result.requestBody = body;
-    result.expected = !stage.expect.isEmpty();
-    HttpCall call;
-    call.url = hookUrl;
-    call.body = body;
-    call.timeoutMs = target.timeoutMs;
-    call.headers = {{"Content-Type", contentType}};
-    if (target.sendNotes && !session.title.isEmpty()) {
-        QString note = session.title;
-        if (!session.description.isEmpty())
-            note += u" — "_s + session.description;
-        call.headers.append({"X-Hookscope-Note", note.simplified().toUtf8()});
-    }
-    if (isDraft(target.dialect)) {
-        call.headers.append({"X-MTA-Hooks-Registration",
-            registrationId.isEmpty() ? QByteArrayLiteral("unregistered") : registrationId});
-        // One id per logical call: the retries of this call carry the same one.
-        call.headers.append({"X-MTA-Hooks-Request-Id", newRequestId()});
-        call.maxRetries = target.maxRetries;
-    }
-    result.requestHeaders = call.headers;
-    lane->client->send(call,
-        [this, lane, request = std::move(request), result = std::move(result)](
-            const HttpResult &http) mutable {
-            stageAnswered(lane, request, std::move(result), http);
-        });
-}
-
-void SessionReplayer::Private::stageAnswered(
-    Lane *lane, const HookRequest &request, StageResult stage, const HttpResult &http)
-{
-    Run &run = lane->run;
-    const SessionRecording &session = sessions.at(run.index);
-    stage.httpStatus = http.status;
-    stage.responseHeaders = http.headers;
-    stage.responseBody = http.body;
-    stage.transportError = http.error;
-    stage.attempts = http.attempts;
-    stage.latencyUs = http.latencyUs;
-    if (http.status == 0) {
-        stage.outcome = failedCallOutcome(request, target, u"no answer: "_s + http.error);
-    } else if (http.status < 200 || http.status > 299) {
-        stage.outcome = failedCallOutcome(
-            request, target, u"HTTP %1: the hook call failed"_s.arg(http.status));
-    } else {
-        DecodeOptions options;
-        options.requestDialect = request.dialect;
-        options.requestStage = request.stage;
-        const HookResponse response
-            = decodeResponse(http.body, http.header("Content-Type"), http.status, options);
-        ApplyOptions applyOptions;
-        applyOptions.tempFailOnError = target.tempFailOnError;
-        stage.outcome = apply(request, response, applyOptions);
-        stage.outcome.problems = response.problems + stage.outcome.problems;
-    }
-    const SessionStage &recorded = session.stages.at(stage.stageIndex);
-    stage.expectationFailures = checkExpectation(recorded.expect, stage.outcome);
-    run.result.stages.append(stage);
-    Q_EMIT q->stageFinished(run.index, stage);
-    if (!lanes.contains(lane))
-        return; // cancelled by a listener
-
-    // Act on the answer as an MTA would.
-    const Action action = stage.outcome.action;
-    const bool refused = stops(request.dialect, action);
-    const bool draft = isDraft(request.dialect);
-    const Outcome &outcome = stage.outcome;
-    QString stopReason;
-    switch (stage.stage) {
-    case Stage::Rcpt:
-        if (action == Action::Disconnect || outcome.disconnect) {
-            stopReason = u"disconnected at rcpt (%1)"_s.arg(outcome.reply.toString());
-        } else if (draft && !outcome.malformed && outcome.envelopeChanged
-            && outcome.envelope.present) {
-            // The scanner edited the envelope (the engine already dropped a refused recipient,
-            // the last one): what it left is what the MTA has.
-            run.from = outcome.envelope.from;
-            run.accepted = outcome.envelope.to;
-        } else if (!refused) {
-            run.accepted.append(recordedRecipient(session, stage.recipient));
-        }
-        break;
-    case Stage::Data:
-        run.result.envelopeAfter = outcome.envelope;
-        run.result.messageQueued = !refused;
-        if (outcome.hasMessage)
-            run.result.messageAfter = outcome.message;
-        if (refused)
-            stopReason = u"%1 at data (%2): the message is not queued"_s.arg(
-                actionName(action), outcome.reply.toString());
-        break;
-    default:
-        if (refused) {
-            stopReason = u"%1 at %2 (%3)"_s.arg(
-                actionName(action), stage.stageName, outcome.reply.toString());
-        } else if (draft && !outcome.malformed && outcome.envelopeChanged
-            && outcome.envelope.present) {
-            run.from = outcome.envelope.from;
-            if (stage.stage != Stage::Mail || !outcome.envelope.to.isEmpty())
-                run.accepted = outcome.envelope.to;
-        }
-        break;
-    }
-    if (!stopReason.isEmpty()) {
-        finishSession(lane, stopReason, run.stage + 1);
-        return;
-    }
-    ++run.stage;
-    if (stageDelayMs > 0)
-        QTimer::singleShot(stageDelayMs, q, [this, lane] {
-            if (lanes.contains(lane))
-                runStage(lane);
-        });
-    else
-        runStage(lane);
-}
-
-void SessionReplayer::Private::finishSession(
-    Lane *lane, const QString &stopReason, int firstUnreached)
-{
-    Run &run = lane->run;
-    const SessionRecording &session = sessions.at(run.index);
-    run.result.stopped = !stopReason.isEmpty();
-    run.result.stopReason = stopReason;
-    if (!run.result.envelopeAfter.present) {
-        run.result.envelopeAfter = session.envelope;
-        run.result.envelopeAfter.from = run.from;
-        run.result.envelopeAfter.to = run.accepted;
-    }
-    // Stages that were never reached cannot meet their expectations.
-    for (int i = firstUnreached; i < session.stages.size() && run.result.stopped; ++i) {
-        if (session.stages.at(i).expect.isEmpty())
-            continue;
-        StageResult missing;
-        missing.stageIndex = i;
-        missing.stage = session.stages.at(i).stage;
-        missing.stageName = wireStageName(session.stages.at(i));
-        missing.recipient = session.stages.at(i).recipient;
-        missing.expected = true;
-        missing.expectationFailures << u"not reached: %1"_s.arg(stopReason);
-        run.result.stages.append(missing);
-    }
-    results[run.index] = run.result;
+    results[index] = result;
     ++done;
-    const int index = run.index;
-    const ReplayResult finished = run.result;
-    Q_EMIT q->sessionFinished(index, finished);
+    Q_EMIT q->sessionFinished(index, result);
+    if (run != generation)
+        return;
     Q_EMIT q->progress(done, int(sessions.size()));
-    if (lanes.contains(lane))
-        next(lane);
+}
+
+void SessionReplayer::Private::workerIdle(quint64 run)
+{
+    if (run != generation)
+        return;
+    if (++idleWorkers < workers.size())
+        return;
+    // Every session is done. Worker threads end here; a worker in this thread may still be on
+    // the stack (this is its callback), so it goes later.
+    ++generation; // nothing more from these workers counts
+    stopWorkers();
+    teardown();
 }
 
 void SessionReplayer::Private::teardown()

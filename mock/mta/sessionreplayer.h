@@ -33,6 +33,9 @@ public:
     QList<ReplayResult> results() const; // in session order, complete once finished
     // A pause between stages (demo mode's watchable pace); 0 by default.
     void setStageDelayMs(int ms);
+    // Threads the lanes run on; 0 (the default) decides: this thread for fewer than 8 lanes,
+    // else one per 8 lanes up to the number of cores. The signals always come in this thread.
+    void setWorkerThreads(int threads);
 
 Q_SIGNALS:
     void stageFinished(int sessionIndex, const Mock::StageResult &result);

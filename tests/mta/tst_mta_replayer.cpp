@@ -23,6 +23,7 @@
 #include <QSslServer>
 #include <QSslSocket>
 #include <QTest>
+#include <QThread>
 
 #include <memory>
 
@@ -204,6 +205,9 @@ private Q_SLOTS:
     void dataEditsMatchTheEngine();
     void expectations();
     void concurrencyKeepsOrder();
+    void workerThreads_data();
+    void workerThreads();
+    void cancelWithWorkerThreads();
     void authentication_data();
     void authentication();
     void tlsWithInvalidCertificates();
@@ -952,6 +956,106 @@ void TestReplayer::concurrencyKeepsOrder()
         = finished.constFirst().constFirst().value<Mock::ReplaySummary>();
     QCOMPARE(summary.sessions, 12);
     QCOMPARE(summary.stages, 72);
+}
+
+void TestReplayer::workerThreads_data()
+{
+    QTest::addColumn<int>("threads");
+    QTest::addColumn<int>("concurrency");
+    QTest::addRow("automatic") << 0 << 16;
+    QTest::addRow("three") << 3 << 12;
+    QTest::addRow("more-than-lanes") << 8 << 3;
+}
+
+void TestReplayer::workerThreads()
+{
+    QFETCH(int, threads);
+    QFETCH(int, concurrency);
+    Answer slow = preset(Preset::Accept);
+    slow.delay = {Mock::Delay::Kind::Random, 0, 0, 20};
+    m_rulebook->setRules({rule(u"slow"_s, {Stage::Rcpt}, slow),
+        rule(u"tag"_s, {Stage::Data}, preset(Preset::AddHeader))});
+    const SessionRecording base = MtaTest::session(u"submission.json"_s);
+    QList<SessionRecording> sessions;
+    for (int i = 0; i < 30; ++i) {
+        SessionRecording copy = base;
+        copy.id = u"t-%1"_s.arg(i);
+        sessions.append(copy);
+    }
+    Mock::SessionReplayer replayer;
+    replayer.setWorkerThreads(threads);
+    // The signals come in this thread, a session's stages in order and before the session.
+    QHash<int, QList<int>> stagesSeen;
+    QSet<int> sessionsSeen;
+    bool inOrder = true;
+    const QThread *mine = QThread::currentThread();
+    connect(&replayer, &Mock::SessionReplayer::stageFinished, this,
+        [&](int index, const StageResult &stage) {
+            inOrder = inOrder && QThread::currentThread() == mine && !sessionsSeen.contains(index);
+            stagesSeen[index].append(stage.stageIndex);
+        });
+    connect(&replayer, &Mock::SessionReplayer::sessionFinished, this,
+        [&](int index, const ReplayResult &) {
+            inOrder = inOrder && QThread::currentThread() == mine;
+            sessionsSeen.insert(index);
+        });
+    QSignalSpy finished(&replayer, &Mock::SessionReplayer::finished);
+    replayer.start(sessions, target(Dialect::Draft01, Encoding::Cbor), concurrency);
+    QVERIFY(finished.wait(MtaTest::LongWaitMs));
+    QVERIFY(!replayer.isRunning());
+    QVERIFY(inOrder);
+    QCOMPARE(sessionsSeen.size(), 30);
+    const QList<ReplayResult> results = replayer.results();
+    QCOMPARE(results.size(), 30);
+    for (int i = 0; i < 30; ++i) {
+        QCOMPARE(results.at(i).sessionId, u"t-%1"_s.arg(i));
+        QVERIFY2(results.at(i).allWellFormed(), qPrintable(describeStages(results.at(i))));
+        QCOMPARE(results.at(i).stages.size(), 7);
+        QVERIFY(results.at(i).messageAfter.startsWith("X-Hookscope: scanned\r\n"));
+        QCOMPARE(stagesSeen.value(i), QList<int>({0, 1, 2, 3, 4, 5, 6}));
+    }
+    const Mock::ReplaySummary summary
+        = finished.constFirst().constFirst().value<Mock::ReplaySummary>();
+    QCOMPARE(summary.sessions, 30);
+    QCOMPARE(summary.stages, 210);
+    QCOMPARE(hookExchanges().size(), 210);
+    QSet<quint16> ports;
+    for (const Exchange &exchange : std::as_const(m_exchanges))
+        ports.insert(exchange.peerPort);
+    QVERIFY2(ports.size() >= concurrency, qPrintable(QString::number(ports.size())));
+    // The replayer can run again afterwards.
+    replayer.start({base}, target(Dialect::Stalwart), concurrency);
+    QVERIFY(finished.wait(MtaTest::LongWaitMs));
+    QCOMPARE(replayer.results().size(), 1);
+    QVERIFY(replayer.results().constFirst().allWellFormed());
+}
+
+void TestReplayer::cancelWithWorkerThreads()
+{
+    Answer hold;
+    hold.kind = Answer::Kind::Hold;
+    m_rulebook->setRules({rule(u"hold"_s, {Stage::Ehlo}, hold)});
+    QSignalSpy held(m_endpoint.get(), &Mock::HookEndpoint::callHeld);
+    QSignalSpy heldEnded(m_endpoint.get(), &Mock::HookEndpoint::heldCallEnded);
+    QList<SessionRecording> sessions;
+    for (int i = 0; i < 8; ++i)
+        sessions.append(MtaTest::session(u"inbound-mx.json"_s));
+    {
+        Mock::SessionReplayer replayer;
+        replayer.setWorkerThreads(2);
+        QSignalSpy finished(&replayer, &Mock::SessionReplayer::finished);
+        QSignalSpy sessionFinished(&replayer, &Mock::SessionReplayer::sessionFinished);
+        replayer.start(sessions, target(Dialect::Stalwart), 8);
+        QTRY_COMPARE_WITH_TIMEOUT(held.size(), 8, MtaTest::LongWaitMs);
+        replayer.cancel();
+        QVERIFY(!replayer.isRunning());
+        // Every parked call sees its connection go; the replayer says nothing more.
+        QTRY_COMPARE_WITH_TIMEOUT(heldEnded.size(), 8, MtaTest::LongWaitMs);
+        QCOMPARE(finished.size(), 0);
+        QCOMPARE(sessionFinished.size(), 0);
+        // Destroyed while idle: nothing left to stop.
+    }
+    QCOMPARE(m_endpoint->heldCalls().size(), 0);
 }
 
 void TestReplayer::authentication_data()
