@@ -59,7 +59,8 @@ bool Application::start()
     m_window = std::make_unique<MainWindow>(&m_store, &m_rulebook, m_sessions);
     m_window->setSavedFilters(m_settings.savedFilters());
     m_window->restoreGeometry(m_settings.windowGeometry());
-    m_window->restoreState(m_settings.windowState());
+    if (!m_window->restoreState(m_settings.windowState()))
+        m_window->applyDefaultLayout();
     wire();
     applyPreferences(preferences, false);
     m_endpoint.setCaptureStore(&m_store);

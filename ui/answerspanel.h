@@ -30,6 +30,7 @@ public:
     QTabWidget *tabs() const { return m_tabs; }
     QTableView *rulesView() const { return m_rulesView; }
     QTableWidget *defaultsTable() const { return m_defaults; }
+    QSize sizeHint() const override { return {900, 220}; } // a dock under the timeline
 
 public Q_SLOTS:
     void addRule();

@@ -242,13 +242,13 @@ void MainWindow::buildLayout()
     m_timeline->setAllColumnsShowFocus(true);
     m_timeline->header()->setStretchLastSection(true);
     m_timeline->header()->setSectionResizeMode(QHeaderView::Interactive);
-    m_timeline->setColumnWidth(SessionModel::TimeColumn, 150);
-    m_timeline->setColumnWidth(SessionModel::StageColumn, 170);
+    m_timeline->setColumnWidth(SessionModel::TimeColumn, 130);
+    m_timeline->setColumnWidth(SessionModel::StageColumn, 190);
     m_timeline->setColumnWidth(SessionModel::DialectColumn, 70);
     m_timeline->setColumnWidth(SessionModel::ActionColumn, 100);
     m_timeline->setColumnWidth(SessionModel::StatusColumn, 48);
     m_timeline->setColumnWidth(SessionModel::LatencyColumn, 64);
-    m_timeline->setColumnWidth(SessionModel::ProblemsColumn, 40);
+    m_timeline->setColumnWidth(SessionModel::ProblemsColumn, 70);
     m_timeline->setObjectName(u"timeline"_s);
 
     auto *left = new QWidget(this);
@@ -294,8 +294,6 @@ void MainWindow::buildLayout()
     addDockWidget(Qt::BottomDockWidgetArea, m_replayDock);
     tabifyDockWidget(m_answersDock, m_replayDock);
     m_answersDock->raise();
-    // The timeline and the details are the point of the window; the docks start small.
-    resizeDocks({m_answersDock, m_replayDock}, {260, 260}, Qt::Vertical);
 
     m_address->setAutoRaise(true);
     m_address->setToolTip(tr("The endpoint's URL: click to copy it"));
@@ -378,6 +376,13 @@ void MainWindow::showBanner(const QString &title, const QString &text)
 void MainWindow::hideBanner()
 {
     m_banner->setVisible(false);
+}
+
+void MainWindow::applyDefaultLayout()
+{
+    // Dock sizes only take once the window has its geometry, hence after the first layout pass.
+    QTimer::singleShot(
+        0, this, [this] { resizeDocks({m_answersDock}, {qMax(200, height() / 4)}, Qt::Vertical); });
 }
 
 void MainWindow::raiseReplay()

@@ -62,6 +62,8 @@ public:
     void showBanner(const QString &title, const QString &text);
     void hideBanner();
     void raiseReplay();
+    // First run (no saved layout): the timeline and details get the room, the docks start small.
+    void applyDefaultLayout();
 
 public Q_SLOTS:
     void onCallHeld(const Mock::HeldCall &call);

@@ -41,6 +41,7 @@ public:
     int concurrency() const;
     QTreeWidget *resultsView() const { return m_results; }
     QPushButton *runButton() const { return m_run; }
+    QSize sizeHint() const override { return {900, 320}; }
 
 public Q_SLOTS:
     void onStarted(int sessionCount);

@@ -215,6 +215,8 @@ MimeView::MimeView(QWidget *parent)
     splitter->setChildrenCollapsible(false);
     // Wide enough for type, size and file name; the part's content gets the rest.
     splitter->setSizes({420, 680});
+    // In a narrow detail pane the splitter would otherwise squeeze the tree to a sliver.
+    d->tree->setMinimumWidth(240);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
