@@ -531,6 +531,8 @@ void HookClient::attemptDone(
     if (pending->generation != m_generation)
         return;
     const HttpResult &result = pending->result;
+    // 5xx, timeouts and network errors; of the 4xx only 429, whose Retry-After the drafts
+    // honour (reference §d.2).
     const bool retryable = result.status == 0 || result.status >= 500 || result.status == 429;
     const int retriesUsed = result.attempts - 1;
     if (!retryable || retriesUsed >= pending->call.maxRetries) {

@@ -38,6 +38,8 @@ public:
     void setWorkerThreads(int threads);
 
 Q_SIGNALS:
+    // Only for receivers connected before start(): without one, stages are not reported at all
+    // (they cost a cross-thread call each when lanes run on worker threads).
     void stageFinished(int sessionIndex, const Mock::StageResult &result);
     void sessionFinished(int sessionIndex, const Mock::ReplayResult &result);
     void progress(int sessionsDone, int sessionsTotal);

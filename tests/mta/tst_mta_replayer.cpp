@@ -188,6 +188,7 @@ private Q_SLOTS:
     void retriesKeepTheRequestId_data();
     void retriesKeepTheRequestId();
     void retriesGiveUp();
+    void rateLimitedIsRetried();
     void clientErrorsAreNotRetried_data();
     void clientErrorsAreNotRetried();
     void stalwartDoesNotRetry();
@@ -502,6 +503,21 @@ void TestReplayer::retriesGiveUp()
     for (const Exchange &exchange : hookExchanges())
         calls += exchange.stage == Stage::Mail ? 1 : 0;
     QCOMPARE(calls, 4);
+}
+
+void TestReplayer::rateLimitedIsRetried()
+{
+    // 429 is the one 4xx the drafts retry (honouring Retry-After, reference §d.2).
+    Rule limited = rule(u"limited"_s, {Stage::Rcpt},
+        body(R"({"error":{"code":"RATE_LIMITED","message":"slow down"}})", 429));
+    limited.when.times = 1;
+    m_rulebook->setRules({limited});
+    QVERIFY(replay({MtaTest::session(u"expect-accept.json"_s)}, target(Dialect::Draft01)));
+    const StageResult *rcpt = findStage(m_results.constFirst(), Stage::Rcpt);
+    QVERIFY(rcpt);
+    QCOMPARE(rcpt->attempts, 2);
+    QCOMPARE(rcpt->outcome.action, Action::Accept);
+    QVERIFY(!rcpt->outcome.malformed);
 }
 
 void TestReplayer::clientErrorsAreNotRetried_data()
