@@ -32,6 +32,8 @@ Application::Application(const StartupOptions &options, QObject *parent)
     m_saveRules.setSingleShot(true);
     m_saveRules.setInterval(500);
     connect(&m_saveRules, &QTimer::timeout, this, [this] {
+        if (m_demoIndex >= 0)
+            return; // the demo's rules are not the user's: saved again once it has ended
         QString saveError;
         if (!m_rulebook.save(Settings::rulesPath(), &saveError) && m_window)
             m_window->showError(saveError);
@@ -42,7 +44,8 @@ Application::Application(const StartupOptions &options, QObject *parent)
 Application::~Application()
 {
     if (m_window)
-        m_settings.setWindowLayout(m_window->saveGeometry(), m_window->saveState());
+        m_settings.setWindowLayout(
+            m_window->saveGeometry(), m_window->saveState(), m_window->splitterState());
     m_endpoint.close();
 }
 
@@ -59,7 +62,8 @@ bool Application::start()
     m_window = std::make_unique<MainWindow>(&m_store, &m_rulebook, m_sessions);
     m_window->setSavedFilters(m_settings.savedFilters());
     m_window->restoreGeometry(m_settings.windowGeometry());
-    if (!m_window->restoreState(m_settings.windowState()))
+    m_window->restoreState(m_settings.windowState());
+    if (!m_window->restoreSplitterState(m_settings.splitterState()))
         m_window->applyDefaultLayout();
     wire();
     applyPreferences(preferences, false);
@@ -175,6 +179,10 @@ void Application::runDemo(int stageDelayMs)
         return;
     }
     // The demo's rules go on top for its duration; the user's own rules come back afterwards.
+    // Holds would park the demo's calls: off for its duration, like the demo's rules on top.
+    m_heldBeforeDemo = m_rulebook.heldStages();
+    for (Stage stage : std::as_const(m_heldBeforeDemo))
+        m_rulebook.setHeld(stage, false);
     m_rulebook.setRules(demoRules.rules() + m_rulebook.rules());
     m_demo.setStageDelayMs(stageDelayMs);
     m_demoIndex = 0;
@@ -212,6 +220,10 @@ void Application::finishDemo()
             rules.append(rule);
     }
     m_rulebook.setRules(rules);
+    for (Stage stage : std::as_const(m_heldBeforeDemo))
+        m_rulebook.setHeld(stage, true);
+    m_heldBeforeDemo.clear();
+    m_saveRules.start();
     m_window->showBanner(tr("Demo finished"),
         tr("Every sample session is in the timeline: select one to see its "
            "stages, request, message, answer and problems."));

@@ -11,6 +11,7 @@
 
 #include <QHostAddress>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 
 #include <memory>
@@ -77,6 +78,7 @@ private:
     Mock::SessionReplayer m_demo;
     QList<Mock::SessionRecording> m_demoSessions;
     int m_demoIndex = -1;
+    QSet<MtaHooks::Stage> m_heldBeforeDemo;
     QTimer m_saveRules;
     SessionModel *m_sessions = nullptr;
     std::unique_ptr<MainWindow> m_window;

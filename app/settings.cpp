@@ -76,8 +76,15 @@ QByteArray Settings::windowState() const
     return m_settings.value(u"window/state"_s).toByteArray();
 }
 
-void Settings::setWindowLayout(const QByteArray &geometry, const QByteArray &state)
+QByteArray Settings::splitterState() const
+{
+    return m_settings.value(u"window/splitters"_s).toByteArray();
+}
+
+void Settings::setWindowLayout(
+    const QByteArray &geometry, const QByteArray &state, const QByteArray &splitters)
 {
     m_settings.setValue(u"window/geometry"_s, geometry);
     m_settings.setValue(u"window/state"_s, state);
+    m_settings.setValue(u"window/splitters"_s, splitters);
 }

@@ -25,7 +25,9 @@ public:
     void setSavedFilters(const QStringList &filters);
     QByteArray windowGeometry() const;
     QByteArray windowState() const;
-    void setWindowLayout(const QByteArray &geometry, const QByteArray &state);
+    QByteArray splitterState() const;
+    void setWindowLayout(
+        const QByteArray &geometry, const QByteArray &state, const QByteArray &splitters);
 
     static QString defaultDatabasePath();
     static QString rulesPath(); // the rulebook is kept between runs

@@ -47,6 +47,7 @@ AnswersPanel::AnswersPanel(Mock::Rulebook *rulebook, QWidget *parent)
     m_defaults->setColumnCount(3);
     m_defaults->setHorizontalHeaderLabels({tr("Stage"), tr("Default answer"), tr("Hold")});
     m_defaults->verticalHeader()->hide();
+    m_defaults->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 10);
     m_defaults->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_defaults->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_defaults->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);

@@ -16,8 +16,8 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QDataStream>
 #include <QDir>
-#include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
 #include <QHeaderView>
@@ -30,6 +30,7 @@
 #include <QShortcut>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
@@ -242,13 +243,13 @@ void MainWindow::buildLayout()
     m_timeline->setAllColumnsShowFocus(true);
     m_timeline->header()->setStretchLastSection(true);
     m_timeline->header()->setSectionResizeMode(QHeaderView::Interactive);
-    m_timeline->setColumnWidth(SessionModel::TimeColumn, 130);
-    m_timeline->setColumnWidth(SessionModel::StageColumn, 190);
-    m_timeline->setColumnWidth(SessionModel::DialectColumn, 70);
-    m_timeline->setColumnWidth(SessionModel::ActionColumn, 100);
-    m_timeline->setColumnWidth(SessionModel::StatusColumn, 48);
-    m_timeline->setColumnWidth(SessionModel::LatencyColumn, 64);
-    m_timeline->setColumnWidth(SessionModel::ProblemsColumn, 70);
+    m_timeline->setColumnWidth(SessionModel::TimeColumn, 128);
+    m_timeline->setColumnWidth(SessionModel::StageColumn, 140);
+    m_timeline->setColumnWidth(SessionModel::DialectColumn, 62);
+    m_timeline->setColumnWidth(SessionModel::ActionColumn, 92);
+    m_timeline->setColumnWidth(SessionModel::StatusColumn, 46);
+    m_timeline->setColumnWidth(SessionModel::LatencyColumn, 60);
+    m_timeline->setColumnWidth(SessionModel::ProblemsColumn, 62);
     m_timeline->setObjectName(u"timeline"_s);
 
     auto *left = new QWidget(this);
@@ -281,19 +282,26 @@ void MainWindow::buildLayout()
     split->addWidget(right);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 1);
-    split->setSizes({760, 680});
-    setCentralWidget(split);
+    split->setSizes({820, 620});
 
-    m_answersDock = new QDockWidget(tr("Answers"), this);
-    m_answersDock->setObjectName(u"answersDock"_s);
-    m_answersDock->setWidget(m_answers);
-    addDockWidget(Qt::BottomDockWidgetArea, m_answersDock);
-    m_replayDock = new QDockWidget(tr("Replay (mock MTA)"), this);
-    m_replayDock->setObjectName(u"replayDock"_s);
-    m_replayDock->setWidget(m_replay);
-    addDockWidget(Qt::BottomDockWidgetArea, m_replayDock);
-    tabifyDockWidget(m_answersDock, m_replayDock);
-    m_answersDock->raise();
+    // The answers and the replayer live under the timeline in a splitter (not docks: Qt 6.4 cannot
+    // size a bottom dock area reliably, and the timeline needs the height).
+    m_bottomTabs = new QTabWidget(this);
+    m_bottomTabs->setDocumentMode(true);
+    // An explicit minimum: otherwise the tallest page (the replay's detail view) decides how far
+    // the splitter can shrink the tabs.
+    m_bottomTabs->setMinimumHeight(150);
+    m_bottomTabs->addTab(m_answers, tr("Answers (mock scanner)"));
+    m_bottomTabs->addTab(m_replay, tr("Replay (mock MTA)"));
+    m_vertical = new QSplitter(Qt::Vertical, this);
+    m_vertical->setObjectName(u"verticalSplitter"_s);
+    m_vertical->addWidget(split);
+    m_vertical->addWidget(m_bottomTabs);
+    m_vertical->setStretchFactor(0, 3);
+    m_vertical->setStretchFactor(1, 1);
+    m_vertical->setSizes({660, 220});
+    m_horizontal = split;
+    setCentralWidget(m_vertical);
 
     m_address->setAutoRaise(true);
     m_address->setToolTip(tr("The endpoint's URL: click to copy it"));
@@ -378,17 +386,39 @@ void MainWindow::hideBanner()
     m_banner->setVisible(false);
 }
 
+QByteArray MainWindow::splitterState() const
+{
+    QByteArray state;
+    QDataStream stream(&state, QIODevice::WriteOnly);
+    stream << m_vertical->saveState() << m_horizontal->saveState();
+    return state;
+}
+
+bool MainWindow::restoreSplitterState(const QByteArray &state)
+{
+    QByteArray vertical;
+    QByteArray horizontal;
+    QDataStream stream(state);
+    stream >> vertical >> horizontal;
+    return stream.status() == QDataStream::Ok && m_vertical->restoreState(vertical)
+        && m_horizontal->restoreState(horizontal);
+}
+
 void MainWindow::applyDefaultLayout()
 {
     // Dock sizes only take once the window has its geometry, hence after the first layout pass.
-    QTimer::singleShot(
-        0, this, [this] { resizeDocks({m_answersDock}, {qMax(200, height() / 4)}, Qt::Vertical); });
+    QTimer::singleShot(0, this, [this] {
+        const int total = m_vertical->height();
+        const int bottom = qMax(200, total / 4);
+        m_vertical->setSizes({total - bottom, bottom});
+    });
 }
 
 void MainWindow::raiseReplay()
 {
-    m_replayDock->show();
-    m_replayDock->raise();
+    m_bottomTabs->setCurrentWidget(m_replay);
+    if (m_vertical->sizes().value(1) < 120)
+        m_vertical->setSizes({m_vertical->height() * 3 / 5, m_vertical->height() * 2 / 5});
 }
 
 QStringList MainWindow::selectedSessionKeys() const

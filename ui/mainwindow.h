@@ -64,6 +64,8 @@ public:
     void raiseReplay();
     // First run (no saved layout): the timeline and details get the room, the docks start small.
     void applyDefaultLayout();
+    QByteArray splitterState() const; // saveState() covers toolbars; this the panes
+    bool restoreSplitterState(const QByteArray &state);
 
 public Q_SLOTS:
     void onCallHeld(const Mock::HeldCall &call);
@@ -108,8 +110,9 @@ private:
     AnswersPanel *m_answers;
     ReplayPanel *m_replay;
     QLabel *m_banner;
-    class QDockWidget *m_answersDock = nullptr;
-    class QDockWidget *m_replayDock = nullptr;
+    class QTabWidget *m_bottomTabs = nullptr;
+    class QSplitter *m_vertical = nullptr;
+    class QSplitter *m_horizontal = nullptr;
     QAction *m_listenAction = nullptr;
     QToolButton *m_address;
     QLabel *m_counts;

@@ -25,6 +25,7 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -200,8 +201,13 @@ ReplayPanel::ReplayPanel(QWidget *parent)
     right->setStretchFactor(0, 1);
     right->setStretchFactor(1, 2);
 
+    // Scrolls rather than forcing its height on the dock area it shares with the answers.
+    auto *leftScroll = new QScrollArea(this);
+    leftScroll->setWidget(left);
+    leftScroll->setWidgetResizable(true);
+    leftScroll->setFrameShape(QFrame::NoFrame);
     auto *split = new QSplitter(Qt::Horizontal, this);
-    split->addWidget(left);
+    split->addWidget(leftScroll);
     split->addWidget(right);
     split->setStretchFactor(1, 2);
     auto *layout = new QVBoxLayout(this);

@@ -10,6 +10,8 @@
 #include <functional>
 #include <memory>
 
+class QNetworkAccessManager;
+
 namespace Mock {
 
 struct HttpCall
@@ -34,17 +36,16 @@ struct HttpResult
     QByteArray header(QByteArrayView name) const;
 };
 
-class HttpConnection;
 struct PendingCall;
 
-// HTTP/1.1 for the mock MTA: a small client over QTcpSocket/QSslSocket with keep-alive
-// connections (one per call in flight), so the replayer costs little next to the scanner it
-// measures and shows every attempt as it happened (QNetworkAccessManager silently resends a
-// request whose reused connection was reset, which hides exactly the faults a test injects). The
-// drafts' retry schedule: at most maxRetries retries, 100 ms doubling to a 5 s cap plus 0–100 ms
-// jitter, Retry-After honoured (capped at 5 s). The request id header, when the caller sets one,
-// is the same on every attempt. Chunked and close-delimited answers are read; redirects are not
-// followed (an MTA does not either).
+// HTTP for the mock MTA over QNetworkAccessManager, one manager per client so each lane of the
+// replayer keeps its own keep-alive connection (a manager opens at most six per host). The call's
+// timeout covers the whole call, not just inactivity; answers larger than maxResponseBytes are cut
+// off as Stalwart does. The drafts' retry schedule: at most maxRetries retries, 100 ms doubling to
+// a 5 s cap plus 0–100 ms jitter, Retry-After honoured (capped at 5 s). The request id header, when
+// the caller sets one, is the same on every attempt. Known limit of the manager: when a reused
+// connection is closed before the answer it resends the request once on a new connection, so a
+// connection-reset fault on a kept-alive connection can look like one slower answer.
 class HookClient final : public QObject
 {
     Q_OBJECT
@@ -62,14 +63,9 @@ public:
     static QByteArray authorizationFor(const QString &spec); // "bearer:T", "basic:U:P", "none"
 
 private:
-    friend class HttpConnection;
     void attempt(const std::shared_ptr<PendingCall> &pending);
-    void attemptDone(
-        HttpConnection *connection, const std::shared_ptr<PendingCall> &pending, bool reusable);
-    HttpConnection *connectionFor(const QUrl &url);
 
-    QList<HttpConnection *> m_idle;
-    QList<HttpConnection *> m_busy;
+    QNetworkAccessManager *m_network;
     QByteArray m_authorization;
     bool m_allowInvalidCertificates = false;
     quint64 m_generation = 0;

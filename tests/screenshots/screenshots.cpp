@@ -12,10 +12,12 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QPushButton>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -75,6 +77,9 @@ int main(int argc, char *argv[])
     QDir().mkpath(out);
     QTextStream log(stdout);
     QTemporaryDir dir;
+    // A clean start: no rules or layout left by an earlier run.
+    QDir(QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation)).removeRecursively();
+    QSettings().clear();
 
     StartupOptions options;
     options.listenAddress = QHostAddress(QHostAddress::LocalHost);
@@ -85,6 +90,8 @@ int main(int argc, char *argv[])
         return 2;
     MainWindow *window = application.window();
     window->resize(1440, 900);
+    settle();
+    window->applyDefaultLayout();
     settle();
 
     application.runDemo(0);
@@ -134,7 +141,9 @@ int main(int argc, char *argv[])
     waitFor([reply] { return reply->isFinished(); }, 20000);
     application.rulebook()->setHeld(MtaHooks::Stage::Data, false);
 
-    // The mock MTA: the samples replayed against the own endpoint.
+    // The mock MTA: two samples replayed against the own endpoint, answered by the demo's rules.
+    QString rulesError;
+    application.rulebook()->load(u":/samples/demo-rules.json"_s, &rulesError);
     ReplayPanel *replay = window->replayPanel();
     QFile spam(u":/samples/02-spam-rejected-stalwart.json"_s);
     QFile rcpt(u":/samples/04-rejected-recipient-draft01.json"_s);

@@ -51,8 +51,8 @@ QString verdictMeaning(Verdict verdict)
     case Verdict::Cancel:
         return tr("The delivery is cancelled.");
     case Verdict::Held:
-        return tr("Hookscope has not answered yet: the MTA is waiting (answer it from the held "
-                  "calls panel).");
+        return tr("Hookscope has not answered yet: the MTA is waiting. Edit the answer in the "
+                  "yellow editor above and send it, or let the default go out.");
     case Verdict::Error:
         return tr("The call failed: the MTA applies its failure policy (Stalwart tempfails with "
                   "451 4.3.5 by default; a draft MTA uses its default action).");
