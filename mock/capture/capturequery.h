@@ -12,18 +12,18 @@ namespace Mock {
 struct CaptureTerm
 {
     enum class Field {
-        Text,       // free text: subject, addresses, path, rule, client ip
-        Stage,      // exact stage name
-        From,       // envelope sender glob (* and ?)
-        To,         // any recipient glob
-        Action,     // action or verdict name ("held", "tempfail" included)
-        Status,     // HTTP status: "404", or a class "4xx"
-        Has,        // attachment | problem | error | message | fault
-        Dialect,    // stalwart | draft-01 | draft-02
-        Session,    // session key
-        Rule,       // rule name
-        Client,     // client ip glob
-        Kind        // hook | discovery | registration | status | deregistration | other
+        Text, // free text: subject, addresses, path, rule, client ip
+        Stage, // exact stage name
+        From, // envelope sender glob (* and ?)
+        To, // any recipient glob
+        Action, // action or verdict name ("held", "tempfail" included)
+        Status, // HTTP status: "404", or a class "4xx"
+        Has, // attachment | problem | error | message | fault
+        Dialect, // stalwart | draft-01 | draft-02
+        Session, // session key
+        Rule, // rule name
+        Client, // client ip glob
+        Kind // hook | discovery | registration | status | deregistration | other
     };
     Field field = Field::Text;
     QString value;

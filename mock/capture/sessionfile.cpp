@@ -122,8 +122,8 @@ QCborMap stageValue(const SessionStage &stage)
     }
     if (stage.hasRequestOverride) {
         map.insert(u"request"_s,
-                   QCborMap {{u"contentType"_s, latin1(stage.requestContentType)},
-                       {u"body"_s, bodyValue(stage.requestBody)}});
+            QCborMap {{u"contentType"_s, latin1(stage.requestContentType)},
+                {u"body"_s, bodyValue(stage.requestBody)}});
     }
     return map;
 }
@@ -336,9 +336,8 @@ SessionStage stageFrom(Reader &reader, const QJsonObject &o, const QString &wher
     if (o.contains(u"request"_s)) {
         const QJsonObject request = reader.object(o, u"request"_s, where);
         stage.hasRequestOverride = true;
-        stage.requestContentType = request.value(u"contentType"_s)
-                                       .toString(u"application/json"_s)
-                                       .toLatin1();
+        stage.requestContentType
+            = request.value(u"contentType"_s).toString(u"application/json"_s).toLatin1();
         stage.requestBody = reader.body(request.value(u"body"_s), where + u".request.body"_s);
     }
     return stage;

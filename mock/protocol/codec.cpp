@@ -128,11 +128,10 @@ Document stalwartMessage(const QByteArray &raw)
     Json headers = Json::array();
     for (const RawHeader &header : parts.headers) {
         headers.push_back(Json::array({QString::fromUtf8(header.name).toStdString(),
-                                       QString::fromUtf8(header.value).toStdString()}));
+            QString::fromUtf8(header.value).toStdString()}));
     }
-    return makeDocument(Json{{"headers", std::move(headers)},
-                             {"contents", QString::fromUtf8(parts.body).toStdString()},
-                             {"size", raw.size()}});
+    return makeDocument(Json {{"headers", std::move(headers)},
+        {"contents", QString::fromUtf8(parts.body).toStdString()}, {"size", raw.size()}});
 }
 
 HookRequest decodeRequest(
