@@ -35,8 +35,8 @@ struct SessionStage
     // Hand-built sessions may send a request of their own instead of the one the MTA would build
     // (a malformed body, a dialect mistake): sent verbatim with this Content-Type.
     bool hasRequestOverride = false;
-    QByteArray requestBody;
-    QByteArray requestContentType;
+    QByteArray requestBody {};
+    QByteArray requestContentType {};
 
     friend bool operator==(const SessionStage &, const SessionStage &) = default;
 };
