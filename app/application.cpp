@@ -100,6 +100,13 @@ void Application::wire()
         [this](qint64 callId) { m_endpoint.releaseHeld(callId); });
     connect(window, &MainWindow::settingsRequested, this, &Application::showSettings);
     connect(window, &MainWindow::openDatabaseRequested, this, &Application::openDatabase);
+    connect(window, &MainWindow::saveDatabaseRequested, this, [this](const QString &path) {
+        QFile::remove(path); // the dialog asked before overwriting
+        if (m_store.saveCopy(path))
+            m_window->showStatus(tr("Saved the captures to %1").arg(path));
+        else
+            m_window->showError(tr("Cannot save %1: %2").arg(path, m_store.lastError()));
+    });
     connect(window, &MainWindow::importRequested, this, [this](const QString &path) {
         QString error;
         if (!importFile(path, &error))
@@ -319,17 +326,7 @@ QList<Mock::Exchange> Application::exchangesFor(const QList<qint64> &ids) const
 
 void Application::exportSessions(const QString &path, QList<qint64> ids)
 {
-    const QList<Mock::Exchange> exchanges = exchangesFor(ids);
-    QList<QString> order;
-    QHash<QString, QList<Mock::Exchange>> bySession;
-    for (const Mock::Exchange &exchange : exchanges) {
-        if (!bySession.contains(exchange.sessionKey))
-            order.append(exchange.sessionKey);
-        bySession[exchange.sessionKey].append(exchange);
-    }
-    QList<Mock::SessionRecording> sessions;
-    for (const QString &key : order)
-        sessions.append(Mock::sessionFromExchanges(bySession.value(key)));
+    const QList<Mock::SessionRecording> sessions = Mock::sessionsFromExchanges(exchangesFor(ids));
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(Mock::SessionFile::write(sessions)) < 0
         || !file.commit()) {
@@ -359,6 +356,20 @@ bool Application::importFile(const QString &path, QString *error)
     }
     const QByteArray bytes = file.readAll();
     const QString suffix = QFileInfo(path).suffix().toLower();
+    if (suffix == u"har"_s || (bytes.trimmed().startsWith('{') && bytes.contains("\"log\""))) {
+        QString harError;
+        auto exchanges = Mock::exchangesFromHar(bytes, &harError);
+        if (!exchanges) {
+            *error = tr("%1: %2").arg(path, harError);
+            return false;
+        }
+        if (!m_store.saveAll(*exchanges)) {
+            *error = m_store.lastError();
+            return false;
+        }
+        m_window->showStatus(tr("Imported %1 call(s) from %2").arg(exchanges->size()).arg(path));
+        return true;
+    }
     if (suffix == u"json"_s || bytes.trimmed().startsWith('{')) {
         QString readError;
         const auto sessions = Mock::SessionFile::read(bytes, &readError);

@@ -2,6 +2,7 @@
 #include "app/replaycommand.h"
 
 #include "app/jsonview.h"
+#include "mock/capture/harexport.h"
 #include "mock/capture/sessionfile.h"
 #include "mock/mta/requestbuilder.h"
 #include "mock/mta/sessionreplayer.h"
@@ -122,7 +123,8 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(u"Act as the MTA: replay sessions to a scanner."_s);
-    parser.addPositionalArgument(u"SESSION"_s, u"Session files (.json) or messages (.eml)."_s);
+    parser.addPositionalArgument(
+        u"SESSION"_s, u"Session files (.json), HAR captures (.har) or messages (.eml)."_s);
     const QCommandLineOption to(u"to"_s, u"The scanner's hook URL."_s, u"url"_s);
     const QCommandLineOption dialect(u"dialect"_s, u"stalwart, draft-01 or draft-02."_s, u"d"_s);
     const QCommandLineOption cbor(u"cbor"_s, u"Send CBOR (drafts)."_s);
@@ -207,6 +209,15 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
                 return ExitUsage;
             }
             sessions.append(Mock::sessionFromMessage(bytes, parser.value(mailFrom), recipients));
+            continue;
+        }
+        if (QFileInfo(path).suffix().toLower() == u"har"_s) {
+            const auto exchanges = Mock::exchangesFromHar(bytes, &error);
+            if (!exchanges) {
+                *io.err << path << ": " << error << '\n';
+                return ExitUsage;
+            }
+            sessions += Mock::sessionsFromExchanges(*exchanges);
             continue;
         }
         const auto read = Mock::SessionFile::read(bytes, &error);

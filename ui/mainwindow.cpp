@@ -145,6 +145,12 @@ void MainWindow::buildActions()
             Q_EMIT openDatabaseRequested(path);
     });
     open->setShortcut(QKeySequence::Open);
+    fileMenu->addAction(tr("Save captures &as…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Save captures as"), u"captures.sqlite"_s, tr("SQLite (*.sqlite *.db)"));
+        if (!path.isEmpty())
+            Q_EMIT saveDatabaseRequested(path);
+    });
     fileMenu->addAction(tr("&Import…"), this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Import"), QString(),
             tr("Messages, sessions and HAR (*.eml *.json *.har);;All files (*)"));

@@ -80,6 +80,7 @@ Q_SIGNALS:
     void heldReleaseRequested(qint64 callId);
     void settingsRequested();
     void openDatabaseRequested(const QString &path);
+    void saveDatabaseRequested(const QString &path); // a copy of the captures
     void importRequested(const QString &path); // .eml, session file or HAR
     void exportSessionsRequested(const QString &path, const QList<qint64> &exchangeIds);
     void exportHarRequested(const QString &path, const QList<qint64> &exchangeIds);

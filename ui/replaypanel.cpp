@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/replaypanel.h"
 
+#include "mock/capture/harexport.h"
 #include "mock/capture/sessionfile.h"
 #include "mock/mta/requestbuilder.h"
 #include "ui/widgets/exchangeanalysis.h"
@@ -256,8 +257,8 @@ int ReplayPanel::concurrency() const
 
 void ReplayPanel::addFiles()
 {
-    const QStringList paths = QFileDialog::getOpenFileNames(
-        this, tr("Add sessions"), QString(), tr("Session files (*.json);;All files (*)"));
+    const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Add sessions"), QString(),
+        tr("Session files and HAR (*.json *.har);;All files (*)"));
     for (const QString &path : paths) {
         QFile file(path);
         QString error;
@@ -265,7 +266,16 @@ void ReplayPanel::addFiles()
             QMessageBox::warning(this, tr("Add sessions"), file.errorString());
             continue;
         }
-        const auto sessions = Mock::SessionFile::read(file.readAll(), &error);
+        const QByteArray bytes = file.readAll();
+        if (path.endsWith(u".har"_s, Qt::CaseInsensitive)) {
+            const auto exchanges = Mock::exchangesFromHar(bytes, &error);
+            if (!exchanges)
+                QMessageBox::warning(this, tr("Add sessions"), tr("%1: %2").arg(path, error));
+            else
+                addSessions(Mock::sessionsFromExchanges(*exchanges));
+            continue;
+        }
+        const auto sessions = Mock::SessionFile::read(bytes, &error);
         if (!sessions)
             QMessageBox::warning(this, tr("Add sessions"), tr("%1: %2").arg(path, error));
         else

@@ -5,6 +5,7 @@
 #include "mock/capture/capturerows_p.h"
 #include "mock/capture/logging.h"
 
+#include <QFileInfo>
 #include <QSet>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -557,6 +558,23 @@ bool CaptureStore::clear()
         return false;
     }
     Q_EMIT cleared();
+    return true;
+}
+
+bool CaptureStore::saveCopy(const QString &path)
+{
+    if (!isOpen()) {
+        d->lastError = u"no capture database is open"_s;
+        return false;
+    }
+    if (QFileInfo::exists(path)) {
+        d->lastError = u"%1 exists already"_s.arg(path);
+        return false;
+    }
+    if (!d->exec(u"VACUUM INTO ?"_s, {path})) {
+        Q_EMIT errorOccurred(d->lastError);
+        return false;
+    }
     return true;
 }
 

@@ -72,6 +72,9 @@ public:
 
     bool remove(const QList<qint64> &ids); // emits exchangesRemoved with the ids that existed
     bool clear();
+    // A consistent, compacted copy of the whole database in a new file (SQLite's VACUUM INTO):
+    // "Save captures as…". Fails when the file exists.
+    bool saveCopy(const QString &path);
 
     // The schema version this build writes (PRAGMA user_version).
     static int schemaVersion();

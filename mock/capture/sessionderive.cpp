@@ -89,6 +89,22 @@ SessionRecording sessionFromExchanges(const QList<Exchange> &exchanges)
     return session;
 }
 
+QList<SessionRecording> sessionsFromExchanges(const QList<Exchange> &exchanges)
+{
+    QStringList order;
+    QHash<QString, QList<Exchange>> bySession;
+    for (const Exchange &exchange : exchanges) {
+        if (!bySession.contains(exchange.sessionKey))
+            order.append(exchange.sessionKey);
+        bySession[exchange.sessionKey].append(exchange);
+    }
+    QList<SessionRecording> sessions;
+    sessions.reserve(order.size());
+    for (const QString &key : std::as_const(order))
+        sessions.append(sessionFromExchanges(bySession.value(key)));
+    return sessions;
+}
+
 QList<Exchange> exchangesFromSession(const SessionRecording &session, const QString &sessionKey)
 {
     QList<Exchange> result;

@@ -34,6 +34,8 @@ public:
 // per hook call (a rcpt stage names the last recipient of its envelope) with the captured answer
 // as its expectation, and the exchanges themselves. id is the session key.
 SessionRecording sessionFromExchanges(const QList<Exchange> &exchanges);
+// One recording per session key, in the order each session first appears.
+QList<SessionRecording> sessionsFromExchanges(const QList<Exchange> &exchanges);
 
 // The captured calls of a recording as exchanges ready for a CaptureStore: requests are decoded
 // again so that the summary facts (dialect, encoding, stage, client, addresses, subject,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mock/capture/harexport.h"
+#include "mock/capture/sessionfile.h"
 #include "tests/capture/capturetest.h"
 
 #include <QJsonArray>
@@ -142,6 +143,8 @@ private Q_SLOTS:
     void responses();
     void hookscopeFields();
     void emptyAndTimeless();
+    void importsWhatItExports();
+    void refusesWhatIsNotHar();
 };
 
 void TestCaptureHar::isValidHar()
@@ -302,6 +305,42 @@ void TestCaptureHar::emptyAndTimeless()
     QCOMPARE(entry.value(u"startedDateTime"_s).toString(), u"1970-01-01T00:00:00.000Z"_s);
     QCOMPARE(
         entry.value(u"request"_s).toObject().value(u"url"_s).toString(), u"http://127.0.0.1/"_s);
+}
+
+void TestCaptureHar::importsWhatItExports()
+{
+    const QList<Exchange> original = sample();
+    const auto imported = Mock::exchangesFromHar(Mock::harFromExchanges(original));
+    QVERIFY(imported);
+    QCOMPARE(imported->size(), original.size());
+    for (qsizetype i = 0; i < original.size(); ++i) {
+        const Exchange &a = original.at(i);
+        const Exchange &b = imported->at(i);
+        QCOMPARE(b.method, a.method);
+        QCOMPARE(b.path, a.path);
+        QCOMPARE(b.requestBody, a.requestBody); // binary (CBOR) bodies survive base64
+        QCOMPARE(b.responseBody, a.responseBody);
+        QCOMPARE(b.httpStatus, a.httpStatus);
+        QCOMPARE(b.requestHeaders, a.requestHeaders);
+    }
+    // The facts are decoded again, and the calls regrouped into sessions by their client.
+    const Exchange &mail = imported->constFirst();
+    QCOMPARE(mail.stage, MtaHooks::Stage::Mail);
+    QCOMPARE(mail.dialect, MtaHooks::Dialect::Stalwart);
+    QVERIFY(!mail.mailFrom.isEmpty());
+    QVERIFY(mail.sessionKey.startsWith(mail.clientIp));
+    const QList<Mock::SessionRecording> sessions = Mock::sessionsFromExchanges(*imported);
+    QVERIFY(!sessions.isEmpty());
+    QCOMPARE(sessions.constFirst().stages.constFirst().stage, MtaHooks::Stage::Mail);
+}
+
+void TestCaptureHar::refusesWhatIsNotHar()
+{
+    QString error;
+    QVERIFY(!Mock::exchangesFromHar("{\"format\":\"hookscope-session\"}", &error));
+    QVERIFY(error.contains(u"log.entries"_s));
+    QVERIFY(!Mock::exchangesFromHar("not json", &error));
+    QVERIFY(error.startsWith(u"not JSON"_s));
 }
 
 QTEST_GUILESS_MAIN(TestCaptureHar)

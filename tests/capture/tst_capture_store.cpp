@@ -43,6 +43,7 @@ private Q_SLOTS:
     void rejectsForeignDatabase();
     void rejectsNewerSchema();
     void refusesWhenClosed();
+    void savesACopy();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -415,6 +416,28 @@ void TestCaptureStore::refusesWhenClosed()
     QVERIFY(a.save(x));
     QCOMPARE(a.count(), 1);
     QCOMPARE(b.count(), 0);
+}
+
+void TestCaptureStore::savesACopy()
+{
+    CaptureStore store;
+    QVERIFY(store.open(file(u"live.db"_s)));
+    Exchange a = everyField();
+    Exchange b = hookCall(u"stalwart/connect.json"_s, at(1000));
+    QVERIFY(store.save(a));
+    QVERIFY(store.save(b));
+    QVERIFY2(store.saveCopy(file(u"copy.db"_s)), qPrintable(store.lastError()));
+    QVERIFY(!store.saveCopy(file(u"copy.db"_s))); // never over an existing file
+    CaptureStore copy;
+    QVERIFY2(copy.open(file(u"copy.db"_s)), qPrintable(copy.lastError()));
+    QCOMPARE(copy.count(), 2);
+    const auto loaded = copy.load(a.id);
+    QVERIFY(loaded);
+    QCOMPARE(difference(*loaded, a, true), QString());
+    // The copy is independent: the live database goes on.
+    Exchange c = hookCall(u"stalwart/mail.json"_s, at(2000));
+    QVERIFY(store.save(c));
+    QCOMPARE(copy.count(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestCaptureStore)
