@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "app/application.h"
 #include "app/applycommand.h"
 #include "app/cliio.h"
 #include "app/decodecommand.h"
 #include "app/replaycommand.h"
 #include "app/servecommand.h"
 
-#include <QApplication>
-#include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QLoggingCategory>
-#include <QMessageBox>
+#include <QFile>
+#include <QFileInfo>
 #include <QStringList>
-#include <QTimer>
+
+#include <dlfcn.h>
 
 #include <functional>
 #include <map>
@@ -44,54 +42,37 @@ void printUsage(QTextStream &out)
            "                                                    act as the MTA against a scanner\n";
 }
 
+// The window lives in a module beside the binary (build tree) or in ../lib/hookscope (installed).
 int runWindow(int argc, char *argv[])
 {
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("hookscope"));
-    QApplication::setApplicationDisplayName(QStringLiteral("Hookscope"));
-    QApplication::setOrganizationName(QStringLiteral("hookscope"));
-    QApplication::setApplicationVersion(QStringLiteral(HOOKSCOPE_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("hookscope"));
-
-    QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Inspector, mock scanner and mock MTA for MTA Hooks."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    const QCommandLineOption listen(QStringLiteral("listen"),
-        QStringLiteral("Endpoint address and port for this run."), QStringLiteral("addr:port"));
-    const QCommandLineOption db(QStringLiteral("db"),
-        QStringLiteral("Capture database for this run."), QStringLiteral("file"));
-    const QCommandLineOption logRules(QStringLiteral("log-rules"),
-        QStringLiteral("Logging rules (QLoggingCategory syntax)."), QStringLiteral("rules"));
-    const QCommandLineOption demo(
-        QStringLiteral("demo"), QStringLiteral("Run the demo (Help > Run demo) at start."));
-    parser.addOptions({listen, db, logRules, demo});
-    parser.process(app);
-    if (parser.isSet(logRules))
-        QLoggingCategory::setFilterRules(
-            parser.value(logRules).replace(QLatin1Char(';'), QLatin1Char('\n')));
-
-    StartupOptions options;
-    if (parser.isSet(listen)) {
-        QHostAddress address;
-        quint16 port = 0;
-        QString error;
-        if (!Mock::EndpointSettings::parseListen(parser.value(listen), &address, &port, &error)) {
-            QTextStream(stderr) << error << '\n';
+    const QString exeDir
+        = QFileInfo(QFileInfo(QStringLiteral("/proc/self/exe")).canonicalFilePath()).path();
+    const QStringList candidates {
+        exeDir + QStringLiteral("/hookscope_window.so"),
+        exeDir + QStringLiteral("/../lib/hookscope/hookscope_window.so"),
+    };
+    QStringList tried;
+    for (const QString &candidate : candidates) {
+        if (!QFileInfo::exists(candidate)) {
+            tried << candidate;
+            continue;
+        }
+        void *module = ::dlopen(QFile::encodeName(candidate).constData(), RTLD_NOW | RTLD_LOCAL);
+        if (!module) {
+            QTextStream(stderr) << "hookscope: cannot load the window: " << ::dlerror() << '\n';
             return ExitUsage;
         }
-        options.listenAddress = address;
-        options.listenPort = port;
+        using Entry = int (*)(int, char **);
+        auto entry = reinterpret_cast<Entry>(::dlsym(module, "hookscope_run_window"));
+        if (!entry) {
+            QTextStream(stderr) << "hookscope: " << candidate << " is not the window module\n";
+            return ExitUsage;
+        }
+        return entry(argc, argv);
     }
-    if (parser.isSet(db))
-        options.databasePath = parser.value(db);
-    Application application(options);
-    if (!application.start())
-        return ExitUsage;
-    if (parser.isSet(demo))
-        QTimer::singleShot(500, &application, [&application] { application.runDemo(); });
-    return QApplication::exec();
+    QTextStream(stderr) << "hookscope: the window module is missing (looked at "
+                        << tried.join(QStringLiteral(", ")) << ")\n";
+    return ExitUsage;
 }
 
 } // namespace
