@@ -66,6 +66,8 @@ private:
     QList<Mock::Exchange> exchangesFor(const QList<qint64> &ids) const;
     void wireReplay();
     void nextDemoSession();
+    void startReplayGroup();
+    int replayIndex(int indexInRun) const;
     void finishDemo();
 
     StartupOptions m_options;
@@ -75,6 +77,16 @@ private:
     Mock::HookEndpoint m_endpoint;
     Mock::SessionTracker m_importSessions;
     Mock::SessionReplayer m_replayer;
+    struct ReplayRun
+    {
+        QList<Mock::SessionRecording> sessions;
+        Mock::ReplayTarget target;
+        int concurrency = 1;
+        QList<std::pair<MtaHooks::Dialect, QList<int>>> groups; // sessions by dialect
+        int group = 0;
+        QList<Mock::ReplayResult> results;
+        qint64 elapsedMs = 0;
+    } m_replay;
     Mock::SessionReplayer m_demo;
     QList<Mock::SessionRecording> m_demoSessions;
     int m_demoIndex = -1;

@@ -16,6 +16,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
 
@@ -231,22 +233,34 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
         *io.err << "no sessions to replay\n";
         return ExitUsage;
     }
-    // One dialect per run: forced, or the first session's, or Stalwart's.
-    target.dialect = forcedDialect.value_or(sessions.constFirst().dialect == Dialect::Unknown
-            ? Dialect::Stalwart
-            : sessions.constFirst().dialect);
-    if (target.dialect == Dialect::Stalwart && target.encoding == Encoding::Cbor) {
-        *io.err << "--cbor: Stalwart's format is JSON only\n";
-        return ExitUsage;
+    // Each session plays in its own recorded dialect (Stalwart's when it has none) unless one is
+    // forced: one run per dialect, in the order the dialects first appear.
+    QList<std::pair<Dialect, QList<Mock::SessionRecording>>> runs;
+    for (const Mock::SessionRecording &session : std::as_const(sessions)) {
+        const Dialect sessionDialect = forcedDialect.value_or(
+            session.dialect == Dialect::Unknown ? Dialect::Stalwart : session.dialect);
+        auto run = std::find_if(runs.begin(), runs.end(),
+            [sessionDialect](const auto &entry) { return entry.first == sessionDialect; });
+        if (run == runs.end())
+            runs.append({sessionDialect, {session}});
+        else
+            run->second.append(session);
     }
-    if (*copies > 1) {
-        const QList<Mock::SessionRecording> once = sessions;
-        sessions.reserve(once.size() * *copies);
-        for (int i = 1; i < *copies; ++i) {
-            for (Mock::SessionRecording copy : once) {
-                copy.id += u"#"_s + QString::number(i);
-                copy.client.port = 1024 + (copy.client.port + i) % 64000;
-                sessions.append(copy);
+    for (auto &[runDialect, group] : runs) {
+        if (runDialect == Dialect::Stalwart && target.encoding == Encoding::Cbor) {
+            *io.err << "--cbor: Stalwart's format is JSON only (session " << group.constFirst().id
+                    << ")\n";
+            return ExitUsage;
+        }
+        if (*copies > 1) {
+            const QList<Mock::SessionRecording> once = group;
+            group.reserve(once.size() * *copies);
+            for (int i = 1; i < *copies; ++i) {
+                for (Mock::SessionRecording copy : once) {
+                    copy.id += u"#"_s + QString::number(i);
+                    copy.client.port = 1024 + (copy.client.port + i) % 64000;
+                    group.append(copy);
+                }
             }
         }
     }
@@ -273,17 +287,25 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
                 *io.out << "  stopped: " << result.stopReason << '\n';
             io.out->flush();
         });
-    Mock::ReplaySummary summary;
+    Mock::ReplaySummary runSummary;
     QObject::connect(&replayer, &Mock::SessionReplayer::finished, &replayer,
-        [&summary](const Mock::ReplaySummary &s) {
-            summary = s;
+        [&runSummary](const Mock::ReplaySummary &s) {
+            runSummary = s;
             QCoreApplication::quit();
         });
-    replayer.start(sessions, target, *lanes);
-    if (replayer.isRunning())
-        QCoreApplication::exec();
-
-    const QList<Mock::ReplayResult> results = replayer.results();
+    QList<Mock::ReplayResult> results;
+    qint64 elapsedMs = 0;
+    for (const auto &[runDialect, group] : std::as_const(runs)) {
+        target.dialect = runDialect;
+        setupReported = false;
+        runSummary = {};
+        replayer.start(group, target, *lanes);
+        if (replayer.isRunning())
+            QCoreApplication::exec();
+        results += replayer.results();
+        elapsedMs += runSummary.elapsedMs;
+    }
+    const Mock::ReplaySummary summary = Mock::summarize(results, elapsedMs);
     const bool checkExpectations = parser.isSet(expect);
     bool wellFormed = true;
     QString setupError;

@@ -423,8 +423,9 @@ void MainWindow::applyDefaultLayout()
 void MainWindow::raiseReplay()
 {
     m_bottomTabs->setCurrentWidget(m_replay);
-    if (m_vertical->sizes().value(1) < 120)
-        m_vertical->setSizes({m_vertical->height() * 3 / 5, m_vertical->height() * 2 / 5});
+    // Replaying is a task of its own: the replay gets room to show its results.
+    if (m_vertical->sizes().value(1) < m_vertical->height() * 2 / 5)
+        m_vertical->setSizes({m_vertical->height() * 11 / 20, m_vertical->height() * 9 / 20});
 }
 
 QStringList MainWindow::selectedSessionKeys() const
