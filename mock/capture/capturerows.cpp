@@ -189,35 +189,6 @@ QString writeBodiesSql()
         bodyColumns().join(u", "_s), QStringList(bodyColumns().size(), u"?"_s).join(u", "_s));
 }
 
-int verdictSeverity(MtaHooks::Verdict verdict)
-{
-    using MtaHooks::Verdict;
-    switch (verdict) {
-    case Verdict::None:
-        return 0;
-    case Verdict::Accept:
-    case Verdict::Continue:
-        return 1;
-    case Verdict::Cancel:
-        return 2;
-    case Verdict::Held:
-        return 3;
-    case Verdict::Quarantine:
-        return 4;
-    case Verdict::Discard:
-        return 5;
-    case Verdict::Disconnect:
-        return 6;
-    case Verdict::Tempfail:
-        return 7;
-    case Verdict::Reject:
-        return 8;
-    case Verdict::Error:
-        return 9;
-    }
-    return 0;
-}
-
 MtaHooks::Verdict effectiveVerdict(const Exchange &exchange)
 {
     return exchange.held ? MtaHooks::Verdict::Held : exchange.verdict;
@@ -352,7 +323,7 @@ QVariantList summaryValues(const Exchange &e)
         text(e.ruleReason),
         text(actionName(e.action)),
         text(verdictName(e.verdict)),
-        verdictSeverity(effectiveVerdict(e)),
+        MtaHooks::verdictSeverity(effectiveVerdict(e)),
         e.replyCode,
         e.httpStatus,
         text(e.fault),
@@ -462,7 +433,8 @@ QVariantList sessionValues(const Exchange &e)
 {
     const MtaHooks::Verdict shown = effectiveVerdict(e);
     return {text(e.sessionKey), e.id, msecs(e.received), msecs(e.received), text(e.clientIp),
-        text(e.mailFrom), verdictSeverity(shown), verdictText(shown), int(e.problems.size())};
+        text(e.mailFrom), MtaHooks::verdictSeverity(shown), verdictText(shown),
+        int(e.problems.size())};
 }
 
 const QStringList &sessionColumns()

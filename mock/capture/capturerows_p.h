@@ -58,9 +58,6 @@ QString recomputeSessionSql();
 const QStringList &sessionColumns();
 SessionSummary sessionFromRow(const QVariantList &row);
 
-// How bad a verdict is, for a session's "worst verdict": error > reject > tempfail > disconnect >
-// discard > quarantine > held > cancel > accept = continue > none.
-int verdictSeverity(MtaHooks::Verdict verdict);
 // The verdict a list shows: Held while parked, else the stored verdict.
 MtaHooks::Verdict effectiveVerdict(const Exchange &exchange);
 QString verdictText(MtaHooks::Verdict verdict); // "none" for Verdict::None

@@ -207,6 +207,34 @@ Verdict verdictFor(Action action, int replyCode)
     return Verdict::None;
 }
 
+int verdictSeverity(Verdict verdict)
+{
+    switch (verdict) {
+    case Verdict::None:
+        return 0;
+    case Verdict::Accept:
+    case Verdict::Continue:
+        return 1;
+    case Verdict::Cancel:
+        return 2;
+    case Verdict::Held:
+        return 3;
+    case Verdict::Quarantine:
+        return 4;
+    case Verdict::Discard:
+        return 5;
+    case Verdict::Disconnect:
+        return 6;
+    case Verdict::Tempfail:
+        return 7;
+    case Verdict::Reject:
+        return 8;
+    case Verdict::Error:
+        return 9;
+    }
+    return 0;
+}
+
 bool hasErrors(const Problems &problems)
 {
     return countOf(problems, Severity::Error) > 0;

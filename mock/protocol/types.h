@@ -70,6 +70,9 @@ bool isTerminal(Action action);
 QString verdictName(Verdict verdict);
 std::optional<Verdict> verdictFromName(QStringView name);
 Verdict verdictFor(Action action, int replyCode);
+// How bad a verdict is, for a session's "worst verdict": none < accept/continue < cancel < held <
+// quarantine < discard < disconnect < tempfail < reject < error.
+int verdictSeverity(Verdict verdict);
 
 bool hasErrors(const Problems &problems);
 int countOf(const Problems &problems, Severity severity);

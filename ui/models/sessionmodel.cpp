@@ -95,36 +95,6 @@ QString verdictText(Verdict verdict)
     return verdict == Verdict::None ? u"none"_s : MtaHooks::verdictName(verdict);
 }
 
-// The store's ordering of verdicts for a session's "worst verdict" (capturerows.cpp), needed to
-// update a session row in memory when a call arrives.
-int severity(Verdict verdict)
-{
-    switch (verdict) {
-    case Verdict::None:
-        return 0;
-    case Verdict::Accept:
-    case Verdict::Continue:
-        return 1;
-    case Verdict::Cancel:
-        return 2;
-    case Verdict::Held:
-        return 3;
-    case Verdict::Quarantine:
-        return 4;
-    case Verdict::Discard:
-        return 5;
-    case Verdict::Disconnect:
-        return 6;
-    case Verdict::Tempfail:
-        return 7;
-    case Verdict::Reject:
-        return 8;
-    case Verdict::Error:
-        return 9;
-    }
-    return 0;
-}
-
 QString stepName(const Exchange &e)
 {
     if (e.kind != Mock::ExchangeKind::Hook)
@@ -289,7 +259,8 @@ void addToSummary(SessionSummary &summary, const Exchange &e)
     if (summary.mailFrom.isEmpty())
         summary.mailFrom = e.mailFrom;
     const Verdict verdict = shownVerdict(e);
-    if (severity(verdict) > severity(verdictOf(summary.worstVerdict)))
+    if (MtaHooks::verdictSeverity(verdict)
+        > MtaHooks::verdictSeverity(verdictOf(summary.worstVerdict)))
         summary.worstVerdict = verdictText(verdict);
     summary.problemCount += int(e.problems.size());
 }
