@@ -122,6 +122,14 @@ public:
         std::function<void(int, const StageResult &)> stageDone;
         std::function<void(int, const ReplayResult &)> sessionDone;
         std::function<void()> idle; // every lane is done: no session left
+        // A draft hook call was answered 404 REGISTRATION_NOT_FOUND while registered as
+        // staleId: the replayer registers again (once for all lanes) and resume gets the new
+        // hook URL and id in this worker's thread, or an empty id when that failed.
+        std::function<void(const QByteArray &staleId, LaneWorker *worker,
+            std::function<void(const QUrl &, const QByteArray &)> resume)>
+            reregister;
+        // Set once a hook call was answered 410 REGISTRATION_DEREGISTERED: no lane calls again.
+        std::shared_ptr<std::atomic<bool>> deregistered;
     };
 
     explicit LaneWorker(Setup setup)
@@ -138,6 +146,8 @@ public:
         , m_stageDone(std::move(setup.stageDone))
         , m_sessionDone(std::move(setup.sessionDone))
         , m_idle(std::move(setup.idle))
+        , m_reregister(std::move(setup.reregister))
+        , m_deregistered(std::move(setup.deregistered))
     { }
     ~LaneWorker() override { qDeleteAll(m_lanes); }
 
@@ -209,10 +219,14 @@ private:
 
     void next(Lane *lane);
     void runStage(Lane *lane);
+    void send(
+        Lane *lane, HttpCall call, HookRequest request, StageResult result, bool mayRegisterAgain);
+    bool registerAgain(Lane *lane, const HttpCall &call, const HookRequest &request,
+        const StageResult &result, const HttpResult &http);
     HookRequest requestFacts(const SessionRecording &session, const SessionStage &stage,
         const Envelope &envelope, const QByteArray &body, Encoding encoding);
-    void stageAnswered(
-        Lane *lane, const HookRequest &request, StageResult stage, const HttpResult &http);
+    void stageAnswered(Lane *lane, const HttpCall &call, const HookRequest &request,
+        StageResult stage, const HttpResult &http, bool mayRegisterAgain);
     // firstUnreached: the first stage not sent (its expectations, and later ones, fail).
     void finishSession(Lane *lane, const QString &stopReason, int firstUnreached);
     const MessageForms &messageForms(const QByteArray &raw);
@@ -220,8 +234,8 @@ private:
 
     const QList<SessionRecording> m_sessions;
     const ReplayTarget m_target;
-    const QUrl m_hookUrl;
-    const QByteArray m_registrationId;
+    QUrl m_hookUrl; // both change when the scanner forgot the registration (404)
+    QByteArray m_registrationId;
     const QString m_setupError;
     const QStringList m_setupNotes;
     const int m_stageDelayMs;
@@ -231,6 +245,10 @@ private:
     const std::function<void(int, const StageResult &)> m_stageDone;
     const std::function<void(int, const ReplayResult &)> m_sessionDone;
     const std::function<void()> m_idle;
+    const std::function<void(
+        const QByteArray &, LaneWorker *, std::function<void(const QUrl &, const QByteArray &)>)>
+        m_reregister;
+    const std::shared_ptr<std::atomic<bool>> m_deregistered;
     QList<Lane *> m_lanes;
     QHash<QByteArray, MessageForms> m_messageCache;
     bool m_stopped = false;
@@ -346,6 +364,13 @@ void LaneWorker::runStage(Lane *lane)
         finishSession(lane, QString(), run.stage);
         return;
     }
+    if (m_deregistered && m_deregistered->load()) {
+        finishSession(lane,
+            u"the scanner ended the registration (HTTP 410 REGISTRATION_DEREGISTERED): no more "
+            "hook calls"_s,
+            run.stage);
+        return;
+    }
     const SessionStage &stage = session.stages.at(run.stage);
     // The envelope as the MTA has it now: refused recipients are gone, earlier edits are in.
     Envelope envelope;
@@ -407,17 +432,72 @@ void LaneWorker::runStage(Lane *lane)
         call.headers.append({"X-MTA-Hooks-Request-Id", newRequestId()});
         call.maxRetries = m_target.maxRetries;
     }
+    send(lane, std::move(call), std::move(request), std::move(result), true);
+}
+
+void LaneWorker::send(
+    Lane *lane, HttpCall call, HookRequest request, StageResult result, bool mayRegisterAgain)
+{
+    result.url = call.url;
     result.requestHeaders = call.headers;
-    lane->client->send(call,
-        [this, lane, request = std::move(request), result = std::move(result)](
-            const HttpResult &http) mutable {
-            stageAnswered(lane, request, std::move(result), http);
+    HookClient *client = lane->client;
+    const HttpCall sent = call; // the callback keeps its own copy, to send it again
+    client->send(sent,
+        [this, lane, call = std::move(call), request = std::move(request),
+            result = std::move(result), mayRegisterAgain](const HttpResult &http) mutable {
+            stageAnswered(lane, call, request, std::move(result), http, mayRegisterAgain);
         });
 }
 
-void LaneWorker::stageAnswered(
-    Lane *lane, const HookRequest &request, StageResult stage, const HttpResult &http)
+// draft-01 §"Status codes": 404 REGISTRATION_NOT_FOUND on a registration that was active means
+// "register again". The call is then sent once more, with the new registration and the same
+// request id (it is the same logical call). Returns whether that is under way.
+bool LaneWorker::registerAgain(Lane *lane, const HttpCall &call, const HookRequest &request,
+    const StageResult &result, const HttpResult &http)
 {
+    if (!m_reregister || m_registrationId.isEmpty())
+        return false;
+    const QByteArray staleId = m_registrationId;
+    const QString stageName = result.stageName;
+    m_reregister(staleId, this,
+        [this, lane, call, request, result, http, staleId, stageName](
+            const QUrl &hookUrl, const QByteArray &registrationId) {
+            if (m_stopped)
+                return;
+            Run &run = lane->run;
+            if (registrationId.isEmpty()) {
+                run.result.notes << u"the scanner forgot registration %1 (HTTP 404 at %2) and "
+                                    "registering again failed"_s.arg(
+                                        QString::fromUtf8(staleId), stageName);
+                stageAnswered(lane, call, request, result, http, false);
+                return;
+            }
+            if (registrationId != m_registrationId) {
+                m_hookUrl = hookUrl;
+                m_registrationId = registrationId;
+            }
+            run.result.notes << u"the scanner forgot registration %1 (HTTP 404 at %2): registered "
+                                "again as %3 and sent the call again"_s.arg(
+                                    QString::fromUtf8(staleId), stageName,
+                                    QString::fromUtf8(registrationId));
+            HttpCall again = call;
+            again.url = hookUrl;
+            for (auto &[name, value] : again.headers) {
+                if (name == "X-MTA-Hooks-Registration")
+                    value = registrationId;
+            }
+            send(lane, std::move(again), request, result, false);
+        });
+    return true;
+}
+
+void LaneWorker::stageAnswered(Lane *lane, const HttpCall &call, const HookRequest &request,
+    StageResult stage, const HttpResult &http, bool mayRegisterAgain)
+{
+    const bool draftCall = isDraft(request.dialect);
+    if (draftCall && http.status == 404 && mayRegisterAgain
+        && registerAgain(lane, call, request, stage, http))
+        return;
     Run &run = lane->run;
     const SessionRecording &session = m_sessions.at(run.index);
     stage.httpStatus = http.status;
@@ -449,6 +529,17 @@ void LaneWorker::stageAnswered(
         m_stageDone(run.index, stage);
         if (m_stopped)
             return; // cancelled by a listener
+    }
+
+    if (draftCall && http.status == 410) {
+        // draft-01: the scanner deregistered this MTA; it stops calling (every lane does).
+        if (m_deregistered)
+            m_deregistered->store(true);
+        finishSession(lane,
+            u"the scanner ended the registration at %1 (HTTP 410 REGISTRATION_DEREGISTERED): "
+            "no more hook calls"_s.arg(stage.stageName),
+            run.stage + 1);
+        return;
     }
 
     // Act on the answer as an MTA would.
@@ -559,7 +650,12 @@ struct SessionReplayer::Private
     HookClient *control = nullptr; // discovery, registration, deregistration
     QUrl hookUrl;
     QByteArray registrationId;
+    QUrl registrationUrl;
     QUrl deregistrationUrl;
+    // Lanes waiting for a registration made because the scanner forgot the previous one.
+    QList<std::function<void(const QUrl &, const QByteArray &)>> awaitingRegistration;
+    bool registeringAgain = false;
+    std::shared_ptr<std::atomic<bool>> deregistered;
     QString setupError;
     QStringList setupNotes;
 
@@ -569,7 +665,10 @@ struct SessionReplayer::Private
 
     void setup();
     void discover();
-    void registerAt(const QUrl &registrationUrl);
+    // registered(true) once done (hookUrl, registrationId and deregistrationUrl set).
+    void registerAt(const QUrl &url, std::function<void(bool)> registered);
+    void registerAgain(
+        const QByteArray &staleId, std::function<void(const QUrl &, const QByteArray &)> resume);
     void launch();
     void stopWorkers();
     void sessionDone(quint64 run, int index, const ReplayResult &result);
@@ -627,7 +726,11 @@ void SessionReplayer::start(
     d->setupError.clear();
     d->setupNotes.clear();
     d->registrationId.clear();
+    d->registrationUrl.clear();
     d->deregistrationUrl.clear();
+    d->awaitingRegistration.clear();
+    d->registeringAgain = false;
+    d->deregistered = std::make_shared<std::atomic<bool>>(false);
     d->hookUrl = target.url;
     d->clock.start();
     d->control = new HookClient(this);
@@ -691,7 +794,7 @@ void SessionReplayer::Private::setup()
     if (target.discover)
         discover();
     else
-        registerAt(target.url.resolved(QUrl(u"/v1/hooks/register"_s)));
+        registerAt(target.url.resolved(QUrl(u"/v1/hooks/register"_s)), [this](bool) { launch(); });
 }
 
 void SessionReplayer::Private::discover()
@@ -720,12 +823,13 @@ void SessionReplayer::Private::discover()
             launch();
             return;
         }
-        registerAt(origin().resolved(QUrl(registration)));
+        registerAt(origin().resolved(QUrl(registration)), [this](bool) { launch(); });
     });
 }
 
-void SessionReplayer::Private::registerAt(const QUrl &registrationUrl)
+void SessionReplayer::Private::registerAt(const QUrl &url, std::function<void(bool)> registered)
 {
+    registrationUrl = url;
     QStringList inbound;
     QStringList outbound;
     for (const SessionRecording &session : std::as_const(sessions)) {
@@ -756,26 +860,50 @@ void SessionReplayer::Private::registerAt(const QUrl &registrationUrl)
     call.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
     call.timeoutMs = target.timeoutMs;
     call.maxRetries = target.maxRetries;
-    control->send(call, [this, registrationUrl](const HttpResult &result) {
+    control->send(call, [this, url, registered = std::move(registered)](const HttpResult &result) {
         const QJsonObject answer = QJsonDocument::fromJson(result.body).object();
         const QString id = answer.value(u"registrationId"_s).toString();
         const QString endpoint = answer.value(u"hookEndpoint"_s).toString();
         if (result.status != 201 || id.isEmpty() || endpoint.isEmpty()) {
             setupError = u"registration at %1 failed (%2): hook calls go to %3 unregistered"_s.arg(
-                registrationUrl.toString(),
-                result.status ? u"HTTP %1"_s.arg(result.status) : result.error,
+                url.toString(), result.status ? u"HTTP %1"_s.arg(result.status) : result.error,
                 target.url.toString());
-            launch();
+            registered(false);
             return;
         }
         registrationId = id.toUtf8();
         // A relative hookEndpoint resolves against the registration URL (reference §b.3).
-        hookUrl = registrationUrl.resolved(QUrl(endpoint));
+        hookUrl = url.resolved(QUrl(endpoint));
         const QString deregistration
             = answer.value(u"endpoints"_s).toObject().value(u"deregistration"_s).toString();
-        if (!deregistration.isEmpty())
-            deregistrationUrl = registrationUrl.resolved(QUrl(deregistration));
-        launch();
+        deregistrationUrl = deregistration.isEmpty() ? QUrl() : url.resolved(QUrl(deregistration));
+        registered(true);
+    });
+}
+
+// One new registration however many lanes hear the 404: those that ask while it is under way
+// wait for it, those that ask about an id already replaced get the current one at once.
+void SessionReplayer::Private::registerAgain(
+    const QByteArray &staleId, std::function<void(const QUrl &, const QByteArray &)> resume)
+{
+    if (registrationId != staleId) {
+        resume(hookUrl, registrationId);
+        return;
+    }
+    awaitingRegistration.append(std::move(resume));
+    if (registeringAgain || !control || registrationUrl.isEmpty())
+        return;
+    registeringAgain = true;
+    const quint64 run = generation;
+    registerAt(registrationUrl, [this, run](bool ok) {
+        if (run != generation)
+            return;
+        registeringAgain = false;
+        if (ok)
+            setupError.clear(); // the first registration worked; this failure is the lanes' note
+        const auto waiting = std::exchange(awaitingRegistration, {});
+        for (const auto &waiter : waiting)
+            waiter(hookUrl, ok ? registrationId : QByteArray());
     });
 }
 
@@ -825,6 +953,27 @@ void SessionReplayer::Private::launch()
             QMetaObject::invokeMethod(
                 owner, [this, run] { workerIdle(run); }, Qt::AutoConnection);
         };
+        // Queued both ways, also for a worker in this thread: the lane resumes from its own
+        // event loop, not from inside the replayer. The workers live as long as the run does.
+        setup.reregister = [this, owner, run](const QByteArray &staleId, LaneWorker *worker,
+                               std::function<void(const QUrl &, const QByteArray &)> resume) {
+            QMetaObject::invokeMethod(
+                owner,
+                [this, run, staleId, worker, resume = std::move(resume)] {
+                    if (run != generation)
+                        return;
+                    registerAgain(staleId,
+                        [this, run, worker, resume](const QUrl &url, const QByteArray &id) {
+                            if (run != generation)
+                                return;
+                            QMetaObject::invokeMethod(
+                                worker, [resume, url, id] { resume(url, id); },
+                                Qt::QueuedConnection);
+                        });
+                },
+                Qt::QueuedConnection);
+        };
+        setup.deregistered = deregistered;
         Worker entry;
         entry.worker = new LaneWorker(std::move(setup));
         if (threadCount > 1) {
@@ -880,7 +1029,7 @@ void SessionReplayer::Private::teardown()
         running = false;
         Q_EMIT q->finished(summarize(results, clock.elapsed()));
     };
-    if (deregistrationUrl.isEmpty() || !control) {
+    if (deregistrationUrl.isEmpty() || !control || (deregistered && deregistered->load())) {
         finish();
         return;
     }

@@ -16,7 +16,9 @@ namespace Mock {
 // the dialect's error rule (Stalwart: tempfail 451 4.3.5; the drafts: the default action). For the
 // drafts it does the flow right: discovery, registration at the scanner, hook calls to the
 // returned hookEndpoint with the X-MTA-Hooks-* headers, retries with backoff and a stable request
-// id, deregistration at the end. Sessions run N at a time.
+// id, a new registration when the scanner answers 404 REGISTRATION_NOT_FOUND (the call is sent
+// again), no more calls after 410 REGISTRATION_DEREGISTERED, deregistration at the end. Sessions
+// run N at a time.
 class SessionReplayer final : public QObject
 {
     Q_OBJECT

@@ -185,6 +185,8 @@ private Q_SLOTS:
     void draftRegistrationFlow();
     void registrationWithoutDiscovery();
     void unregisteredWhenAsked();
+    void registersAgainWhenForgotten();
+    void stopsWhenDeregistered();
     void retriesKeepTheRequestId_data();
     void retriesKeepTheRequestId();
     void retriesGiveUp();
@@ -425,6 +427,86 @@ void TestReplayer::unregisteredWhenAsked()
         // The header is REQUIRED; without a registration it says so.
         QCOMPARE(exchange.requestHeader("X-MTA-Hooks-Registration"), QByteArray("unregistered"));
     }
+}
+
+void TestReplayer::registersAgainWhenForgotten()
+{
+    // The scanner answers the first mail call 404 REGISTRATION_NOT_FOUND, as one that lost its
+    // registrations would: the MTA registers again and sends that call once more, with the new
+    // registration and the same request id.
+    Rule forgot = rule(u"forgot"_s, {Stage::Mail},
+        body(R"({"error":{"code":"REGISTRATION_NOT_FOUND","message":"unknown"}})", 404));
+    forgot.when.times = 1;
+    m_rulebook->setRules({forgot});
+    const SessionRecording session = MtaTest::session(u"submission.json"_s);
+    ReplayTarget t = target(Dialect::Draft01);
+    t.registerMta = true;
+    QVERIFY(replay({session, session}, t, 1));
+    for (const ReplayResult &result : std::as_const(m_results))
+        QVERIFY2(!result.stopped, qPrintable(describeStages(result)));
+
+    QList<Exchange> mails;
+    for (const Exchange &exchange : hookExchanges()) {
+        if (exchange.stage == Stage::Mail)
+            mails.append(exchange);
+    }
+    QCOMPARE(mails.size(), 3); // 404, the call sent again, the second session's
+    QCOMPARE(mails.at(0).httpStatus, 404);
+    QCOMPARE(mails.at(1).httpStatus, 200);
+    const QByteArray first = mails.at(0).requestHeader("X-MTA-Hooks-Registration");
+    const QByteArray second = mails.at(1).requestHeader("X-MTA-Hooks-Registration");
+    QVERIFY(first != second);
+    const Mock::ControlPlane &plane = m_endpoint->controlPlane();
+    QCOMPARE(plane.registrations().size(), 2);
+    QVERIFY(plane.registration(QString::fromUtf8(first)));
+    QVERIFY(plane.registration(QString::fromUtf8(second)));
+    // The one in use at the end is deregistered; the forgotten one is the scanner's business.
+    QCOMPARE(plane.registration(QString::fromUtf8(second))->status, u"deregistered"_s);
+    QCOMPARE(mails.at(1).path, "/v1/hooks/invoke/" + second);
+    QCOMPARE(mails.at(1).requestHeader("X-MTA-Hooks-Request-Id"),
+        mails.at(0).requestHeader("X-MTA-Hooks-Request-Id"));
+    QCOMPARE(mails.at(2).requestHeader("X-MTA-Hooks-Registration"), second);
+    // The registration came between the two attempts; the deregistration names the new one.
+    const qsizetype again
+        = std::find_if(m_exchanges.cbegin() + 1, m_exchanges.cend(),
+              [](const Exchange &e) { return e.kind == ExchangeKind::Registration; })
+        - m_exchanges.cbegin();
+    QVERIFY(again < m_exchanges.size());
+    QVERIFY(m_exchanges.at(again - 1).id == mails.at(0).id);
+    QCOMPARE(m_exchanges.constLast().kind, ExchangeKind::Deregistration);
+    QCOMPARE(m_exchanges.constLast().path, "/v1/hooks/register/" + second);
+
+    const StageResult *mail = findStage(m_results.constFirst(), Stage::Mail);
+    QVERIFY(mail);
+    QCOMPARE(mail->httpStatus, 200);
+    QCOMPARE(mail->url.path(), u"/v1/hooks/invoke/"_s + QString::fromUtf8(second));
+    QVERIFY2(m_results.constFirst().notes.join(u'\n').contains(u"registered again"_s),
+        qPrintable(m_results.constFirst().notes.join(u'\n')));
+    QVERIFY(m_results.at(1).notes.isEmpty());
+}
+
+void TestReplayer::stopsWhenDeregistered()
+{
+    m_rulebook->setRules({rule(u"gone"_s, {Stage::Rcpt},
+        body(R"({"error":{"code":"REGISTRATION_DEREGISTERED","message":"bye"}})", 410))});
+    const SessionRecording session = MtaTest::session(u"submission.json"_s);
+    ReplayTarget t = target(Dialect::Draft01);
+    t.registerMta = true;
+    QVERIFY(replay({session, session}, t, 1));
+    const ReplayResult &first = m_results.at(0);
+    QVERIFY(first.stopped);
+    QVERIFY2(first.stopReason.contains(u"410"_s), qPrintable(first.stopReason));
+    QCOMPARE(first.stages.constLast().stage, Stage::Rcpt);
+    QCOMPARE(first.stages.constLast().httpStatus, 410);
+    QCOMPARE(first.stages.constLast().attempts, 1); // a 4xx is not retried
+    // No hook call after the 410, in this session or the next, and no deregistration.
+    const ReplayResult &second = m_results.at(1);
+    QVERIFY(second.stopped);
+    QVERIFY(second.stages.isEmpty());
+    QVERIFY2(
+        second.stopReason.contains(u"ended the registration"_s), qPrintable(second.stopReason));
+    QCOMPARE(hookExchanges().size(), first.stages.size());
+    QCOMPARE(m_exchanges.constLast().kind, ExchangeKind::Hook);
 }
 
 void TestReplayer::retriesKeepTheRequestId_data()
