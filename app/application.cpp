@@ -81,6 +81,7 @@ void Application::wire()
     connect(
         &m_store, &Mock::CaptureStore::exchangeSaved, m_sessions, &SessionModel::onExchangeSaved);
     connect(&m_store, &Mock::CaptureStore::cleared, m_sessions, &SessionModel::onCleared);
+    connect(&m_store, &Mock::CaptureStore::exchangesRemoved, m_sessions, &SessionModel::reload);
     connect(&m_store, &Mock::CaptureStore::batchSaved, m_sessions, &SessionModel::reload);
     connect(&m_store, &Mock::CaptureStore::errorOccurred, window, &MainWindow::showError);
     connect(&m_endpoint, &Mock::HookEndpoint::callHeld, window, &MainWindow::onCallHeld);
@@ -117,6 +118,8 @@ void Application::wire()
     connect(window, &MainWindow::exportSessionsRequested, this, &Application::exportSessions);
     connect(window, &MainWindow::exportHarRequested, this, &Application::exportHar);
     connect(window, &MainWindow::clearRequested, &m_store, [this] { m_store.clear(); });
+    connect(window, &MainWindow::removeRequested, &m_store,
+        [this](const QList<qint64> &ids) { m_store.remove(ids); });
     connect(window, &MainWindow::savedFiltersChanged, &m_settings, &Settings::setSavedFilters);
     connect(window, &MainWindow::demoRequested, this, [this] { runDemo(); });
     wireReplay();

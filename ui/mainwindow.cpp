@@ -185,6 +185,14 @@ void MainWindow::buildActions()
             == QMessageBox::Yes)
             Q_EMIT clearRequested();
     });
+    QAction *remove = captureMenu->addAction(tr("&Delete selected"), this, [this] {
+        // Held calls stay: their MTAs are still waiting, and the answer updates the capture.
+        QList<qint64> ids = selectedOrVisibleExchangeIds();
+        ids.removeIf([this](qint64 id) { return m_heldCalls.contains(id); });
+        if (!ids.isEmpty())
+            Q_EMIT removeRequested(ids);
+    });
+    remove->setShortcut(QKeySequence::Delete);
     captureMenu->addAction(tr("Copy as &curl"), this, [this] {
         const auto exchange = m_store->load(currentExchangeId());
         if (exchange)

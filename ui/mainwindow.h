@@ -85,6 +85,7 @@ Q_SIGNALS:
     void exportSessionsRequested(const QString &path, const QList<qint64> &exchangeIds);
     void exportHarRequested(const QString &path, const QList<qint64> &exchangeIds);
     void clearRequested();
+    void removeRequested(const QList<qint64> &exchangeIds); // whole sessions or single calls
     void savedFiltersChanged(const QStringList &filters);
     void demoRequested();
 

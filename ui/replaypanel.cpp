@@ -413,6 +413,13 @@ void ReplayPanel::onSessionFinished(int sessionIndex, const Mock::ReplayResult &
     if (!result.error.isEmpty())
         text += u" — "_s + result.error;
     item->setText(ReplyCol, text);
+    // What the run did besides what was asked (no discovery document, a new registration after
+    // a 404): visible on the row, in full in its tooltip.
+    if (!result.notes.isEmpty()) {
+        item->setText(
+            ReplyCol, text + u" — "_s + tr("%n note(s)", nullptr, int(result.notes.size())));
+        item->setToolTip(ReplyCol, result.notes.join(u'\n'));
+    }
     const int failures = result.expectationFailures();
     if (failures > 0) {
         item->setText(ExpectCol, tr("%1 failed").arg(failures));
@@ -468,13 +475,16 @@ void ReplayPanel::showSelection()
                          : QStringList {
                              tr("(the message was not queued: %1)").arg(result.stopReason)});
     }
+    const QString notes = result.notes.isEmpty()
+        ? QString()
+        : tr("Notes:") + u"\n"_s + u"  "_s + result.notes.join(u"\n  "_s) + u"\n\n"_s;
     const QString diff = unifiedDiff(before, after,
         {tr("sent"),
             tr("as the MTA has it after the "
                "answers")});
-    m_messageDiff->setText(diff.isEmpty() ? tr("The answers changed neither the envelope nor the "
-                                               "message.")
-                                          : diff);
+    m_messageDiff->setText(notes
+        + (diff.isEmpty() ? tr("The answers changed neither the envelope nor the message.")
+                          : diff));
     stack->setCurrentWidget(m_messageDiff);
 }
 

@@ -267,6 +267,27 @@ private Q_SLOTS:
         QTest::keyClick(timeline, Qt::Key_Slash);
         QTRY_VERIFY(window->filterBar()->lineEdit()->hasFocus());
     }
+
+    void deleteRemovesTheSelectedSession()
+    {
+        postAndWait(stalwartRequest("connect", 50419));
+        postAndWait(stalwartRequest("ehlo", 50419));
+        postAndWait(stalwartRequest("connect", 50420));
+        QTRY_COMPARE(model()->rowCount(), 2);
+        MainWindow *window = m_app->window();
+        QTreeView *timeline = window->timeline();
+        timeline->setFocus();
+        timeline->setCurrentIndex(model()->index(0, 0));
+        const QString kept = model()->index(1, 0).data(SessionModel::SessionKeyRole).toString();
+        QTest::keyClick(timeline, Qt::Key_Delete);
+        QTRY_COMPARE(model()->rowCount(), 1);
+        QCOMPARE(model()->index(0, 0).data(SessionModel::SessionKeyRole).toString(), kept);
+        QCOMPARE(m_app->store()->list({}, 0, 10).size(), 1); // gone from the database too
+        // Nothing selected: Delete does nothing (it never means "everything").
+        timeline->selectionModel()->clearSelection();
+        QTest::keyClick(timeline, Qt::Key_Delete);
+        QCOMPARE(m_app->store()->list({}, 0, 10).size(), 1);
+    }
 };
 
 QTEST_MAIN(TestMainWindow)
