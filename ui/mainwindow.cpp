@@ -232,7 +232,8 @@ void MainWindow::buildActions()
     helpMenu->addAction(tr("&Keyboard"), this, [this] {
         QMessageBox::information(this, tr("Keyboard"),
             tr("Up/Down or j/k: previous/next call\n/: filter\nEnter: open\n"
-               "Ctrl+E: edit the held answer\nCtrl+Enter: send it\nCtrl+L: filter"));
+               "Ctrl+E: edit the held answer\nCtrl+Enter: send it\nCtrl+L: filter\n"
+               "Delete: delete the selected sessions or calls"));
     });
     helpMenu->addAction(tr("&About Hookscope"), this, [this] {
         QMessageBox::about(this, tr("About Hookscope"),
