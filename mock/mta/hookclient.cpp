@@ -38,6 +38,13 @@ HookClient::HookClient(QObject *parent)
     m_network->setAutoDeleteReplies(false);
 }
 
+HookClient::HookClient(QNetworkAccessManager *shared, QObject *parent)
+    : QObject(parent)
+    , m_network(shared)
+{
+    m_network->setAutoDeleteReplies(false);
+}
+
 HookClient::~HookClient()
 {
     cancel();

@@ -38,14 +38,14 @@ struct HttpResult
 
 struct PendingCall;
 
-// HTTP for the mock MTA over QNetworkAccessManager, one manager per client so each lane of the
-// replayer keeps its own keep-alive connection (a manager opens at most six per host). The call's
-// timeout covers the whole call, not just inactivity; answers larger than maxResponseBytes are cut
-// off as Stalwart does. The drafts' retry schedule: at most maxRetries retries, 100 ms doubling to
-// a 5 s cap plus 0–100 ms jitter, Retry-After honoured (capped at 5 s). The request id header, when
-// the caller sets one, is the same on every attempt. Known limit of the manager: when a reused
-// connection is closed before the answer it resends the request once on a new connection, so a
-// connection-reset fault on a kept-alive connection can look like one slower answer.
+// HTTP for the mock MTA over QNetworkAccessManager: a manager of its own, or one shared by up to
+// six clients (one call in flight each: a manager opens at most six connections per host). The
+// call's timeout covers the whole call, not just inactivity; answers larger than maxResponseBytes
+// are cut off as Stalwart does. The drafts' retry schedule: at most maxRetries retries, 100 ms
+// doubling to a 5 s cap plus 0–100 ms jitter, Retry-After honoured (capped at 5 s). The request id
+// header, when the caller sets one, is the same on every attempt. Known limit of the manager: when
+// a reused connection is closed before the answer it resends the request once on a new connection,
+// so a connection-reset fault on a kept-alive connection can look like one slower answer.
 class HookClient final : public QObject
 {
     Q_OBJECT
@@ -53,6 +53,9 @@ class HookClient final : public QObject
 
 public:
     explicit HookClient(QObject *parent = nullptr);
+    // Sends through a manager shared with other clients (at most six connections per host each),
+    // which must outlive this client.
+    HookClient(QNetworkAccessManager *shared, QObject *parent);
     ~HookClient() override;
 
     void setAllowInvalidCertificates(bool allow) { m_allowInvalidCertificates = allow; }
