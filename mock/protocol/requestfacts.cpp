@@ -92,6 +92,31 @@ Envelope envelopeFromJson(const Json &object)
     return envelope;
 }
 
+// Authentication, TLS, server and queue: the same members in both generations, under Stalwart's
+// "context" or at the drafts' top level; only the authentication member's name differs.
+void extractConnection(const Json &holder, const char *authMember, HookRequest &request)
+{
+    const Json &auth = memberOf(holder, authMember);
+    request.auth.present = auth.is_object();
+    request.auth.login = stringAt(auth, "login");
+    request.auth.method = stringAt(auth, "method");
+
+    const Json &tls = memberOf(holder, "tls");
+    request.tls.present = tls.is_object();
+    request.tls.version = stringAt(tls, "version");
+    request.tls.cipher = stringAt(tls, "cipher");
+    request.tls.cipherBits = int(integerAt(tls, "cipherBits"));
+    request.tls.certIssuer = stringAt(tls, "certIssuer");
+    request.tls.certSubject = stringAt(tls, "certSubject");
+
+    const Json &server = memberOf(holder, "server");
+    request.server.name = stringAt(server, "name");
+    request.server.ip = stringAt(server, "ip");
+    request.server.port = int(integerAt(server, "port"));
+
+    request.queueId = stringAt(memberOf(holder, "queue"), "id");
+}
+
 void extractStalwart(const Json &root, HookRequest &request)
 {
     const Json &context = memberOf(root, "context");
@@ -104,25 +129,7 @@ void extractStalwart(const Json &root, HookRequest &request)
     request.client.ptr = stringAt(client, "ptr");
     request.client.ehlo = stringAt(client, "helo");
 
-    const Json &sasl = memberOf(context, "sasl");
-    request.auth.present = sasl.is_object();
-    request.auth.login = stringAt(sasl, "login");
-    request.auth.method = stringAt(sasl, "method");
-
-    const Json &tls = memberOf(context, "tls");
-    request.tls.present = tls.is_object();
-    request.tls.version = stringAt(tls, "version");
-    request.tls.cipher = stringAt(tls, "cipher");
-    request.tls.cipherBits = int(integerAt(tls, "cipherBits"));
-    request.tls.certIssuer = stringAt(tls, "certIssuer");
-    request.tls.certSubject = stringAt(tls, "certSubject");
-
-    const Json &server = memberOf(context, "server");
-    request.server.name = stringAt(server, "name");
-    request.server.ip = stringAt(server, "ip");
-    request.server.port = int(integerAt(server, "port"));
-
-    request.queueId = stringAt(memberOf(context, "queue"), "id");
+    extractConnection(context, "sasl", request);
     request.envelope = envelopeFromJson(memberOf(root, "envelope"));
 
     const Json &message = memberOf(root, "message");
@@ -153,25 +160,7 @@ void extractDraft(const Json &root, HookRequest &request)
     request.client.country = stringAt(client, "country");
     request.client.asn = integerAt(client, "asn");
 
-    const Json &auth = memberOf(root, "auth");
-    request.auth.present = auth.is_object();
-    request.auth.login = stringAt(auth, "login");
-    request.auth.method = stringAt(auth, "method");
-
-    const Json &tls = memberOf(root, "tls");
-    request.tls.present = tls.is_object();
-    request.tls.version = stringAt(tls, "version");
-    request.tls.cipher = stringAt(tls, "cipher");
-    request.tls.cipherBits = int(integerAt(tls, "cipherBits"));
-    request.tls.certIssuer = stringAt(tls, "certIssuer");
-    request.tls.certSubject = stringAt(tls, "certSubject");
-
-    const Json &server = memberOf(root, "server");
-    request.server.name = stringAt(server, "name");
-    request.server.ip = stringAt(server, "ip");
-    request.server.port = int(integerAt(server, "port"));
-
-    request.queueId = stringAt(memberOf(root, "queue"), "id");
+    extractConnection(root, "auth", request);
     request.envelope = envelopeFromJson(memberOf(root, "envelope"));
 
     const Json &raw = memberOf(root, "rawMessage");

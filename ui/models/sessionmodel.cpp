@@ -230,6 +230,34 @@ bool isNumericColumn(int column)
         || column == SessionModel::ProblemsColumn;
 }
 
+// How a session row and a call row look alike: the verdict as a coloured dot and text in the
+// Action column, held calls tinted, figures right-aligned.
+QVariant rowStyle(int role, int column, MtaHooks::Verdict verdict)
+{
+    using MtaHooks::Verdict;
+    switch (role) {
+    case Qt::DecorationRole:
+        if (column == SessionModel::ActionColumn && verdict != Verdict::None)
+            return verdictDot(verdict, currentPalette());
+        break;
+    case Qt::ForegroundRole:
+        if (column == SessionModel::ActionColumn && verdict != Verdict::None)
+            return verdictColor(verdict, currentPalette());
+        break;
+    case Qt::BackgroundRole:
+        if (verdict == Verdict::Held)
+            return heldBackground(currentPalette());
+        break;
+    case Qt::TextAlignmentRole:
+        if (isNumericColumn(column))
+            return QVariant::fromValue(Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));
+        break;
+    default:
+        break;
+    }
+    return {};
+}
+
 SessionSummary summaryOf(const Exchange &e)
 {
     SessionSummary summary;
@@ -862,21 +890,10 @@ QVariant SessionModel::Private::sessionData(qint64 row, int column, int role)
             return sessionData(row, column, Qt::DisplayRole);
         }
     case Qt::DecorationRole:
-        if (column == ActionColumn && verdict != Verdict::None)
-            return verdictDot(verdict, currentPalette());
-        break;
     case Qt::ForegroundRole:
-        if (column == ActionColumn && verdict != Verdict::None)
-            return verdictColor(verdict, currentPalette());
-        break;
     case Qt::BackgroundRole:
-        if (verdict == Verdict::Held)
-            return heldBackground(currentPalette());
-        break;
     case Qt::TextAlignmentRole:
-        if (isNumericColumn(column))
-            return QVariant::fromValue(Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));
-        break;
+        return rowStyle(role, column, verdict);
     case ExchangeIdRole:
         return qint64(0);
     case SessionKeyRole:
@@ -961,21 +978,10 @@ QVariant SessionModel::Private::exchangeData(const Exchange &e, int column, int 
             return exchangeData(e, column, Qt::DisplayRole);
         }
     case Qt::DecorationRole:
-        if (column == ActionColumn && verdict != Verdict::None)
-            return verdictDot(verdict, currentPalette());
-        break;
     case Qt::ForegroundRole:
-        if (column == ActionColumn && verdict != Verdict::None)
-            return verdictColor(verdict, currentPalette());
-        break;
     case Qt::BackgroundRole:
-        if (verdict == Verdict::Held)
-            return heldBackground(currentPalette());
-        break;
     case Qt::TextAlignmentRole:
-        if (isNumericColumn(column))
-            return QVariant::fromValue(Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));
-        break;
+        return rowStyle(role, column, verdict);
     case ExchangeIdRole:
         return e.id;
     case SessionKeyRole:
