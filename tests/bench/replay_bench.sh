@@ -28,46 +28,10 @@ nginx_workers=${NGINX_WORKERS:-auto}
 
 [ -x "$hookscope" ] || { echo "no hookscope binary at $hookscope (build first)" >&2; exit 2; }
 
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
-command -v python3 >/dev/null || missing+=(python3)
-command -v curl >/dev/null || missing+=(curl)
-if [ ${#missing[@]} -gt 0 ]; then
-    sudo=()
-    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
-    echo "installing: ${missing[*]}"
-    "${sudo[@]}" apt-get update -q
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends \
-        "${missing[@]}"
-fi
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_for() { # url
-    local i
-    for i in $(seq 1 100); do
-        curl -s -o /dev/null -X POST --data '{}' "$1" && return 0
-        sleep 0.1
-    done
-    echo "nothing answers at $1" >&2
-    exit 1
-}
+# shellcheck source=tests/bench/lib.sh
+source "$here/lib.sh"
+bench_install wrk nginx python3 curl
+bench_scratch
 
 # The replayed message: small, one recipient.
 printf 'From: Bench <sender@example.net>\r\nTo: rcpt@example.com\r\nSubject: bench\r\nMessage-ID: <bench@example.net>\r\n\r\nHello.\r\n' \
@@ -121,33 +85,7 @@ hs_wrk=$(run_wrk serve "http://127.0.0.1:$hs_port/hook")
 
 # --- nginx, static answer ----------------------------------------------------------------------
 ng_port=$(free_port)
-mkdir -p "$tmp/nginx"
-cat > "$tmp/nginx/nginx.conf" <<CONF
-worker_processes $nginx_workers;
-daemon off;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $tmp/nginx/body;
-    proxy_temp_path $tmp/nginx/proxy;
-    fastcgi_temp_path $tmp/nginx/fastcgi;
-    uwsgi_temp_path $tmp/nginx/uwsgi;
-    scgi_temp_path $tmp/nginx/scgi;
-    keepalive_requests 100000000;
-    server {
-        listen 127.0.0.1:$ng_port;
-        location / {
-            default_type application/json;
-            return 200 '{"action":"accept"}';
-        }
-    }
-}
-CONF
-"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" 2> "$tmp/nginx/stderr" &
-pids+=($!)
-wait_for "http://127.0.0.1:$ng_port/"
+start_nginx "$ng_port" "$nginx_workers"
 read -r ng_sps ng_cps ng_p50 ng_p99 ng_bad ng_cpu <<< "$(run_replay nginx "http://127.0.0.1:$ng_port/hook")"
 ng_wrk=$(run_wrk nginx "http://127.0.0.1:$ng_port/hook")
 
