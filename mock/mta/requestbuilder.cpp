@@ -3,6 +3,7 @@
 
 #include "mock/mime/jmapview.h"
 #include "mock/mime/mimedecoder.h"
+#include "mock/mta/requestsink_p.h"
 #include "mock/protocol/apply.h"
 #include "mock/protocol/codec.h"
 
@@ -19,292 +20,9 @@ namespace Mock {
 
 namespace {
 
-// Requests are written through a Sink: straight into JSON text (the common case, and Stalwart's
-// only format), or into a QCborValue tree for CBOR (its maps keep insertion order, a QJsonObject
-// would sort them, and it writes definite lengths). Members that are JSON text already
-// (Stalwart's message, the JMAP Email) go in verbatim.
-class Sink
-{
-public:
-    virtual ~Sink() = default;
-    virtual void beginObject() = 0;
-    virtual void endObject() = 0;
-    virtual void beginArray() = 0;
-    virtual void endArray() = 0;
-    virtual void key(QStringView name) = 0;
-    virtual void string(QStringView text) = 0;
-    virtual void integer(qint64 value) = 0;
-    virtual void null() = 0;
-    virtual void bytes(const QByteArray &value) = 0; // base64 text in JSON
-    // JSON text of a whole value; in CBOR, JMAP body parts' "blob" become byte strings.
-    virtual void json(const QByteArray &text, bool blobsAsBytes) = 0;
-
-    void key(const char *name) { key(QLatin1StringView(name)); }
-    void key(QLatin1StringView name) { latin1Key(name); }
-    void member(const char *name, QStringView text)
-    {
-        key(name);
-        string(text);
-    }
-    void member(const char *name, const QString &text) { member(name, QStringView(text)); }
-    void member(const char *name, qint64 value)
-    {
-        key(name);
-        integer(value);
-    }
-    void member(const char *name, int value) { member(name, qint64(value)); }
-    void nullMember(const char *name)
-    {
-        key(name);
-        null();
-    }
-    void memberOrNull(const char *name, const QString &text)
-    {
-        key(name);
-        if (text.isEmpty())
-            null();
-        else
-            string(text);
-    }
-
-protected:
-    virtual void latin1Key(QLatin1StringView name) = 0;
-};
-
-void appendUtf8Escaped(QByteArray &out, QStringView text)
-{
-    static const char hex[] = "0123456789abcdef";
-    const qsizetype n = text.size();
-    for (qsizetype i = 0; i < n; ++i) {
-        const char16_t c = text[i].unicode();
-        if (c < 0x80) {
-            switch (c) {
-            case u'"':
-                out += "\\\"";
-                break;
-            case u'\\':
-                out += "\\\\";
-                break;
-            case u'\n':
-                out += "\\n";
-                break;
-            case u'\r':
-                out += "\\r";
-                break;
-            case u'\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20) {
-                    out += "\\u00";
-                    out += hex[(c >> 4) & 0xf];
-                    out += hex[c & 0xf];
-                } else {
-                    out += char(c);
-                }
-            }
-        } else if (c < 0x800) {
-            out += char(0xc0 | (c >> 6));
-            out += char(0x80 | (c & 0x3f));
-        } else if (QChar::isHighSurrogate(c) && i + 1 < n && text[i + 1].isLowSurrogate()) {
-            const char32_t ucs4 = QChar::surrogateToUcs4(c, text[i + 1].unicode());
-            ++i;
-            out += char(0xf0 | (ucs4 >> 18));
-            out += char(0x80 | ((ucs4 >> 12) & 0x3f));
-            out += char(0x80 | ((ucs4 >> 6) & 0x3f));
-            out += char(0x80 | (ucs4 & 0x3f));
-        } else {
-            const char16_t unit = QChar::isSurrogate(c) ? char16_t(0xfffd) : c;
-            out += char(0xe0 | (unit >> 12));
-            out += char(0x80 | ((unit >> 6) & 0x3f));
-            out += char(0x80 | (unit & 0x3f));
-        }
-    }
-}
-
-class JsonSink final : public Sink
-{
-public:
-    using Sink::key;
-    JsonSink() { m_out.reserve(1024); }
-    QByteArray take() { return std::move(m_out); }
-
-    void beginObject() override
-    {
-        separate();
-        m_out += '{';
-        m_first.append(true);
-    }
-    void endObject() override
-    {
-        m_out += '}';
-        m_first.removeLast();
-    }
-    void beginArray() override
-    {
-        separate();
-        m_out += '[';
-        m_first.append(true);
-    }
-    void endArray() override
-    {
-        m_out += ']';
-        m_first.removeLast();
-    }
-    void key(QStringView name) override
-    {
-        separate();
-        m_out += '"';
-        appendUtf8Escaped(m_out, name);
-        m_out += "\":";
-        m_afterKey = true;
-    }
-    void string(QStringView text) override
-    {
-        separate();
-        m_out += '"';
-        appendUtf8Escaped(m_out, text);
-        m_out += '"';
-    }
-    void integer(qint64 value) override
-    {
-        separate();
-        m_out += QByteArray::number(value);
-    }
-    void null() override
-    {
-        separate();
-        m_out += "null";
-    }
-    void bytes(const QByteArray &value) override
-    {
-        separate();
-        m_out += '"';
-        m_out += value.toBase64();
-        m_out += '"';
-    }
-    void json(const QByteArray &text, bool) override
-    {
-        separate();
-        m_out += text;
-    }
-
-protected:
-    void latin1Key(QLatin1StringView name) override
-    {
-        separate();
-        m_out += '"';
-        m_out += name; // our own member names: nothing to escape
-        m_out += "\":";
-        m_afterKey = true;
-    }
-
-private:
-    // A comma before every value or key but the first of its container; none after a key.
-    void separate()
-    {
-        if (m_afterKey) {
-            m_afterKey = false;
-            return;
-        }
-        if (m_first.isEmpty())
-            return;
-        if (!m_first.last())
-            m_out += ',';
-        m_first.last() = false;
-    }
-
-    QByteArray m_out;
-    QVarLengthArray<bool, 16> m_first;
-    bool m_afterKey = false;
-};
-
-// The drafts carry a body part's "blob" as a byte string in CBOR (base64 text in JSON).
-QCborValue blobsAsBytes(const QCborValue &value)
-{
-    if (value.isMap()) {
-        QCborMap map = value.toMap();
-        for (auto it = map.begin(); it != map.end(); ++it) {
-            if (it.key().toString() == u"blob"_s && it.value().isString())
-                it.value() = QByteArray::fromBase64(it.value().toString().toLatin1());
-            else if (it.value().isMap() || it.value().isArray())
-                it.value() = blobsAsBytes(it.value());
-        }
-        return map;
-    }
-    if (value.isArray()) {
-        QCborArray array = value.toArray();
-        for (qsizetype i = 0; i < array.size(); ++i)
-            array[i] = blobsAsBytes(array.at(i));
-        return array;
-    }
-    return value;
-}
-
-class CborSink final : public Sink
-{
-public:
-    using Sink::key;
-    QByteArray take() { return m_root.toCbor(); }
-
-    void beginObject() override { m_stack.append({QCborValue(QCborMap()), takeKey()}); }
-    void endObject() override { close(); }
-    void beginArray() override { m_stack.append({QCborValue(QCborArray()), takeKey()}); }
-    void endArray() override { close(); }
-    void key(QStringView name) override { m_key = name.toString(); }
-    void string(QStringView text) override { add(QCborValue(text.toString())); }
-    void integer(qint64 value) override { add(QCborValue(value)); }
-    void null() override { add(QCborValue(nullptr)); }
-    void bytes(const QByteArray &value) override { add(QCborValue(value)); }
-    void json(const QByteArray &text, bool blobs) override
-    {
-        const QCborValue value = QCborValue::fromCbor(Document::fromJson(text).toCbor());
-        add(blobs ? blobsAsBytes(value) : value);
-    }
-
-protected:
-    void latin1Key(QLatin1StringView name) override { m_key = QString(name); }
-
-private:
-    struct Open
-    {
-        QCborValue container;
-        QString key; // its key in the parent map
-    };
-
-    QString takeKey() { return std::exchange(m_key, QString()); }
-
-    void add(const QCborValue &value)
-    {
-        if (m_stack.isEmpty()) {
-            m_root = value;
-            return;
-        }
-        QCborValue &parent = m_stack.last().container;
-        if (parent.isMap()) {
-            QCborMap map = parent.toMap();
-            parent = QCborValue(); // drop the second reference: insert without a detach
-            map.insert(takeKey(), value);
-            parent = map;
-        } else {
-            QCborArray array = parent.toArray();
-            parent = QCborValue();
-            array.append(value);
-            parent = array;
-        }
-    }
-
-    void close()
-    {
-        Open open = m_stack.takeLast();
-        m_key = open.key;
-        add(open.container);
-    }
-
-    QList<Open> m_stack;
-    QString m_key;
-    QCborValue m_root;
-};
+using Detail::CborSink;
+using Detail::JsonSink;
+using Detail::Sink;
 
 int stagePosition(Stage stage)
 {
@@ -347,11 +65,6 @@ QString defaultQueueId(const SessionRecording &session, bool hex)
         return QString::fromLatin1(text);
     }
     return u"q-"_s + QString::fromLatin1(hash.left(6).toHex()).toUpper();
-}
-
-QString wireStageName(const SessionStage &stage)
-{
-    return stage.stageName.isEmpty() ? stageName(stage.stage) : stage.stageName;
 }
 
 void writeParameters(Sink &sink, const Parameters &parameters)
@@ -595,6 +308,11 @@ void writeRequest(Sink &sink, const SessionRecording &session, int stageIndex,
 }
 
 } // namespace
+
+QString wireStageName(const SessionStage &stage)
+{
+    return stage.stageName.isEmpty() ? stageName(stage.stage) : stage.stageName;
+}
 
 QByteArray jmapMessageJson(const QByteArray &raw)
 {

@@ -64,4 +64,7 @@ QByteArray jmapMessageJson(const QByteArray &raw);
 // Stalwart's "message" member for a raw message ({headers, contents, size}) as JSON text.
 QByteArray stalwartMessageJson(const QByteArray &raw);
 
+// A stage's name on the wire: the recorded one, which is kept for stages this build does not know.
+QString wireStageName(const SessionStage &stage);
+
 } // namespace Mock
