@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// HookEndpoint's state and the steps of a call, shared by the files that implement them:
+// hookendpoint.cpp (lifecycle, intake and routing of requests), pendingcalls.cpp (held, delayed
+// and hanging calls), answerrendering.cpp (what goes on the wire) and answerdelivery.cpp (stored
+// first, then written in request order).
+
+#include "mock/capture/capturestore.h"
+#include "mock/capture/exchange.h"
+#include "mock/capture/sessiontracker.h"
+#include "mock/protocol/hookrequest.h"
+#include "mock/scanner/connectionguard.h"
+#include "mock/scanner/controlplane.h"
+#include "mock/scanner/hookendpoint.h"
+#include "mock/scanner/rulebook.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QList>
+#include <QMap>
+#include <QPointer>
+#include <QTcpSocket>
+
+#include <memory>
+
+class QHttpServerRequest;
+class QTimer;
+
+namespace Mock {
+
+namespace Detail {
+class HttpEngine;
+} // namespace Detail
+
+struct HookEndpoint::Private
+{
+    struct Call
+    {
+        qint64 id = 0;
+        Exchange exchange;
+        MtaHooks::HookRequest request;
+        QPointer<QTcpSocket> socket;
+        quint64 ticket = 0; // position of the request on its connection
+        QElapsedTimer clock;
+        QString registrationId;
+        QTimer *timer = nullptr; // hold deadline or answer delay
+        QMetaObject::Connection disconnectWatch; // while the answer is pending
+        bool held = false;
+        QByteArray suggestedBody;
+        QByteArray suggestedContentType;
+        QDateTime deadline;
+        // Filled by finish(): what goes out once the exchange is on disk.
+        QByteArray wire;
+        bool reset = false; // a connection reset instead of an answer
+        bool closeAfter = false;
+        bool wasHeld = false;
+        bool refused = false; // the endpoint refused the call itself: no MTA reading of the answer
+    };
+
+    // Answers of one connection, written in the order of their requests (HTTP/1.1 pipelining).
+    struct Outbox
+    {
+        quint64 nextTicket = 0;
+        quint64 nextToSend = 0;
+        QMap<quint64, std::shared_ptr<Call>> ready;
+    };
+
+    HookEndpoint *q;
+    Rulebook *rulebook;
+    QPointer<CaptureStore> store;
+    EndpointSettings settings;
+    Detail::HttpEngine *engine = nullptr;
+    QPointer<ConnectionGuard> guard;
+    ControlPlane controlPlane;
+    SessionTracker sessions;
+    QString error;
+    qint64 nextCallId = 1;
+    QHash<qint64, std::shared_ptr<Call>> pending; // delayed, held or hanging calls
+    QHash<QByteArray, int> requestIds; // draft request ids seen, for retries
+    QHash<QTcpSocket *, Outbox> outboxes;
+    QList<std::shared_ptr<Call>> toCommit; // group commit: answered, not yet on disk
+    bool flushQueued = false;
+
+    Private(HookEndpoint *owner, Rulebook *book)
+        : q(owner)
+        , rulebook(book)
+    { }
+
+    void handle(const QHttpServerRequest &request, QTcpSocket *socket);
+    void handleHook(const std::shared_ptr<Call> &call);
+    void answerWith(const std::shared_ptr<Call> &call, const Answer &answer, const QString &note);
+    void park(const std::shared_ptr<Call> &call, const Decision &decision);
+    void watchDisconnect(const std::shared_ptr<Call> &call);
+    void finish(const std::shared_ptr<Call> &call, int status, const QByteArray &contentType,
+        const QByteArray &body, const HttpHeaders &headers = {});
+    void resetInstead(const std::shared_ptr<Call> &call);
+    void settle(const std::shared_ptr<Call> &call);
+    void flushCommits();
+    void deliver(const std::shared_ptr<Call> &call);
+    void send(const std::shared_ptr<Call> &call);
+    void dropTimer(Call &call);
+    void record(Exchange &exchange);
+    void onRefused(const ConnectionGuard::Refusal &refusal);
+};
+
+} // namespace Mock
