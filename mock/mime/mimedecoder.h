@@ -31,7 +31,7 @@ struct AddressGroup
     QList<MailAddress> addresses;
 };
 
-// Decodes RFC 5322 messages with GMime 3 (the only file that includes GMime is mimedecoder.cpp).
+// Decodes RFC 5322 messages with GMime 3 (which only mock/mime's .cpp and _p.h files include).
 // Malformed input never fails: GMime's parser warnings become defects.
 class MimeDecoder
 {
