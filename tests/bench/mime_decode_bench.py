@@ -6,7 +6,7 @@ Writes a 25 MB message with ten base64 attachments, then times
   * Python: email.message_from_binary_file() and get_payload(decode=True) plus SHA-256 of every
     part (what MimeDecoder computes for each part),
   * mime_decode_bench (MimeDecoder::decodeFile + the JMAP JSON), built from this checkout,
-  * `hookscope decode --json FILE` when --hookscope points at a built binary.
+  * `hookscope decode --json FILE` (the figure the goal is about).
 Each command runs --runs times; the best wall time counts (CPU time, user + system, is shown too:
 on a busy machine it is the steadier figure, but MimeDecoder digests large attachments on
 several threads, so its CPU time exceeds its wall time). Peak RSS comes from wait4().
@@ -100,7 +100,8 @@ def measure(command, runs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build-dir", required=True, help="a configured build folder of this checkout")
-    parser.add_argument("--hookscope", help="a built hookscope binary, to time `hookscope decode --json`")
+    parser.add_argument("--hookscope", help="the hookscope binary whose `hookscope decode --json` is "
+                        "timed (default: BUILD/app/hookscope, built when missing)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", help="write the message here instead of a temporary folder")
     args = parser.parse_args()
@@ -112,6 +113,10 @@ def main():
     if not found:
         sys.exit(f"mime_decode_bench not found under {args.build_dir}")
     bench = found[0]
+    if not args.hookscope:
+        subprocess.run(["cmake", "--build", args.build_dir, "--target", "hookscope"], check=True,
+                       stdout=subprocess.DEVNULL)
+        args.hookscope = os.path.join(args.build_dir, "app", "hookscope")
 
     with tempfile.TemporaryDirectory() as folder:
         path = args.keep or os.path.join(folder, "large.eml")
