@@ -87,6 +87,11 @@ MainWindow::MainWindow(
         &MainWindow::onCurrentChanged);
     connect(m_store, &Mock::CaptureStore::exchangeSaved, this, &MainWindow::onExchangeSaved);
     connect(m_store, &Mock::CaptureStore::cleared, this, &MainWindow::refreshCounts);
+    connect(m_store, &Mock::CaptureStore::exchangesRemoved, this, [this](const QList<qint64> &ids) {
+        if (ids.contains(m_detail->exchange().id))
+            m_detail->clear(); // what it showed is gone
+        refreshCounts();
+    });
     connect(m_held, &HeldCallPanel::sendRequested, this, &MainWindow::heldAnswerSubmitted);
     connect(m_held, &HeldCallPanel::releaseRequested, this, &MainWindow::heldReleaseRequested);
     connect(m_answers, &AnswersPanel::statusMessage, this, &MainWindow::showStatus);

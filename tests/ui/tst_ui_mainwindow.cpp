@@ -277,10 +277,18 @@ private Q_SLOTS:
         MainWindow *window = m_app->window();
         QTreeView *timeline = window->timeline();
         timeline->setFocus();
+        QTRY_COMPARE(calls(0), 2);
+        const qint64 shown = model()
+                                 ->index(0, 0, model()->index(0, 0))
+                                 .data(SessionModel::ExchangeIdRole)
+                                 .toLongLong();
+        QVERIFY(window->selectExchange(shown));
+        QCOMPARE(window->detail()->exchange().id, shown);
         timeline->setCurrentIndex(model()->index(0, 0));
         const QString kept = model()->index(1, 0).data(SessionModel::SessionKeyRole).toString();
         QTest::keyClick(timeline, Qt::Key_Delete);
         QTRY_COMPARE(model()->rowCount(), 1);
+        QVERIFY(window->detail()->exchange().id != shown); // the detail no longer shows it
         QCOMPARE(model()->index(0, 0).data(SessionModel::SessionKeyRole).toString(), kept);
         QCOMPARE(m_app->store()->list({}, 0, 10).size(), 1); // gone from the database too
         // Nothing selected: Delete does nothing (it never means "everything").
