@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// What the timeline's rows show: the texts, tooltips, styles and roles of session rows and call
+// rows, and the column headers.
+#include "ui/models/sessionmodel.h"
+
+#include "ui/models/sessionmodel_p.h"
+#include "ui/models/verdictstyle.h"
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+using Mock::Exchange;
+using Mock::SessionSummary;
+using MtaHooks::Verdict;
+using Timeline::DetailCallLimit;
+using Timeline::SessionDetail;
+using Timeline::shownVerdict;
+using Timeline::StageStep;
+using Timeline::stepName;
+using Timeline::verdictOf;
+using Timeline::verdictText;
+
+namespace Timeline {
+
+Verdict shownVerdict(const Exchange &e)
+{
+    return e.held ? Verdict::Held : e.verdict;
+}
+
+Verdict verdictOf(const QString &name)
+{
+    return MtaHooks::verdictFromName(name).value_or(Verdict::None);
+}
+
+QString verdictText(Verdict verdict)
+{
+    return verdict == Verdict::None ? u"none"_s : MtaHooks::verdictName(verdict);
+}
+
+QString stepName(const Exchange &e)
+{
+    if (e.kind != Mock::ExchangeKind::Hook)
+        return Mock::exchangeKindName(e.kind);
+    if (e.stage != MtaHooks::Stage::Unknown)
+        return MtaHooks::stageName(e.stage);
+    return e.stageName.isEmpty() ? u"?"_s : e.stageName;
+}
+
+} // namespace Timeline
+
+namespace {
+
+QString pathText(const SessionDetail &detail, int totalCalls)
+{
+    QStringList steps;
+    for (const StageStep &step : detail.path)
+        steps.append(step.count > 1 ? u"%1 ×%2"_s.arg(step.name).arg(step.count) : step.name);
+    if (totalCalls > std::min(detail.calls, DetailCallLimit))
+        steps.append(u"…"_s);
+    return steps.join(u" → "_s);
+}
+
+QString callsText(int count)
+{
+    return count == 1 ? u"1 call"_s : u"%1 calls"_s.arg(count);
+}
+
+QString recipientsText(const QStringList &recipients)
+{
+    constexpr int shown = 3;
+    if (recipients.size() <= shown)
+        return recipients.join(u", "_s);
+    return recipients.mid(0, shown).join(u", "_s) + u" +%1"_s.arg(recipients.size() - shown);
+}
+
+QString envelopeText(const QString &mailFrom, const QStringList &recipients)
+{
+    const QString sender = mailFrom.isEmpty() ? u"<>"_s : mailFrom;
+    if (recipients.isEmpty())
+        return sender;
+    return sender + u" → "_s + recipientsText(recipients);
+}
+
+QString timeText(const QDateTime &time)
+{
+    return time.isValid() ? time.toLocalTime().toString(u"hh:mm:ss.zzz"_s) : QString();
+}
+
+QString dateText(const QDateTime &time)
+{
+    return time.isValid() ? time.toLocalTime().toString(u"yyyy-MM-dd hh:mm:ss.zzz t"_s) : QString();
+}
+
+QString latencyText(qint64 us)
+{
+    if (us < 0)
+        return {};
+    const double ms = double(us) / 1000.0;
+    return QString::number(ms, 'f', ms < 10 ? 1 : 0) + u" ms"_s;
+}
+
+QString problemsText(int count)
+{
+    return count > 0 ? u"⚠ %1"_s.arg(count) : QString();
+}
+
+QString countdownText(const QDateTime &deadline)
+{
+    const qint64 ms = QDateTime::currentDateTimeUtc().msecsTo(deadline);
+    const qint64 seconds = ms <= 0 ? 0 : (ms + 999) / 1000;
+    return u"held %1 s"_s.arg(seconds);
+}
+
+QString childSummary(const Exchange &e)
+{
+    if (e.kind != Mock::ExchangeKind::Hook)
+        return QString::fromUtf8(e.method + ' ' + e.path);
+    switch (e.stage) {
+    case MtaHooks::Stage::Connect:
+        return e.clientIp;
+    case MtaHooks::Stage::Ehlo:
+        return e.clientEhlo.isEmpty() ? e.clientIp : QString(u"EHLO "_s + e.clientEhlo);
+    case MtaHooks::Stage::Auth:
+        return e.clientEhlo.isEmpty() ? e.clientIp : e.clientEhlo;
+    default:
+        break;
+    }
+    if (e.mailFrom.isEmpty() && e.recipients.isEmpty() && e.stage != MtaHooks::Stage::Mail)
+        return e.subject.isEmpty() ? e.clientIp : e.subject;
+    QString text = envelopeText(e.mailFrom, e.recipients);
+    if (e.stage == MtaHooks::Stage::Data && !e.subject.isEmpty())
+        text += u" — "_s + e.subject;
+    return text;
+}
+
+QString problemsTooltip(const MtaHooks::Problems &problems)
+{
+    QStringList lines;
+    for (const MtaHooks::Problem &problem : problems) {
+        if (lines.size() == 10) {
+            lines.append(u"…"_s);
+            break;
+        }
+        const QString where = problem.pointer.isEmpty() ? QString() : problem.pointer + u": "_s;
+        lines.append(
+            u"%1 %2%3"_s.arg(MtaHooks::severityName(problem.severity), where, problem.message));
+    }
+    return lines.join(u'\n');
+}
+
+bool isNumericColumn(int column)
+{
+    return column == SessionModel::StatusColumn || column == SessionModel::LatencyColumn
+        || column == SessionModel::ProblemsColumn;
+}
+
+// How a session row and a call row look alike: the verdict as a coloured dot and text in the
+// Action column, held calls tinted, figures right-aligned.
+QVariant rowStyle(int role, int column, MtaHooks::Verdict verdict)
+{
+    using MtaHooks::Verdict;
+    switch (role) {
+    case Qt::DecorationRole:
+        if (column == SessionModel::ActionColumn && verdict != Verdict::None)
+            return verdictDot(verdict, currentPalette());
+        break;
+    case Qt::ForegroundRole:
+        if (column == SessionModel::ActionColumn && verdict != Verdict::None)
+            return verdictColor(verdict, currentPalette());
+        break;
+    case Qt::BackgroundRole:
+        if (verdict == Verdict::Held)
+            return heldBackground(currentPalette());
+        break;
+    case Qt::TextAlignmentRole:
+        if (isNumericColumn(column))
+            return QVariant::fromValue(Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));
+        break;
+    default:
+        break;
+    }
+    return {};
+}
+
+} // namespace
+
+QVariant SessionModel::Private::sessionData(qint64 row, int column, int role)
+{
+    const SessionSummary *summary = summaryAt(row);
+    if (!summary)
+        return {};
+    const Verdict verdict = verdictOf(summary->worstVerdict);
+    // Stage, dialect, latency and summary texts need the session's calls; the other columns
+    // come from the page alone.
+    const auto detailText = [this, summary]() { return detail(summary->sessionKey); };
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (column) {
+        case TimeColumn:
+            return timeText(summary->first);
+        case StageColumn: {
+            const SessionDetail *d = detailText();
+            const QString calls = callsText(summary->exchangeCount);
+            return d ? QString(calls + u": "_s + pathText(*d, summary->exchangeCount)) : calls;
+        }
+        case DialectColumn: {
+            const SessionDetail *d = detailText();
+            return d ? d->dialect : QString();
+        }
+        case ActionColumn: {
+            if (verdict == Verdict::Held) {
+                if (const auto deadline = sessionDeadline(summary->sessionKey))
+                    return countdownText(*deadline);
+            }
+            return verdict == Verdict::None ? QString() : MtaHooks::verdictName(verdict);
+        }
+        case StatusColumn:
+            return QString();
+        case LatencyColumn: {
+            const SessionDetail *d = detailText();
+            return d ? latencyText(d->maxLatencyUs) : QString();
+        }
+        case ProblemsColumn:
+            return problemsText(summary->problemCount);
+        case SummaryColumn: {
+            const SessionDetail *d = detailText();
+            QString text = summary->clientIp;
+            if (!summary->mailFrom.isEmpty() || (d && !d->recipients.isEmpty())) {
+                if (!text.isEmpty())
+                    text += u", "_s;
+                text += envelopeText(summary->mailFrom, d ? d->recipients : QStringList());
+            }
+            return text;
+        }
+        }
+        break;
+    case Qt::ToolTipRole:
+        switch (column) {
+        case TimeColumn:
+            return u"First call %1\nLast call %2"_s.arg(
+                dateText(summary->first), dateText(summary->last));
+        case StageColumn: {
+            const SessionDetail *d = detailText();
+            return d ? pathText(*d, summary->exchangeCount) : QString();
+        }
+        case ActionColumn:
+            return u"Most severe verdict of the session: %1"_s.arg(verdictText(verdict));
+        case LatencyColumn:
+            return u"Slowest answer in the session"_s;
+        case ProblemsColumn:
+            return summary->problemCount > 0
+                ? u"%1 problem(s) in this session"_s.arg(summary->problemCount)
+                : QString();
+        case SummaryColumn: {
+            const SessionDetail *d = detailText();
+            QString text = u"Session %1\nClient %2"_s.arg(summary->sessionKey, summary->clientIp);
+            if (d) {
+                text += u"\nFrom %1\nTo %2"_s.arg(
+                    summary->mailFrom.isEmpty() ? u"<>"_s : summary->mailFrom,
+                    d->recipients.join(u", "_s));
+                if (!d->subject.isEmpty())
+                    text += u"\nSubject %1"_s.arg(d->subject);
+            }
+            return text;
+        }
+        default:
+            return sessionData(row, column, Qt::DisplayRole);
+        }
+    case Qt::DecorationRole:
+    case Qt::ForegroundRole:
+    case Qt::BackgroundRole:
+    case Qt::TextAlignmentRole:
+        return rowStyle(role, column, verdict);
+    case ExchangeIdRole:
+        return qint64(0);
+    case SessionKeyRole:
+        return summary->sessionKey;
+    case IsSessionRole:
+        return true;
+    case VerdictRole:
+        return summary->worstVerdict;
+    case ProblemCountRole:
+        return summary->problemCount;
+    default:
+        break;
+    }
+    return {};
+}
+
+QVariant SessionModel::Private::exchangeData(const Exchange &e, int column, int role) const
+{
+    const Verdict verdict = shownVerdict(e);
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (column) {
+        case TimeColumn:
+            return timeText(e.received);
+        case StageColumn:
+            return stepName(e);
+        case DialectColumn:
+            return MtaHooks::dialectName(e.dialect);
+        case ActionColumn: {
+            if (verdict == Verdict::Held) {
+                const auto deadline = deadlines.constFind(e.id);
+                return deadline != deadlines.cend() ? countdownText(*deadline) : u"held"_s;
+            }
+            if (verdict != Verdict::None)
+                return MtaHooks::verdictName(verdict);
+            if (!e.fault.isEmpty())
+                return QString(u"fault: "_s + e.fault);
+            return MtaHooks::actionName(e.action);
+        }
+        case StatusColumn:
+            return e.httpStatus > 0 ? QString::number(e.httpStatus) : QString();
+        case LatencyColumn:
+            return e.held ? QString() : latencyText(e.latencyUs);
+        case ProblemsColumn:
+            return problemsText(int(e.problems.size()));
+        case SummaryColumn:
+            return childSummary(e);
+        }
+        break;
+    case Qt::ToolTipRole:
+        switch (column) {
+        case TimeColumn:
+            return dateText(e.received);
+        case StageColumn:
+            return u"%1, call %2 of session %3"_s.arg(stepName(e))
+                .arg(e.sequence)
+                .arg(e.sessionKey);
+        case ActionColumn: {
+            QStringList lines;
+            if (!e.ruleName.isEmpty())
+                lines.append(u"Rule %1"_s.arg(e.ruleName));
+            if (!e.ruleReason.isEmpty())
+                lines.append(e.ruleReason);
+            if (e.replyCode > 0)
+                lines.append(u"SMTP reply %1"_s.arg(e.replyCode));
+            if (!e.fault.isEmpty())
+                lines.append(u"Fault %1"_s.arg(e.fault));
+            return lines.join(u'\n');
+        }
+        case ProblemsColumn:
+            return problemsTooltip(e.problems);
+        case SummaryColumn: {
+            QString text = u"From %1\nTo %2"_s.arg(
+                e.mailFrom.isEmpty() ? u"<>"_s : e.mailFrom, e.recipients.join(u", "_s));
+            if (!e.subject.isEmpty())
+                text += u"\nSubject %1"_s.arg(e.subject);
+            if (!e.clientIp.isEmpty())
+                text += u"\nClient %1"_s.arg(e.clientIp);
+            return text;
+        }
+        default:
+            return exchangeData(e, column, Qt::DisplayRole);
+        }
+    case Qt::DecorationRole:
+    case Qt::ForegroundRole:
+    case Qt::BackgroundRole:
+    case Qt::TextAlignmentRole:
+        return rowStyle(role, column, verdict);
+    case ExchangeIdRole:
+        return e.id;
+    case SessionKeyRole:
+        return e.sessionKey;
+    case IsSessionRole:
+        return false;
+    case VerdictRole:
+        return verdictText(verdict);
+    case ExchangeRole:
+        return QVariant::fromValue(e);
+    case ProblemCountRole:
+        return int(e.problems.size());
+    default:
+        break;
+    }
+    return {};
+}
+
+QVariant SessionModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
+        return {};
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (section) {
+        case TimeColumn:
+            return u"Time"_s;
+        case StageColumn:
+            return u"Stage"_s;
+        case DialectColumn:
+            return u"Dialect"_s;
+        case ActionColumn:
+            return u"Action"_s;
+        case StatusColumn:
+            return u"Status"_s;
+        case LatencyColumn:
+            return u"Latency"_s;
+        case ProblemsColumn:
+            return u"Problems"_s;
+        case SummaryColumn:
+            return u"Summary"_s;
+        }
+        break;
+    case Qt::ToolTipRole:
+        switch (section) {
+        case TimeColumn:
+            return u"When the call arrived (local time)"_s;
+        case StageColumn:
+            return u"SMTP stage of the call; for a session, its calls in order"_s;
+        case ActionColumn:
+            return u"The verdict the answer leads to; for a session, the most severe one"_s;
+        case StatusColumn:
+            return u"HTTP status of the answer"_s;
+        case LatencyColumn:
+            return u"From arrival to answer written"_s;
+        case ProblemsColumn:
+            return u"Validation, transport and answer problems"_s;
+        default:
+            break;
+        }
+        break;
+    case Qt::TextAlignmentRole:
+        if (isNumericColumn(section))
+            return QVariant::fromValue(Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));
+        break;
+    default:
+        break;
+    }
+    return {};
+}
