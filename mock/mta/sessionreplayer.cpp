@@ -292,12 +292,12 @@ void SessionReplayer::Private::registerAgain(
         return;
     registeringAgain = true;
     const quint64 run = generation;
-    registerAt(registrationUrl, [this, run](bool ok) {
+    registerAt(registrationUrl, [this, run, setupBefore = setupError](bool ok) {
         if (run != generation)
             return;
         registeringAgain = false;
-        if (ok)
-            setupError.clear(); // the first registration worked; this failure is the lanes' note
+        // A failure here is not the run's set-up failing: the lanes note it on their sessions.
+        setupError = setupBefore;
         const auto waiting = std::exchange(awaitingRegistration, {});
         for (const auto &waiter : waiting)
             waiter(hookUrl, ok ? registrationId : QByteArray());
