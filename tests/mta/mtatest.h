@@ -7,12 +7,16 @@
 #include "mock/capture/sessionfile.h"
 #include "mock/protocol/codec.h"
 #include "mock/protocol/presets.h"
+#include "tests/support/problemtext.h"
 #include "tests/support/testsupport.h"
 
 #include <QStringList>
 #include <QTest>
 
 namespace MtaTest {
+
+using TestSupport::describe;
+using TestSupport::errorCount;
 
 inline QString fixturePath(const QString &relative)
 {
@@ -38,21 +42,6 @@ inline Mock::SessionRecording session(const QString &name)
         return {};
     }
     return sessions->constFirst();
-}
-
-inline QString describe(const MtaHooks::Problems &problems)
-{
-    QStringList lines;
-    for (const MtaHooks::Problem &problem : problems)
-        lines << QStringLiteral("[%1] %2: %3")
-                     .arg(MtaHooks::severityName(problem.severity), problem.pointer,
-                         problem.message);
-    return lines.isEmpty() ? QStringLiteral("(no problems)") : lines.join(u'\n');
-}
-
-inline int errorCount(const MtaHooks::Problems &problems)
-{
-    return MtaHooks::countOf(problems, MtaHooks::Severity::Error);
 }
 
 // Generous waits: the suites run on loaded two-core machines.

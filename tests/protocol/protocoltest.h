@@ -5,12 +5,15 @@
 
 #include "mock/protocol/apply.h"
 #include "mock/protocol/codec.h"
+#include "tests/support/problemtext.h"
 #include "tests/support/testsupport.h"
 
 #include <QStringList>
 #include <QTest>
 
 namespace ProtocolTest {
+
+using TestSupport::describe;
 
 // Our own fixtures live under tests/data/protocol/.
 inline QByteArray fixture(const QString &relative)
@@ -19,22 +22,6 @@ inline QByteArray fixture(const QString &relative)
     if (bytes.isEmpty())
         qWarning("fixture %s is missing or empty", qPrintable(relative));
     return bytes;
-}
-
-inline QString describe(const MtaHooks::Problem &problem)
-{
-    return QStringLiteral("[%1] %2: %3")
-        .arg(MtaHooks::severityName(problem.severity),
-            problem.pointer.isEmpty() ? QStringLiteral("(root)") : problem.pointer,
-            problem.message);
-}
-
-inline QString describe(const MtaHooks::Problems &problems)
-{
-    QStringList lines;
-    for (const MtaHooks::Problem &problem : problems)
-        lines << describe(problem);
-    return lines.isEmpty() ? QStringLiteral("(no problems)") : lines.join(u'\n');
 }
 
 inline QList<MtaHooks::Problem> atSeverity(
