@@ -105,3 +105,16 @@ QPalette currentPalette()
     palette.setColor(QPalette::Base, Qt::white);
     return palette;
 }
+
+QStyle::StandardPixmap severityPixmap(MtaHooks::Severity severity)
+{
+    switch (severity) {
+    case MtaHooks::Severity::Info:
+        return QStyle::SP_MessageBoxInformation;
+    case MtaHooks::Severity::Warning:
+        return QStyle::SP_MessageBoxWarning;
+    case MtaHooks::Severity::Error:
+        return QStyle::SP_MessageBoxCritical;
+    }
+    return QStyle::SP_MessageBoxCritical;
+}

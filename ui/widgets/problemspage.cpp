@@ -1,31 +1,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/widgets/problemspage.h"
 
+#include "ui/models/verdictstyle.h"
+
 #include <QHeaderView>
 #include <QLabel>
 #include <QStyle>
 #include <QTreeWidget>
-
 #include <QVBoxLayout>
+
 #include <algorithm>
 
 using namespace Qt::StringLiterals;
 using MtaHooks::Severity;
 
 namespace {
-
-QStyle::StandardPixmap severityIcon(Severity severity)
-{
-    switch (severity) {
-    case Severity::Info:
-        return QStyle::SP_MessageBoxInformation;
-    case Severity::Warning:
-        return QStyle::SP_MessageBoxWarning;
-    case Severity::Error:
-        return QStyle::SP_MessageBoxCritical;
-    }
-    return QStyle::SP_MessageBoxCritical;
-}
 
 int rank(Severity severity)
 {
@@ -72,7 +61,7 @@ void ProblemsPage::setProblems(const MtaHooks::Problems &problems)
     m_list->clear();
     for (const MtaHooks::Problem &problem : std::as_const(m_problems)) {
         auto *item = new QTreeWidgetItem(m_list);
-        item->setIcon(SeverityColumn, style()->standardIcon(severityIcon(problem.severity)));
+        item->setIcon(SeverityColumn, style()->standardIcon(severityPixmap(problem.severity)));
         item->setText(SeverityColumn, MtaHooks::severityName(problem.severity));
         item->setText(
             WhereColumn, problem.pointer.isEmpty() ? tr("(whole call)") : problem.pointer);

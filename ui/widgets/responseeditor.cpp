@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/widgets/responseeditor.h"
 
+#include "ui/models/verdictstyle.h"
 #include "ui/widgets/jsonlocator.h"
 
 #include <QApplication>
@@ -76,19 +77,6 @@ QColor severityColor(Severity severity, bool dark)
         return dark ? QColor(0xff, 0x6b, 0x6b) : QColor(0xc0, 0x1c, 0x28);
     }
     return {};
-}
-
-QStyle::StandardPixmap severityPixmap(Severity severity)
-{
-    switch (severity) {
-    case Severity::Info:
-        return QStyle::SP_MessageBoxInformation;
-    case Severity::Warning:
-        return QStyle::SP_MessageBoxWarning;
-    case Severity::Error:
-        return QStyle::SP_MessageBoxCritical;
-    }
-    return QStyle::SP_MessageBoxCritical;
 }
 
 // Colours for a light and a dark base; the roles are the same across lexers.
