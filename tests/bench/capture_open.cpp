@@ -11,6 +11,7 @@
 // (posix_fadvise), as after a reboot.
 
 #include "mock/capture/capturestore.h"
+#include "tests/bench/benchprocess.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -31,36 +32,14 @@ using Mock::CaptureStore;
 using Mock::CaptureTerm;
 using Mock::Exchange;
 
+using Bench::cpuMs;
+using Bench::evictFromPageCache;
+using Bench::statusKiB;
+
 namespace {
 
 constexpr qint64 start = 1772619630000; // 2026-03-04T10:20:30Z
 constexpr int callsPerSession = 5;
-
-// VmRSS / VmHWM of this process in KiB.
-qint64 statusKiB(const char *field)
-{
-    QFile status(u"/proc/self/status"_s);
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    const QByteArray prefix = QByteArray(field) + ':';
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith(prefix))
-            return line.mid(prefix.size()).trimmed().split(' ').first().toLongLong();
-    }
-    return -1;
-}
-
-void evictFromPageCache(const QString &path)
-{
-    for (const QString &file : QStringList {path, path + u"-wal"_s, path + u"-shm"_s}) {
-        const int fd = ::open(QFile::encodeName(file).constData(), O_RDONLY);
-        if (fd < 0)
-            continue;
-        ::fdatasync(fd);
-        ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-        ::close(fd);
-    }
-}
 
 // One call of a five-call SMTP session, with bodies of realistic size (a Stalwart request of
 // ~600 bytes, a short answer); every fifth session rejects at RCPT, one in fifty has a problem.
@@ -166,13 +145,6 @@ bool generate(const QString &path, qint64 total)
         total * 1000.0 / std::max<qint64>(1, timer.elapsed()), QFileInfo(path).size() / 1048576.0);
     std::fflush(stdout);
     return true;
-}
-
-double cpuMs()
-{
-    timespec now {};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-    return now.tv_sec * 1e3 + now.tv_nsec / 1e6;
 }
 
 // Wall-clock milliseconds; the CPU time of this process goes to *cpu, because on a busy machine

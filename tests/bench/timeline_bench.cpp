@@ -10,6 +10,7 @@
 // program that only opened the file. --cold evicts the file from the page cache first.
 
 #include "mock/capture/capturestore.h"
+#include "tests/bench/benchprocess.h"
 #include "ui/filterparser.h"
 #include "ui/models/sessionmodel.h"
 
@@ -33,40 +34,19 @@ using namespace Qt::StringLiterals;
 using Mock::CaptureStore;
 using Mock::Exchange;
 
+using Bench::cpuMs;
+using Bench::evictFromPageCache;
+using Bench::statusKiB;
+
 namespace {
 
 constexpr qint64 start = 1772619630000; // 2026-03-04T10:20:30Z
 constexpr int inFlight = 8; // sessions open at once: their calls interleave
 constexpr int screenRows = 50;
 
-qint64 statusKiB(const char *field)
-{
-    QFile status(u"/proc/self/status"_s);
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    const QByteArray prefix = QByteArray(field) + ':';
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith(prefix))
-            return line.mid(prefix.size()).trimmed().split(' ').first().toLongLong();
-    }
-    return -1;
-}
-
 double mib(qint64 kib)
 {
     return kib / 1024.0;
-}
-
-void evictFromPageCache(const QString &path)
-{
-    for (const QString &file : QStringList {path, path + u"-wal"_s, path + u"-shm"_s}) {
-        const int fd = ::open(QFile::encodeName(file).constData(), O_RDONLY);
-        if (fd < 0)
-            continue;
-        ::fdatasync(fd);
-        ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-        ::close(fd);
-    }
 }
 
 // The calls of session s: connect, ehlo, mail, one to three rcpt, data (5 to 7 calls, 6 on
@@ -202,13 +182,6 @@ bool generate(const QString &path, qint64 total)
         QFileInfo(path).size() / 1048576.0);
     std::fflush(stdout);
     return true;
-}
-
-double cpuMs()
-{
-    timespec now {};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-    return now.tv_sec * 1e3 + now.tv_nsec / 1e6;
 }
 
 struct Timing
