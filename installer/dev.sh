@@ -39,7 +39,11 @@ install_missing() {
 build_all() {
     local generator=()
     [ -f "$build/CMakeCache.txt" ] || generator=(-G Ninja)
-    cmake -S "$top" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@"
+    # ccache, where it is installed, makes a second build folder (sanitizers, fuzzing) cheap.
+    local launcher=()
+    command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    cmake -S "$top" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        "${launcher[@]}" "$@"
     cmake --build "$build" --parallel "$(nproc)"
 }
 
