@@ -7,6 +7,7 @@
 
 #include <QHostAddress>
 #include <QObject>
+#include <QStringList>
 
 #include <memory>
 #include <optional>
@@ -23,8 +24,23 @@ struct EndpointSettings
     QHostAddress address = QHostAddress::LocalHost; // safe default: loopback only
     quint16 port = 0; // 0: any free port
     qint64 bodyLimit = 64 * 1024 * 1024;
-    int idleTimeoutMs = 30000;
+    int idleTimeoutMs = 30000; // a kept-alive connection with no request in progress
+    int headTimeoutMs = 10000; // the whole request head, from its first byte (then 408)
+    int bodyTimeoutMs = 10000; // the longest pause while a body arrives (then 408)
     int maxConnections = 512;
+    int maxConnectionsPerPeer = 64; // per client address, so one peer cannot lock the others out
+    int maxDepth = 128; // nesting of JSON, CBOR and MessagePack bodies
+    // Origins (scheme://host[:port]) whose browser requests are served; any other request with an
+    // Origin header is refused (403), so a web page cannot post to the endpoint.
+    QStringList allowedOrigins;
+    // TLS: both set to serve HTTPS; with a client CA, clients must present a certificate it
+    // signed (mTLS).
+    QString tlsCertificateFile;
+    QString tlsKeyFile;
+    QString tlsClientCaFile;
+    // Authorization, Proxy-Authorization and Cookie are stored as "Bearer ***" unless kept.
+    bool keepCredentials = false;
+    int maxRegistrations = 1000;
     Auth auth = Auth::None;
     QString token; // Bearer
     QString user; // Basic
