@@ -17,6 +17,29 @@ using namespace MtaHooks;
 
 namespace Mock {
 
+namespace {
+
+ConnectionGuard::Limits guardLimits(const EndpointSettings &settings)
+{
+    ConnectionGuard::Limits limits;
+    limits.bodyLimit = settings.bodyLimit;
+    limits.idleTimeoutMs = settings.idleTimeoutMs;
+    limits.headTimeoutMs = settings.headTimeoutMs;
+    limits.bodyTimeoutMs = settings.bodyTimeoutMs;
+    limits.maxConnections = settings.maxConnections;
+    limits.maxConnectionsPerPeer = settings.maxConnectionsPerPeer;
+    return limits;
+}
+
+ConnectionGuard::Policy guardPolicy(const EndpointSettings &settings)
+{
+    // While bound to loopback, only a loopback Host is expected: anything else is a page
+    // resolving its own name to 127.0.0.1 (DNS rebinding).
+    return {settings.allowedOrigins, settings.address.isLoopback()};
+}
+
+} // namespace
+
 HookEndpoint::HookEndpoint(Rulebook *rulebook, QObject *parent)
     : QObject(parent)
     , d(std::make_unique<Private>(this, rulebook))
@@ -34,9 +57,10 @@ void HookEndpoint::setSettings(const EndpointSettings &settings)
 {
     d->settings = settings;
     d->controlPlane.setLimits(settings.bodyLimit, d->rulebook->mtaTimeoutMs());
-    if (d->guard)
-        d->guard->setLimits(
-            {settings.bodyLimit, 64 * 1024, settings.idleTimeoutMs, settings.maxConnections});
+    if (d->guard) {
+        d->guard->setLimits(guardLimits(settings));
+        d->guard->setPolicy(guardPolicy(settings));
+    }
 }
 
 EndpointSettings HookEndpoint::settings() const
@@ -54,8 +78,19 @@ bool HookEndpoint::listen()
 {
     close();
     auto *guard = new ConnectionGuard(this);
-    guard->setLimits(
-        {d->settings.bodyLimit, 64 * 1024, d->settings.idleTimeoutMs, d->settings.maxConnections});
+    guard->setLimits(guardLimits(d->settings));
+    guard->setPolicy(guardPolicy(d->settings));
+    if (!d->settings.tlsCertificateFile.isEmpty() || !d->settings.tlsKeyFile.isEmpty()) {
+        QString tlsError;
+        const QSslConfiguration tls = tlsConfiguration(d->settings, &tlsError);
+        if (tls.isNull()) {
+            d->error = tlsError;
+            delete guard;
+            Q_EMIT errorOccurred(d->error);
+            return false;
+        }
+        guard->setTls(tls);
+    }
     if (!guard->listen(d->settings.address, d->settings.port)) {
         d->error = u"cannot listen on %1:%2: %3"_s.arg(d->settings.address.toString())
                        .arg(d->settings.port)
@@ -118,7 +153,8 @@ QString HookEndpoint::url() const
     const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
         ? u"["_s + address.toString() + u']'
         : address.toString();
-    return u"http://%1:%2"_s.arg(host).arg(serverPort());
+    const bool tls = d->guard && d->guard->isTls();
+    return u"%1://%2:%3"_s.arg(tls ? u"https"_s : u"http"_s, host).arg(serverPort());
 }
 
 QString HookEndpoint::errorString() const
@@ -155,8 +191,10 @@ void HookEndpoint::Private::handle(const QHttpServerRequest &request, QTcpSocket
     exchange.path = request.url().toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority);
     exchange.requestHeaders = request.headers();
     exchange.requestBody = request.body();
-    if (guard)
+    if (guard) {
         guard->beginAnswer(socket);
+        exchange.clientCertificate = guard->clientSubject(socket);
+    }
 
     const QString path = request.url().path();
     const bool discovery = path == ControlPlane::discoveryPath();
@@ -205,6 +243,8 @@ void HookEndpoint::Private::handleHook(const std::shared_ptr<Call> &call)
     exchange.kind = ExchangeKind::Hook;
     DecodeOptions options;
     options.dialect = settings.forcedDialect;
+    options.limits.maxDepth = settings.maxDepth;
+    options.limits.maxStringBytes = settings.bodyLimit;
     const QByteArray contentType = exchange.requestHeader("Content-Type");
     if (encodingFromContentType(contentType) == Encoding::Unknown) {
         // Without a usable Content-Type the codec would parse a JSON body twice (once to sniff,
