@@ -7,9 +7,11 @@
 #include "mock/scanner/httpwire_p.h"
 #include "mock/scanner/logging.h"
 
+#include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QHttpServerRequest>
 #include <QTcpSocket>
+#include <QThreadPool>
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
@@ -129,6 +131,7 @@ void HookEndpoint::close()
     d->outboxes.clear();
     delete d->engine; // deletes the guard and its sockets
     d->engine = nullptr;
+    ++d->listenGeneration; // large calls still being decoded belong to the closed server
     Q_EMIT listeningChanged(false);
 }
 
@@ -258,14 +261,38 @@ void HookEndpoint::Private::handleHook(const std::shared_ptr<Call> &call)
         if (i < body.size() && (body[i] == '{' || body[i] == '['))
             options.encoding = Encoding::Json;
     }
-    QElapsedTimer step;
-    step.start();
-    call->request = decodeRequest(exchange.requestBody, contentType, options);
-    const qint64 decodeUs = step.nsecsElapsed() / 1000;
-    describeRequest(exchange, call->request);
-    const qint64 describeUs = step.nsecsElapsed() / 1000 - decodeUs;
-    qCDebug(lcEndpoint) << "call" << call->id << exchange.requestBody.size() << "bytes: decode"
-                        << decodeUs << "us, describe" << describeUs << "us";
+    if (exchange.requestBody.size() < OffloadBodyBytes) {
+        call->request = decodeRequest(exchange.requestBody, contentType, options);
+        describeRequest(exchange, call->request);
+        continueHook(call);
+        return;
+    }
+    // A large body (a data stage carrying its message) takes tens of milliseconds to decode and
+    // describe: a pool thread does it, so the calls of other connections are not held up. The
+    // rest (rules, answer, capture) stays on this thread, in the order the results come back.
+    const QPointer<HookEndpoint> endpoint(q);
+    const quint64 generation = listenGeneration;
+    QThreadPool::globalInstance()->start(
+        [this, endpoint, generation, call, copy = exchange, contentType, options]() mutable {
+            HookRequest request = decodeRequest(copy.requestBody, contentType, options);
+            describeRequest(copy, request);
+            QMetaObject::invokeMethod(
+                QCoreApplication::instance(),
+                [this, endpoint, generation, call, copy = std::move(copy),
+                    request = std::move(request)]() mutable {
+                    if (!endpoint || generation != listenGeneration)
+                        return; // closed meanwhile: its sockets are gone
+                    call->exchange = std::move(copy);
+                    call->request = std::move(request);
+                    continueHook(call);
+                },
+                Qt::QueuedConnection);
+        });
+}
+
+void HookEndpoint::Private::continueHook(const std::shared_ptr<Call> &call)
+{
+    Exchange &exchange = call->exchange;
     // The registration a call is for: its header, else the hook path. Not from the body, so a call
     // that fails to decode still counts (as an error) against its registration.
     call->registrationId = QString::fromUtf8(exchange.requestHeader("X-MTA-Hooks-Registration"));
