@@ -346,6 +346,9 @@ void ConnectionGuard::refuse(QTcpSocket *socket, State &state, int status, const
 {
     state.refused = true;
     state.timer->stop();
+    // What still arrives is read in small pieces and dropped: the kernel's flow control then
+    // paces the client, and memory stays flat whatever it sends.
+    socket->setReadBufferSize(64 * 1024);
     const RequestHead &head = state.framing.head();
     QString code = u"INVALID_REQUEST"_s;
     if (status == 413)
