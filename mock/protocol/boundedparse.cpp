@@ -86,12 +86,15 @@ public:
     }
     bool parse_error(std::size_t, const std::string &, const nlohmann::detail::exception &e)
     {
-        if (m_error.isEmpty())
+        if (m_error.isEmpty()) {
             m_error = QString::fromUtf8(e.what());
+            m_syntaxError = true;
+        }
         return false;
     }
 
     const QString &error() const { return m_error; }
+    bool syntaxError() const { return m_syntaxError; }
 
 private:
     bool fail(const QString &reason)
@@ -128,6 +131,7 @@ private:
     qint64 m_elements = 0;
     std::vector<qint64> m_members;
     QString m_error;
+    bool m_syntaxError = false;
 };
 
 // nlohmann's CBOR reader skips an ignored tag by calling itself for the tagged item before any
@@ -240,10 +244,11 @@ bool Document::checkJson(QByteArrayView json, QString *error, const DecodeLimits
 {
     Acceptor acceptor;
     BoundedSax<Acceptor> sax(acceptor, limits);
-    const bool ok = Json::sax_parse(json.begin(), json.end(), &sax);
-    if (!ok && error)
-        *error = sax.error().isEmpty() ? QStringLiteral("not valid JSON") : sax.error();
-    return ok;
+    if (Json::sax_parse(json.begin(), json.end(), &sax) || sax.syntaxError())
+        return true; // a syntax error is for the caller's parser to describe
+    if (error)
+        *error = sax.error();
+    return false;
 }
 
 } // namespace MtaHooks
