@@ -68,7 +68,10 @@ public:
         qsizetype consumed = 0; // bytes of the input this step used
     };
 
-    explicit RequestFraming(const Limits &limits = {});
+    // Two constructors, not a "= {}" default: Limits' member initializers are not usable as a
+    // default argument inside this class (GCC 12 and clang 14 refuse it).
+    RequestFraming();
+    explicit RequestFraming(const Limits &limits);
 
     // Consumes bytes up to the next event. Call again with the rest while consumed < size.
     Step feed(QByteArrayView data);
