@@ -2,7 +2,8 @@
 // Request decoding in every encoding and dialect, the validator, pointer navigation and the MTA's
 // reading of every canned answer to the request.
 //
-// Input: one byte of choices (bits 0-1: content type, 2-3: forced dialect), then the body.
+// Input: one byte of choices (bits 0-1: content type, 2-3: forced dialect, 4-7: the preset
+// answer), then the body.
 #include "tests/fuzz/fuzzsupport.h"
 
 #include "mock/protocol/apply.h"
@@ -42,18 +43,17 @@ void walk(const Document &document, const Document &root, const QString &pointer
     }
 }
 
-void applyPresets(const HookRequest &request, Dialect answerDialect)
+// One preset per input, not all ten: the fuzzer picks, and each input runs ten times faster.
+void applyPreset(const HookRequest &request, Preset preset, Dialect answerDialect)
 {
-    for (Preset preset : allPresets()) {
-        const Document answer = presetAnswer(preset, answerDialect, request);
-        const QByteArray body = encodeAnswer(answer, answerDialect, Encoding::Json);
-        DecodeOptions options;
-        options.requestDialect = request.dialect;
-        options.requestStage = request.stage;
-        const HookResponse response = decodeResponse(body, "application/json", 200, options);
-        const Outcome outcome = apply(request, response);
-        (void)outcome.reply.toString();
-    }
+    const Document answer = presetAnswer(preset, answerDialect, request);
+    const QByteArray body = encodeAnswer(answer, answerDialect, Encoding::Json);
+    DecodeOptions options;
+    options.requestDialect = request.dialect;
+    options.requestStage = request.stage;
+    const HookResponse response = decodeResponse(body, "application/json", 200, options);
+    const Outcome outcome = apply(request, response);
+    (void)outcome.reply.toString();
 }
 
 } // namespace
@@ -81,12 +81,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!request.isDecoded())
         return 0;
     (void)request.envelope.recipients();
+    const QList<Preset> presets = allPresets();
+    const Preset preset = presets.at((choice >> 4) % presets.size());
     if (request.dialect == Dialect::Stalwart) {
         (void)stalwartRawMessage(document);
-        applyPresets(request, Dialect::Stalwart);
+        applyPreset(request, preset, Dialect::Stalwart);
     } else {
-        applyPresets(request, Dialect::Draft01);
-        applyPresets(request, Dialect::Draft02);
+        applyPreset(request, preset, Dialect::Draft01);
+        applyPreset(request, preset, Dialect::Draft02);
     }
     return 0;
 }

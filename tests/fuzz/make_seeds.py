@@ -90,12 +90,13 @@ def slug(path):
     return re.sub(r"[^A-Za-z0-9.-]+", "-", str(path.relative_to(data)))
 
 
-# fuzz_request: choice byte (bits 0-1: 0 JSON, 1 CBOR, 2 MessagePack, 3 sniff; 2-3: dialect).
+# fuzz_request: choice byte (bits 0-1: 0 JSON, 1 CBOR, 2 MessagePack, 3 sniff; 2-3: dialect;
+# 4-7: the preset answered, varied over the seeds).
 requests = sorted(data.glob("protocol/*/req-*.json")) + sorted(data.glob("capture/*/*.json")) \
     + sorted(data.glob("scanner/*/*.json"))
-for path in requests:
+for n, path in enumerate(requests):
     raw = path.read_bytes()
-    write("fuzz_request", slug(path), b"\x00" + raw)
+    write("fuzz_request", slug(path), bytes([n % 10 << 4]) + raw)
     doc = json.loads(raw, object_pairs_hook=dict)
     if "context" not in doc:  # the drafts also travel as CBOR; Stalwart is JSON only
         write("fuzz_request", slug(path) + ".cbor", b"\x01" + cbor(doc))
