@@ -128,6 +128,13 @@ RequestFraming::Step RequestFraming::fail(int status, const QString &reason, qsi
     return {Event::Failed, consumed};
 }
 
+void RequestFraming::skipBody(qint64 count)
+{
+    Q_ASSERT(m_phase == Phase::Body && count < m_remaining);
+    m_remaining -= count;
+    m_bodyReceived += count;
+}
+
 RequestFraming::Step RequestFraming::feed(QByteArrayView data)
 {
     switch (m_phase) {
