@@ -1,27 +1,32 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The rules file: reading (what Rulebook::load does after reading the file), writing it back, and
-// deciding and rendering answers for requests of each dialect with the rules read.
+// The rules file: Rulebook::load, writing it back, and deciding and rendering answers for requests
+// of each dialect with the rules read.
 #include "tests/fuzz/fuzzsupport.h"
 #include "tests/fuzz/samplerequests.h"
 
 #include "mock/scanner/rulebook.h"
 
-#include <QJsonDocument>
+#include <QFile>
 #include <QJsonObject>
+#include <QTemporaryDir>
 
 using Mock::Rulebook;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     Fuzz::setUp();
-    const QByteArray bytes(reinterpret_cast<const char *>(data), qsizetype(size));
-    // Rulebook::load is QFile + these two steps; reading from memory keeps the fuzzer off the disk.
-    const QJsonDocument document = QJsonDocument::fromJson(bytes);
-    if (!document.isObject())
-        return 0;
+    // load() takes a path: one file per process, rewritten for each input.
+    static const QTemporaryDir folder;
+    FUZZ_CHECK(folder.isValid());
+    const QString path = folder.filePath(QStringLiteral("rules.json"));
+    {
+        QFile file(path);
+        FUZZ_CHECK(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        FUZZ_CHECK(file.write(reinterpret_cast<const char *>(data), qint64(size)) == qint64(size));
+    }
     Rulebook rulebook;
     QString error;
-    if (!rulebook.fromJson(document.object(), &error)) {
+    if (!rulebook.load(path, &error)) {
         FUZZ_CHECK(!error.isEmpty());
         return 0;
     }

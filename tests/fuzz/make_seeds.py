@@ -191,9 +191,10 @@ for i, (name, body) in enumerate(handmade.items()):
     write("fuzz_mime", name, bytes([i * 53 % 256]) + body)
 
 # fuzz_framing: two limit bytes (a: head limit 32 + (a%8)*32, fields 1 + (a>>3)%8; b: body
-# limit 4*b, chunk line 4 + (b%16)*4), n and n slice sizes, then the connection's bytes.
-def framing(a, b, slices, payload):
-    return bytes([a, b, len(slices)] + [s - 1 for s in slices]) + payload
+# limit 4*b, chunk line 4 + (b%16)*4), n (| 0x80: skip bodies) and n slice sizes, then the
+# connection's bytes.
+def framing(a, b, slices, payload, skip=False):
+    return bytes([a, b, len(slices) | (0x80 if skip else 0)] + [s - 1 for s in slices]) + payload
 
 heads = {
     "get": (7 | 7 << 3, 255, [], b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
@@ -222,6 +223,8 @@ heads = {
 }
 for name, (a, b, slices, payload) in heads.items():
     write("fuzz_framing", name, framing(a, b, slices, payload))
+    if b"Content-Length: 17" in payload or name == "pipelined":
+        write("fuzz_framing", name + "-skip", framing(a, b, [40, 3], payload, skip=True))
 
 # fuzz_rules: rules files.
 for path in sorted(data.glob("scanner/rules/*.json")):
