@@ -27,9 +27,10 @@ struct Mark
 class Reader
 {
 public:
-    explicit Reader(const RequestFraming::Limits &limits)
+    Reader(const RequestFraming::Limits &limits, bool skipBodies)
         : m_limits(limits)
         , m_framing(limits)
+        , m_skipBodies(skipBodies)
     { }
 
     void feed(QByteArrayView slice)
