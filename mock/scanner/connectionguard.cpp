@@ -136,8 +136,15 @@ void ConnectionGuard::incomingConnection(qintptr descriptor)
     connect(tls, &QSslSocket::encrypted, this, [this, tls] {
         if (State *state = m_states.value(tls)) {
             const QSslCertificate certificate = tls->peerCertificate();
-            if (!certificate.isNull())
-                state->clientSubject = certificate.subjectDisplayName();
+            if (!certificate.isNull()) {
+                // The whole subject, as a distinguished name: "CN=mta1, O=Example".
+                QStringList parts;
+                for (const QByteArray &attribute : certificate.subjectInfoAttributes()) {
+                    for (const QString &value : certificate.subjectInfo(attribute))
+                        parts.append(QString::fromLatin1(attribute) + u'=' + value);
+                }
+                state->clientSubject = parts.join(u", "_s);
+            }
         }
         addPendingConnection(tls);
     });

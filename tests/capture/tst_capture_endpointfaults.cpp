@@ -66,7 +66,7 @@ void TestCaptureEndpointFaults::answersWhileLocked()
     clock.start();
     for (int i = 0; i < Calls; ++i) {
         QNetworkRequest request(QUrl(endpoint.url() + u"/hook"_s));
-        request.setHeader(QNetworkRequest::ContentTypeHeader, "application/json");
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
         request.setTransferTimeout(10000);
         QNetworkReply *reply = nam.post(request, body);
         reply->setParent(this);
