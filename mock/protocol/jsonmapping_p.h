@@ -37,6 +37,10 @@ inline Document makeDocument(Json json)
 
 inline QString toQString(const std::string &text)
 {
+    // QString::fromUtf8 drops a leading byte order mark; inside a document it is content (a key
+    // "\uFEFFaction" is not "action"), so it is kept.
+    if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0)
+        return QChar(0xFEFF) + QString::fromUtf8(text.data() + 3, qsizetype(text.size()) - 3);
     return QString::fromUtf8(text.data(), qsizetype(text.size()));
 }
 

@@ -119,7 +119,9 @@ void HookEndpoint::Private::record(Exchange &exchange)
 {
     if (!store)
         return;
-    if (!store->save(exchange))
+    // A storage fault (disk full, locked, read-only) is the store's to announce, once, with the
+    // count of captures lost: not one error per call.
+    if (!store->save(exchange) && store->isStoring())
         Q_EMIT q->errorOccurred(u"capture not saved: "_s + store->lastError());
 }
 
