@@ -84,6 +84,12 @@ void Application::wire()
     connect(&m_store, &Mock::CaptureStore::exchangesRemoved, m_sessions, &SessionModel::reload);
     connect(&m_store, &Mock::CaptureStore::batchSaved, m_sessions, &SessionModel::reload);
     connect(&m_store, &Mock::CaptureStore::errorOccurred, window, &MainWindow::showError);
+    const auto showStorageHealth = [this] {
+        m_window->showStorageHealth(
+            m_store.isStoring(), m_store.storageFault(), m_store.lostCaptures());
+    };
+    connect(&m_store, &Mock::CaptureStore::storageHealthChanged, window, showStorageHealth);
+    connect(&m_store, &Mock::CaptureStore::lostCapturesChanged, window, showStorageHealth);
     connect(&m_endpoint, &Mock::HookEndpoint::callHeld, window, &MainWindow::onCallHeld);
     connect(&m_endpoint, &Mock::HookEndpoint::heldCallEnded, window, &MainWindow::onHeldCallEnded);
     connect(&m_endpoint, &Mock::HookEndpoint::errorOccurred, window, &MainWindow::showError);

@@ -114,10 +114,14 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
         u"tls-key"_s, u"The PEM private key of --tls-cert."_s, u"file"_s);
     const QCommandLineOption tlsClientCaOption(u"tls-client-ca"_s,
         u"Require client certificates signed by these PEM CAs (mTLS)."_s, u"file"_s);
+    const QCommandLineOption maxCapturesOption(
+        u"max-captures"_s, u"Keep at most N captured calls: the oldest sessions go."_s, u"N"_s);
+    const QCommandLineOption maxDbOption(
+        u"max-db-mb"_s, u"Keep the capture database under N MB: the oldest sessions go."_s, u"N"_s);
     parser.addOptions({listenOption, rulesOption, dbOption, authOption, jsonOption, limitOption,
         holdOption, holdTimeoutOption, dialectOption, draftOption, depthOption, connectionsOption,
         perPeerOption, headTimeoutOption, bodyTimeoutOption, idleTimeoutOption, originOption,
-        tlsCertOption, tlsKeyOption, tlsClientCaOption});
+        tlsCertOption, tlsKeyOption, tlsClientCaOption, maxCapturesOption, maxDbOption});
     if (!parser.parse(arguments) || !parser.positionalArguments().isEmpty()) {
         *io.err << (parser.errorText().isEmpty() ? u"usage: hookscope serve --listen ADDR:PORT "
                                                    "[--rules FILE] [--db FILE] [--auth SPEC] "
@@ -216,7 +220,14 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
         rulebook.setDraftAnswerDialect(
             dialectFromName(parser.value(draftOption)).value_or(Dialect::Draft01));
 
+    qint64 maxCaptures = 0;
+    qint64 maxDbMb = 0;
+    if (!positive(maxCapturesOption, &maxCaptures) || !positive(maxDbOption, &maxDbMb))
+        return ExitUsage;
+
     Mock::CaptureStore store;
+    // Pruning starts on the first event-loop pass, so a file over the bounds shrinks at start.
+    store.setRetention(maxCaptures, maxDbMb * 1024 * 1024);
     const QString database = parser.isSet(dbOption) ? parser.value(dbOption) : defaultDatabase();
     if (!store.open(database)) {
         *io.err << "cannot open the capture database " << database << ": " << store.lastError()
@@ -234,9 +245,23 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
     const bool json = parser.isSet(jsonOption);
     QObject::connect(&endpoint, &Mock::HookEndpoint::exchangeCaptured, &endpoint,
         [json, &io](const Mock::Exchange &exchange) { printExchange(exchange, json, *io.out); });
-    QObject::connect(
-        &endpoint, &Mock::HookEndpoint::errorOccurred, &endpoint, [&io](const QString &message) {
+    QObject::connect(&endpoint, &Mock::HookEndpoint::errorOccurred, &endpoint,
+        [&io, &store](const QString &message) {
+            if (!store.isStoring() && message.startsWith(u"capture not saved"_s))
+                return; // said once by the storage health lines
             *io.err << "error: " << message << '\n';
+            io.err->flush();
+        });
+    // The storage fault policy: calls are answered as usual; the lost captures are counted and
+    // said once when storing stops and once when it resumes, not per call.
+    QObject::connect(&store, &Mock::CaptureStore::storageHealthChanged, &endpoint,
+        [&io, &store](bool storing, const QString &reason) {
+            if (storing)
+                *io.err << "captures are being stored again (" << store.lostCaptures()
+                        << " lost)\n";
+            else
+                *io.err << "captures are not being stored: " << reason << " ("
+                        << store.lostCaptures() << " lost)\n";
             io.err->flush();
         });
     SignalWatcher signals_;

@@ -59,6 +59,7 @@ MainWindow::MainWindow(
     , m_address(new QToolButton(this))
     , m_counts(new QLabel(this))
     , m_error(new QLabel(this))
+    , m_storage(new QLabel(this))
     , m_countsTimer(new QTimer(this))
 {
     m_countsTimer->setSingleShot(true);
@@ -189,6 +190,16 @@ void MainWindow::buildLayout()
     statusBar()->addWidget(m_address);
     statusBar()->addWidget(m_counts, 1);
     statusBar()->addPermanentWidget(m_error);
+    // A warning, not an error: calls are still answered; only their captures are missing.
+    m_storage->setObjectName(u"storageHealth"_s);
+    m_storage->setAutoFillBackground(true);
+    m_storage->setMargin(2);
+    QPalette warning = m_storage->palette();
+    warning.setColor(QPalette::Window, QColor(0xf6, 0xd3, 0x2d));
+    warning.setColor(QPalette::WindowText, Qt::black);
+    m_storage->setPalette(warning);
+    m_storage->setVisible(false);
+    statusBar()->addPermanentWidget(m_storage);
     resize(1440, 900);
 }
 
@@ -324,6 +335,14 @@ void MainWindow::showError(const QString &message)
     m_error->setText(message);
     m_error->setToolTip(message);
     qCWarning(lcUi) << message;
+}
+
+void MainWindow::showStorageHealth(bool storing, const QString &reason, qint64 lost)
+{
+    m_storage->setVisible(!storing);
+    m_storage->setText(storing
+            ? QString()
+            : tr("Captures are not being stored: %1 (%2 lost)").arg(reason).arg(lost));
 }
 
 void MainWindow::showStatus(const QString &message)

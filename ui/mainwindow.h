@@ -41,6 +41,8 @@ public:
     void setListening(bool listening, const QString &url);
     void showError(const QString &message);
     void showStatus(const QString &message);
+    // The capture store's health: a lasting warning while captures are not being stored.
+    void showStorageHealth(bool storing, const QString &reason, qint64 lost);
 
     void setSavedFilters(const QStringList &filters);
     QStringList savedFilters() const;
@@ -119,6 +121,7 @@ private:
     QToolButton *m_address;
     QLabel *m_counts;
     QLabel *m_error;
+    QLabel *m_storage;
     QString m_url;
     QHash<qint64, Mock::HeldCall> m_heldCalls; // by exchange id
     QHash<QString, int> m_verdictCounts;

@@ -86,6 +86,9 @@ QStringList migrationStatements(int schemaVersion)
             u"CREATE INDEX exchanges_order ON exchanges(id)"_s,
             u"CREATE INDEX sessions_order ON sessions(first_id)"_s,
         };
+    case 2:
+        // The subject of a TLS client certificate (mTLS), per call.
+        return {u"ALTER TABLE exchanges ADD COLUMN client_certificate TEXT NOT NULL DEFAULT ''"_s};
     default:
         return {};
     }
@@ -129,6 +132,7 @@ const QStringList &summaryColumns()
         u"latency_us"_s,
         u"held"_s,
         u"note"_s,
+        u"client_certificate"_s,
     };
     return columns;
 }
@@ -330,6 +334,7 @@ QVariantList summaryValues(const Exchange &e)
         e.latencyUs,
         e.held,
         text(e.note),
+        text(e.clientCertificate),
     };
 }
 
@@ -387,6 +392,7 @@ Exchange exchangeFromRow(const QVariantList &row, bool withBodies)
     e.latencyUs = next().toLongLong();
     e.held = next().toBool();
     e.note = next().toString();
+    e.clientCertificate = next().toString();
     if (withBodies) {
         e.requestHeaders = decodeHeaders(next().toByteArray());
         e.requestBody = next().toByteArray();

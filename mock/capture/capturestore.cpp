@@ -3,17 +3,15 @@
 
 #include "mock/capture/capturefilter_p.h"
 #include "mock/capture/capturerows_p.h"
+#include "mock/capture/capturestore_p.h"
 #include "mock/capture/logging.h"
 
 #include <QFileInfo>
-#include <QSet>
-#include <QSqlDatabase>
 #include <QSqlError>
-#include <QSqlQuery>
 #include <QVariant>
 
+#include <algorithm>
 #include <atomic>
-#include <functional>
 
 using namespace Qt::StringLiterals;
 
@@ -22,6 +20,7 @@ namespace Mock {
 namespace {
 
 std::atomic<quint64> connectionCounter {0};
+constexpr int BusyTimeoutMs = 50;
 
 void bindAll(QSqlQuery &query, const QVariantList &values)
 {
@@ -40,43 +39,11 @@ QVariantList currentRow(const QSqlQuery &query, int columns)
 
 } // namespace
 
-struct CaptureStore::Private
-{
-    QString connectionName;
-    QString path;
-    QString lastError;
-    QSqlDatabase db;
-    bool isOpen = false;
-    // Prepared once per open: save() runs for every hook call, saveAll() a million times.
-    std::optional<QSqlQuery> insertExchange;
-    std::optional<QSqlQuery> updateExchange;
-    std::optional<QSqlQuery> writeBodies;
-    std::optional<QSqlQuery> addToSession;
-
-    bool exec(QSqlQuery &query, QStringView what);
-    bool exec(const QString &sql, const QVariantList &binds = {});
-    std::optional<QSqlQuery> run(const QString &sql, const QVariantList &binds);
-    std::optional<qint64> scalar(const QString &sql, const QVariantList &binds);
-    std::optional<QList<Exchange>> exchanges(
-        const QString &sql, const QVariantList &binds, bool withBodies);
-    void reportError();
-    bool inTransaction(const std::function<bool()> &body);
-    std::optional<int> inspect();
-    bool migrate(int from);
-    bool prepareStatements();
-    bool prepare(std::optional<QSqlQuery> &query, const QString &sql);
-    bool write(Exchange &exchange, QSet<QString> &changedSessions);
-    bool recomputeSession(const QString &key);
-    bool saveBatch(QList<Exchange> &exchanges);
-
-    CaptureStore *q = nullptr;
-};
-
 bool CaptureStore::Private::exec(QSqlQuery &query, QStringView what)
 {
     if (query.exec())
         return true;
-    lastError = u"%1: %2"_s.arg(what, query.lastError().text());
+    noteError(query.lastError(), u"%1: %2"_s.arg(what, query.lastError().text()));
     return false;
 }
 
@@ -90,16 +57,26 @@ std::optional<QSqlQuery> CaptureStore::Private::run(const QString &sql, const QV
     QSqlQuery query(db);
     query.setForwardOnly(true);
     if (!query.prepare(sql)) {
-        lastError = query.lastError().text();
+        noteError(query.lastError(), query.lastError().text());
         return std::nullopt;
     }
     for (const QVariant &value : binds)
         query.addBindValue(value);
     if (!query.exec()) {
-        lastError = query.lastError().text();
+        noteError(query.lastError(), query.lastError().text());
         return std::nullopt;
     }
     return query;
+}
+
+// The QSQLITE driver puts SQLite's result code in nativeErrorCode(); only the primary code (the
+// low byte) decides whether a failure is the storage's rather than ours.
+void CaptureStore::Private::noteError(const QSqlError &error, const QString &text)
+{
+    lastError = text;
+    bool ok = false;
+    const int code = error.nativeErrorCode().toInt(&ok);
+    lastCode = ok ? code & 0xff : 0;
 }
 
 // Readers report failures through lastError() and errorOccurred and return an empty result: a
@@ -183,7 +160,7 @@ bool CaptureStore::Private::prepare(std::optional<QSqlQuery> &query, const QStri
     query.emplace(db);
     if (query->prepare(sql))
         return true;
-    lastError = query->lastError().text();
+    noteError(query->lastError(), query->lastError().text());
     return false;
 }
 
@@ -236,25 +213,29 @@ bool CaptureStore::Private::recomputeSession(const QString &key)
         && exec(Detail::recomputeSessionSql(), {key, key, key, key});
 }
 
-// Runs body in one transaction: committed when it returns true, rolled back otherwise.
+// Runs body in one transaction: committed when it returns true, rolled back otherwise. BEGIN
+// IMMEDIATE takes the write lock up front, so a database another program holds locked fails here,
+// within the busy timeout, instead of half-way through or at COMMIT (where a deferred transaction
+// that has read cannot wait for the lock at all).
 bool CaptureStore::Private::inTransaction(const std::function<bool()> &body)
 {
     if (!isOpen) {
         lastError = u"the capture store is not open"_s;
+        lastCode = 0;
         return false;
     }
-    if (!db.transaction()) {
-        lastError = db.lastError().text();
+    if (!exec(u"BEGIN IMMEDIATE"_s)) {
+        qCWarning(lcCaptureStore).noquote() << "write failed:" << lastError;
         return false;
     }
-    if (body()) {
-        if (db.commit())
-            return true;
-        lastError = db.lastError().text();
-    }
+    if (body() && exec(u"COMMIT"_s))
+        return true;
     const QString message = lastError;
-    db.rollback();
+    const int code = lastCode;
+    // SQLite may have rolled back already (a full disk, an I/O error): then this fails harmlessly.
+    exec(u"ROLLBACK"_s);
     lastError = message;
+    lastCode = code;
     qCWarning(lcCaptureStore).noquote() << "write failed:" << message;
     return false;
 }
@@ -304,6 +285,14 @@ bool CaptureStore::open(const QString &path)
     d->connectionName = u"hookscope-capture-%1"_s.arg(++connectionCounter);
     d->db = QSqlDatabase::addDatabase(u"QSQLITE"_s, d->connectionName);
     d->db.setDatabaseName(path);
+    // Another program holding the file locked must not stall the event loop (the endpoint writes
+    // before it answers): wait 50 ms at most, then count the capture as lost (capturehealth.cpp).
+    // Qt's default is five seconds.
+    d->db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=%1"_s.arg(BusyTimeoutMs));
+    d->resetHealth();
+    d->knownCount = -1;
+    d->bytesSinceCheck = 0;
+    d->heldSessions.clear();
     const auto fail = [this]() {
         qCWarning(lcCaptureStore).noquote() << d->lastError;
         const QString message = d->lastError;
@@ -340,6 +329,8 @@ bool CaptureStore::open(const QString &path)
     if (!d->prepareStatements())
         return fail();
     qCDebug(lcCaptureStore) << "opened" << path << "schema" << Detail::CaptureSchemaVersion;
+    if (d->maxCaptures > 0 || d->maxBytes > 0)
+        d->queuePrune();
     return true;
 }
 
@@ -380,23 +371,42 @@ int CaptureStore::schemaVersion()
 
 bool CaptureStore::save(Exchange &exchange)
 {
+    if (!d->mayWrite()) {
+        d->noteLost(1);
+        return false;
+    }
     QList<Exchange> one {exchange};
     const bool isNew = exchange.id == 0;
     if (!d->saveBatch(one)) {
-        Q_EMIT errorOccurred(d->lastError);
+        d->noteWriteFailed();
+        d->noteLost(1);
+        if (d->storing)
+            Q_EMIT errorOccurred(d->lastError);
         return false;
     }
+    d->noteWriteSucceeded();
     exchange.id = one.first().id;
+    d->noteSaved(one, isNew ? 1 : 0);
     Q_EMIT exchangeSaved(Detail::summaryOf(exchange), isNew);
     return true;
 }
 
 bool CaptureStore::saveAll(QList<Exchange> &exchanges)
 {
+    // Nothing counts as lost here: a caller (the endpoint's group commit) that cares saves the
+    // exchanges of a failed batch one by one, and those failures count.
+    if (!d->mayWrite())
+        return false;
+    const qint64 inserted = std::count_if(
+        exchanges.cbegin(), exchanges.cend(), [](const Exchange &e) { return e.id == 0; });
     if (!d->saveBatch(exchanges)) {
-        Q_EMIT errorOccurred(d->lastError);
+        d->noteWriteFailed();
+        if (d->storing)
+            Q_EMIT errorOccurred(d->lastError);
         return false;
     }
+    d->noteWriteSucceeded();
+    d->noteSaved(exchanges, inserted);
     Q_EMIT batchSaved(int(exchanges.size()));
     return true;
 }
@@ -541,6 +551,10 @@ bool CaptureStore::remove(const QList<qint64> &ids)
         Q_EMIT errorOccurred(d->lastError);
         return false;
     }
+    if (d->knownCount >= 0)
+        d->knownCount -= removed.size();
+    for (const qint64 id : std::as_const(removed))
+        d->heldSessions.remove(id);
     if (!removed.isEmpty())
         Q_EMIT exchangesRemoved(removed);
     return true;
@@ -557,6 +571,8 @@ bool CaptureStore::clear()
         Q_EMIT errorOccurred(d->lastError);
         return false;
     }
+    d->knownCount = 0;
+    d->heldSessions.clear();
     Q_EMIT cleared();
     return true;
 }

@@ -79,12 +79,44 @@ public:
     // The schema version this build writes (PRAGMA user_version).
     static int schemaVersion();
 
+    // Retention: at most maxCaptures exchanges and maxDatabaseBytes of pages in use (0: no
+    // bound). After commits, on a later event-loop pass (never between a commit and its answer),
+    // the oldest whole sessions go, with their bodies and summaries, down to a little below the
+    // bounds (so that it runs once every few dozen calls, not on each); exchangesRemoved
+    // announces them. The newest session, the session of the last call and sessions with a call
+    // held in this store are never removed, so a bound can be exceeded by them.
+    void setRetention(qint64 maxCaptures, qint64 maxDatabaseBytes);
+    qint64 maxCaptures() const;
+    qint64 maxDatabaseBytes() const;
+    // Prunes now, to completion (recounting the file first); false on a database error.
+    bool applyRetention();
+    // The database's pages in use, in bytes. Removed rows free pages that SQLite reuses, so the
+    // file stops growing near the bound without a VACUUM; the WAL (about 4 MB at most between
+    // checkpoints) comes on top.
+    qint64 databaseBytes() const;
+
+    // Storage faults (a full disk, a read-only or locked file): writes wait 50 ms at most for a
+    // lock. A save() that fails on one counts its exchange as lost and puts the store in a "not
+    // storing" state with the reason; for the retry interval after a failure every save fails at
+    // once (one busy timeout per interval, not per call), then the next one tries again, and a
+    // success ends the state. Callers answer their calls as usual.
+    bool isStoring() const;
+    QString storageFault() const; // why captures are not being stored, "" while they are
+    qint64 lostCaptures() const; // exchanges save() could not store since open()
+    void setFaultRetryInterval(int msecs); // 1000 by default
+
 Q_SIGNALS:
     void exchangeSaved(const Mock::Exchange &summary, bool isNew);
     void batchSaved(int count);
     void exchangesRemoved(const QList<qint64> &ids);
     void cleared();
+    // Failures other than storage faults (those go through storageHealthChanged).
     void errorOccurred(const QString &message);
+    // Storage health changed: captures stopped being stored (with the reason) or are stored
+    // again (reason empty). Queued, at most once per event-loop pass, after the lost count of
+    // that pass is known.
+    void storageHealthChanged(bool storing, const QString &reason);
+    void lostCapturesChanged(qint64 lost); // queued as storageHealthChanged
 
 private:
     struct Private;

@@ -3,3 +3,4 @@
 
 Q_LOGGING_CATEGORY(lcCapture, "hookscope.capture", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcCaptureStore, "hookscope.capture.store", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcCaptureRetention, "hookscope.capture.retention", QtInfoMsg)

@@ -30,9 +30,12 @@ public:
     using string_t = Json::string_t;
     using binary_t = Json::binary_t;
 
-    BoundedSax(Inner &inner, const DecodeLimits &limits)
+    // checkUtf8: for the binary encodings, whose readers take text strings as bytes (JSON's
+    // lexer checks UTF-8 itself). A key that is not UTF-8 could not be named by a pointer.
+    BoundedSax(Inner &inner, const DecodeLimits &limits, bool checkUtf8 = false)
         : m_inner(inner)
         , m_limits(limits)
+        , m_checkUtf8(checkUtf8)
     { }
 
     bool null() { return value() && m_inner.null(); }
@@ -43,14 +46,17 @@ public:
     {
         return value() && m_inner.number_float(v, text);
     }
-    bool string(string_t &v) { return value() && sized(qint64(v.size())) && m_inner.string(v); }
+    bool string(string_t &v)
+    {
+        return value() && sized(qint64(v.size())) && utf8(v) && m_inner.string(v);
+    }
     bool binary(binary_t &v) { return value() && sized(qint64(v.size())) && m_inner.binary(v); }
     bool key(string_t &v)
     {
         if (++m_members.back() > m_limits.maxObjectMembers)
             return fail(QStringLiteral("an object has more than %1 members (the member limit)")
                             .arg(m_limits.maxObjectMembers));
-        return sized(qint64(v.size())) && m_inner.key(v);
+        return sized(qint64(v.size())) && utf8(v) && m_inner.key(v);
     }
     bool start_object(std::size_t declared)
     {
@@ -86,12 +92,15 @@ public:
     }
     bool parse_error(std::size_t, const std::string &, const nlohmann::detail::exception &e)
     {
-        if (m_error.isEmpty())
+        if (m_error.isEmpty()) {
             m_error = QString::fromUtf8(e.what());
+            m_syntaxError = true;
+        }
         return false;
     }
 
     const QString &error() const { return m_error; }
+    bool syntaxError() const { return m_syntaxError; }
 
 private:
     bool fail(const QString &reason)
@@ -113,6 +122,12 @@ private:
                             .arg(m_limits.maxDepth));
         return true;
     }
+    bool utf8(const string_t &text)
+    {
+        if (!m_checkUtf8 || QByteArrayView(text.data(), qsizetype(text.size())).isValidUtf8())
+            return true;
+        return fail(QStringLiteral("a text string is not valid UTF-8 (RFC 8949 §3.1)"));
+    }
     bool sized(qint64 size)
     {
         if (size > m_limits.maxStringBytes)
@@ -124,10 +139,12 @@ private:
 
     Inner &m_inner;
     const DecodeLimits &m_limits;
+    bool m_checkUtf8 = false;
     int m_depth = 0;
     qint64 m_elements = 0;
     std::vector<qint64> m_members;
     QString m_error;
+    bool m_syntaxError = false;
 };
 
 // nlohmann's CBOR reader skips an ignored tag by calling itself for the tagged item before any
@@ -182,11 +199,11 @@ bool cborNestingWithin(QByteArrayView bytes, const DecodeLimits &limits, QString
 }
 
 template<typename Parse>
-Document buildWith(Parse parse, const DecodeLimits &limits, QString *error)
+Document buildWith(Parse parse, const DecodeLimits &limits, QString *error, bool binary)
 {
     Json root;
     DomParser dom(root, false);
-    BoundedSax<DomParser> sax(dom, limits);
+    BoundedSax<DomParser> sax(dom, limits, binary);
     bool ok = false;
     try {
         ok = parse(sax) && !dom.is_errored();
@@ -208,7 +225,7 @@ Document buildWith(Parse parse, const DecodeLimits &limits, QString *error)
 Document Document::fromJson(QByteArrayView json, QString *error, const DecodeLimits &limits)
 {
     return buildWith([json](auto &sax) { return Json::sax_parse(json.begin(), json.end(), &sax); },
-        limits, error);
+        limits, error, false);
 }
 
 Document Document::fromCbor(QByteArrayView cbor, QString *error, const DecodeLimits &limits)
@@ -223,7 +240,7 @@ Document Document::fromCbor(QByteArrayView cbor, QString *error, const DecodeLim
             return reader.sax_parse(nlohmann::detail::input_format_t::cbor, &sax, true,
                 Json::cbor_tag_handler_t::ignore);
         },
-        limits, error);
+        limits, error, true);
 }
 
 Document Document::fromMsgPack(QByteArrayView msgpack, QString *error, const DecodeLimits &limits)
@@ -233,17 +250,18 @@ Document Document::fromMsgPack(QByteArrayView msgpack, QString *error, const Dec
             return Json::sax_parse(
                 msgpack.begin(), msgpack.end(), &sax, nlohmann::detail::input_format_t::msgpack);
         },
-        limits, error);
+        limits, error, true);
 }
 
 bool Document::checkJson(QByteArrayView json, QString *error, const DecodeLimits &limits)
 {
     Acceptor acceptor;
     BoundedSax<Acceptor> sax(acceptor, limits);
-    const bool ok = Json::sax_parse(json.begin(), json.end(), &sax);
-    if (!ok && error)
-        *error = sax.error().isEmpty() ? QStringLiteral("not valid JSON") : sax.error();
-    return ok;
+    if (Json::sax_parse(json.begin(), json.end(), &sax) || sax.syntaxError())
+        return true; // a syntax error is for the caller's parser to describe
+    if (error)
+        *error = sax.error();
+    return false;
 }
 
 } // namespace MtaHooks

@@ -76,8 +76,9 @@ public:
         QByteArrayView msgpack, QString *error = nullptr, const DecodeLimits &limits = {});
     static Document decode(QByteArrayView bytes, Encoding encoding, QString *error = nullptr,
         const DecodeLimits &limits = {});
-    // For JSON read by other parsers (Qt's, for files): true when the text is well-formed and
-    // within the limits, without building a document.
+    // For JSON read by other parsers (Qt's, for files): false, with *error naming the limit,
+    // when the text passes one; true otherwise, malformed text included (the caller's parser
+    // says what is wrong with it). Builds nothing.
     static bool checkJson(QByteArrayView json, QString *error, const DecodeLimits &limits = {});
 
     Type type() const;

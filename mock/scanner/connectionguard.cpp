@@ -136,8 +136,15 @@ void ConnectionGuard::incomingConnection(qintptr descriptor)
     connect(tls, &QSslSocket::encrypted, this, [this, tls] {
         if (State *state = m_states.value(tls)) {
             const QSslCertificate certificate = tls->peerCertificate();
-            if (!certificate.isNull())
-                state->clientSubject = certificate.subjectDisplayName();
+            if (!certificate.isNull()) {
+                // The whole subject, as a distinguished name: "CN=mta1, O=Example".
+                QStringList parts;
+                for (const QByteArray &attribute : certificate.subjectInfoAttributes()) {
+                    for (const QString &value : certificate.subjectInfo(attribute))
+                        parts.append(QString::fromLatin1(attribute) + u'=' + value);
+                }
+                state->clientSubject = parts.join(u", "_s);
+            }
         }
         addPendingConnection(tls);
     });
@@ -346,6 +353,9 @@ void ConnectionGuard::refuse(QTcpSocket *socket, State &state, int status, const
 {
     state.refused = true;
     state.timer->stop();
+    // What still arrives is read in small pieces and dropped: the kernel's flow control then
+    // paces the client, and memory stays flat whatever it sends.
+    socket->setReadBufferSize(64 * 1024);
     const RequestHead &head = state.framing.head();
     QString code = u"INVALID_REQUEST"_s;
     if (status == 413)

@@ -186,7 +186,9 @@ RequestFraming::Step RequestFraming::feedHead(QByteArrayView data)
             pos + (headBytes - before));
     }
     if (end < 0) {
-        if (m_buffer.size() > m_limits.headLimit)
+        // Refused only once all the bytes a head may span are here, so the verdict (431, or 400
+        // for a bare LF among them) does not depend on how the bytes were split.
+        if (m_buffer.size() >= m_limits.headLimit + 4)
             return fail(431, u"request head larger than %1 bytes"_s.arg(m_limits.headLimit),
                 pos + taken.size());
         return {Event::NeedMore, pos + taken.size()};

@@ -75,6 +75,7 @@ Mock::Exchange everyField()
     e.latencyUs = 1234567;
     e.held = false;
     e.note = u"multi\nline note"_s;
+    e.clientCertificate = u"CN=mta1.example.org, O=Example"_s;
     return e;
 }
 
@@ -161,6 +162,7 @@ QString difference(const Mock::Exchange &a, const Mock::Exchange &b, bool withBo
     check("latencyUs", a.latencyUs, b.latencyUs);
     check("held", a.held, b.held);
     check("note", a.note, b.note);
+    check("clientCertificate", a.clientCertificate, b.clientCertificate);
     if (withBodies) {
         check("requestHeaders", a.requestHeaders, b.requestHeaders);
         check("requestBody", a.requestBody, b.requestBody);

@@ -476,6 +476,8 @@ void callSection(Page &page, const ExchangeAnalysis &analysis)
             + u" <a href=\"hookscope:request\">"_s + esc(tr("see the request")) + u"</a>"_s);
     if (!exchange.peerAddress.isEmpty())
         page.row(tr("From"), esc(exchange.peerAddress + u':' + QString::number(exchange.peerPort)));
+    if (!exchange.clientCertificate.isEmpty())
+        page.row(tr("Client certificate"), esc(exchange.clientCertificate));
     if (!exchange.sessionKey.isEmpty())
         page.row(tr("SMTP session"),
             esc(tr("%1, call %2").arg(exchange.sessionKey).arg(exchange.sequence)));

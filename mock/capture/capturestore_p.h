@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// The store's private state, shared by capturestore.cpp (schema, reads and writes),
+// capturehealth.cpp (storage faults) and captureretention.cpp (pruning old sessions): the only
+// files that talk SQL.
+
+#include "mock/capture/capturestore.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QSet>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+
+#include <functional>
+#include <optional>
+
+namespace Mock {
+
+struct CaptureStore::Private
+{
+    QString connectionName;
+    QString path;
+    QString lastError;
+    int lastCode = 0; // SQLite's primary result code of the last failure, 0 when not from SQLite
+    QSqlDatabase db;
+    bool isOpen = false;
+    // Prepared once per open: save() runs for every hook call, saveAll() a million times.
+    std::optional<QSqlQuery> insertExchange;
+    std::optional<QSqlQuery> updateExchange;
+    std::optional<QSqlQuery> writeBodies;
+    std::optional<QSqlQuery> addToSession;
+
+    // Storage health (capturehealth.cpp).
+    bool storing = true;
+    QString fault; // why captures are not being stored
+    qint64 lost = 0;
+    int retryIntervalMs = 1000;
+    QElapsedTimer sinceFailure;
+    bool healthQueued = false;
+    bool announcedStoring = true;
+    QString announcedFault;
+    qint64 announcedLost = 0;
+
+    // Retention (captureretention.cpp).
+    qint64 maxCaptures = 0;
+    qint64 maxBytes = 0;
+    qint64 knownCount = -1; // exchanges in the file as this store counts them, -1 unknown
+    qint64 bytesSinceCheck = 0; // written since the file size was last looked at (estimate)
+    bool pruneQueued = false;
+    QHash<qint64, QString> heldSessions; // exchange id -> session key, for held calls
+
+    bool exec(QSqlQuery &query, QStringView what);
+    bool exec(const QString &sql, const QVariantList &binds = {});
+    std::optional<QSqlQuery> run(const QString &sql, const QVariantList &binds);
+    std::optional<qint64> scalar(const QString &sql, const QVariantList &binds);
+    std::optional<QList<Exchange>> exchanges(
+        const QString &sql, const QVariantList &binds, bool withBodies);
+    void noteError(const QSqlError &error, const QString &text);
+    void reportError();
+    bool inTransaction(const std::function<bool()> &body);
+    std::optional<int> inspect();
+    bool migrate(int from);
+    bool prepareStatements();
+    bool prepare(std::optional<QSqlQuery> &query, const QString &sql);
+    bool write(Exchange &exchange, QSet<QString> &changedSessions);
+    bool recomputeSession(const QString &key);
+    bool saveBatch(QList<Exchange> &exchanges);
+
+    // Health: whether a write should be tried now, and what a write's outcome means.
+    bool mayWrite();
+    bool isStorageFault() const;
+    void noteWriteFailed();
+    void noteWriteSucceeded();
+    void noteLost(qint64 count);
+    void queueHealthAnnouncement();
+    void resetHealth();
+
+    // Retention: bookkeeping after a committed write, and the pruning itself.
+    void noteSaved(const QList<Exchange> &saved, qint64 inserted);
+    bool overBound() const;
+    void queuePrune();
+    std::optional<qint64> usedBytes();
+    // One bounded pass; false on a database error. *more: another pass is needed.
+    bool prunePass(bool *more);
+    bool removeSession(const QString &key, QList<qint64> &removedIds);
+
+    CaptureStore *q = nullptr;
+};
+
+} // namespace Mock
