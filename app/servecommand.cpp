@@ -94,6 +94,15 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
         u"dialect"_s, u"Decode every request as this dialect."_s, u"dialect"_s);
     const QCommandLineOption draftOption(
         u"draft-answers"_s, u"Answer draft requests as draft-01 or draft-02."_s, u"dialect"_s);
+    const QCommandLineOption authFileOption(u"auth-file"_s,
+        u"Read the --auth spec from this file (keeps the secret out of the process list)."_s,
+        u"file"_s);
+    const QCommandLineOption authEnvOption(
+        u"auth-env"_s, u"Read the --auth spec from this environment variable."_s, u"name"_s);
+    const QCommandLineOption keepCredentialsOption(u"keep-credentials"_s,
+        u"Store Authorization, Proxy-Authorization and Cookie as sent (default: redacted)."_s);
+    const QCommandLineOption maxRegistrationsOption(u"max-registrations"_s,
+        u"Most active draft registrations at once (default 1000)."_s, u"n"_s);
     const QCommandLineOption depthOption(u"max-depth"_s,
         u"Deepest nesting of a JSON, CBOR or MessagePack body (default 128)."_s, u"levels"_s);
     const QCommandLineOption connectionsOption(
@@ -121,11 +130,12 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
     parser.addOptions({listenOption, rulesOption, dbOption, authOption, jsonOption, limitOption,
         holdOption, holdTimeoutOption, dialectOption, draftOption, depthOption, connectionsOption,
         perPeerOption, headTimeoutOption, bodyTimeoutOption, idleTimeoutOption, originOption,
-        tlsCertOption, tlsKeyOption, tlsClientCaOption, maxCapturesOption, maxDbOption});
+        tlsCertOption, tlsKeyOption, tlsClientCaOption, maxCapturesOption, maxDbOption,
+        authFileOption, authEnvOption, keepCredentialsOption, maxRegistrationsOption});
     if (!parser.parse(arguments) || !parser.positionalArguments().isEmpty()) {
         *io.err << (parser.errorText().isEmpty() ? u"usage: hookscope serve --listen ADDR:PORT "
-                                                   "[--rules FILE] [--db FILE] [--auth SPEC] "
-                                                   "[--json]"_s
+                                                   "[--rules FILE] [--db FILE] [--auth SPEC | "
+                                                   "--auth-file FILE | --auth-env VAR] [--json]"_s
                                                  : parser.errorText())
                 << '\n';
         return ExitUsage;
@@ -141,14 +151,43 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
         *io.err << error << '\n';
         return ExitUsage;
     }
+    const int authSources = int(parser.isSet(authOption)) + int(parser.isSet(authFileOption))
+        + int(parser.isSet(authEnvOption));
+    if (authSources > 1) {
+        *io.err << "give only one of --auth, --auth-file and --auth-env\n";
+        return ExitUsage;
+    }
+    std::optional<QString> authSpec;
     if (parser.isSet(authOption)) {
-        const auto withAuth
-            = Mock::EndpointSettings::withAuth(settings, parser.value(authOption), &error);
+        authSpec = parser.value(authOption);
+    } else if (parser.isSet(authFileOption)) {
+        QString warning;
+        authSpec = Mock::EndpointSettings::authSpecFromFile(
+            parser.value(authFileOption), &error, &warning);
+        if (!warning.isEmpty())
+            *io.err << "warning: " << warning << '\n';
+    } else if (parser.isSet(authEnvOption)) {
+        authSpec
+            = Mock::EndpointSettings::authSpecFromEnvironment(parser.value(authEnvOption), &error);
+    }
+    if (authSources > 0) {
+        const auto withAuth = authSpec
+            ? Mock::EndpointSettings::withAuth(settings, *authSpec, &error)
+            : std::nullopt;
         if (!withAuth) {
             *io.err << error << '\n';
             return ExitUsage;
         }
         settings = *withAuth;
+    }
+    settings.keepCredentials = parser.isSet(keepCredentialsOption);
+    if (parser.isSet(maxRegistrationsOption)) {
+        bool ok = false;
+        settings.maxRegistrations = parser.value(maxRegistrationsOption).toInt(&ok);
+        if (!ok || settings.maxRegistrations <= 0) {
+            *io.err << "invalid --max-registrations (a positive number)\n";
+            return ExitUsage;
+        }
     }
     if (parser.isSet(limitOption)) {
         bool ok = false;
@@ -214,8 +253,15 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
             rulebook.setHeld(stage, true);
         }
     }
-    if (parser.isSet(holdTimeoutOption))
-        rulebook.setHoldTimeoutMs(parser.value(holdTimeoutOption).toInt());
+    if (parser.isSet(holdTimeoutOption)) {
+        bool ok = false;
+        const int holdTimeout = parser.value(holdTimeoutOption).toInt(&ok);
+        if (!ok || holdTimeout < 0 || holdTimeout > Mock::MaxWaitMs) {
+            *io.err << "invalid --hold-timeout (0 to " << Mock::MaxWaitMs << " ms)\n";
+            return ExitUsage;
+        }
+        rulebook.setHoldTimeoutMs(holdTimeout);
+    }
     if (parser.isSet(draftOption))
         rulebook.setDraftAnswerDialect(
             dialectFromName(parser.value(draftOption)).value_or(Dialect::Draft01));
@@ -235,6 +281,13 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
         return ExitUsage;
     }
 
+    // Before listening, so the warning is seen even when listening fails.
+    if (!settings.address.isLoopback() && settings.auth == Mock::EndpointSettings::Auth::None) {
+        *io.err << "warning: listening on " << settings.address.toString()
+                << " without authentication: anyone who can reach it can register and call "
+                   "hooks (see --auth-file)\n";
+        io.err->flush();
+    }
     Mock::HookEndpoint endpoint(&rulebook);
     endpoint.setSettings(settings);
     endpoint.setCaptureStore(&store);

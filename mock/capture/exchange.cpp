@@ -20,6 +20,18 @@ constexpr std::array<std::pair<ExchangeKind, QLatin1StringView>, 6> kindNames {{
     {ExchangeKind::Other, "other"_L1},
 }};
 
+bool isScheme(QByteArrayView text)
+{
+    if (text.isEmpty() || text.size() > 32)
+        return false;
+    for (const char c : text) {
+        const bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        if (!letter && !(c >= '0' && c <= '9') && c != '-' && c != '_' && c != '.')
+            return false;
+    }
+    return true;
+}
+
 } // namespace
 
 QString exchangeKindName(ExchangeKind kind)
@@ -47,6 +59,24 @@ QByteArray Exchange::requestHeader(QByteArrayView name) const
             return value;
     }
     return {};
+}
+
+void redactCredentials(HttpHeaders &headers)
+{
+    for (auto &[name, value] : headers) {
+        if (name.compare("Authorization", Qt::CaseInsensitive) == 0
+            || name.compare("Proxy-Authorization", Qt::CaseInsensitive) == 0) {
+            // The scheme says how the client authenticated, which is worth seeing. Anything that
+            // does not look like a scheme (no space after it, too long, odd bytes) may be the
+            // secret itself, so it goes too.
+            const QByteArray trimmed = value.trimmed();
+            const qsizetype space = trimmed.indexOf(' ');
+            const QByteArray scheme = space > 0 ? trimmed.left(space) : QByteArray();
+            value = isScheme(scheme) ? scheme + " ***" : QByteArrayLiteral("***");
+        } else if (name.compare("Cookie", Qt::CaseInsensitive) == 0) {
+            value = QByteArrayLiteral("***");
+        }
+    }
 }
 
 } // namespace Mock

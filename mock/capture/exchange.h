@@ -79,6 +79,10 @@ struct Exchange
     QByteArray requestHeader(QByteArrayView name) const; // first match, case-insensitive
 };
 
+// Replaces the secrets a request carries, so a capture can be shared: Authorization and
+// Proxy-Authorization keep their scheme ("Bearer ***", "Basic ***"), Cookie becomes "***".
+void redactCredentials(HttpHeaders &headers);
+
 } // namespace Mock
 
 Q_DECLARE_METATYPE(Mock::Exchange)

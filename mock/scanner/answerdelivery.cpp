@@ -16,6 +16,13 @@ using namespace Qt::StringLiterals;
 
 namespace Mock {
 
+namespace {
+
+// Answers written but not yet taken by the client, past which it is taken to be not reading.
+constexpr qint64 MaxUnreadAnswerBytes = 8 * 1024 * 1024;
+
+} // namespace
+
 // The answer is decided: the call leaves the pending list and is stored, then its answer goes out.
 // With group commit the store write waits for the end of this event-loop pass, so every answer
 // decided in the pass shares one transaction; no answer is written before its commit.
@@ -29,6 +36,10 @@ void HookEndpoint::Private::settle(const std::shared_ptr<Call> &call)
     Exchange &exchange = call->exchange;
     exchange.held = false;
     exchange.latencyUs = call->clock.nsecsElapsed() / 1000;
+    // Here as well as in record(): a group commit stores the exchange without record(), and the
+    // exchangeCaptured listeners see it too.
+    if (!settings.keepCredentials)
+        redactCredentials(exchange.requestHeaders);
     if (!call->registrationId.isEmpty())
         controlPlane.noteInvocation(
             call->registrationId, exchange.latencyUs, call->reset || exchange.httpStatus >= 400);
@@ -109,6 +120,19 @@ void HookEndpoint::Private::send(const std::shared_ptr<Call> &call)
     }
     if (socket->state() != QAbstractSocket::ConnectedState)
         return;
+    // A client that sends requests and never reads the answers would have them pile up here
+    // without end. Past the bound (one huge answer, such as the oversize fault, still fits: only
+    // what is already waiting counts) the connection goes.
+    if (socket->bytesToWrite() > MaxUnreadAnswerBytes) {
+        qCWarning(lcEndpoint).noquote()
+            << u"closing the connection from %1:%2: %3 bytes of answers unread"_s
+                   .arg(socket->peerAddress().toString())
+                   .arg(socket->peerPort())
+                   .arg(socket->bytesToWrite());
+        outboxes.remove(socket);
+        Detail::resetConnection(socket);
+        return;
+    }
     socket->write(call->wire);
     call->wire.clear();
     if (call->closeAfter)
@@ -117,6 +141,10 @@ void HookEndpoint::Private::send(const std::shared_ptr<Call> &call)
 
 void HookEndpoint::Private::record(Exchange &exchange)
 {
+    // Every way an exchange leaves the endpoint (stored, announced, held) passes here or through
+    // settle(), after the credentials were checked: the secret is gone before anyone sees it.
+    if (!settings.keepCredentials)
+        redactCredentials(exchange.requestHeaders);
     if (!store)
         return;
     // A storage fault (disk full, locked, read-only) is the store's to announce, once, with the

@@ -6,12 +6,29 @@
 #include "mock/protocol/codec.h"
 #include "mock/scanner/controlplane.h"
 
+#include <QCryptographicHash>
 #include <QRegularExpression>
 
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
 
 namespace Mock {
+
+namespace {
+
+// The last Authorization header (a client sending two is odd; the last one is what most servers
+// read).
+QByteArray authorizationValue(const HttpHeaders &headers)
+{
+    QByteArray authorization;
+    for (const auto &[name, value] : headers) {
+        if (name.compare("Authorization", Qt::CaseInsensitive) == 0)
+            authorization = value.trimmed();
+    }
+    return authorization;
+}
+
+} // namespace
 
 void describeRequest(Exchange &exchange, const HookRequest &request)
 {
@@ -89,15 +106,12 @@ std::optional<AuthFailure> checkAuthorization(
 {
     if (settings.auth == EndpointSettings::Auth::None)
         return std::nullopt;
-    QByteArray authorization;
-    for (const auto &[name, value] : headers) {
-        if (name.compare("Authorization", Qt::CaseInsensitive) == 0)
-            authorization = value.trimmed();
-    }
+    const QByteArray authorization = authorizationValue(headers);
     const bool bearer = settings.auth == EndpointSettings::Auth::Bearer;
-    const QByteArray scheme = bearer ? "Bearer " : "Basic ";
-    QByteArray expected = bearer ? settings.token.toUtf8()
-                                 : (settings.user + u':' + settings.password).toUtf8().toBase64();
+    const QByteArrayView scheme = bearer ? "Bearer " : "Basic ";
+    const QByteArray expected = bearer
+        ? settings.token.toUtf8()
+        : (settings.user + u':' + settings.password).toUtf8().toBase64();
     AuthFailure failure;
     failure.headers.append({"WWW-Authenticate",
         bearer ? QByteArrayLiteral("Bearer realm=\"hookscope\"")
@@ -108,14 +122,39 @@ std::optional<AuthFailure> checkAuthorization(
             settings.authDescription());
         return failure;
     }
-    if (!authorization.startsWith(scheme)
-        || authorization.mid(scheme.size()).trimmed() != expected) {
+    // The scheme is case-insensitive (RFC 9110 §11.1); the credential is compared in constant
+    // time whatever the scheme, so a wrong scheme takes as long as a wrong token.
+    const bool schemeMatches = authorization.size() >= scheme.size()
+        && QByteArrayView(authorization).first(scheme.size()).compare(scheme, Qt::CaseInsensitive)
+            == 0;
+    const QByteArray presented
+        = authorization.mid(qMin(scheme.size(), authorization.size())).trimmed();
+    if (!constantTimeEquals(presented, expected) || !schemeMatches) {
         failure.body = errorBody(u"INVALID_CREDENTIALS"_s, u"the credentials are not valid"_s);
         failure.problem = u"401: the Authorization header does not carry the expected %1"_s.arg(
             settings.authDescription());
         return failure;
     }
     return std::nullopt;
+}
+
+QByteArray callerIdentity(const EndpointSettings &settings, const HttpHeaders &headers)
+{
+    if (settings.auth == EndpointSettings::Auth::None)
+        return {};
+    return QCryptographicHash::hash(authorizationValue(headers), QCryptographicHash::Sha256);
+}
+
+bool constantTimeEquals(QByteArrayView a, QByteArrayView b)
+{
+    // Every byte of `a` is looked at whatever the outcome; `b` is read cyclically so that an
+    // empty or shorter `b` costs the same.
+    unsigned difference = a.size() == b.size() ? 0U : 1U;
+    for (qsizetype i = 0; i < a.size(); ++i) {
+        const uchar other = b.isEmpty() ? uchar(0) : uchar(b[i % b.size()]);
+        difference |= unsigned(uchar(a[i]) ^ other);
+    }
+    return difference == 0;
 }
 
 void judgeAnswer(Exchange &exchange, const HookRequest &request)

@@ -30,6 +30,16 @@ struct AuthFailure
 std::optional<AuthFailure> checkAuthorization(
     const EndpointSettings &settings, const HttpHeaders &headers);
 
+// Who is calling, as far as registrations are concerned: a SHA-256 digest of the Authorization
+// value when the endpoint checks credentials, empty when it does not (anyone may then act on
+// any registration). A digest, so the control plane never holds the secret itself.
+QByteArray callerIdentity(const EndpointSettings &settings, const HttpHeaders &headers);
+
+// Equality whose time depends on the lengths only, never on where the bytes first differ, so
+// a client cannot find a secret byte by byte. The secret's length may leak through timing;
+// tokens are long and random, so that tells nothing useful.
+bool constantTimeEquals(QByteArrayView a, QByteArrayView b);
+
 // Reads the answer as the request's MTA would and records the action, verdict, reply code and the
 // answer's own problems in the exchange.
 void judgeAnswer(Exchange &exchange, const MtaHooks::HookRequest &request);

@@ -3,6 +3,9 @@
 // line and the preferences, and naming the auth mode.
 #include "mock/scanner/hookendpoint.h"
 
+#include <QFile>
+#include <QFileDevice>
+
 using namespace Qt::StringLiterals;
 
 namespace Mock {
@@ -31,6 +34,53 @@ std::optional<EndpointSettings> EndpointSettings::withAuth(
     }
     *error = u"auth must be none, bearer:TOKEN or basic:USER:PASS"_s;
     return std::nullopt;
+}
+
+std::optional<QString> EndpointSettings::authSpecFromFile(
+    const QString &path, QString *error, QString *warning)
+{
+    // A spec is a line; anything much larger is the wrong file, not worth reading into memory.
+    constexpr qint64 largest = 64 * 1024;
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = u"cannot read the auth file %1: %2"_s.arg(path, file.errorString());
+        return std::nullopt;
+    }
+    QByteArray content = file.read(largest + 1);
+    if (content.size() > largest) {
+        *error = u"the auth file %1 is larger than %2 bytes: not an auth spec"_s.arg(path).arg(
+            largest);
+        return std::nullopt;
+    }
+    while (content.endsWith('\n') || content.endsWith('\r'))
+        content.chop(1);
+    if (content.isEmpty()) {
+        *error = u"the auth file %1 is empty"_s.arg(path);
+        return std::nullopt;
+    }
+    if (content.contains('\n') || content.contains('\r')) {
+        *error = u"the auth file %1 holds more than one line"_s.arg(path);
+        return std::nullopt;
+    }
+    warning->clear();
+    if (file.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther))
+        *warning = u"the auth file %1 may be read by other users (chmod 600 it)"_s.arg(path);
+    return QString::fromUtf8(content);
+}
+
+std::optional<QString> EndpointSettings::authSpecFromEnvironment(
+    const QString &name, QString *error)
+{
+    if (name.isEmpty() || name.contains(u'=')) {
+        *error = u"invalid environment variable name \"%1\""_s.arg(name);
+        return std::nullopt;
+    }
+    const QString value = qEnvironmentVariable(qPrintable(name));
+    if (value.isEmpty()) {
+        *error = u"the environment variable %1 is not set or empty"_s.arg(name);
+        return std::nullopt;
+    }
+    return value;
 }
 
 bool EndpointSettings::parseListen(

@@ -59,6 +59,7 @@ void HookEndpoint::setSettings(const EndpointSettings &settings)
 {
     d->settings = settings;
     d->controlPlane.setLimits(settings.bodyLimit, d->rulebook->mtaTimeoutMs());
+    d->controlPlane.setMaxRegistrations(settings.maxRegistrations);
     if (d->guard) {
         d->guard->setLimits(guardLimits(settings));
         d->guard->setPolicy(guardPolicy(settings));
@@ -215,9 +216,9 @@ void HookEndpoint::Private::handle(const QHttpServerRequest &request, QTcpSocket
             return;
         }
     }
-    const auto reply
-        = controlPlane.handle(exchange.method, path, exchange.requestHeader("Content-Type"),
-            exchange.requestHeader("Accept"), exchange.requestBody);
+    const auto reply = controlPlane.handle(exchange.method, path,
+        exchange.requestHeader("Content-Type"), exchange.requestHeader("Accept"),
+        exchange.requestBody, callerIdentity(settings, exchange.requestHeaders));
     if (reply) {
         exchange.kind = reply->kind;
         exchange.problems += reply->problems;
@@ -317,18 +318,18 @@ void HookEndpoint::Private::continueHook(const std::shared_ptr<Call> &call)
         return;
     }
     if (draft && !call->registrationId.isEmpty()) {
-        // draft-01 §"Deregistration": no new hook calls after it; 410 tells the MTA to stop.
-        const auto registration = controlPlane.registration(call->registrationId);
-        if (registration && registration->status == u"deregistered"_s) {
-            const QString reason = u"registration %1 is deregistered"_s.arg(call->registrationId);
+        // draft-01 §"Deregistration": no new hook calls after it; 410 tells the MTA to stop. An
+        // expired registration is gone (404: register again), another caller's is not this
+        // one's (403).
+        const auto refusal = controlPlane.refuseHook(
+            call->registrationId, callerIdentity(settings, exchange.requestHeaders));
+        if (refusal) {
             exchange.verdict = Verdict::Error;
             exchange.ruleName = u"control plane"_s;
-            exchange.ruleReason = reason;
-            exchange.problems.append(
-                {QString(), Severity::Error, u"REGISTRATION_DEREGISTERED: "_s + reason});
+            exchange.ruleReason = refusal->problems.value(0).message;
+            exchange.problems += refusal->problems;
             call->refused = true;
-            finish(
-                call, 410, "application/json", errorBody(u"REGISTRATION_DEREGISTERED"_s, reason));
+            finish(call, refusal->httpStatus, refusal->contentType, refusal->body);
             return;
         }
     }
@@ -349,7 +350,7 @@ void HookEndpoint::Private::continueHook(const std::shared_ptr<Call> &call)
     pending.insert(call->id, call);
     if (decision.answer.fault == Fault::Hang) {
         exchange.fault = faultName(Fault::Hang);
-        // The MTA's timeout decides; the connection closing ends the call (watchDisconnect).
+        hang(call); // the MTA's timeout decides, but the call ends soon after it at the latest
     } else {
         call->timer = new QTimer(q);
         call->timer->setSingleShot(true);

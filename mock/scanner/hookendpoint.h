@@ -57,6 +57,12 @@ struct EndpointSettings
     // "bearer:TOKEN", "basic:USER:PASS" or "none".
     static std::optional<EndpointSettings> withAuth(
         EndpointSettings settings, const QString &spec, QString *error);
+    // The same spec kept out of argv (which every local user can read): a file's content (a
+    // trailing newline ignored; `warning` set when others may read the file) or an environment
+    // variable's value.
+    static std::optional<QString> authSpecFromFile(
+        const QString &path, QString *error, QString *warning);
+    static std::optional<QString> authSpecFromEnvironment(const QString &name, QString *error);
     // "127.0.0.1:8025", "[::1]:8025", ":8025", "8025".
     static bool parseListen(
         const QString &spec, QHostAddress *address, quint16 *port, QString *error);

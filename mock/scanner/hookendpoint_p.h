@@ -96,6 +96,7 @@ struct HookEndpoint::Private
     void continueHook(const std::shared_ptr<Call> &call);
     void answerWith(const std::shared_ptr<Call> &call, const Answer &answer, const QString &note);
     void park(const std::shared_ptr<Call> &call, const Decision &decision);
+    void hang(const std::shared_ptr<Call> &call);
     void watchDisconnect(const std::shared_ptr<Call> &call);
     void finish(const std::shared_ptr<Call> &call, int status, const QByteArray &contentType,
         const QByteArray &body, const HttpHeaders &headers = {});

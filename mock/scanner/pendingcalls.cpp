@@ -93,6 +93,25 @@ void HookEndpoint::Private::park(const std::shared_ptr<Call> &call, const Decisi
         {call->id, exchange, call->deadline, call->suggestedBody, call->suggestedContentType});
 }
 
+// A hanging call never gets an answer. Normally the MTA gives up and closes the connection
+// (watchDisconnect records that); a client that never does would otherwise keep the call, its
+// socket and its memory for good. So once the MTA has surely given up, the connection is reset,
+// which is all a hung scanner's host shows at last, and the call is recorded as such.
+void HookEndpoint::Private::hang(const std::shared_ptr<Call> &call)
+{
+    const int limit = rulebook->hangLimitMs();
+    call->timer = new QTimer(q);
+    call->timer->setSingleShot(true);
+    QObject::connect(call->timer, &QTimer::timeout, q, [this, call, limit] {
+        if (!pending.contains(call->id))
+            return;
+        call->exchange.note
+            = u"hung for %1 ms (the MTA's timeout plus a margin): connection reset"_s.arg(limit);
+        resetInstead(call);
+    });
+    call->timer->start(limit);
+}
+
 // A delayed, hanging or held call whose client goes away is recorded as such, and nothing is
 // written to the (freed) socket later (QT-STACK.md §2a).
 void HookEndpoint::Private::watchDisconnect(const std::shared_ptr<Call> &call)

@@ -196,10 +196,17 @@ std::optional<Answer> answerFromJson(const QJsonObject &json, QString *error)
     }
     const QJsonObject delay = json.value(u"delay"_s).toObject();
     if (delay.contains(u"ms"_s)) {
-        answer.delay = {Delay::Kind::Fixed, delay.value(u"ms"_s).toInt(), 0, 0};
+        const auto ms = waitFromJson(delay.value(u"ms"_s), 0, u"delay.ms"_s, error);
+        if (!ms)
+            return std::nullopt;
+        answer.delay = {Delay::Kind::Fixed, *ms, 0, 0};
     } else if (delay.contains(u"min"_s) || delay.contains(u"max"_s)) {
-        answer.delay = {
-            Delay::Kind::Random, 0, delay.value(u"min"_s).toInt(), delay.value(u"max"_s).toInt()};
+        const auto min = waitFromJson(delay.value(u"min"_s), 0, u"delay.min"_s, error);
+        const auto max
+            = min ? waitFromJson(delay.value(u"max"_s), 0, u"delay.max"_s, error) : std::nullopt;
+        if (!min || !max)
+            return std::nullopt;
+        answer.delay = {Delay::Kind::Random, 0, *min, *max};
         if (answer.delay.maxMs < answer.delay.minMs) {
             *error = u"delay max is below min"_s;
             return std::nullopt;
@@ -208,6 +215,21 @@ std::optional<Answer> answerFromJson(const QJsonObject &json, QString *error)
         answer.delay.kind = Delay::Kind::PastTimeout;
     }
     return answer;
+}
+
+std::optional<int> waitFromJson(
+    const QJsonValue &value, int fallback, const QString &field, QString *error)
+{
+    if (value.isUndefined())
+        return fallback;
+    // toInt() would quietly turn 1e12 or 2.5 into the fallback: check the number itself.
+    const double ms = value.toDouble(-1.0);
+    if (!value.isDouble() || ms < 0 || ms > MaxWaitMs || ms != double(qint64(ms))) {
+        *error
+            = u"%1 must be a whole number of milliseconds from 0 to %2"_s.arg(field).arg(MaxWaitMs);
+        return std::nullopt;
+    }
+    return int(ms);
 }
 
 QJsonObject ruleToJson(const Rule &rule)

@@ -14,6 +14,10 @@
 
 namespace Mock {
 
+// The longest wait a rules file may ask for (a delay, the hold timeout, the MTA's timeout): one
+// hour. Longer would only park connections: no MTA waits that long for a hook.
+inline constexpr int MaxWaitMs = 3600 * 1000;
+
 // How long to wait before answering.
 struct Delay
 {
@@ -97,6 +101,11 @@ QJsonObject answerToJson(const Answer &answer);
 std::optional<Answer> answerFromJson(const QJsonObject &json, QString *error);
 QJsonObject ruleToJson(const Rule &rule);
 std::optional<Rule> ruleFromJson(const QJsonObject &json, QString *error);
+
+// A wait in a rules file: absent gives `fallback`; anything but a whole number from 0 to
+// MaxWaitMs is an error naming `field`.
+std::optional<int> waitFromJson(
+    const QJsonValue &value, int fallback, const QString &field, QString *error);
 
 bool globMatches(const QString &glob, const QString &text); // * and ?, case-insensitive
 

@@ -164,13 +164,13 @@ void Rulebook::setDraftAnswerDialect(Dialect dialect)
 
 void Rulebook::setHoldTimeoutMs(int ms)
 {
-    m_holdTimeoutMs = qMax(0, ms);
+    m_holdTimeoutMs = qBound(0, ms, MaxWaitMs);
     Q_EMIT changed();
 }
 
 void Rulebook::setMtaTimeoutMs(int ms)
 {
-    m_mtaTimeoutMs = qMax(0, ms);
+    m_mtaTimeoutMs = qBound(0, ms, MaxWaitMs);
     Q_EMIT changed();
 }
 
@@ -306,18 +306,28 @@ RenderedAnswer Rulebook::render(const Answer &answer, const HookRequest &request
 
 qint64 Rulebook::delayMs(const Answer &answer) const
 {
+    // Rules files are checked when read, but rules also come from the editor and the API: no
+    // call waits longer than MaxWaitMs whatever they say.
+    const int min = qBound(0, answer.delay.minMs, MaxWaitMs);
+    const int max = qBound(min, answer.delay.maxMs, MaxWaitMs);
     switch (answer.delay.kind) {
     case Delay::Kind::None:
         return 0;
     case Delay::Kind::Fixed:
-        return answer.delay.ms;
+        return qBound(0, answer.delay.ms, MaxWaitMs);
     case Delay::Kind::Random:
-        return answer.delay.minMs
-            + QRandomGenerator::global()->bounded(answer.delay.maxMs - answer.delay.minMs + 1);
+        return min + QRandomGenerator::global()->bounded(max - min + 1);
     case Delay::Kind::PastTimeout:
-        return m_mtaTimeoutMs + 1000;
+        return qint64(m_mtaTimeoutMs) + 1000;
     }
     return 0;
+}
+
+int Rulebook::hangLimitMs() const
+{
+    // A hung scanner ends once the MTA has surely given up on it: its timeout plus a fifth, for
+    // the slack of its own timer, 1 to 5 s (Stalwart: 30 s, so 35 s).
+    return m_mtaTimeoutMs + qBound(1000, m_mtaTimeoutMs / 5, 5000);
 }
 
 QJsonObject Rulebook::toJson() const
@@ -385,10 +395,18 @@ bool Rulebook::fromJson(const QJsonObject &json, QString *error)
         }
         rules.append(*rule);
     }
+    const auto holdTimeout
+        = waitFromJson(json.value(u"holdTimeoutMs"_s), 30000, u"holdTimeoutMs"_s, error);
+    if (!holdTimeout)
+        return false;
+    const auto mtaTimeout
+        = waitFromJson(json.value(u"mtaTimeoutMs"_s), 30000, u"mtaTimeoutMs"_s, error);
+    if (!mtaTimeout)
+        return false;
     const auto draft = dialectFromName(json.value(u"draftAnswerDialect"_s).toString(u"draft-01"_s));
     m_draftAnswerDialect = draft == Dialect::Draft02 ? Dialect::Draft02 : Dialect::Draft01;
-    m_holdTimeoutMs = json.value(u"holdTimeoutMs"_s).toInt(30000);
-    m_mtaTimeoutMs = json.value(u"mtaTimeoutMs"_s).toInt(30000);
+    m_holdTimeoutMs = *holdTimeout;
+    m_mtaTimeoutMs = *mtaTimeout;
     m_defaults = defaults;
     m_heldStages = held;
     m_rules = rules;

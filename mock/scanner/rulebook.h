@@ -63,6 +63,8 @@ public:
     // The MTA's hook timeout, for "just past the MTA's timeout" delays (Stalwart: 30 s).
     int mtaTimeoutMs() const { return m_mtaTimeoutMs; }
     void setMtaTimeoutMs(int ms);
+    // How long a "hang" fault keeps its call before the connection is reset.
+    int hangLimitMs() const;
 
     Decision decide(const MtaHooks::HookRequest &request);
     RenderedAnswer render(const Answer &answer, const MtaHooks::HookRequest &request) const;

@@ -48,7 +48,7 @@ struct HttpResult
 };
 
 const QByteArray registrationJson = R"({"name":"mx1.example.com","version":"0.16.19",
-    "timeoutMs":5000,"expiresAt":"2027-01-01T00:00:00Z","serialization":"json",
+    "timeoutMs":5000,"expiresAt":"2099-01-01T00:00:00Z","serialization":"json",
     "inbound":{"stages":["mail","rcpt","data"],"properties":["/envelope","/rawMessage"]},
     "outbound":{"stages":["delivery"]},"filter":null,"metadata":{"site":"ams"}})";
 
@@ -189,7 +189,7 @@ void TestControlPlane::discovery()
     QVERIFY(doc.value(u"/capabilities/inbound/updateProperties").isArray());
     QCOMPARE(doc.value(u"/limits/maxMessageSize").toInteger(), qint64(12345678));
     QCOMPARE(doc.value(u"/limits/timeoutMs").toInteger(), qint64(7000));
-    QVERIFY(doc.value(u"/limits/maxRegistrations").isNull());
+    QCOMPARE(doc.value(u"/limits/maxRegistrations").toInteger(), qint64(1000));
     QVERIFY(doc.value(u"/extensions").isNull());
 
     const Exchange e = captured.last().first().value<Exchange>();
@@ -231,7 +231,7 @@ void TestControlPlane::registration()
     QCOMPARE(result.header("Location"), (u"/v1/hooks/register/"_s + id).toUtf8());
     QCOMPARE(doc.value(u"/status").toString(), u"active"_s);
     QVERIFY(isUtcDate(doc.value(u"/createdAt").toString()));
-    QCOMPARE(doc.value(u"/expiresAt").toString(), u"2027-01-01T00:00:00Z"_s);
+    QCOMPARE(doc.value(u"/expiresAt").toString(), u"2099-01-01T00:00:00Z"_s);
     // hookEndpoint is relative: resolved against the registration URL.
     const QString hookEndpoint = doc.value(u"/hookEndpoint").toString();
     QVERIFY(QUrl(hookEndpoint).isRelative());

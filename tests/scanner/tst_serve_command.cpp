@@ -31,8 +31,13 @@ namespace {
 class Serve
 {
 public:
-    explicit Serve(const QStringList &arguments)
+    explicit Serve(
+        const QStringList &arguments, const QList<QPair<QString, QString>> &environment = {})
     {
+        QProcessEnvironment variables = QProcessEnvironment::systemEnvironment();
+        for (const auto &[name, value] : environment)
+            variables.insert(name, value);
+        process.setProcessEnvironment(variables);
         process.setProgram(TestSupport::hookscopeBinary());
         process.setArguments(QStringList {u"serve"_s} + arguments);
         QObject::connect(&process, &QProcess::readyReadStandardOutput, &process,
@@ -121,6 +126,8 @@ private Q_SLOTS:
     void jsonLines();
     void textLines();
     void rulesAndAuth();
+    void authFromFile();
+    void keepCredentialsAndEnvironment();
     void exitsTwo_data();
     void exitsTwo();
     void stopsCleanly_data();
@@ -250,6 +257,77 @@ void TestServeCommand::rulesAndAuth()
         u"no spam"_s);
 }
 
+void TestServeCommand::authFromFile()
+{
+    const QString authFile = m_dir.filePath(u"serve-auth"_s);
+    QFile file(authFile);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("bearer:from-file\n");
+    file.close();
+    QVERIFY(file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner));
+    const QString db = m_dir.filePath(u"auth-file.sqlite"_s);
+    Serve serve({u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, db, u"--auth-file"_s, authFile,
+        u"--max-registrations"_s, u"1"_s});
+    const quint16 port = serve.waitListening();
+    QVERIFY2(port != 0, serve.err.constData());
+    QVERIFY(serve.err.contains("auth: bearer token"));
+    QVERIFY2(!serve.err.contains("warning:"), serve.err.constData()); // loopback, owner-only file
+    const Headers json {{"Content-Type", "application/json"}};
+    const Headers authorized = json + Headers {{"Authorization", "Bearer from-file"}};
+    const QByteArray body = fixture(u"stalwart/mail.json"_s);
+    QCOMPARE(exchange(port, rawRequest("POST", "/", authorized, body)).status, 200);
+    QCOMPARE(exchange(port,
+                 rawRequest("POST", "/", json + Headers {{"Authorization", "Bearer x"}}, body))
+                 .status,
+        401);
+    const QByteArray registration = R"({"name":"mx","inbound":{"stages":["rcpt"]}})";
+    QCOMPARE(
+        exchange(port, rawRequest("POST", "/v1/hooks/register", authorized, registration)).status,
+        201);
+    QCOMPARE(
+        exchange(port, rawRequest("POST", "/v1/hooks/register", authorized, registration)).status,
+        409);
+    serve.process.terminate();
+    QVERIFY(serve.waitFinished());
+    QCOMPARE(serve.process.exitCode(), 0);
+    // Nothing of the token reached the database.
+    Mock::CaptureStore store;
+    QVERIFY2(store.open(db), qPrintable(store.lastError()));
+    QCOMPARE(store.count(), qint64(4));
+    for (const QString &path : {db, db + u"-wal"_s}) {
+        QFile raw(path);
+        if (raw.open(QIODevice::ReadOnly))
+            QVERIFY2(!raw.readAll().contains("from-file"), qPrintable(path));
+    }
+    for (qint64 id = 1; id <= 4; ++id) {
+        const auto stored = store.load(id);
+        QVERIFY(stored);
+        QCOMPARE(stored->requestHeader("Authorization"), QByteArray("Bearer ***"));
+    }
+}
+
+void TestServeCommand::keepCredentialsAndEnvironment()
+{
+    const QString db = m_dir.filePath(u"keep.sqlite"_s);
+    Serve serve({u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, db, u"--auth-env"_s,
+                    u"HOOKSCOPE_TEST_AUTH"_s, u"--keep-credentials"_s},
+        {{u"HOOKSCOPE_TEST_AUTH"_s, u"bearer:from-env"_s}});
+    const quint16 port = serve.waitListening();
+    QVERIFY2(port != 0, serve.err.constData());
+    QCOMPARE(exchange(port,
+                 rawRequest("POST", "/",
+                     {{"Content-Type", "application/json"}, {"Authorization", "Bearer from-env"}},
+                     fixture(u"stalwart/mail.json"_s)))
+                 .status,
+        200);
+    serve.process.terminate();
+    QVERIFY(serve.waitFinished());
+    Mock::CaptureStore store;
+    QVERIFY2(store.open(db), qPrintable(store.lastError()));
+    QCOMPARE(store.count(), qint64(1));
+    QCOMPARE(store.load(1)->requestHeader("Authorization"), QByteArray("Bearer from-env"));
+}
+
 void TestServeCommand::exitsTwo_data()
 {
     QTest::addColumn<QStringList>("arguments");
@@ -282,6 +360,27 @@ void TestServeCommand::exitsTwo_data()
                                 << u"invalid port"_s << false;
     QTest::addRow("bad auth") << QStringList {u"--db"_s, db, u"--auth"_s, u"token:x"_s}
                               << u"auth must be none, bearer:TOKEN or basic:USER:PASS"_s << false;
+    QTest::addRow("auth file missing") << QStringList {u"--db"_s, db, u"--auth-file"_s, missing}
+                                       << u"cannot read the auth file "_s + missing << false;
+    QTest::addRow("auth env unset")
+        << QStringList {u"--db"_s, db, u"--auth-env"_s, u"HOOKSCOPE_TEST_UNSET_VARIABLE"_s}
+        << u"HOOKSCOPE_TEST_UNSET_VARIABLE is not set"_s << false;
+    QTest::addRow("two auth sources")
+        << QStringList {u"--db"_s, db, u"--auth"_s, u"none"_s, u"--auth-env"_s, u"X"_s}
+        << u"only one of --auth, --auth-file and --auth-env"_s << false;
+    QTest::addRow("bad max registrations")
+        << QStringList {u"--db"_s, db, u"--max-registrations"_s, u"0"_s}
+        << u"invalid --max-registrations"_s << false;
+    QTest::addRow("negative hold timeout")
+        << QStringList {u"--db"_s, db, u"--hold-timeout"_s, u"-1"_s} << u"invalid --hold-timeout"_s
+        << false;
+    QTest::addRow("hold timeout past an hour")
+        << QStringList {u"--db"_s, db, u"--hold-timeout"_s, u"3600001"_s}
+        << u"invalid --hold-timeout"_s << false;
+    // 192.0.2.1 (TEST-NET-1) is nobody's address: the warning comes, then listening fails.
+    QTest::addRow("open without auth")
+        << QStringList {u"--db"_s, db, u"--listen"_s, u"192.0.2.1:0"_s}
+        << u"warning: listening on 192.0.2.1 without authentication"_s << false;
 }
 
 void TestServeCommand::exitsTwo()
