@@ -59,6 +59,7 @@ MainWindow::MainWindow(
     , m_address(new QToolButton(this))
     , m_counts(new QLabel(this))
     , m_error(new QLabel(this))
+    , m_exposure(new QLabel(this))
     , m_countsTimer(new QTimer(this))
 {
     m_countsTimer->setSingleShot(true);
@@ -189,6 +190,9 @@ void MainWindow::buildLayout()
     statusBar()->addWidget(m_address);
     statusBar()->addWidget(m_counts, 1);
     statusBar()->addPermanentWidget(m_error);
+    m_exposure->setPalette(palette);
+    m_exposure->setVisible(false);
+    statusBar()->addPermanentWidget(m_exposure);
     resize(1440, 900);
 }
 
@@ -324,6 +328,18 @@ void MainWindow::showError(const QString &message)
     m_error->setText(message);
     m_error->setToolTip(message);
     qCWarning(lcUi) << message;
+}
+
+void MainWindow::setExposureWarning(const QString &message)
+{
+    m_exposure->setText(message.isEmpty() ? QString() : u"⚠ "_s + message);
+    m_exposure->setToolTip(message);
+    m_exposure->setVisible(!message.isEmpty());
+}
+
+QString MainWindow::exposureWarning() const
+{
+    return m_exposure->toolTip();
 }
 
 void MainWindow::showStatus(const QString &message)

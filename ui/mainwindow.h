@@ -41,6 +41,9 @@ public:
     void setListening(bool listening, const QString &url);
     void showError(const QString &message);
     void showStatus(const QString &message);
+    // Stays in the status bar until cleared (""): e.g. an endpoint open to the network.
+    void setExposureWarning(const QString &message);
+    QString exposureWarning() const;
 
     void setSavedFilters(const QStringList &filters);
     QStringList savedFilters() const;
@@ -119,6 +122,7 @@ private:
     QToolButton *m_address;
     QLabel *m_counts;
     QLabel *m_error;
+    QLabel *m_exposure;
     QString m_url;
     QHash<qint64, Mock::HeldCall> m_heldCalls; // by exchange id
     QHash<QString, int> m_verdictCounts;
