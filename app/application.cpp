@@ -93,8 +93,10 @@ void Application::wire()
     connect(&m_endpoint, &Mock::HookEndpoint::callHeld, window, &MainWindow::onCallHeld);
     connect(&m_endpoint, &Mock::HookEndpoint::heldCallEnded, window, &MainWindow::onHeldCallEnded);
     connect(&m_endpoint, &Mock::HookEndpoint::errorOccurred, window, &MainWindow::showError);
-    connect(&m_endpoint, &Mock::HookEndpoint::listeningChanged, window,
-        [this](bool listening) { m_window->setListening(listening, m_endpoint.url()); });
+    connect(&m_endpoint, &Mock::HookEndpoint::listeningChanged, window, [this](bool listening) {
+        m_window->setListening(listening, m_endpoint.url());
+        updateExposureWarning();
+    });
     connect(window, &MainWindow::listeningToggled, this, [this](bool listen) {
         if (listen)
             startEndpoint();
@@ -299,23 +301,29 @@ void Application::finishDemo()
 
 void Application::applyPreferences(const Preferences &preferences, bool restartEndpoint)
 {
-    Mock::EndpointSettings settings = m_endpoint.settings();
-    settings.address = m_options.listenAddress.value_or(QHostAddress(preferences.listenAddress));
-    if (preferences.listenAddress == u"localhost"_s && !m_options.listenAddress)
-        settings.address = QHostAddress(QHostAddress::LocalHost);
-    settings.port = m_options.listenPort.value_or(preferences.listenPort);
-    settings.bodyLimit = preferences.bodyLimit;
     QString error;
-    if (const auto withAuth = Mock::EndpointSettings::withAuth(settings, preferences.auth, &error))
-        settings = *withAuth;
-    else
+    Mock::EndpointSettings settings
+        = Settings::endpointSettings(preferences, m_endpoint.settings(), &error);
+    if (!error.isEmpty())
         m_window->showError(error);
+    if (m_options.listenAddress)
+        settings.address = *m_options.listenAddress;
+    if (m_options.listenPort)
+        settings.port = *m_options.listenPort;
     m_endpoint.setSettings(settings);
     m_rulebook.setHoldTimeoutMs(preferences.holdTimeoutMs);
     m_rulebook.setMtaTimeoutMs(preferences.mtaTimeoutMs);
     m_rulebook.setDraftAnswerDialect(preferences.draftAnswerDialect);
     if (restartEndpoint)
         startEndpoint();
+    updateExposureWarning();
+}
+
+void Application::updateExposureWarning()
+{
+    m_window->setExposureWarning(m_endpoint.isListening()
+            ? Settings::exposureWarning(m_endpoint.settings(), m_endpoint.serverAddress())
+            : QString());
 }
 
 void Application::startEndpoint()

@@ -59,6 +59,7 @@ private:
     void wire();
     void applyPreferences(const Preferences &preferences, bool restartEndpoint);
     void startEndpoint();
+    void updateExposureWarning();
     bool openDatabase(const QString &path);
     void showSettings();
     void exportSessions(const QString &path, QList<qint64> ids);

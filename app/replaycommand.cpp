@@ -4,6 +4,7 @@
 #include "app/jsonview.h"
 #include "mock/capture/harexport.h"
 #include "mock/capture/sessionfile.h"
+#include "mock/mta/hookclient.h"
 #include "mock/mta/requestbuilder.h"
 #include "mock/mta/sessionreplayer.h"
 
@@ -146,12 +147,18 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
     const QCommandLineOption retries(
         u"retries"_s, u"Drafts: retries of a failed call (5xx, timeout)."_s, u"n"_s, u"3"_s);
     const QCommandLineOption insecure(u"insecure"_s, u"Accept invalid TLS certificates."_s);
+    const QCommandLineOption cacert(
+        u"cacert"_s, u"Trust the CAs in this PEM file instead of the system's."_s, u"file"_s);
+    const QCommandLineOption tlsCert(
+        u"tls-cert"_s, u"Client certificate (PEM) for mTLS to the scanner."_s, u"file"_s);
+    const QCommandLineOption tlsKey(
+        u"tls-key"_s, u"The client certificate's private key (PEM)."_s, u"file"_s);
     const QCommandLineOption noDiscovery(u"no-discovery"_s, u"Drafts: skip discovery."_s);
     const QCommandLineOption noRegister(u"no-register"_s, u"Drafts: do not register."_s);
     const QCommandLineOption repeat(
         u"repeat"_s, u"Replay every session N times (load)."_s, u"n"_s, u"1"_s);
     parser.addOptions({to, dialect, cbor, auth, concurrency, expect, json, quiet, mailFrom, rcpt,
-        timeout, retries, insecure, noDiscovery, noRegister, repeat});
+        timeout, retries, insecure, cacert, tlsCert, tlsKey, noDiscovery, noRegister, repeat});
     if (!parser.parse(arguments) || parser.positionalArguments().isEmpty() || !parser.isSet(to)) {
         *io.err << (parser.errorText().isEmpty()
                 ? u"usage: hookscope replay SESSION... --to URL [--dialect D] [--cbor] "
@@ -192,6 +199,17 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
     target.timeoutMs = *timeoutMs;
     target.maxRetries = *retryCount;
     target.allowInvalidCertificates = parser.isSet(insecure);
+    target.caCertificatesFile = parser.value(cacert);
+    target.clientCertificateFile = parser.value(tlsCert);
+    target.clientKeyFile = parser.value(tlsKey);
+    // Said before anything is sent: the replayer would fail every https call with it.
+    const QString tlsError = Mock::ClientTls::load(
+        {target.caCertificatesFile, target.clientCertificateFile, target.clientKeyFile})
+                                 .error;
+    if (!tlsError.isEmpty()) {
+        *io.err << tlsError << '\n';
+        return ExitUsage;
+    }
     target.discover = !parser.isSet(noDiscovery);
     target.registerMta = !parser.isSet(noRegister);
 

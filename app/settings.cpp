@@ -2,6 +2,7 @@
 #include "app/settings.h"
 
 #include <QDir>
+#include <QHostAddress>
 #include <QStandardPaths>
 
 using namespace Qt::StringLiterals;
@@ -38,6 +39,21 @@ Preferences Settings::preferences() const
     p.draftAnswerDialect = MtaHooks::dialectFromName(
         m_settings.value(u"answers/draftDialect"_s, u"draft-01"_s).toString())
                                .value_or(MtaHooks::Dialect::Draft01);
+    p.headTimeoutMs = m_settings.value(u"endpoint/headTimeoutMs"_s, defaults.headTimeoutMs).toInt();
+    p.bodyTimeoutMs = m_settings.value(u"endpoint/bodyTimeoutMs"_s, defaults.bodyTimeoutMs).toInt();
+    p.maxConnections
+        = m_settings.value(u"endpoint/maxConnections"_s, defaults.maxConnections).toInt();
+    p.maxConnectionsPerPeer
+        = m_settings.value(u"endpoint/maxConnectionsPerPeer"_s, defaults.maxConnectionsPerPeer)
+              .toInt();
+    p.maxDepth = m_settings.value(u"endpoint/maxDepth"_s, defaults.maxDepth).toInt();
+    p.maxRegistrations
+        = m_settings.value(u"endpoint/maxRegistrations"_s, defaults.maxRegistrations).toInt();
+    p.allowedOrigins = m_settings.value(u"endpoint/allowedOrigins"_s).toStringList();
+    p.tlsCertificateFile = m_settings.value(u"endpoint/tlsCertificate"_s).toString();
+    p.tlsKeyFile = m_settings.value(u"endpoint/tlsKey"_s).toString();
+    p.tlsClientCaFile = m_settings.value(u"endpoint/tlsClientCa"_s).toString();
+    p.keepCredentials = m_settings.value(u"endpoint/keepCredentials"_s, false).toBool();
     return p;
 }
 
@@ -53,7 +69,57 @@ void Settings::setPreferences(const Preferences &p)
     m_settings.setValue(u"answers/mtaTimeoutMs"_s, p.mtaTimeoutMs);
     m_settings.setValue(u"captures/database"_s, p.databasePath);
     m_settings.setValue(u"answers/draftDialect"_s, MtaHooks::dialectName(p.draftAnswerDialect));
+    m_settings.setValue(u"endpoint/headTimeoutMs"_s, p.headTimeoutMs);
+    m_settings.setValue(u"endpoint/bodyTimeoutMs"_s, p.bodyTimeoutMs);
+    m_settings.setValue(u"endpoint/maxConnections"_s, p.maxConnections);
+    m_settings.setValue(u"endpoint/maxConnectionsPerPeer"_s, p.maxConnectionsPerPeer);
+    m_settings.setValue(u"endpoint/maxDepth"_s, p.maxDepth);
+    m_settings.setValue(u"endpoint/maxRegistrations"_s, p.maxRegistrations);
+    m_settings.setValue(u"endpoint/allowedOrigins"_s, p.allowedOrigins);
+    m_settings.setValue(u"endpoint/tlsCertificate"_s, p.tlsCertificateFile);
+    m_settings.setValue(u"endpoint/tlsKey"_s, p.tlsKeyFile);
+    m_settings.setValue(u"endpoint/tlsClientCa"_s, p.tlsClientCaFile);
+    m_settings.setValue(u"endpoint/keepCredentials"_s, p.keepCredentials);
     Q_EMIT preferencesChanged(p);
+}
+
+Mock::EndpointSettings Settings::endpointSettings(
+    const Preferences &p, Mock::EndpointSettings base, QString *error)
+{
+    base.address = p.listenAddress == u"localhost"_s ? QHostAddress(QHostAddress::LocalHost)
+                                                     : QHostAddress(p.listenAddress);
+    base.port = p.listenPort;
+    base.bodyLimit = p.bodyLimit;
+    base.headTimeoutMs = p.headTimeoutMs;
+    base.bodyTimeoutMs = p.bodyTimeoutMs;
+    base.maxConnections = p.maxConnections;
+    base.maxConnectionsPerPeer = p.maxConnectionsPerPeer;
+    base.maxDepth = p.maxDepth;
+    base.maxRegistrations = p.maxRegistrations;
+    base.allowedOrigins = p.allowedOrigins;
+    base.tlsCertificateFile = p.tlsCertificateFile;
+    base.tlsKeyFile = p.tlsKeyFile;
+    base.tlsClientCaFile = p.tlsClientCaFile;
+    base.keepCredentials = p.keepCredentials;
+    QString authError;
+    if (auto withAuth = Mock::EndpointSettings::withAuth(base, p.auth, &authError))
+        return *withAuth;
+    if (error)
+        *error = authError;
+    return base;
+}
+
+QString Settings::exposureWarning(
+    const Mock::EndpointSettings &settings, const QHostAddress &listeningOn)
+{
+    // A client CA is authentication too: only holders of a certificate it signed get through.
+    if (listeningOn.isNull() || listeningOn.isLoopback()
+        || settings.auth != Mock::EndpointSettings::Auth::None
+        || !settings.tlsClientCaFile.isEmpty())
+        return {};
+    return tr("Listening on %1 without authentication: anyone who can reach this port can post "
+              "to it")
+        .arg(listeningOn.toString());
 }
 
 QStringList Settings::savedFilters() const

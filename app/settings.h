@@ -29,6 +29,16 @@ public:
     void setWindowLayout(
         const QByteArray &geometry, const QByteArray &state, const QByteArray &splitters);
 
+    // What the preferences ask of the endpoint, on top of base (what the preferences do not set);
+    // error is set, and the authentication left as in base, when the auth spec is unusable.
+    static Mock::EndpointSettings endpointSettings(
+        const Preferences &preferences, Mock::EndpointSettings base, QString *error);
+
+    // What the window warns of while the endpoint listens on this address with these settings
+    // ("" when nothing): open to the network without authentication.
+    static QString exposureWarning(
+        const Mock::EndpointSettings &settings, const QHostAddress &listeningOn);
+
     static QString defaultDatabasePath();
     static QString rulesPath(); // the rulebook is kept between runs
 

@@ -60,6 +60,7 @@ MainWindow::MainWindow(
     , m_counts(new QLabel(this))
     , m_error(new QLabel(this))
     , m_storage(new QLabel(this))
+    , m_exposure(new QLabel(this))
     , m_countsTimer(new QTimer(this))
 {
     m_countsTimer->setSingleShot(true);
@@ -200,6 +201,9 @@ void MainWindow::buildLayout()
     m_storage->setPalette(warning);
     m_storage->setVisible(false);
     statusBar()->addPermanentWidget(m_storage);
+    m_exposure->setPalette(palette);
+    m_exposure->setVisible(false);
+    statusBar()->addPermanentWidget(m_exposure);
     resize(1440, 900);
 }
 
@@ -343,6 +347,18 @@ void MainWindow::showStorageHealth(bool storing, const QString &reason, qint64 l
     m_storage->setText(storing
             ? QString()
             : tr("Captures are not being stored: %1 (%2 lost)").arg(reason).arg(lost));
+}
+
+void MainWindow::setExposureWarning(const QString &message)
+{
+    m_exposure->setText(message.isEmpty() ? QString() : u"⚠ "_s + message);
+    m_exposure->setToolTip(message);
+    m_exposure->setVisible(!message.isEmpty());
+}
+
+QString MainWindow::exposureWarning() const
+{
+    return m_exposure->toolTip();
 }
 
 void MainWindow::showStatus(const QString &message)

@@ -43,6 +43,9 @@ public:
     void showStatus(const QString &message);
     // The capture store's health: a lasting warning while captures are not being stored.
     void showStorageHealth(bool storing, const QString &reason, qint64 lost);
+    // Stays in the status bar until cleared (""): e.g. an endpoint open to the network.
+    void setExposureWarning(const QString &message);
+    QString exposureWarning() const;
 
     void setSavedFilters(const QStringList &filters);
     QStringList savedFilters() const;
@@ -122,6 +125,7 @@ private:
     QLabel *m_counts;
     QLabel *m_error;
     QLabel *m_storage;
+    QLabel *m_exposure;
     QString m_url;
     QHash<qint64, Mock::HeldCall> m_heldCalls; // by exchange id
     QHash<QString, int> m_verdictCounts;

@@ -2,8 +2,10 @@
 #pragma once
 
 #include "mock/protocol/types.h"
+#include "mock/scanner/hookendpoint.h"
 
 #include <QString>
+#include <QStringList>
 
 // What the settings dialog edits. app/settings.h persists it; the window only sees the values.
 struct Preferences
@@ -16,6 +18,18 @@ struct Preferences
     int mtaTimeoutMs = 30000;
     QString databasePath;
     MtaHooks::Dialect draftAnswerDialect = MtaHooks::Dialect::Draft01;
+    // Security and limits: the endpoint's own defaults (mock/scanner/hookendpoint.h).
+    int headTimeoutMs = Mock::EndpointSettings().headTimeoutMs;
+    int bodyTimeoutMs = Mock::EndpointSettings().bodyTimeoutMs;
+    int maxConnections = Mock::EndpointSettings().maxConnections;
+    int maxConnectionsPerPeer = Mock::EndpointSettings().maxConnectionsPerPeer;
+    int maxDepth = Mock::EndpointSettings().maxDepth;
+    int maxRegistrations = Mock::EndpointSettings().maxRegistrations;
+    QStringList allowedOrigins;
+    QString tlsCertificateFile; // with the key: HTTPS
+    QString tlsKeyFile;
+    QString tlsClientCaFile; // with it: clients need a certificate it signed (mTLS)
+    bool keepCredentials = false;
 
     friend bool operator==(const Preferences &, const Preferences &) = default;
 };

@@ -96,6 +96,7 @@ ReplayPanel::ReplayPanel(QWidget *parent)
     , m_concurrency(new QSpinBox(this))
     , m_timeout(new QSpinBox(this))
     , m_insecure(new QCheckBox(tr("Accept invalid certificates"), this))
+    , m_tls(new QPushButton(tr("TLS files…"), this))
     , m_run(new QPushButton(tr("Replay"), this))
     , m_cancel(new QPushButton(tr("Cancel"), this))
     , m_compare(new QPushButton(tr("Compare runs…"), this))
@@ -179,7 +180,13 @@ ReplayPanel::ReplayPanel(QWidget *parent)
     loadRow->addWidget(new QLabel(tr("timeout"), this));
     loadRow->addWidget(m_timeout);
     form->addRow(tr("Load"), loadRow);
-    form->addRow(QString(), m_insecure);
+    auto *tlsRow = new QHBoxLayout;
+    tlsRow->addWidget(m_insecure);
+    tlsRow->addWidget(m_tls);
+    tlsRow->addStretch(1);
+    form->addRow(QString(), tlsRow);
+    m_tls->setToolTip(tr("https: the CAs to trust and a client certificate (mTLS)"));
+    connect(m_tls, &QPushButton::clicked, this, &ReplayPanel::editTls);
     auto *runRow = new QHBoxLayout;
     runRow->addWidget(m_run);
     runRow->addWidget(m_cancel);
@@ -231,6 +238,53 @@ void ReplayPanel::addSessions(const QList<Mock::SessionRecording> &sessions)
     }
 }
 
+void ReplayPanel::editTls()
+{
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("TLS for replays"));
+    auto *form = new QFormLayout(&dialog);
+    const QString pem = tr("PEM (*.pem *.crt *.cer *.key);;All files (*)");
+    auto row = [&dialog, form, &pem](
+                   const QString &label, const QString &value, const QString &placeholder) {
+        auto *edit = new QLineEdit(value, &dialog);
+        edit->setPlaceholderText(placeholder);
+        edit->setClearButtonEnabled(true);
+        auto *browse = new QPushButton(tr("Browse…"), &dialog);
+        connect(browse, &QPushButton::clicked, edit, [&dialog, edit, label, pem] {
+            const QString path = QFileDialog::getOpenFileName(&dialog, label, edit->text(), pem);
+            if (!path.isEmpty())
+                edit->setText(path);
+        });
+        auto *line = new QHBoxLayout;
+        line->addWidget(edit, 1);
+        line->addWidget(browse);
+        form->addRow(label, line);
+        return edit;
+    };
+    QLineEdit *ca = row(tr("Trusted CAs"), m_caCertificatesFile, tr("the system's"));
+    QLineEdit *certificate
+        = row(tr("Client certificate"), m_clientCertificateFile, tr("none (no mTLS)"));
+    QLineEdit *key = row(tr("Client key"), m_clientKeyFile, tr("none (no mTLS)"));
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    form->addRow(buttons);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    m_caCertificatesFile = ca->text().trimmed();
+    m_clientCertificateFile = certificate->text().trimmed();
+    m_clientKeyFile = key->text().trimmed();
+    QStringList chosen;
+    for (const QString &file : {m_caCertificatesFile, m_clientCertificateFile, m_clientKeyFile}) {
+        if (!file.isEmpty())
+            chosen.append(file);
+    }
+    m_tls->setText(chosen.isEmpty() ? tr("TLS files…") : tr("TLS files (%1)…").arg(chosen.size()));
+    m_tls->setToolTip(chosen.isEmpty()
+            ? tr("https: the CAs to trust and a client certificate (mTLS)")
+            : chosen.join(u'\n'));
+}
+
 void ReplayPanel::setDefaultTarget(const QString &url)
 {
     if (m_url->text().isEmpty() || m_url->text() == m_defaultUrl)
@@ -247,6 +301,9 @@ Mock::ReplayTarget ReplayPanel::target() const
     target.auth = m_auth->text().trimmed().isEmpty() ? u"none"_s : m_auth->text().trimmed();
     target.timeoutMs = m_timeout->value();
     target.allowInvalidCertificates = m_insecure->isChecked();
+    target.caCertificatesFile = m_caCertificatesFile;
+    target.clientCertificateFile = m_clientCertificateFile;
+    target.clientKeyFile = m_clientKeyFile;
     return target;
 }
 

@@ -66,6 +66,7 @@ private:
     void runSelected();
     void showSelection();
     void compareRuns();
+    void editTls(); // the CA file and client certificate for https scanners
     QTreeWidgetItem *sessionItem(int sessionIndex);
 
     QList<Mock::SessionRecording> m_sessions;
@@ -81,6 +82,10 @@ private:
     QSpinBox *m_concurrency;
     QSpinBox *m_timeout;
     QCheckBox *m_insecure;
+    QPushButton *m_tls;
+    QString m_caCertificatesFile;
+    QString m_clientCertificateFile;
+    QString m_clientKeyFile;
     QPushButton *m_run;
     QPushButton *m_cancel;
     QPushButton *m_compare;

@@ -1,18 +1,82 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/settingsdialog.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDialogButtonBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHostAddress>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QTabWidget>
+#include <QUrl>
 
 using namespace Qt::StringLiterals;
+
+namespace {
+
+QSpinBox *spinBox(QWidget *parent, const char *name, int minimum, int maximum, int value,
+    const QString &suffix = {})
+{
+    auto *box = new QSpinBox(parent);
+    box->setObjectName(QLatin1StringView(name));
+    box->setRange(minimum, maximum);
+    box->setSuffix(suffix);
+    box->setValue(value);
+    return box;
+}
+
+QLineEdit *lineEdit(QWidget *parent, const char *name, const QString &text)
+{
+    auto *edit = new QLineEdit(text, parent);
+    edit->setObjectName(QLatin1StringView(name));
+    edit->setClearButtonEnabled(true);
+    return edit;
+}
+
+// A file path with a Browse… button that picks an existing file.
+QLayout *fileRow(QWidget *parent, QLineEdit *edit, const QString &caption, const QString &filter)
+{
+    auto *browse
+        = new QPushButton(QCoreApplication::translate("SettingsDialog", "Browse…"), parent);
+    QObject::connect(browse, &QPushButton::clicked, edit, [parent, edit, caption, filter] {
+        const QString path = QFileDialog::getOpenFileName(parent, caption, edit->text(), filter);
+        if (!path.isEmpty())
+            edit->setText(path);
+    });
+    auto *row = new QHBoxLayout;
+    row->addWidget(edit, 1);
+    row->addWidget(browse);
+    return row;
+}
+
+QStringList lines(const QPlainTextEdit *edit)
+{
+    QStringList result;
+    for (const QString &line : edit->toPlainText().split(u'\n')) {
+        if (!line.trimmed().isEmpty())
+            result.append(line.trimmed());
+    }
+    return result;
+}
+
+// An origin as browsers send it (RFC 6454): scheme://host[:port], nothing after.
+bool isOrigin(const QString &text)
+{
+    const QUrl url(text, QUrl::StrictMode);
+    return url.isValid() && (url.scheme() == u"http"_s || url.scheme() == u"https"_s)
+        && !url.host().isEmpty() && url.userInfo().isEmpty() && url.path().isEmpty()
+        && !url.hasQuery() && !url.hasFragment();
+}
+
+} // namespace
 
 SettingsDialog::SettingsDialog(const Preferences &preferences, QWidget *parent)
     : QDialog(parent)
@@ -26,6 +90,21 @@ SettingsDialog::SettingsDialog(const Preferences &preferences, QWidget *parent)
     , m_mtaTimeout(new QSpinBox(this))
     , m_database(new QLineEdit(preferences.databasePath, this))
     , m_draftDialect(new QComboBox(this))
+    , m_maxConnectionsPerPeer(
+          spinBox(this, "maxConnectionsPerPeer", 1, 100000, preferences.maxConnectionsPerPeer))
+    , m_maxConnections(spinBox(this, "maxConnections", 1, 100000, preferences.maxConnections))
+    , m_maxDepth(spinBox(this, "maxDepth", 1, 100000, preferences.maxDepth))
+    , m_headTimeout(
+          spinBox(this, "headTimeout", 100, 3600000, preferences.headTimeoutMs, tr(" ms")))
+    , m_bodyTimeout(
+          spinBox(this, "bodyTimeout", 100, 3600000, preferences.bodyTimeoutMs, tr(" ms")))
+    , m_maxRegistrations(
+          spinBox(this, "maxRegistrations", 1, 1000000, preferences.maxRegistrations))
+    , m_allowedOrigins(new QPlainTextEdit(preferences.allowedOrigins.join(u'\n'), this))
+    , m_tlsCertificate(lineEdit(this, "tlsCertificate", preferences.tlsCertificateFile))
+    , m_tlsKey(lineEdit(this, "tlsKey", preferences.tlsKeyFile))
+    , m_tlsClientCa(lineEdit(this, "tlsClientCa", preferences.tlsClientCaFile))
+    , m_keepCredentials(new QCheckBox(tr("Store credentials as sent"), this))
     , m_warning(new QLabel(this))
 {
     setWindowTitle(tr("Hookscope settings"));
@@ -72,7 +151,8 @@ SettingsDialog::SettingsDialog(const Preferences &preferences, QWidget *parent)
     databaseRow->addWidget(m_database, 1);
     databaseRow->addWidget(browse);
 
-    auto *form = new QFormLayout;
+    auto *general = new QWidget(this);
+    auto *form = new QFormLayout(general);
     form->addRow(tr("Listen address"), m_address);
     form->addRow(tr("Port"), m_port);
     form->addRow(tr("Authentication"), m_authMode);
@@ -84,11 +164,19 @@ SettingsDialog::SettingsDialog(const Preferences &preferences, QWidget *parent)
     form->addRow(tr("Capture database"), databaseRow);
     form->addRow(tr("Answer draft requests as"), m_draftDialect);
 
+    m_keepCredentials->setObjectName(u"keepCredentials"_s);
+    m_keepCredentials->setChecked(preferences.keepCredentials);
+    m_allowedOrigins->setObjectName(u"allowedOrigins"_s);
+
+    auto *tabs = new QTabWidget(this);
+    tabs->addTab(general, tr("General"));
+    tabs->addTab(securityPage(), tr("Security and limits"));
+
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto *layout = new QVBoxLayout(this);
-    layout->addLayout(form);
+    layout->addWidget(tabs);
     layout->addWidget(m_warning);
     layout->addWidget(buttons);
 
@@ -96,7 +184,50 @@ SettingsDialog::SettingsDialog(const Preferences &preferences, QWidget *parent)
     connect(m_authMode, &QComboBox::currentIndexChanged, this, &SettingsDialog::validate);
     connect(m_authSecret, &QLineEdit::textChanged, this, &SettingsDialog::validate);
     connect(m_authUser, &QLineEdit::textChanged, this, &SettingsDialog::validate);
+    connect(m_allowedOrigins, &QPlainTextEdit::textChanged, this, &SettingsDialog::validate);
+    for (QLineEdit *file : {m_tlsCertificate, m_tlsKey, m_tlsClientCa})
+        connect(file, &QLineEdit::textChanged, this, &SettingsDialog::validate);
     validate();
+}
+
+QWidget *SettingsDialog::securityPage()
+{
+    auto *page = new QWidget(this);
+    m_maxConnectionsPerPeer->setToolTip(
+        tr("Open connections from one client address, so one peer cannot lock the others out"));
+    m_maxDepth->setToolTip(tr("Nesting of JSON, CBOR and MessagePack request bodies"));
+    m_headTimeout->setSingleStep(1000);
+    m_headTimeout->setToolTip(tr("For the whole request head, from its first byte (then 408)"));
+    m_bodyTimeout->setSingleStep(1000);
+    m_bodyTimeout->setToolTip(tr("The longest pause while a request body arrives (then 408)"));
+    m_maxRegistrations->setToolTip(tr("Draft MTA registrations kept at once"));
+    m_allowedOrigins->setPlaceholderText(tr("https://console.example.com"));
+    m_allowedOrigins->setToolTip(
+        tr("One origin (scheme://host[:port]) per line. A browser request from any other origin "
+           "is refused, so a web page cannot post to the endpoint."));
+    m_allowedOrigins->setTabChangesFocus(true);
+    m_allowedOrigins->setMaximumHeight(m_allowedOrigins->fontMetrics().lineSpacing() * 5);
+    m_tlsCertificate->setPlaceholderText(tr("none: plain HTTP"));
+    m_tlsClientCa->setPlaceholderText(tr("none: no client certificate needed"));
+    m_keepCredentials->setToolTip(
+        tr("Otherwise Authorization, Proxy-Authorization and Cookie are stored as \"Bearer ***\""));
+    const QString pem = tr("PEM (*.pem *.crt *.cer *.key);;All files (*)");
+
+    auto *form = new QFormLayout(page);
+    form->addRow(tr("Connections per client"), m_maxConnectionsPerPeer);
+    form->addRow(tr("Connections in all"), m_maxConnections);
+    form->addRow(tr("Nesting depth"), m_maxDepth);
+    form->addRow(tr("Request head timeout"), m_headTimeout);
+    form->addRow(tr("Request body pause timeout"), m_bodyTimeout);
+    form->addRow(tr("Registrations"), m_maxRegistrations);
+    form->addRow(tr("Allowed browser origins"), m_allowedOrigins);
+    form->addRow(tr("TLS certificate"),
+        fileRow(this, m_tlsCertificate, tr("TLS certificate (PEM, chain after it)"), pem));
+    form->addRow(tr("TLS private key"), fileRow(this, m_tlsKey, tr("TLS private key"), pem));
+    form->addRow(tr("Client CA (mTLS)"),
+        fileRow(this, m_tlsClientCa, tr("CA that signs client certificates"), pem));
+    form->addRow(QString(), m_keepCredentials);
+    return page;
 }
 
 void SettingsDialog::validate()
@@ -112,6 +243,8 @@ void SettingsDialog::validate()
         ok = false;
     } else if (!address.isLoopback() && m_address->text().trimmed() != u"localhost"_s) {
         notes << tr("Listening beyond loopback exposes captured mail to the network.");
+        if (mode == u"none"_s && m_tlsClientCa->text().trimmed().isEmpty())
+            notes << tr("Without authentication, anyone who can reach the port can post to it.");
     }
     if (mode != u"none"_s && m_authSecret->text().isEmpty()) {
         notes << tr("Authentication needs a token or password.");
@@ -120,6 +253,29 @@ void SettingsDialog::validate()
     if (mode == u"basic"_s && (m_authUser->text().isEmpty() || m_authUser->text().contains(u':'))) {
         notes << tr("Basic authentication needs a user name without ':'.");
         ok = false;
+    }
+    for (const QString &origin : lines(m_allowedOrigins)) {
+        if (!isOrigin(origin)) {
+            notes << tr("\"%1\" is not an origin (scheme://host[:port]).").arg(origin);
+            ok = false;
+        }
+    }
+    const QString certificate = m_tlsCertificate->text().trimmed();
+    const QString key = m_tlsKey->text().trimmed();
+    const QString clientCa = m_tlsClientCa->text().trimmed();
+    if (certificate.isEmpty() != key.isEmpty()) {
+        notes << tr("TLS needs both a certificate and its key.");
+        ok = false;
+    }
+    if (!clientCa.isEmpty() && certificate.isEmpty()) {
+        notes << tr("A client CA needs TLS (a certificate and key).");
+        ok = false;
+    }
+    for (const QString &file : {certificate, key, clientCa}) {
+        if (!file.isEmpty() && !QFileInfo(file).isFile()) {
+            notes << tr("%1: no such file.").arg(file);
+            ok = false;
+        }
     }
     m_warning->setText(notes.join(u' '));
     if (auto *buttons = findChild<QDialogButtonBox *>())
@@ -143,5 +299,16 @@ Preferences SettingsDialog::preferences() const
     p.mtaTimeoutMs = m_mtaTimeout->value() * 1000;
     p.databasePath = m_database->text().trimmed();
     p.draftAnswerDialect = m_draftDialect->currentData().value<MtaHooks::Dialect>();
+    p.maxConnectionsPerPeer = m_maxConnectionsPerPeer->value();
+    p.maxConnections = m_maxConnections->value();
+    p.maxDepth = m_maxDepth->value();
+    p.headTimeoutMs = m_headTimeout->value();
+    p.bodyTimeoutMs = m_bodyTimeout->value();
+    p.maxRegistrations = m_maxRegistrations->value();
+    p.allowedOrigins = lines(m_allowedOrigins);
+    p.tlsCertificateFile = m_tlsCertificate->text().trimmed();
+    p.tlsKeyFile = m_tlsKey->text().trimmed();
+    p.tlsClientCaFile = m_tlsClientCa->text().trimmed();
+    p.keepCredentials = m_keepCredentials->isChecked();
     return p;
 }

@@ -5,13 +5,17 @@
 
 #include <QDialog>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QPlainTextEdit;
 class QSpinBox;
 
-// Listen address and port, authentication, body limit, hold and MTA timeouts, the capture
-// database, and how draft requests are answered.
+// General: listen address and port, authentication, body limit, hold and MTA timeouts, the
+// capture database, and how draft requests are answered. Security and limits: connection caps,
+// nesting depth, request timeouts, allowed browser origins, TLS files and whether credentials
+// are stored as sent.
 class SettingsDialog final : public QDialog
 {
     Q_OBJECT
@@ -23,6 +27,7 @@ public:
 
 private:
     void validate();
+    QWidget *securityPage();
 
     QLineEdit *m_address;
     QSpinBox *m_port;
@@ -34,5 +39,16 @@ private:
     QSpinBox *m_mtaTimeout;
     QLineEdit *m_database;
     QComboBox *m_draftDialect;
+    QSpinBox *m_maxConnectionsPerPeer;
+    QSpinBox *m_maxConnections;
+    QSpinBox *m_maxDepth;
+    QSpinBox *m_headTimeout;
+    QSpinBox *m_bodyTimeout;
+    QSpinBox *m_maxRegistrations;
+    QPlainTextEdit *m_allowedOrigins;
+    QLineEdit *m_tlsCertificate;
+    QLineEdit *m_tlsKey;
+    QLineEdit *m_tlsClientCa;
+    QCheckBox *m_keepCredentials;
     QLabel *m_warning;
 };

@@ -2,12 +2,15 @@
 #include "mock/mta/hookclient.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QPointer>
 #include <QRandomGenerator>
+#include <QSslCertificate>
 #include <QSslConfiguration>
+#include <QSslKey>
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
@@ -29,6 +32,78 @@ QByteArray HttpResult::header(QByteArrayView name) const
             return value;
     }
     return {};
+}
+
+namespace {
+
+bool readFile(const QString &path, QByteArray *bytes, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = u"%1: %2"_s.arg(path, file.errorString());
+        return false;
+    }
+    *bytes = file.readAll();
+    return true;
+}
+
+} // namespace
+
+ClientTls ClientTls::load(const ClientTlsFiles &files)
+{
+    ClientTls tls;
+    if (files.isEmpty())
+        return tls;
+    tls.configured = true;
+    QByteArray bytes;
+    if (!files.caCertificates.isEmpty()) {
+        if (!readFile(files.caCertificates, &bytes, &tls.error))
+            return tls;
+        const QList<QSslCertificate> cas = QSslCertificate::fromData(bytes, QSsl::Pem);
+        if (cas.isEmpty()) {
+            tls.error = u"%1: no PEM certificate in the file"_s.arg(files.caCertificates);
+            return tls;
+        }
+        // Replaces the system's CAs (and turns off loading them on demand).
+        tls.configuration.setCaCertificates(cas);
+    }
+    if (files.certificate.isEmpty() != files.key.isEmpty()) {
+        tls.error = files.key.isEmpty()
+            ? u"%1: a client certificate needs its key (--tls-key)"_s.arg(files.certificate)
+            : u"%1: a client key needs its certificate (--tls-cert)"_s.arg(files.key);
+        return tls;
+    }
+    if (files.certificate.isEmpty())
+        return tls;
+    if (!readFile(files.certificate, &bytes, &tls.error))
+        return tls;
+    const QList<QSslCertificate> chain = QSslCertificate::fromData(bytes, QSsl::Pem);
+    if (chain.isEmpty()) {
+        tls.error = u"%1: no PEM certificate in the file"_s.arg(files.certificate);
+        return tls;
+    }
+    if (!readFile(files.key, &bytes, &tls.error))
+        return tls;
+    // QSslKey wants the algorithm up front; the PEM (PKCS#8 or traditional) does not say it.
+    QSslKey key;
+    for (const QSsl::KeyAlgorithm algorithm : {QSsl::Rsa, QSsl::Ec, QSsl::Dsa}) {
+        key = QSslKey(bytes, algorithm, QSsl::Pem, QSsl::PrivateKey);
+        if (!key.isNull())
+            break;
+    }
+    if (key.isNull()) {
+        tls.error
+            = u"%1: not a PEM private key (RSA, EC or DSA) without a passphrase"_s.arg(files.key);
+        return tls;
+    }
+    if (key.algorithm() != chain.constFirst().publicKey().algorithm()) {
+        tls.error = u"%1: the key does not belong to the certificate in %2"_s.arg(
+            files.key, files.certificate);
+        return tls;
+    }
+    tls.configuration.setLocalCertificateChain(chain);
+    tls.configuration.setPrivateKey(key);
+    return tls;
 }
 
 HookClient::HookClient(QObject *parent)
@@ -76,10 +151,28 @@ void HookClient::cancel()
         reply->abort();
 }
 
+void HookClient::failWithoutSending(
+    const std::shared_ptr<PendingCall> &pending, const QString &error)
+{
+    ++pending->result.attempts;
+    pending->result.status = 0;
+    pending->result.error = error;
+    // Asynchronous like any answer: callers may send from inside a callback.
+    QTimer::singleShot(0, this, [this, pending] {
+        if (pending->generation == m_generation)
+            pending->done(pending->result);
+    });
+}
+
 void HookClient::attempt(const std::shared_ptr<PendingCall> &pending)
 {
     if (pending->generation != m_generation)
         return;
+    const bool https = pending->call.url.scheme() == u"https"_s;
+    if (https && !m_tls.error.isEmpty()) {
+        failWithoutSending(pending, m_tls.error);
+        return;
+    }
     QNetworkRequest request(pending->call.url);
     // The manager would otherwise ask for compression and inflate the answer; the bytes the
     // scanner sent are what is shown.
@@ -92,9 +185,10 @@ void HookClient::attempt(const std::shared_ptr<PendingCall> &pending)
     request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
         QNetworkRequest::ManualRedirectPolicy); // an MTA follows no redirects
-    if (m_allowInvalidCertificates && pending->call.url.scheme() == u"https"_s) {
-        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
-        ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
+    if (https && (m_allowInvalidCertificates || m_tls.configured)) {
+        QSslConfiguration ssl = m_tls.configuration;
+        if (m_allowInvalidCertificates)
+            ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
         request.setSslConfiguration(ssl);
     }
     ++pending->result.attempts;

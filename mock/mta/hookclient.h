@@ -5,6 +5,7 @@
 
 #include <QList>
 #include <QObject>
+#include <QSslConfiguration>
 #include <QUrl>
 
 #include <functional>
@@ -36,6 +37,29 @@ struct HttpResult
     QByteArray header(QByteArrayView name) const;
 };
 
+// What https calls trust and present, as files (PEM).
+struct ClientTlsFiles
+{
+    QString caCertificates; // trusted instead of the system's CAs (curl's --cacert)
+    QString certificate; // the client certificate for mTLS, optionally followed by its chain
+    QString key; // its private key (no passphrase)
+    bool isEmpty() const
+    {
+        return caCertificates.isEmpty() && certificate.isEmpty() && key.isEmpty();
+    }
+};
+
+// The files read once, for any number of clients. A client given one with an error fails its
+// https calls with that error rather than calling without the trust or identity asked for.
+struct ClientTls
+{
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    bool configured = false; // false: the defaults (system CAs, no client certificate)
+    QString error; // names the file that could not be used
+
+    static ClientTls load(const ClientTlsFiles &files);
+};
+
 struct PendingCall;
 
 // HTTP for the mock MTA over QNetworkAccessManager: a manager of its own, or one shared by up to
@@ -59,6 +83,7 @@ public:
     ~HookClient() override;
 
     void setAllowInvalidCertificates(bool allow) { m_allowInvalidCertificates = allow; }
+    void setTls(const ClientTls &tls) { m_tls = tls; }
     void setAuthorization(const QByteArray &value) { m_authorization = value; }
     void send(const HttpCall &call, std::function<void(const HttpResult &)> done);
     void cancel(); // abandons calls in flight; their callbacks are not called
@@ -67,10 +92,12 @@ public:
 
 private:
     void attempt(const std::shared_ptr<PendingCall> &pending);
+    void failWithoutSending(const std::shared_ptr<PendingCall> &pending, const QString &error);
 
     QNetworkAccessManager *m_network;
     QByteArray m_authorization;
     bool m_allowInvalidCertificates = false;
+    ClientTls m_tls;
     quint64 m_generation = 0;
 };
 

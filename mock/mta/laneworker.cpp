@@ -89,6 +89,8 @@ EnvelopeAddress recordedRecipient(const SessionRecording &session, const QString
 void LaneWorker::start()
 {
     const QByteArray authorization = HookClient::authorizationFor(m_target.auth);
+    const ClientTls tls = ClientTls::load({m_target.caCertificatesFile,
+        m_target.clientCertificateFile, m_target.clientKeyFile}); // once for all lanes
     QNetworkAccessManager *network = nullptr;
     for (int i = 0; i < m_laneCount; ++i) {
         auto *lane = new Lane;
@@ -97,6 +99,7 @@ void LaneWorker::start()
         lane->client = new HookClient(network, this);
         lane->client->setAllowInvalidCertificates(m_target.allowInvalidCertificates);
         lane->client->setAuthorization(authorization);
+        lane->client->setTls(tls);
         m_lanes.append(lane);
     }
     // The lanes take their first sessions; idle is reported once all have been started

@@ -23,6 +23,11 @@ struct ReplayTarget
     QString auth = QStringLiteral("none"); // none | bearer:TOKEN | basic:USER:PASS
     int timeoutMs = 30000;
     bool allowInvalidCertificates = false; // self-signed test scanners
+    // https: PEM files of the CAs trusted instead of the system's, and of a client certificate
+    // and its key (mTLS). A file that cannot be used fails every https call, naming the file.
+    QString caCertificatesFile;
+    QString clientCertificateFile;
+    QString clientKeyFile;
     bool discover = true; // drafts: GET /.well-known/mta-hooks first
     bool registerMta = true; // draft-01: register at the scanner, deregister at the end
     int maxRetries = 3; // drafts: 5xx, timeouts and network errors (4xx are not retried)

@@ -133,6 +133,8 @@ void SessionReplayer::start(
     d->control = new HookClient(this);
     d->control->setAllowInvalidCertificates(target.allowInvalidCertificates);
     d->control->setAuthorization(HookClient::authorizationFor(target.auth));
+    d->control->setTls(ClientTls::load(
+        {target.caCertificatesFile, target.clientCertificateFile, target.clientKeyFile}));
     if (sessions.isEmpty()) {
         d->teardown();
         return;
