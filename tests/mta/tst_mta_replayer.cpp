@@ -1184,9 +1184,9 @@ void TestReplayer::authentication()
     QFETCH(QByteArray, header);
     QFETCH(bool, accepted);
     QString error;
-    const auto settings
-        = Mock::EndpointSettings::withAuth(m_endpoint->settings(), endpointAuth, &error);
+    auto settings = Mock::EndpointSettings::withAuth(m_endpoint->settings(), endpointAuth, &error);
     QVERIFY2(settings, qPrintable(error));
+    settings->keepCredentials = true; // to see what the replayer sent
     m_endpoint->setSettings(*settings);
     for (const Dialect dialect : {Dialect::Stalwart, Dialect::Draft01}) {
         m_exchanges.clear();

@@ -468,9 +468,10 @@ void TestReplayCommand::concurrencyAndRepeat()
 void TestReplayCommand::authentication()
 {
     QString error;
-    const auto settings
+    auto settings
         = Mock::EndpointSettings::withAuth(m_endpoint->settings(), u"bearer:tok-3"_s, &error);
     QVERIFY(settings);
+    settings->keepCredentials = true; // to see what the replayer sent
     m_endpoint->setSettings(*settings);
     const QStringList base {
         MtaTest::fixturePath(u"sessions/expect-accept.json"_s), u"--to"_s, url(), u"--json"_s};

@@ -294,7 +294,7 @@ void TestServeCommand::authFromFile()
     Mock::CaptureStore store;
     QVERIFY2(store.open(db), qPrintable(store.lastError()));
     QCOMPARE(store.count(), qint64(4));
-    for (const QString &path : {db, db + u"-wal"_s}) {
+    for (const QString &path : QStringList {db, db + u"-wal"_s}) {
         QFile raw(path);
         if (raw.open(QIODevice::ReadOnly))
             QVERIFY2(!raw.readAll().contains("from-file"), qPrintable(path));
