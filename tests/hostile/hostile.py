@@ -604,6 +604,8 @@ class Ctx:
             rest = self.deadline(max(1.0, seconds - (time.monotonic() - t0)))
             check(conn.wait_closed(rest), "answered %d but kept the connection open"
                   % value.status)
+            check(not conn.buf, "answered %d, then read on and sent %r (request smuggling)"
+                  % (value.status, conn.buf[:40]))
         return value
 
     def ordinary_call(self, seconds=3.0, **connkw):
