@@ -80,6 +80,20 @@ def cl_duplicate_huge_then_small(ctx):
                 pass
         if not want_write and not r and b"\r\n\r\n" in received:
             break
+    # What the server sent before closing may still be queued here: read it.
+    drain_until = time.monotonic() + 1
+    while closed != "closed" and time.monotonic() < drain_until:
+        if not select.select([sock], [], [], 0.1)[0]:
+            if b"\r\n\r\n" in received:
+                break
+            continue
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionResetError, BlockingIOError):
+            break
+        if not chunk:
+            break
+        received += chunk
     ctx.note("sent %.1f MB after the head before %s" % (sent_total / MiB, closed or "deadline"))
     check(received.startswith(b"HTTP/1.1 400") or received.startswith(b"HTTP/1.0 400"),
           "expected 400, got %r (%s)" % (received[:60], closed or "open at the deadline"))
@@ -382,7 +396,7 @@ def leading_crlfs(ctx):
 @case(GROUP)
 def pipelined_in_order(ctx):
     """Three requests in one write (ordinary, malformed JSON body, ordinary): answered in order
-    200, 400 — and after a 400 about the body (framing intact) the third is 200 or the
+    200, then a 4xx — and after a 4xx about the body (framing intact) the third is 200 or the
     connection is closed."""
     bad = ctx.req(body=b'{"context":')
     conn = ctx.connect()
@@ -392,8 +406,8 @@ def pipelined_in_order(ctx):
     check(first[0] == "response" and is_hook_answer(first[1]),
           "first: expected 200 with an action, %s" % describe(*first))
     second = conn.outcome(deadline)
-    check(second[0] == "response" and second[1].status == 400,
-          "second: expected 400, %s" % describe(*second))
+    check(second[0] == "response" and 400 <= second[1].status < 500,
+          "second: expected a 4xx, %s" % describe(*second))
     third = conn.outcome(deadline)
     check(third[0] == "closed" or (third[0] == "response" and is_hook_answer(third[1])),
           "third: expected 200 or close, %s" % describe(*third))

@@ -71,7 +71,8 @@ def connect_close_600(ctx):
             rss_at_100 = ctx.server.rss()[0]
     took = ctx.ordinary_call()
     rss_end = ctx.server.rss()[0]
-    growth = (rss_end or 0) - (rss_at_100 or 0)
+    check(rss_at_100 and rss_end, "server gone during the cycles")
+    growth = rss_end - rss_at_100
     ctx.note("RSS %.1f MB after 100 cycles, %.1f MB after 600" % (rss_at_100 / MiB,
                                                                  rss_end / MiB))
     check(growth < 4 * MiB, "RSS grew %.1f MB over 500 cycles" % (growth / MiB))
