@@ -199,6 +199,13 @@ int runDecodeCommand(const QStringList &arguments, const CommandIo &io)
             decoded.encoding = response.encoding;
             decoded.problems = response.problems;
         }
+        // A body past the decoding limits is unreadable input, like a missing file, not a
+        // document with problems.
+        if (!document.isValid() && !decoded.problems.isEmpty()
+            && decoded.problems.constFirst().message.contains(QLatin1String(" limit"))) {
+            *io.err << path << ": " << decoded.problems.constFirst().message << '\n';
+            return ExitUsage;
+        }
     }
 
     if (parser.isSet(jsonOption)) {

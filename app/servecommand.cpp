@@ -14,6 +14,9 @@
 #include <QJsonObject>
 #include <QStandardPaths>
 
+#include <limits>
+#include <type_traits>
+
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
 
@@ -91,8 +94,30 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
         u"dialect"_s, u"Decode every request as this dialect."_s, u"dialect"_s);
     const QCommandLineOption draftOption(
         u"draft-answers"_s, u"Answer draft requests as draft-01 or draft-02."_s, u"dialect"_s);
+    const QCommandLineOption depthOption(u"max-depth"_s,
+        u"Deepest nesting of a JSON, CBOR or MessagePack body (default 128)."_s, u"levels"_s);
+    const QCommandLineOption connectionsOption(
+        u"max-connections"_s, u"Open connections in all (default 512)."_s, u"count"_s);
+    const QCommandLineOption perPeerOption(u"max-connections-per-peer"_s,
+        u"Open connections from one client address (default 64)."_s, u"count"_s);
+    const QCommandLineOption headTimeoutOption(u"head-timeout"_s,
+        u"Milliseconds a request head may take (default 10000; then 408)."_s, u"ms"_s);
+    const QCommandLineOption bodyTimeoutOption(u"body-timeout"_s,
+        u"Longest pause in a request body, in milliseconds (default 10000; then 408)."_s, u"ms"_s);
+    const QCommandLineOption idleTimeoutOption(u"idle-timeout"_s,
+        u"Milliseconds before an idle kept-alive connection is closed (default 30000)."_s, u"ms"_s);
+    const QCommandLineOption originOption(u"allow-origin"_s,
+        u"Serve browser requests from this origin (repeatable; others get 403)."_s, u"origin"_s);
+    const QCommandLineOption tlsCertOption(
+        u"tls-cert"_s, u"Serve HTTPS with this PEM certificate (chain)."_s, u"file"_s);
+    const QCommandLineOption tlsKeyOption(
+        u"tls-key"_s, u"The PEM private key of --tls-cert."_s, u"file"_s);
+    const QCommandLineOption tlsClientCaOption(u"tls-client-ca"_s,
+        u"Require client certificates signed by these PEM CAs (mTLS)."_s, u"file"_s);
     parser.addOptions({listenOption, rulesOption, dbOption, authOption, jsonOption, limitOption,
-        holdOption, holdTimeoutOption, dialectOption, draftOption});
+        holdOption, holdTimeoutOption, dialectOption, draftOption, depthOption, connectionsOption,
+        perPeerOption, headTimeoutOption, bodyTimeoutOption, idleTimeoutOption, originOption,
+        tlsCertOption, tlsKeyOption, tlsClientCaOption});
     if (!parser.parse(arguments) || !parser.positionalArguments().isEmpty()) {
         *io.err << (parser.errorText().isEmpty() ? u"usage: hookscope serve --listen ADDR:PORT "
                                                    "[--rules FILE] [--db FILE] [--auth SPEC] "
@@ -128,6 +153,38 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
             *io.err << "invalid --body-limit\n";
             return ExitUsage;
         }
+    }
+    const auto positive = [&parser, &io](const QCommandLineOption &option, auto *target) {
+        if (!parser.isSet(option))
+            return true;
+        bool ok = false;
+        const qint64 value = parser.value(option).toLongLong(&ok);
+        if (!ok || value <= 0 || value > std::numeric_limits<int>::max()) {
+            *io.err << "invalid --" << option.names().constFirst() << ": " << parser.value(option)
+                    << " (expected a positive number)\n";
+            return false;
+        }
+        *target = std::remove_pointer_t<decltype(target)>(value);
+        return true;
+    };
+    if (!positive(depthOption, &settings.maxDepth)
+        || !positive(connectionsOption, &settings.maxConnections)
+        || !positive(perPeerOption, &settings.maxConnectionsPerPeer)
+        || !positive(headTimeoutOption, &settings.headTimeoutMs)
+        || !positive(bodyTimeoutOption, &settings.bodyTimeoutMs)
+        || !positive(idleTimeoutOption, &settings.idleTimeoutMs))
+        return ExitUsage;
+    settings.allowedOrigins = parser.values(originOption);
+    settings.tlsCertificateFile = parser.value(tlsCertOption);
+    settings.tlsKeyFile = parser.value(tlsKeyOption);
+    settings.tlsClientCaFile = parser.value(tlsClientCaOption);
+    if (settings.tlsCertificateFile.isEmpty() != settings.tlsKeyFile.isEmpty()) {
+        *io.err << "--tls-cert and --tls-key go together\n";
+        return ExitUsage;
+    }
+    if (!settings.tlsClientCaFile.isEmpty() && settings.tlsCertificateFile.isEmpty()) {
+        *io.err << "--tls-client-ca needs --tls-cert and --tls-key\n";
+        return ExitUsage;
     }
     if (parser.isSet(dialectOption)) {
         const auto dialect = dialectFromName(parser.value(dialectOption));

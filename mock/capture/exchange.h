@@ -37,6 +37,7 @@ struct Exchange
     QDateTime received; // UTC, millisecond precision
     QString peerAddress;
     quint16 peerPort = 0;
+    QString clientCertificate; // subject of the TLS client certificate, when one was presented
     QByteArray method;
     QByteArray path; // path and query as requested
     HttpHeaders requestHeaders; // wire order, original case, duplicates kept

@@ -3,6 +3,7 @@
 #include "mock/capture/sessionfile.h"
 #include "mock/capture/sessionrecording.h"
 #include "mock/capture/sessiontracker.h"
+#include "mock/protocol/document.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -38,6 +39,13 @@ QByteArray bodyOf(const QJsonObject &content)
 
 std::optional<QList<Exchange>> exchangesFromHar(const QByteArray &har, QString *error)
 {
+    // Qt's parser allows 1024 levels; what reads the entries after it recurses.
+    QString limitError;
+    if (!MtaHooks::Document::checkJson(har, &limitError, MtaHooks::DecodeLimits::forFiles())) {
+        if (error)
+            *error = u"not a HAR file: %1"_s.arg(limitError);
+        return std::nullopt;
+    }
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(har, &parseError);
     const QJsonObject log = document.object().value(u"log"_s).toObject();

@@ -3,6 +3,7 @@
 
 #include "mock/capture/logging.h"
 #include "mock/capture/orderedjson_p.h"
+#include "mock/protocol/document.h"
 
 #include <QCborArray>
 #include <QCborMap>
@@ -437,6 +438,11 @@ std::optional<QList<SessionRecording>> SessionFile::read(const QByteArray &data,
             *error = message;
         return std::nullopt;
     };
+    // Qt's parser allows 1024 levels; what reads the file after it recurses, so the protocol's
+    // nesting limit is checked first.
+    QString limitError;
+    if (!MtaHooks::Document::checkJson(data, &limitError, MtaHooks::DecodeLimits::forFiles()))
+        return failWith(u"not a session file: %1"_s.arg(limitError));
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(data, &parseError);
     if (parseError.error != QJsonParseError::NoError) {

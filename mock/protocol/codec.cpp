@@ -13,19 +13,33 @@ namespace {
 
 constexpr QByteArrayView utf8Bom("\xEF\xBB\xBF");
 
-Document parseBody(QByteArrayView body, Encoding *encoding, QString *error)
+Document parseBody(
+    QByteArrayView body, Encoding *encoding, QString *error, const DecodeLimits &limits)
 {
     if (*encoding != Encoding::Unknown)
-        return Document::decode(body, *encoding, error);
-    *encoding = sniffEncoding(body);
+        return Document::decode(body, *encoding, error, limits);
+    *encoding = sniffEncoding(body, limits);
     if (*encoding == Encoding::Unknown) {
         // Not a JSON/CBOR/MessagePack object or array. As JSON it is either a scalar (valid, and
         // the caller says what is wrong with it) or broken (the parser's complaint is the
         // likeliest intent).
         *encoding = Encoding::Json;
-        return Document::fromJson(body, error);
+        const Document json = Document::fromJson(body, error, limits);
+        if (json.isValid() || !error)
+            return json;
+        // Unless a binary reading stopped at a limit: then that is what the sender is told.
+        for (const Encoding binary : {Encoding::Cbor, Encoding::MsgPack}) {
+            QString binaryError;
+            if (!Document::decode(body, binary, &binaryError, limits).isValid()
+                && binaryError.contains(QLatin1String("limit"))) {
+                *encoding = binary;
+                *error = binaryError;
+                break;
+            }
+        }
+        return json;
     }
-    return Document::decode(body, *encoding, error);
+    return Document::decode(body, *encoding, error, limits);
 }
 
 bool isWhitespace(char c)
@@ -62,21 +76,21 @@ Encoding encodingFromContentType(QByteArrayView contentType)
     return Encoding::Unknown;
 }
 
-Encoding sniffEncoding(QByteArrayView body)
+Encoding sniffEncoding(QByteArrayView body, const DecodeLimits &limits)
 {
     qsizetype i = body.startsWith(utf8Bom) ? utf8Bom.size() : 0;
     while (i < body.size() && isWhitespace(body[i]))
         ++i;
     if (i < body.size() && (body[i] == '{' || body[i] == '[')) {
-        if (Document::fromJson(body).isValid())
+        if (Document::fromJson(body, nullptr, limits).isValid())
             return Encoding::Json;
     }
     if (body.isEmpty())
         return Encoding::Unknown;
-    const Document cbor = Document::fromCbor(body);
+    const Document cbor = Document::fromCbor(body, nullptr, limits);
     if (cbor.isObject() || cbor.isArray())
         return Encoding::Cbor;
-    const Document msgpack = Document::fromMsgPack(body);
+    const Document msgpack = Document::fromMsgPack(body, nullptr, limits);
     if (msgpack.isObject() || msgpack.isArray())
         return Encoding::MsgPack;
     return Encoding::Unknown;
@@ -147,7 +161,7 @@ HookRequest decodeRequest(
         return request;
     }
     QString error;
-    request.document = parseBody(body, &request.encoding, &error);
+    request.document = parseBody(body, &request.encoding, &error, options.limits);
     if (!request.document.isValid()) {
         request.problems.append({QString(), Severity::Error,
             QStringLiteral("not valid %1: %2")
@@ -331,7 +345,7 @@ HookResponse decodeResponse(
     }
 
     QString error;
-    response.document = parseBody(body, &response.encoding, &error);
+    response.document = parseBody(body, &response.encoding, &error, options.limits);
     if (!response.document.isValid()) {
         response.dialect = context;
         response.malformed = true;

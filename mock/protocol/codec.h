@@ -11,7 +11,7 @@ namespace MtaHooks {
 // Which wire encoding a body is in: the Content-Type decides when it names one, otherwise the bytes
 // are tried as JSON, CBOR and MessagePack in that order (first that parses completely wins).
 Encoding encodingFromContentType(QByteArrayView contentType);
-Encoding sniffEncoding(QByteArrayView body);
+Encoding sniffEncoding(QByteArrayView body, const DecodeLimits &limits = {});
 QByteArray contentTypeFor(Encoding encoding);
 
 // Dialect of a parsed document: {context: …} is Stalwart; a flat object with "stage" is a draft
@@ -29,6 +29,7 @@ struct DecodeOptions
     Dialect requestDialect = Dialect::Unknown;
     // For responses: the stage answered, which decides the legal actions and edits.
     Stage requestStage = Stage::Unknown;
+    DecodeLimits limits; // nesting, values, members and string sizes of the body
 };
 
 // Never fails: an undecodable body gives a HookRequest whose document is invalid and whose problems

@@ -145,21 +145,6 @@ QVariant toVariantValue(const Json &json)
     return {};
 }
 
-template<typename Parse>
-Document parseWith(Parse parse, QString *error)
-{
-    try {
-        return makeDocument(parse());
-    } catch (const Json::parse_error &e) {
-        if (error)
-            *error = QString::fromUtf8(e.what());
-    } catch (const Json::exception &e) {
-        if (error)
-            *error = QString::fromUtf8(e.what());
-    }
-    return Document::invalid();
-}
-
 bool parseArrayIndex(QStringView token, std::size_t size, std::size_t *index)
 {
     if (token.isEmpty() || token.size() > 18)
@@ -259,36 +244,16 @@ Document Document::emptyArray()
     return makeDocument(Json::array());
 }
 
-Document Document::fromJson(QByteArrayView json, QString *error)
-{
-    return parseWith([json] { return Json::parse(json.begin(), json.end()); }, error);
-}
-
-Document Document::fromCbor(QByteArrayView cbor, QString *error)
-{
-    return parseWith(
-        [cbor] {
-            return Json::from_cbor(
-                cbor.begin(), cbor.end(), true, true, Json::cbor_tag_handler_t::ignore);
-        },
-        error);
-}
-
-Document Document::fromMsgPack(QByteArrayView msgpack, QString *error)
-{
-    return parseWith(
-        [msgpack] { return Json::from_msgpack(msgpack.begin(), msgpack.end()); }, error);
-}
-
-Document Document::decode(QByteArrayView bytes, Encoding encoding, QString *error)
+Document Document::decode(
+    QByteArrayView bytes, Encoding encoding, QString *error, const DecodeLimits &limits)
 {
     switch (encoding) {
     case Encoding::Json:
-        return fromJson(bytes, error);
+        return fromJson(bytes, error, limits);
     case Encoding::Cbor:
-        return fromCbor(bytes, error);
+        return fromCbor(bytes, error, limits);
     case Encoding::MsgPack:
-        return fromMsgPack(bytes, error);
+        return fromMsgPack(bytes, error, limits);
     default:
         if (error)
             *error = QStringLiteral("not a document encoding");

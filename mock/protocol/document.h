@@ -8,12 +8,34 @@
 #include <QStringList>
 #include <QVariant>
 
+#include <limits>
 #include <memory>
 #include <optional>
 
 namespace MtaHooks {
 
 struct DocumentData;
+
+// What one decoded document may hold. Checked while the bytes are parsed, before any recursive
+// code sees the document: every walk of a Document (validator, apply, dumps, tree views) may then
+// recurse without a stack overflow, and a body cannot make the tree grow out of proportion.
+struct DecodeLimits
+{
+    int maxDepth = 128; // arrays, maps and CBOR tags nested in one another
+    qint64 maxElements = 250000; // values in the whole document
+    // Members of one object. nlohmann's order-keeping object finds a key by a linear search,
+    // so this also bounds the parse time of a body made of large objects.
+    qint64 maxObjectMembers = 1000;
+    qint64 maxStringBytes = 64 * 1024 * 1024; // one string or byte string
+
+    // For files the user opens (session files, HAR, rules): only the nesting is bounded, as a
+    // capture of many calls is legitimately large.
+    static DecodeLimits forFiles()
+    {
+        return {128, std::numeric_limits<qint64>::max(), std::numeric_limits<qint64>::max(),
+            std::numeric_limits<qint64>::max()};
+    }
+};
 
 // An immutable JSON-model document (a hook request, a response, a patch value) that keeps member
 // order as received. JSON, CBOR and MessagePack decode into it; CBOR byte strings stay binary.
@@ -45,10 +67,18 @@ public:
     static Document emptyArray();
 
     // Decoders. On failure the result is invalid and *error says why (with a byte offset).
-    static Document fromJson(QByteArrayView json, QString *error = nullptr);
-    static Document fromCbor(QByteArrayView cbor, QString *error = nullptr);
-    static Document fromMsgPack(QByteArrayView msgpack, QString *error = nullptr);
-    static Document decode(QByteArrayView bytes, Encoding encoding, QString *error = nullptr);
+    // Past a limit the result is invalid too, and *error names the limit.
+    static Document fromJson(
+        QByteArrayView json, QString *error = nullptr, const DecodeLimits &limits = {});
+    static Document fromCbor(
+        QByteArrayView cbor, QString *error = nullptr, const DecodeLimits &limits = {});
+    static Document fromMsgPack(
+        QByteArrayView msgpack, QString *error = nullptr, const DecodeLimits &limits = {});
+    static Document decode(QByteArrayView bytes, Encoding encoding, QString *error = nullptr,
+        const DecodeLimits &limits = {});
+    // For JSON read by other parsers (Qt's, for files): true when the text is well-formed and
+    // within the limits, without building a document.
+    static bool checkJson(QByteArrayView json, QString *error, const DecodeLimits &limits = {});
 
     Type type() const;
     bool isValid() const { return type() != Type::Invalid; }

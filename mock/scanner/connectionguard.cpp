@@ -2,12 +2,18 @@
 #include "mock/scanner/connectionguard.h"
 
 #include "mock/scanner/controlplane.h"
+#include "mock/scanner/httpwire_p.h"
 #include "mock/scanner/logging.h"
+#include "mock/scanner/requestframing.h"
 
+#include <QDeadlineTimer>
+#include <QHostAddress>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimer>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
@@ -15,21 +21,55 @@ namespace Mock {
 
 struct ConnectionGuard::State
 {
-    enum class Phase { Head, Body, ChunkSize, ChunkData, ChunkDataEnd, Trailer, Refused };
-    Phase phase = Phase::Head;
-    QByteArray head; // the request head being collected
-    QByteArray line; // a chunk-size or trailer line being collected
-    qint64 remaining = 0; // body bytes (or chunk bytes) still to come
-    qint64 chunkedTotal = 0; // decoded chunked body so far
-    QByteArray method;
-    QByteArray path;
-    HttpHeaders headers;
+    explicit State(const RequestFraming::Limits &limits)
+        : framing(limits)
+    { }
+
+    RequestFraming framing;
+    QString peer;
+    QTimer *timer = nullptr;
+    QDeadlineTimer headDeadline; // running while a head (or the TLS handshake) is incomplete
+    bool servedOne = false; // a request went through: between requests is idle, not slow
+    bool refused = false;
     int answersOwed = 0;
-    QTimer *idle = nullptr;
+    QString clientSubject;
 };
 
+namespace {
+
+// The peer of an accepted descriptor, before a socket object exists: the per-peer budget is
+// checked first, so a refused connection costs no TLS handshake.
+QString peerOf(qintptr descriptor)
+{
+    sockaddr_storage address {};
+    socklen_t length = sizeof address;
+    if (::getpeername(int(descriptor), reinterpret_cast<sockaddr *>(&address), &length) != 0)
+        return {};
+    QHostAddress host(reinterpret_cast<const sockaddr *>(&address));
+    // An IPv4 client of a dual-stack socket is the same peer as over IPv4.
+    bool isV4 = false;
+    const quint32 v4 = host.toIPv4Address(&isV4);
+    if (isV4)
+        host = QHostAddress(v4);
+    return host.toString();
+}
+
+bool isLoopbackName(QByteArrayView host)
+{
+    if (host.compare("localhost", Qt::CaseInsensitive) == 0)
+        return true;
+    // RFC 6761 §6.3: names under .localhost are loopback, whatever a resolver says.
+    if (host.size() > 10
+        && QByteArrayView(host).last(10).compare(".localhost", Qt::CaseInsensitive) == 0)
+        return true;
+    QHostAddress address;
+    return address.setAddress(QString::fromLatin1(host)) && address.isLoopback();
+}
+
+} // namespace
+
 ConnectionGuard::ConnectionGuard(QObject *parent)
-    : QTcpServer(parent)
+    : QSslServer(parent)
 {
     qRegisterMetaType<Mock::ConnectionGuard::Refusal>();
 }
@@ -44,64 +84,175 @@ void ConnectionGuard::setLimits(const Limits &limits)
     m_limits = limits;
 }
 
+void ConnectionGuard::setTls(const QSslConfiguration &configuration)
+{
+    m_tls = !configuration.isNull();
+    if (m_tls)
+        setSslConfiguration(configuration);
+}
+
 void ConnectionGuard::incomingConnection(qintptr descriptor)
 {
-    auto *socket = new QTcpSocket(this);
+    const QString peer = peerOf(descriptor);
+    const bool overTotal = m_states.size() >= m_limits.maxConnections;
+    const bool overPeer = m_perPeer.value(peer) >= m_limits.maxConnectionsPerPeer;
+    if (overTotal || overPeer) {
+        qCWarning(lcEndpoint).noquote() << (overTotal
+                ? u"connection limit (%1) reached"_s.arg(m_limits.maxConnections)
+                : u"connection limit per peer (%1) reached by %2"_s
+                      .arg(m_limits.maxConnectionsPerPeer)
+                      .arg(peer)) << "refusing a connection";
+        if (m_tls) {
+            ::close(int(descriptor)); // a plain-text 503 means nothing to a TLS client
+            return;
+        }
+        auto *socket = new QTcpSocket(this);
+        if (!socket->setSocketDescriptor(descriptor)) {
+            delete socket;
+            return;
+        }
+        socket->write(Detail::responseBytes(503,
+            {{"Connection", "close"}, {"Retry-After", "1"}, {"Content-Length", "0"}}, {}, false));
+        socket->disconnectFromHost();
+        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        QTimer::singleShot(m_lingerMs, socket, [socket] { socket->abort(); });
+        return;
+    }
+
+    QTcpSocket *socket = m_tls ? new QSslSocket(this) : new QTcpSocket(this);
     if (!socket->setSocketDescriptor(descriptor)) {
         delete socket;
         return;
     }
-    if (m_states.size() >= m_limits.maxConnections) {
-        qCWarning(lcEndpoint) << "connection limit reached, refusing" << socket->peerAddress();
-        socket->write("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n"
-                      "Content-Length: 0\r\n\r\n");
-        socket->disconnectFromHost();
-        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    adopt(socket, peer);
+    if (!m_tls) {
+        addPendingConnection(socket);
         return;
     }
-    auto *state = new State;
-    state->idle = new QTimer(socket);
-    state->idle->setSingleShot(true);
+    // The engine gets the socket once it is encrypted; until then the head deadline also bounds
+    // the handshake, so a client that stalls in it is closed like one that trickles its head.
+    auto *tls = static_cast<QSslSocket *>(socket);
+    tls->setSslConfiguration(sslConfiguration());
+    connect(tls, &QSslSocket::encrypted, this, [this, tls] {
+        if (State *state = m_states.value(tls)) {
+            const QSslCertificate certificate = tls->peerCertificate();
+            if (!certificate.isNull())
+                state->clientSubject = certificate.subjectDisplayName();
+        }
+        addPendingConnection(tls);
+    });
+    connect(tls, &QSslSocket::sslErrors, this, [tls](const QList<QSslError> &errors) {
+        qCInfo(lcEndpoint) << "TLS handshake refused" << tls->peerAddress() << errors;
+        tls->abort();
+    });
+    connect(tls, &QAbstractSocket::errorOccurred, this, [tls](QAbstractSocket::SocketError) {
+        if (!tls->isEncrypted()) {
+            qCInfo(lcEndpoint) << "TLS handshake failed" << tls->peerAddress()
+                               << tls->errorString();
+            tls->abort();
+        }
+    });
+    tls->startServerEncryption();
+}
+
+void ConnectionGuard::adopt(QTcpSocket *socket, const QString &peer)
+{
+    auto *state = new State({m_limits.bodyLimit, m_limits.headerLimit});
+    state->peer = peer;
+    state->timer = new QTimer(socket);
+    state->timer->setSingleShot(true);
+    state->headDeadline = QDeadlineTimer(m_limits.headTimeoutMs);
     m_states.insert(socket, state);
+    ++m_perPeer[peer];
     // Connected before the HTTP engine connects its own slot, so this one sees the bytes first.
     connect(socket, &QTcpSocket::readyRead, this, [this, socket] { inspect(socket); });
-    connect(state->idle, &QTimer::timeout, this, [this, socket] {
-        const auto it = m_states.constFind(socket);
-        if (it == m_states.cend() || (*it)->answersOwed > 0)
+    connect(state->timer, &QTimer::timeout, this, [this, socket] { onDeadline(socket); });
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    connect(socket, &QObject::destroyed, this, [this, socket] {
+        State *gone = m_states.take(socket);
+        if (!gone)
             return;
-        qCDebug(lcEndpoint) << "closing idle connection" << socket->peerAddress()
-                            << socket->peerPort();
-        socket->disconnectFromHost();
+        if (--m_perPeer[gone->peer] <= 0)
+            m_perPeer.remove(gone->peer);
+        delete gone;
     });
-    connect(socket, &QObject::destroyed, this, [this, socket] { delete m_states.take(socket); });
-    restartIdle(socket, *state);
-    addPendingConnection(socket);
+    rearm(*state);
 }
 
 void ConnectionGuard::beginAnswer(QTcpSocket *socket)
 {
-    if (State *state = m_states.value(socket))
+    if (State *state = m_states.value(socket)) {
         ++state->answersOwed;
+        rearm(*state);
+    }
 }
 
 void ConnectionGuard::endAnswer(QTcpSocket *socket)
 {
     if (State *state = m_states.value(socket)) {
         state->answersOwed = qMax(0, state->answersOwed - 1);
-        restartIdle(socket, *state);
+        rearm(*state);
     }
 }
 
 bool ConnectionGuard::wasRefused(QTcpSocket *socket) const
 {
     const State *state = m_states.value(socket);
-    return state && state->phase == State::Phase::Refused;
+    return state && state->refused;
 }
 
-void ConnectionGuard::restartIdle(QTcpSocket *, State &state)
+QString ConnectionGuard::clientSubject(QTcpSocket *socket) const
 {
-    if (m_limits.idleTimeoutMs > 0)
-        state.idle->start(m_limits.idleTimeoutMs);
+    const State *state = m_states.value(socket);
+    return state ? state->clientSubject : QString();
+}
+
+// One timer a connection, armed for whichever deadline applies now: the head (from its first
+// byte, or from the connection's start: a trickle cannot extend it), the body's progress, or
+// idleness between requests. None while the endpoint owes an answer: a held call is ours.
+void ConnectionGuard::rearm(State &state)
+{
+    if (state.refused)
+        return;
+    int timeout = -1;
+    if (state.framing.inBody()) {
+        timeout = m_limits.bodyTimeoutMs;
+    } else if (!state.framing.betweenRequests() || !state.servedOne) {
+        timeout = int(qMax<qint64>(0, state.headDeadline.remainingTime()));
+    } else if (state.answersOwed == 0) {
+        timeout = m_limits.idleTimeoutMs;
+    }
+    if (timeout < 0)
+        state.timer->stop();
+    else
+        state.timer->start(timeout);
+}
+
+void ConnectionGuard::onDeadline(QTcpSocket *socket)
+{
+    State *state = m_states.value(socket);
+    if (!state || state->refused)
+        return;
+    if (state->framing.inBody()) {
+        refuse(socket, *state, 408,
+            u"no body bytes for %1 ms (the body timeout)"_s.arg(m_limits.bodyTimeoutMs));
+        return;
+    }
+    const bool encrypted = !m_tls || static_cast<QSslSocket *>(socket)->isEncrypted();
+    if (!state->framing.betweenRequests() && encrypted) {
+        refuse(socket, *state, 408,
+            u"the request head took longer than %1 ms (the head timeout)"_s.arg(
+                m_limits.headTimeoutMs));
+        return;
+    }
+    if (state->answersOwed > 0)
+        return;
+    qCDebug(lcEndpoint) << "closing an idle connection" << socket->peerAddress()
+                        << socket->peerPort() << (encrypted ? "" : "(TLS handshake unfinished)");
+    if (encrypted)
+        socket->disconnectFromHost();
+    else
+        socket->abort();
 }
 
 void ConnectionGuard::inspect(QTcpSocket *socket)
@@ -109,216 +260,110 @@ void ConnectionGuard::inspect(QTcpSocket *socket)
     State *state = m_states.value(socket);
     if (!state)
         return;
-    restartIdle(socket, *state);
-    if (state->phase == State::Phase::Refused) {
+    if (state->refused) {
         socket->readAll(); // nothing of a refused request reaches the engine
         return;
     }
-    // The engine reads everything after this slot returns, so what is available now is new.
     const qint64 available = socket->bytesAvailable();
-    if (state->phase == State::Phase::Body && available <= state->remaining) {
-        // Inside a body only the count matters: no copy of a large upload.
-        state->remaining -= available;
-        if (state->remaining == 0)
-            state->phase = State::Phase::Head;
+    if (available <= 0)
+        return;
+    // On a kept-alive connection the next head's time starts with its first byte.
+    if (state->servedOne && state->framing.betweenRequests())
+        state->headDeadline = QDeadlineTimer(m_limits.headTimeoutMs);
+    // Inside a Content-Length body only the count matters: no copy of a large upload. The engine
+    // reads everything after this slot returns, so what is available now is new.
+    if (state->framing.contentBodyRemaining() > available) {
+        state->framing.skipBody(available);
+        rearm(*state);
         return;
     }
     const QByteArray data = socket->peek(available);
-    consume(socket, *state, data);
-    if (state->phase == State::Phase::Refused)
-        socket->readAll();
-}
-
-void ConnectionGuard::consume(QTcpSocket *socket, State &state, QByteArrayView data)
-{
-    qsizetype pos = 0;
-    while (pos < data.size() && state.phase != State::Phase::Refused) {
-        switch (state.phase) {
-        case State::Phase::Head: {
-            // Leading CRLFs between requests are allowed (RFC 9112 §2.2).
-            if (state.head.isEmpty()) {
-                while (pos < data.size() && (data[pos] == '\r' || data[pos] == '\n'))
-                    ++pos;
-                if (pos >= data.size())
-                    return;
-            }
-            const qsizetype before = state.head.size();
-            // Never copy more than a head can be: the rest of a large body stays where it is.
-            state.head.append(data.sliced(
-                pos, qMin<qsizetype>(data.size() - pos, m_limits.headerLimit + 4 - before)));
-            const qsizetype end = state.head.indexOf("\r\n\r\n");
-            if (end < 0) {
-                if (state.head.size() > m_limits.headerLimit)
-                    refuse(socket, state, 431,
-                        u"request head larger than %1 bytes"_s.arg(m_limits.headerLimit));
-                return;
-            }
-            pos += end + 4 - before;
-            state.head.truncate(end + 4);
-            if (state.head.size() > m_limits.headerLimit) {
-                refuse(socket, state, 431,
-                    u"request head larger than %1 bytes"_s.arg(m_limits.headerLimit));
-                return;
-            }
-            if (!parseHead(socket, state))
-                return;
+    QByteArrayView rest(data);
+    while (true) {
+        const RequestFraming::Step step = state->framing.feed(rest);
+        rest = rest.sliced(step.consumed);
+        if (step.event == RequestFraming::Event::Failed) {
+            const RequestFraming::Error error = state->framing.error();
+            refuse(socket, *state, error.status, error.reason);
             break;
         }
-        case State::Phase::Body: {
-            const qint64 take = qMin<qint64>(state.remaining, data.size() - pos);
-            state.remaining -= take;
-            pos += take;
-            if (state.remaining == 0)
-                state.phase = State::Phase::Head;
-            break;
-        }
-        default:
-            consumeChunked(socket, state, data, pos);
-            break;
-        }
-    }
-}
-
-bool ConnectionGuard::parseHead(QTcpSocket *socket, State &state)
-{
-    const QList<QByteArray> lines = state.head.split('\n');
-    const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
-    state.method = requestLine.value(0);
-    state.path = requestLine.value(1);
-    state.headers.clear();
-    qint64 contentLength = 0;
-    bool chunked = false;
-    bool expectContinue = false;
-    for (qsizetype i = 1; i < lines.size(); ++i) {
-        const QByteArray line = lines.at(i).trimmed();
-        const qsizetype colon = line.indexOf(':');
-        if (colon <= 0)
+        if (step.event == RequestFraming::Event::HeadComplete) {
+            if (!admitHead(socket, *state))
+                break;
             continue;
-        const QByteArray name = line.left(colon).trimmed();
-        const QByteArray value = line.mid(colon + 1).trimmed();
-        state.headers.append({name, value});
-        if (name.compare("Content-Length", Qt::CaseInsensitive) == 0) {
-            bool ok = false;
-            contentLength = value.toLongLong(&ok);
-            if (!ok || contentLength < 0) {
-                refuse(socket, state, 400, u"invalid Content-Length"_s);
-                return false;
-            }
-        } else if (name.compare("Transfer-Encoding", Qt::CaseInsensitive) == 0) {
-            chunked = value.toLower().contains("chunked");
-        } else if (name.compare("Expect", Qt::CaseInsensitive) == 0) {
-            expectContinue = value.compare("100-continue", Qt::CaseInsensitive) == 0;
         }
+        if (step.event == RequestFraming::Event::MessageComplete) {
+            state->servedOne = true;
+            state->headDeadline = QDeadlineTimer(m_limits.headTimeoutMs);
+            continue;
+        }
+        break;
     }
-    state.head.clear();
-    if (!chunked && contentLength > m_limits.bodyLimit) {
-        refuse(socket, state, 413,
-            u"body of %1 bytes is over the limit of %2"_s.arg(contentLength)
-                .arg(m_limits.bodyLimit));
+    if (state->refused) {
+        socket->readAll();
+        return;
+    }
+    rearm(*state);
+}
+
+bool ConnectionGuard::admitHead(QTcpSocket *socket, State &state)
+{
+    const RequestHead &head = state.framing.head();
+    const QByteArray origin = head.value("Origin");
+    if (head.has("Origin")
+        && !m_policy.allowedOrigins.contains(QString::fromLatin1(origin), Qt::CaseInsensitive)) {
+        refuse(socket, state, 403,
+            u"requests from web pages are refused (Origin: %1); allow an origin with "
+            "--allow-origin"_s.arg(QString::fromLatin1(origin.left(200))));
         return false;
     }
-    if (expectContinue)
-        socket->write("HTTP/1.1 100 Continue\r\n\r\n");
-    state.chunkedTotal = 0;
-    if (chunked) {
-        state.phase = State::Phase::ChunkSize;
-        state.line.clear();
-    } else if (contentLength > 0) {
-        state.phase = State::Phase::Body;
-        state.remaining = contentLength;
-    } else {
-        state.phase = State::Phase::Head;
+    if (m_policy.loopbackHostsOnly && head.has("Host") && !hostAllowed(head.value("Host"))) {
+        refuse(socket, state, 403,
+            u"Host \"%1\" is not a loopback name while the endpoint listens on loopback "
+            "(DNS rebinding protection)"_s.arg(QString::fromLatin1(head.value("Host").left(200))));
+        return false;
     }
+    if (head.expectContinue)
+        socket->write("HTTP/1.1 100 Continue\r\n\r\n");
     return true;
 }
 
-void ConnectionGuard::consumeChunked(
-    QTcpSocket *socket, State &state, QByteArrayView data, qsizetype &pos)
+bool ConnectionGuard::hostAllowed(const QByteArray &host) const
 {
-    auto takeLine = [&state, &data, &pos]() -> bool {
-        const qsizetype newline = data.indexOf('\n', pos);
-        if (newline < 0) {
-            state.line.append(data.sliced(pos));
-            pos = data.size();
+    QByteArrayView name(host);
+    if (name.startsWith('[')) {
+        const qsizetype close = name.indexOf(']');
+        if (close < 0)
             return false;
-        }
-        state.line.append(data.sliced(pos, newline - pos + 1));
-        pos = newline + 1;
-        return true;
-    };
-    switch (state.phase) {
-    case State::Phase::ChunkSize: {
-        if (!takeLine())
-            return;
-        const QByteArray sizeText = state.line.trimmed().split(';').value(0);
-        state.line.clear();
-        bool ok = false;
-        const qint64 size = sizeText.toLongLong(&ok, 16);
-        if (!ok || size < 0) {
-            refuse(socket, state, 400, u"invalid chunk size"_s);
-            return;
-        }
-        state.chunkedTotal += size;
-        if (state.chunkedTotal > m_limits.bodyLimit) {
-            refuse(socket, state, 413,
-                u"chunked body over the limit of %1 bytes"_s.arg(m_limits.bodyLimit));
-            return;
-        }
-        state.remaining = size;
-        state.phase = size == 0 ? State::Phase::Trailer : State::Phase::ChunkData;
-        return;
+        name = name.sliced(1, close - 1);
+    } else if (const qsizetype colon = name.lastIndexOf(':'); colon >= 0) {
+        name = name.first(colon);
     }
-    case State::Phase::ChunkData: {
-        const qint64 take = qMin<qint64>(state.remaining, data.size() - pos);
-        state.remaining -= take;
-        pos += take;
-        if (state.remaining == 0)
-            state.phase = State::Phase::ChunkDataEnd;
-        return;
-    }
-    case State::Phase::ChunkDataEnd:
-        if (takeLine()) {
-            state.line.clear();
-            state.phase = State::Phase::ChunkSize;
-        }
-        return;
-    case State::Phase::Trailer:
-        if (takeLine()) {
-            const bool blank = state.line.trimmed().isEmpty();
-            state.line.clear();
-            if (blank)
-                state.phase = State::Phase::Head;
-        }
-        return;
-    default:
-        return;
-    }
+    return isLoopbackName(name);
 }
 
 void ConnectionGuard::refuse(QTcpSocket *socket, State &state, int status, const QString &reason)
 {
-    state.phase = State::Phase::Refused;
-    const QString code = status == 413 ? u"REQUEST_TOO_LARGE"_s : u"INVALID_REQUEST"_s;
-    const QByteArray text = status == 413 ? QByteArrayLiteral("Content Too Large")
-        : status == 431                   ? QByteArrayLiteral("Request Header Fields Too Large")
-                                          : QByteArrayLiteral("Bad Request");
+    state.refused = true;
+    state.timer->stop();
+    const RequestHead &head = state.framing.head();
+    QString code = u"INVALID_REQUEST"_s;
+    if (status == 413)
+        code = u"REQUEST_TOO_LARGE"_s;
+    else if (status == 403)
+        code = u"FORBIDDEN"_s;
+    else if (status == 408)
+        code = u"REQUEST_TIMEOUT"_s;
     const QByteArray body = errorBody(code, reason);
     const HttpHeaders headers {{"Content-Type", "application/json"}, {"Connection", "close"},
         {"Content-Length", QByteArray::number(body.size())}};
-    qCInfo(lcEndpoint) << "refused" << status << reason;
-    qint64 declared = -1;
-    for (const auto &[name, value] : std::as_const(state.headers)) {
-        if (name.compare("Content-Length", Qt::CaseInsensitive) == 0)
-            declared = value.toLongLong();
-    }
+    qCInfo(lcEndpoint).noquote() << "refused" << status << reason << "from"
+                                 << socket->peerAddress().toString();
     // Announced first: the endpoint stores the refusal before the client can see it.
-    Q_EMIT requestRefused({socket->peerAddress().toString(), socket->peerPort(), state.method,
-        state.path, state.headers, declared, status, reason, headers, body});
-    QByteArray wire = "HTTP/1.1 " + QByteArray::number(status) + ' ' + text + "\r\n";
-    for (const auto &[name, value] : headers)
-        wire += name + ": " + value + "\r\n";
-    wire += "\r\n" + body;
-    socket->write(wire);
+    Q_EMIT requestRefused(
+        {socket->peerAddress().toString(), socket->peerPort(), head.method, head.target,
+            head.headers, head.chunked ? -1 : head.contentLength, status, reason, headers, body});
+    socket->write(Detail::responseBytes(status, headers, body, false));
     lingerAndClose(socket);
 }
 
@@ -328,10 +373,14 @@ void ConnectionGuard::refuse(QTcpSocket *socket, State &state, int status, const
 // it, or after a grace period.
 void ConnectionGuard::lingerAndClose(QTcpSocket *socket)
 {
-    const auto shutdownWrite = [socket] {
+    const bool tls = m_tls;
+    const auto shutdownWrite = [socket, tls] {
         if (socket->bytesToWrite() > 0 || socket->socketDescriptor() < 0)
             return;
-        ::shutdown(int(socket->socketDescriptor()), SHUT_WR);
+        if (tls) // a TLS close_notify, then the socket goes
+            socket->disconnectFromHost();
+        else
+            ::shutdown(int(socket->socketDescriptor()), SHUT_WR);
     };
     socket->flush();
     shutdownWrite();

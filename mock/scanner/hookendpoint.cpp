@@ -7,15 +7,40 @@
 #include "mock/scanner/httpwire_p.h"
 #include "mock/scanner/logging.h"
 
+#include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QHttpServerRequest>
 #include <QTcpSocket>
+#include <QThreadPool>
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
 
 namespace Mock {
+
+namespace {
+
+ConnectionGuard::Limits guardLimits(const EndpointSettings &settings)
+{
+    ConnectionGuard::Limits limits;
+    limits.bodyLimit = settings.bodyLimit;
+    limits.idleTimeoutMs = settings.idleTimeoutMs;
+    limits.headTimeoutMs = settings.headTimeoutMs;
+    limits.bodyTimeoutMs = settings.bodyTimeoutMs;
+    limits.maxConnections = settings.maxConnections;
+    limits.maxConnectionsPerPeer = settings.maxConnectionsPerPeer;
+    return limits;
+}
+
+ConnectionGuard::Policy guardPolicy(const EndpointSettings &settings)
+{
+    // While bound to loopback, only a loopback Host is expected: anything else is a page
+    // resolving its own name to 127.0.0.1 (DNS rebinding).
+    return {settings.allowedOrigins, settings.address.isLoopback()};
+}
+
+} // namespace
 
 HookEndpoint::HookEndpoint(Rulebook *rulebook, QObject *parent)
     : QObject(parent)
@@ -34,9 +59,10 @@ void HookEndpoint::setSettings(const EndpointSettings &settings)
 {
     d->settings = settings;
     d->controlPlane.setLimits(settings.bodyLimit, d->rulebook->mtaTimeoutMs());
-    if (d->guard)
-        d->guard->setLimits(
-            {settings.bodyLimit, 64 * 1024, settings.idleTimeoutMs, settings.maxConnections});
+    if (d->guard) {
+        d->guard->setLimits(guardLimits(settings));
+        d->guard->setPolicy(guardPolicy(settings));
+    }
 }
 
 EndpointSettings HookEndpoint::settings() const
@@ -54,8 +80,19 @@ bool HookEndpoint::listen()
 {
     close();
     auto *guard = new ConnectionGuard(this);
-    guard->setLimits(
-        {d->settings.bodyLimit, 64 * 1024, d->settings.idleTimeoutMs, d->settings.maxConnections});
+    guard->setLimits(guardLimits(d->settings));
+    guard->setPolicy(guardPolicy(d->settings));
+    if (!d->settings.tlsCertificateFile.isEmpty() || !d->settings.tlsKeyFile.isEmpty()) {
+        QString tlsError;
+        const QSslConfiguration tls = tlsConfiguration(d->settings, &tlsError);
+        if (tls.isNull()) {
+            d->error = tlsError;
+            delete guard;
+            Q_EMIT errorOccurred(d->error);
+            return false;
+        }
+        guard->setTls(tls);
+    }
     if (!guard->listen(d->settings.address, d->settings.port)) {
         d->error = u"cannot listen on %1:%2: %3"_s.arg(d->settings.address.toString())
                        .arg(d->settings.port)
@@ -94,6 +131,7 @@ void HookEndpoint::close()
     d->outboxes.clear();
     delete d->engine; // deletes the guard and its sockets
     d->engine = nullptr;
+    ++d->listenGeneration; // large calls still being decoded belong to the closed server
     Q_EMIT listeningChanged(false);
 }
 
@@ -118,7 +156,8 @@ QString HookEndpoint::url() const
     const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
         ? u"["_s + address.toString() + u']'
         : address.toString();
-    return u"http://%1:%2"_s.arg(host).arg(serverPort());
+    const bool tls = d->guard && d->guard->isTls();
+    return u"%1://%2:%3"_s.arg(tls ? u"https"_s : u"http"_s, host).arg(serverPort());
 }
 
 QString HookEndpoint::errorString() const
@@ -155,8 +194,10 @@ void HookEndpoint::Private::handle(const QHttpServerRequest &request, QTcpSocket
     exchange.path = request.url().toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority);
     exchange.requestHeaders = request.headers();
     exchange.requestBody = request.body();
-    if (guard)
+    if (guard) {
         guard->beginAnswer(socket);
+        exchange.clientCertificate = guard->clientSubject(socket);
+    }
 
     const QString path = request.url().path();
     const bool discovery = path == ControlPlane::discoveryPath();
@@ -205,6 +246,8 @@ void HookEndpoint::Private::handleHook(const std::shared_ptr<Call> &call)
     exchange.kind = ExchangeKind::Hook;
     DecodeOptions options;
     options.dialect = settings.forcedDialect;
+    options.limits.maxDepth = settings.maxDepth;
+    options.limits.maxStringBytes = settings.bodyLimit;
     const QByteArray contentType = exchange.requestHeader("Content-Type");
     if (encodingFromContentType(contentType) == Encoding::Unknown) {
         // Without a usable Content-Type the codec would parse a JSON body twice (once to sniff,
@@ -218,14 +261,38 @@ void HookEndpoint::Private::handleHook(const std::shared_ptr<Call> &call)
         if (i < body.size() && (body[i] == '{' || body[i] == '['))
             options.encoding = Encoding::Json;
     }
-    QElapsedTimer step;
-    step.start();
-    call->request = decodeRequest(exchange.requestBody, contentType, options);
-    const qint64 decodeUs = step.nsecsElapsed() / 1000;
-    describeRequest(exchange, call->request);
-    const qint64 describeUs = step.nsecsElapsed() / 1000 - decodeUs;
-    qCDebug(lcEndpoint) << "call" << call->id << exchange.requestBody.size() << "bytes: decode"
-                        << decodeUs << "us, describe" << describeUs << "us";
+    if (exchange.requestBody.size() < OffloadBodyBytes) {
+        call->request = decodeRequest(exchange.requestBody, contentType, options);
+        describeRequest(exchange, call->request);
+        continueHook(call);
+        return;
+    }
+    // A large body (a data stage carrying its message) takes tens of milliseconds to decode and
+    // describe: a pool thread does it, so the calls of other connections are not held up. The
+    // rest (rules, answer, capture) stays on this thread, in the order the results come back.
+    const QPointer<HookEndpoint> endpoint(q);
+    const quint64 generation = listenGeneration;
+    QThreadPool::globalInstance()->start(
+        [this, endpoint, generation, call, copy = exchange, contentType, options]() mutable {
+            HookRequest request = decodeRequest(copy.requestBody, contentType, options);
+            describeRequest(copy, request);
+            QMetaObject::invokeMethod(
+                QCoreApplication::instance(),
+                [this, endpoint, generation, call, copy = std::move(copy),
+                    request = std::move(request)]() mutable {
+                    if (!endpoint || generation != listenGeneration)
+                        return; // closed meanwhile: its sockets are gone
+                    call->exchange = std::move(copy);
+                    call->request = std::move(request);
+                    continueHook(call);
+                },
+                Qt::QueuedConnection);
+        });
+}
+
+void HookEndpoint::Private::continueHook(const std::shared_ptr<Call> &call)
+{
+    Exchange &exchange = call->exchange;
     // The registration a call is for: its header, else the hook path. Not from the body, so a call
     // that fails to decode still counts (as an error) against its registration.
     call->registrationId = QString::fromUtf8(exchange.requestHeader("X-MTA-Hooks-Registration"));

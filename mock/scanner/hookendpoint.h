@@ -7,6 +7,7 @@
 
 #include <QHostAddress>
 #include <QObject>
+#include <QSslConfiguration>
 #include <QStringList>
 
 #include <memory>
@@ -61,6 +62,10 @@ struct EndpointSettings
         const QString &spec, QHostAddress *address, quint16 *port, QString *error);
     QString authDescription() const;
 };
+
+// The TLS server configuration of tlsCertificateFile, tlsKeyFile and tlsClientCaFile; null, with
+// *error saying which file is wrong, when they cannot be read.
+QSslConfiguration tlsConfiguration(const EndpointSettings &settings, QString *error);
 
 // A call parked for the user (a hold rule or a held stage).
 struct HeldCall

@@ -82,6 +82,9 @@ struct HookEndpoint::Private
     QHash<QTcpSocket *, Outbox> outboxes;
     QList<std::shared_ptr<Call>> toCommit; // group commit: answered, not yet on disk
     bool flushQueued = false;
+    quint64 listenGeneration = 0; // counts close(): a decode finishing later is dropped
+    // Bodies from this size on are decoded on a pool thread (issue: heavy work off the loop).
+    static constexpr qsizetype OffloadBodyBytes = 256 * 1024;
 
     Private(HookEndpoint *owner, Rulebook *book)
         : q(owner)
@@ -90,6 +93,7 @@ struct HookEndpoint::Private
 
     void handle(const QHttpServerRequest &request, QTcpSocket *socket);
     void handleHook(const std::shared_ptr<Call> &call);
+    void continueHook(const std::shared_ptr<Call> &call);
     void answerWith(const std::shared_ptr<Call> &call, const Answer &answer, const QString &note);
     void park(const std::shared_ptr<Call> &call, const Decision &decision);
     void watchDisconnect(const std::shared_ptr<Call> &call);

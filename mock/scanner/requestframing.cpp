@@ -106,6 +106,10 @@ bool RequestHead::has(QByteArrayView name) const
     return false;
 }
 
+RequestFraming::RequestFraming()
+    : RequestFraming(Limits())
+{ }
+
 RequestFraming::RequestFraming(const Limits &limits)
     : m_limits(limits)
 { }
@@ -122,6 +126,13 @@ RequestFraming::Step RequestFraming::fail(int status, const QString &reason, qsi
     m_buffer.clear();
     m_buffer.squeeze();
     return {Event::Failed, consumed};
+}
+
+void RequestFraming::skipBody(qint64 count)
+{
+    Q_ASSERT(m_phase == Phase::Body && count < m_remaining);
+    m_remaining -= count;
+    m_bodyReceived += count;
 }
 
 RequestFraming::Step RequestFraming::feed(QByteArrayView data)
@@ -252,7 +263,10 @@ bool RequestFraming::parseHead(QByteArrayView head)
         }
         const qsizetype colon = line.indexOf(':');
         if (colon <= 0 || !isToken(line.first(colon))) {
-            fail(400, u"malformed header field: %1"_s.arg(QString::fromLatin1(line.left(64))), 0);
+            fail(400,
+                u"malformed header field: %1"_s.arg(
+                    QString::fromLatin1(line.first(qMin<qsizetype>(line.size(), 64)))),
+                0);
             return false;
         }
         const QByteArrayView name = line.first(colon);

@@ -68,10 +68,16 @@ public:
         qsizetype consumed = 0; // bytes of the input this step used
     };
 
-    explicit RequestFraming(const Limits &limits = {});
+    RequestFraming();
+    explicit RequestFraming(const Limits &limits);
 
     // Consumes bytes up to the next event. Call again with the rest while consumed < size.
     Step feed(QByteArrayView data);
+
+    // Inside a Content-Length body: the bytes still to come (0 elsewhere). skipBody(n) with
+    // n < contentBodyRemaining() counts body bytes without looking at them.
+    qint64 contentBodyRemaining() const { return m_phase == Phase::Body ? m_remaining : 0; }
+    void skipBody(qint64 count);
 
     const RequestHead &head() const { return m_head; }
     const Error &error() const { return m_error; }

@@ -403,8 +403,14 @@ bool Rulebook::load(const QString &path, QString *error)
         *error = u"cannot read %1: %2"_s.arg(path, file.errorString());
         return false;
     }
+    const QByteArray text = file.readAll();
+    QString limitError;
+    if (!Document::checkJson(text, &limitError, DecodeLimits::forFiles())) {
+        *error = u"%1: %2"_s.arg(path, limitError);
+        return false;
+    }
     QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &parseError);
+    const QJsonDocument document = QJsonDocument::fromJson(text, &parseError);
     if (!document.isObject()) {
         *error = u"%1 is not a JSON object: %2"_s.arg(path, parseError.errorString());
         return false;

@@ -1104,6 +1104,7 @@ void TestEndpoint::idleConnectionsClose()
 {
     Mock::EndpointSettings settings = m_endpoint.settings();
     settings.idleTimeoutMs = 300;
+    settings.headTimeoutMs = 300;
     m_endpoint.setSettings(settings);
     // Silent from the start.
     RawClient silent(m_port);
@@ -1121,7 +1122,10 @@ void TestEndpoint::idleConnectionsClose()
     QVERIFY(served.waitClosed());
     QVERIFY(partial.waitClosed());
     QCOMPARE(takeResponses(served.received).size(), 1);
-    QVERIFY(partial.received.isEmpty());
+    // A head that does not finish in time is told so (RFC 9110 §15.5.9), then closed.
+    const QList<RawResponse> timedOut = takeResponses(partial.received);
+    QCOMPARE(timedOut.size(), 1);
+    QCOMPARE(timedOut.first().status, 408);
 }
 
 void TestEndpoint::idleTimeoutSparesPendingAnswers()

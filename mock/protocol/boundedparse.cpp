@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Document's decoders, bounded by DecodeLimits while they parse (nlohmann's SAX interface), so
+// that no recursive code ever sees a document past the limits.
+#include "mock/protocol/document.h"
+
+#include "mock/protocol/jsonmapping_p.h"
+
+#include <QCborStreamReader>
+
+#include <vector>
+
+namespace MtaHooks {
+
+namespace {
+
+using DomParser = nlohmann::detail::json_sax_dom_parser<Json>;
+using Acceptor = nlohmann::detail::json_sax_acceptor<Json>;
+
+// Counts depth, values, members and string sizes around a SAX consumer (nlohmann's own DOM
+// builder, or an acceptor that builds nothing) and stops the parse at the first limit passed:
+// nlohmann's binary readers recurse once per nesting level, so the check must come before the
+// nested value is read, not after.
+template<typename Inner>
+class BoundedSax
+{
+public:
+    using number_integer_t = Json::number_integer_t;
+    using number_unsigned_t = Json::number_unsigned_t;
+    using number_float_t = Json::number_float_t;
+    using string_t = Json::string_t;
+    using binary_t = Json::binary_t;
+
+    BoundedSax(Inner &inner, const DecodeLimits &limits)
+        : m_inner(inner)
+        , m_limits(limits)
+    { }
+
+    bool null() { return value() && m_inner.null(); }
+    bool boolean(bool v) { return value() && m_inner.boolean(v); }
+    bool number_integer(number_integer_t v) { return value() && m_inner.number_integer(v); }
+    bool number_unsigned(number_unsigned_t v) { return value() && m_inner.number_unsigned(v); }
+    bool number_float(number_float_t v, const string_t &text)
+    {
+        return value() && m_inner.number_float(v, text);
+    }
+    bool string(string_t &v) { return value() && sized(qint64(v.size())) && m_inner.string(v); }
+    bool binary(binary_t &v) { return value() && sized(qint64(v.size())) && m_inner.binary(v); }
+    bool key(string_t &v)
+    {
+        if (++m_members.back() > m_limits.maxObjectMembers)
+            return fail(QStringLiteral("an object has more than %1 members (the member limit)")
+                            .arg(m_limits.maxObjectMembers));
+        return sized(qint64(v.size())) && m_inner.key(v);
+    }
+    bool start_object(std::size_t declared)
+    {
+        if (!value() || !deeper())
+            return false;
+        if (declared != std::size_t(-1) && qint64(declared) > m_limits.maxObjectMembers)
+            return fail(QStringLiteral("an object declares %1 members, more than the limit of %2")
+                            .arg(declared)
+                            .arg(m_limits.maxObjectMembers));
+        m_members.push_back(0);
+        return m_inner.start_object(declared);
+    }
+    bool end_object()
+    {
+        --m_depth;
+        m_members.pop_back();
+        return m_inner.end_object();
+    }
+    bool start_array(std::size_t declared)
+    {
+        if (!value() || !deeper())
+            return false;
+        if (declared != std::size_t(-1) && qint64(declared) > m_limits.maxElements)
+            return fail(QStringLiteral("an array declares %1 elements, more than the limit of %2")
+                            .arg(declared)
+                            .arg(m_limits.maxElements));
+        return m_inner.start_array(declared);
+    }
+    bool end_array()
+    {
+        --m_depth;
+        return m_inner.end_array();
+    }
+    bool parse_error(std::size_t, const std::string &, const nlohmann::detail::exception &e)
+    {
+        if (m_error.isEmpty())
+            m_error = QString::fromUtf8(e.what());
+        return false;
+    }
+
+    const QString &error() const { return m_error; }
+
+private:
+    bool fail(const QString &reason)
+    {
+        m_error = reason;
+        return false;
+    }
+    bool value()
+    {
+        if (++m_elements > m_limits.maxElements)
+            return fail(QStringLiteral("more than %1 values in the document (the element limit)")
+                            .arg(m_limits.maxElements));
+        return true;
+    }
+    bool deeper()
+    {
+        if (++m_depth > m_limits.maxDepth)
+            return fail(QStringLiteral("nested deeper than %1 levels (the nesting depth limit)")
+                            .arg(m_limits.maxDepth));
+        return true;
+    }
+    bool sized(qint64 size)
+    {
+        if (size > m_limits.maxStringBytes)
+            return fail(QStringLiteral("a string of %1 bytes is over the limit of %2")
+                            .arg(size)
+                            .arg(m_limits.maxStringBytes));
+        return true;
+    }
+
+    Inner &m_inner;
+    const DecodeLimits &m_limits;
+    int m_depth = 0;
+    qint64 m_elements = 0;
+    std::vector<qint64> m_members;
+    QString m_error;
+};
+
+// nlohmann's CBOR reader skips an ignored tag by calling itself for the tagged item before any
+// SAX event, so a run of tags nests its stack with nothing to stop it. Qt's stream reader walks
+// CBOR without recursion: it looks at the nesting first (containers and tags alike).
+bool cborNestingWithin(QByteArrayView bytes, const DecodeLimits &limits, QString *error)
+{
+    QCborStreamReader reader(bytes.data(), bytes.size());
+    int depth = 0; // containers entered, plus tags on the way to the current item
+    std::vector<int> tagsAtLevel {0};
+    while (reader.lastError() == QCborError::NoError) {
+        if (depth > 0 && !reader.hasNext()) {
+            if (!reader.leaveContainer())
+                return true; // malformed: nlohmann says where
+            tagsAtLevel.pop_back();
+            // The container was one item of its parent: the tags before it are done too.
+            depth -= 1 + tagsAtLevel.back();
+            tagsAtLevel.back() = 0;
+            if (tagsAtLevel.size() == 1)
+                return true;
+            continue;
+        }
+        if (reader.isTag()) {
+            ++tagsAtLevel.back();
+            if (++depth > limits.maxDepth)
+                break;
+            if (!reader.next())
+                return true;
+            continue;
+        }
+        if (reader.isArray() || reader.isMap()) {
+            if (++depth > limits.maxDepth)
+                break;
+            if (!reader.enterContainer())
+                return true;
+            tagsAtLevel.push_back(0);
+            continue;
+        }
+        if (reader.isInvalid() || !reader.next())
+            return true;
+        depth -= tagsAtLevel.back();
+        tagsAtLevel.back() = 0;
+        if (tagsAtLevel.size() == 1)
+            return true; // one complete top-level item
+    }
+    if (reader.lastError() != QCborError::NoError)
+        return true;
+    if (error)
+        *error = QStringLiteral("nested deeper than %1 levels (the nesting depth limit)")
+                     .arg(limits.maxDepth);
+    return false;
+}
+
+template<typename Parse>
+Document buildWith(Parse parse, const DecodeLimits &limits, QString *error)
+{
+    Json root;
+    DomParser dom(root, false);
+    BoundedSax<DomParser> sax(dom, limits);
+    bool ok = false;
+    try {
+        ok = parse(sax) && !dom.is_errored();
+    } catch (const Json::exception &e) {
+        if (error)
+            *error = QString::fromUtf8(e.what());
+        return Document::invalid();
+    }
+    if (!ok) {
+        if (error)
+            *error = sax.error().isEmpty() ? QStringLiteral("not a valid document") : sax.error();
+        return Document::invalid();
+    }
+    return makeDocument(std::move(root));
+}
+
+} // namespace
+
+Document Document::fromJson(QByteArrayView json, QString *error, const DecodeLimits &limits)
+{
+    return buildWith([json](auto &sax) { return Json::sax_parse(json.begin(), json.end(), &sax); },
+        limits, error);
+}
+
+Document Document::fromCbor(QByteArrayView cbor, QString *error, const DecodeLimits &limits)
+{
+    if (!cborNestingWithin(cbor, limits, error))
+        return invalid();
+    return buildWith(
+        [cbor](auto &sax) {
+            auto input = nlohmann::detail::input_adapter(cbor.begin(), cbor.end());
+            nlohmann::detail::binary_reader<Json, decltype(input), std::decay_t<decltype(sax)>>
+                reader(std::move(input), nlohmann::detail::input_format_t::cbor);
+            return reader.sax_parse(nlohmann::detail::input_format_t::cbor, &sax, true,
+                Json::cbor_tag_handler_t::ignore);
+        },
+        limits, error);
+}
+
+Document Document::fromMsgPack(QByteArrayView msgpack, QString *error, const DecodeLimits &limits)
+{
+    return buildWith(
+        [msgpack](auto &sax) {
+            return Json::sax_parse(
+                msgpack.begin(), msgpack.end(), &sax, nlohmann::detail::input_format_t::msgpack);
+        },
+        limits, error);
+}
+
+bool Document::checkJson(QByteArrayView json, QString *error, const DecodeLimits &limits)
+{
+    Acceptor acceptor;
+    BoundedSax<Acceptor> sax(acceptor, limits);
+    const bool ok = Json::sax_parse(json.begin(), json.end(), &sax);
+    if (!ok && error)
+        *error = sax.error().isEmpty() ? QStringLiteral("not valid JSON") : sax.error();
+    return ok;
+}
+
+} // namespace MtaHooks
