@@ -14,13 +14,15 @@ LARGE = "large"
 
 @case(STATE)
 def never_read_answers(ctx):
-    """A client pipelining 30000 ordinary calls (about 10 MB) and never reading the answers:
-    within 10 s the server either closes the connection or stops reading it (our writes make
-    no progress for 2 s) — a bounded amount pending — and its RSS stays bounded."""
+    """A client pipelining 100000 ordinary calls (about 28 MB, well past what loopback's socket
+    buffers hold: tcp_rmem max + tcp_wmem max) and never reading the answers: within 10 s the
+    server either closes the connection or stops reading it (our writes make no progress for
+    2 s) — a bounded amount pending — and its RSS stays bounded."""
     one = ctx.ordinary()
-    data = one * 30000
+    data = one * 100000
     conn = ctx.connect(rcvbuf=4096)
     sock = conn.sock
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
     sock.setblocking(False)
     view = memoryview(data)
     deadline = ctx.deadline(10)
