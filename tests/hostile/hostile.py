@@ -436,9 +436,13 @@ def request(host, method="POST", target="/hook", headers=None, body=b"",
 
 
 def is_hook_answer(resp):
-    """A 200 whose body is a JSON object with an "action" member."""
+    """A 200 whose body is a JSON object with an "action" member — or, when the answer says it
+    is CBOR (an answer in the request's format), a CBOR map with an "action" key."""
     if resp is None or resp.status != 200:
         return False
+    if "cbor" in (resp.header("content-type") or "").lower():
+        major = resp.body[:1] and resp.body[0] >> 5
+        return major == 5 and cbor("action") in resp.body
     doc = resp.json()
     return isinstance(doc, dict) and "action" in doc
 
