@@ -15,7 +15,7 @@ Every case asserts, besides its own expectation (its docstring: `--list -v`):
   (c) its VmRSS, sampled every 10 ms during the case, stayed under the group's bound (the body
       limit + 100 MB), or under the case's own bound of growth;
   (d) an ordinary hook call right after is answered 200 with a JSON object holding "action".
-A server that died is restarted for the next case.
+A server that died, or that failed a case, is restarted for the next case.
 """
 import argparse
 import os
@@ -181,6 +181,9 @@ def main():
                 else:
                     print("FAIL %s: %s" % (c.name, reason.replace("\n", " ")), flush=True)
                     failed += 1
+                    # A failed case may leave the server busy (a call still decoding, connections
+                    # held): the next case gets a fresh one, so each result stands on its own.
+                    server.stop()
                 print("# %s [%s]: %s" % (c.name, group.name, "; ".join(notes)),
                       file=sys.stderr, flush=True)
             if server is not None:
