@@ -30,8 +30,12 @@ struct ConnectionGuard::State
     QTimer *timer = nullptr;
     QDeadlineTimer headDeadline; // running while a head (or the TLS handshake) is incomplete
     bool servedOne = false; // a request went through: between requests is idle, not slow
-    bool refused = false;
+    bool refused = false; // nothing more reaches the engine
+    bool refusalSent = false;
+    RequestFraming::Error deferredRefusal; // status 0: none waiting
     int answersOwed = 0;
+    int forwarded = 0; // complete requests the engine has been given
+    int answered = 0; // answers the endpoint has sent
     QString clientSubject;
 };
 
@@ -72,6 +76,13 @@ ConnectionGuard::ConnectionGuard(QObject *parent)
     : QSslServer(parent)
 {
     qRegisterMetaType<Mock::ConnectionGuard::Refusal>();
+    // QTcpServer stops accepting for good after an accept() error it does not count as
+    // temporary, such as a connection reset by its client before it was accepted: one client
+    // could lock every MTA out that way. The error is about that one connection; accepting goes on.
+    connect(this, &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError error) {
+        qCInfo(lcEndpoint) << "accept failed:" << error << errorString() << "- accepting on";
+        resumeAccepting();
+    });
 }
 
 ConnectionGuard::~ConnectionGuard()
@@ -196,16 +207,32 @@ void ConnectionGuard::beginAnswer(QTcpSocket *socket)
 
 void ConnectionGuard::endAnswer(QTcpSocket *socket)
 {
-    if (State *state = m_states.value(socket)) {
-        state->answersOwed = qMax(0, state->answersOwed - 1);
-        rearm(*state);
+    State *state = m_states.value(socket);
+    if (!state)
+        return;
+    state->answersOwed = qMax(0, state->answersOwed - 1);
+    ++state->answered;
+    if (state->deferredRefusal.status != 0 && state->answered >= state->forwarded) {
+        // The endpoint writes this answer after telling us: the refusal goes out after it.
+        QMetaObject::invokeMethod(
+            socket,
+            [this, socket] {
+                if (State *waiting = m_states.value(socket)) {
+                    const RequestFraming::Error refusal = waiting->deferredRefusal;
+                    waiting->deferredRefusal = {};
+                    sendRefusal(socket, *waiting, refusal.status, refusal.reason);
+                }
+            },
+            Qt::QueuedConnection);
+        return;
     }
+    rearm(*state);
 }
 
 bool ConnectionGuard::wasRefused(QTcpSocket *socket) const
 {
     const State *state = m_states.value(socket);
-    return state && state->refused;
+    return state && state->refusalSent;
 }
 
 QString ConnectionGuard::clientSubject(QTcpSocket *socket) const
@@ -286,11 +313,25 @@ void ConnectionGuard::inspect(QTcpSocket *socket)
     }
     const QByteArray data = socket->peek(available);
     QByteArrayView rest(data);
+    qsizetype completeEnd = 0; // where the last complete request of this read ends
     while (true) {
         const RequestFraming::Step step = state->framing.feed(rest);
         rest = rest.sliced(step.consumed);
         if (step.event == RequestFraming::Event::Failed) {
             const RequestFraming::Error error = state->framing.error();
+            if (state->answered < state->forwarded) {
+                // Requests before this one are the engine's to answer first (RFC 9112 §9.3.2:
+                // answers in request order). It gets exactly their bytes: everything is read
+                // and theirs put back; the refusal follows their answers.
+                socket->read(available);
+                for (qsizetype i = completeEnd - 1; i >= 0; --i)
+                    socket->ungetChar(data.at(i));
+                state->refused = true;
+                state->deferredRefusal = error;
+                state->timer->stop();
+                socket->setReadBufferSize(64 * 1024);
+                return;
+            }
             refuse(socket, *state, error.status, error.reason);
             break;
         }
@@ -300,6 +341,8 @@ void ConnectionGuard::inspect(QTcpSocket *socket)
             continue;
         }
         if (step.event == RequestFraming::Event::MessageComplete) {
+            completeEnd = data.size() - rest.size();
+            ++state->forwarded;
             state->servedOne = true;
             state->headDeadline = QDeadlineTimer(m_limits.headTimeoutMs);
             continue;
@@ -352,6 +395,13 @@ bool ConnectionGuard::hostAllowed(const QByteArray &host) const
 void ConnectionGuard::refuse(QTcpSocket *socket, State &state, int status, const QString &reason)
 {
     state.refused = true;
+    sendRefusal(socket, state, status, reason);
+}
+
+void ConnectionGuard::sendRefusal(
+    QTcpSocket *socket, State &state, int status, const QString &reason)
+{
+    state.refusalSent = true;
     state.timer->stop();
     // What still arrives is read in small pieces and dropped: the kernel's flow control then
     // paces the client, and memory stays flat whatever it sends.

@@ -89,6 +89,7 @@ private:
     void inspect(QTcpSocket *socket);
     bool admitHead(QTcpSocket *socket, State &state);
     void refuse(QTcpSocket *socket, State &state, int status, const QString &reason);
+    void sendRefusal(QTcpSocket *socket, State &state, int status, const QString &reason);
     void rearm(State &state);
     void onDeadline(QTcpSocket *socket);
     void lingerAndClose(QTcpSocket *socket);

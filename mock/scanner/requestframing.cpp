@@ -241,7 +241,11 @@ bool RequestFraming::parseHead(QByteArrayView head)
         return false;
     }
     if (m_head.version != "HTTP/1.1" && m_head.version != "HTTP/1.0") {
-        if (m_head.version.startsWith("HTTP/") && m_head.version.size() == 8)
+        const QByteArray &v = m_head.version;
+        // HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3): well-formed but other is 505.
+        const bool wellFormed = v.size() == 8 && v.startsWith("HTTP/") && v[6] == '.' && v[5] >= '0'
+            && v[5] <= '9' && v[7] >= '0' && v[7] <= '9';
+        if (wellFormed)
             fail(505, u"HTTP version %1 is not supported"_s.arg(QLatin1String(m_head.version)), 0);
         else
             fail(400, u"malformed HTTP version"_s, 0);

@@ -59,8 +59,18 @@ def connect_close_600(ctx):
     server healthy, RSS growth between cycle 100 and 600 under 4 MB."""
     partial = b"POST /hook HTTP/1.1\r\nHost: " + ctx.host.encode() + b"\r\nContent-Le"
     rss_at_100 = None
+    retries = 0
     for i in range(600):
-        c = ctx.connect(1)
+        # Rapid cycles on loopback make the client's kernel pick a source port still in
+        # TIME-WAIT now and then; its SYN is then dropped (a bare Python server shows the same),
+        # so a connect that times out is tried again, a bounded number of times.
+        for attempt in range(3):
+            try:
+                c = ctx.connect(1)
+                break
+            except (socket.timeout, TimeoutError):
+                retries += 1
+                check(attempt < 2, "three connects in a row timed out at cycle %d" % i)
         if i % 3 == 1:
             c.send(partial, ctx.deadline(1))
             c.close()
@@ -75,8 +85,8 @@ def connect_close_600(ctx):
     rss_end = ctx.server.rss()[0]
     check(rss_at_100 and rss_end, "server gone during the cycles")
     growth = rss_end - rss_at_100
-    ctx.note("RSS %.1f MB after 100 cycles, %.1f MB after 600" % (rss_at_100 / MiB,
-                                                                 rss_end / MiB))
+    ctx.note("RSS %.1f MB after 100 cycles, %.1f MB after 600, %d connects retried"
+             % (rss_at_100 / MiB, rss_end / MiB, retries))
     check(growth < 4 * MiB, "RSS grew %.1f MB over 500 cycles" % (growth / MiB))
     check(took < 1.0, "ordinary call after the cycles took %.2f s" % took)
 

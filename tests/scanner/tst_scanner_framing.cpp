@@ -126,6 +126,8 @@ void TstScannerFraming::reads_data()
         << post(QByteArray("X-A: a\0b\r\n", 10)) << 0 << 400 << qint64(-1);
     QTest::newRow("three spaces") << QByteArray("GET / x HTTP/1.1\r\nHost: x\r\n\r\n") << 0 << 400
                                   << qint64(-1);
+    QTest::newRow("HTTP/1.x") << QByteArray("GET / HTTP/1.x\r\nHost: x\r\n\r\n") << 0 << 400
+                              << qint64(-1);
     QTest::newRow("HTTP/2.0") << QByteArray("GET / HTTP/2.0\r\nHost: x\r\n\r\n") << 0 << 505
                               << qint64(-1);
     QTest::newRow("no Host") << QByteArray("GET / HTTP/1.1\r\n\r\n") << 0 << 400 << qint64(-1);
