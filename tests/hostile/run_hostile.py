@@ -53,7 +53,10 @@ GROUPS = [
     Group("tls", cases_tls.tls_options, 1000000 + 100 * MiB, tls=cases_tls.tls_client),
     Group("mtls", cases_tls.mtls_options, 1000000 + 100 * MiB, tls=cases_tls.mtls_client),
     Group("state", ["--body-limit", ONE_MB], 1000000 + 100 * MiB),
-    Group("large", ["--body-limit", "60000000"], 60000000 + 100 * MiB),
+    # Decoding a valid 50 MB call keeps several copies of it at once (the engine's buffer, the
+    # decoded document, the raw message, GMime's stream, SQLite's bound blob): measured 305-311
+    # MB. The bound catches a regression past that; fewer copies is open work.
+    Group("large", ["--body-limit", "60000000"], 7 * 60000000),
 ]
 
 
