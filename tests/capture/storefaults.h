@@ -6,6 +6,9 @@
 // on the store's own connection (query_only, max_page_count are per connection) or through a
 // second connection holding the write lock.
 
+#include "mock/capture/exchange.h"
+#include "tests/capture/capturetest.h"
+
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -13,6 +16,21 @@
 #include <QTest>
 
 namespace StoreFaults {
+
+// One stored call of a session, with a body of the given size: what the fault and retention
+// suites fill the store with.
+inline Mock::Exchange call(const QString &session, qsizetype bodySize = 100)
+{
+    Mock::Exchange e;
+    e.sessionKey = session;
+    e.received = CaptureTest::at(1772619630000);
+    e.method = "POST";
+    e.path = "/hook";
+    e.requestBody = QByteArray(bodySize, 'x');
+    e.responseBody = "{\"action\":\"accept\"}";
+    e.httpStatus = 200;
+    return e;
+}
 
 // The connection of the one store a test has open (CaptureStore names its connections
 // "hookscope-capture-N"; a fault suite opens one store at a time).

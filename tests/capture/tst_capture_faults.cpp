@@ -15,21 +15,7 @@ using namespace StoreFaults;
 using Mock::CaptureStore;
 using Mock::Exchange;
 
-namespace {
-
-Exchange call(const QString &session, qsizetype bodySize = 100)
-{
-    Exchange e;
-    e.sessionKey = session;
-    e.received = CaptureTest::at(1772619630000);
-    e.method = "POST";
-    e.path = "/hook";
-    e.requestBody = QByteArray(bodySize, 'x');
-    e.httpStatus = 200;
-    return e;
-}
-
-} // namespace
+namespace { } // namespace
 
 class TestCaptureFaults : public QObject
 {

@@ -3,6 +3,7 @@
 // session and sessions with held calls stay.
 #include "mock/capture/capturestore.h"
 #include "tests/capture/capturetest.h"
+#include "tests/capture/storefaults.h"
 
 #include <QFileInfo>
 #include <QSignalSpy>
@@ -10,23 +11,11 @@
 #include <QTest>
 
 using namespace Qt::StringLiterals;
+using namespace StoreFaults;
 using Mock::CaptureStore;
 using Mock::Exchange;
 
 namespace {
-
-Exchange call(const QString &session, qsizetype bodySize = 100)
-{
-    Exchange e;
-    e.sessionKey = session;
-    e.received = CaptureTest::at(1772619630000);
-    e.method = "POST";
-    e.path = "/hook";
-    e.requestBody = QByteArray(bodySize, 'x');
-    e.responseBody = "{\"action\":\"accept\"}";
-    e.httpStatus = 200;
-    return e;
-}
 
 QString key(int n)
 {
