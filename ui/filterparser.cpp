@@ -326,6 +326,19 @@ QString quoteIfNeeded(const QString &value, bool isFreeText)
 
 FilterParseResult parseFilter(const QString &text)
 {
+    // A control character (NUL above all) cannot be typed and would be read differently by
+    // SQLite's LIKE (which stops at NUL) and by the timeline's own matching: refused up front.
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        if (c.category() == QChar::Other_Control && !c.isSpace()) {
+            FilterParseResult result;
+            result.error = QStringLiteral("control character U+%1 in the filter")
+                               .arg(c.unicode(), 4, 16, QLatin1Char('0'));
+            result.errorPosition = int(i);
+            result.errorLength = 1;
+            return result;
+        }
+    }
     return Parser(text).parse();
 }
 
