@@ -296,6 +296,12 @@ std::optional<Rule> ruleFromJson(const QJsonObject &json, QString *error)
         rule.when.dialect = *dialect;
     }
     const QJsonObject pointer = when.value(u"pointer"_s).toObject();
+    if (when.contains(u"pointer"_s) && pointer.value(u"path"_s).toString().isEmpty()) {
+        // Without one, "equals"/"matches" would test nothing and be dropped when saved again
+        // (found by fuzz_rules).
+        *error = u"a pointer condition needs a \"path\" (a JSON Pointer such as /context/stage)"_s;
+        return std::nullopt;
+    }
     rule.when.pointer = pointer.value(u"path"_s).toString();
     rule.when.equals = pointer.value(u"equals"_s).toString();
     rule.when.matches = pointer.value(u"matches"_s).toString();

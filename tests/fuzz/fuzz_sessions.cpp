@@ -24,7 +24,14 @@ void sessionFile(const QByteArray &bytes)
     const QByteArray written = SessionFile::write(*sessions);
     const std::optional<QList<SessionRecording>> reread = SessionFile::read(written, &error);
     FUZZ_CHECK(reread.has_value());
-    FUZZ_CHECK(SessionFile::write(*reread) == written);
+    // Each write stamps "created" with the current second: compare without it.
+    const auto withoutCreated = [](QByteArray text) {
+        const qsizetype at = text.indexOf("\"created\"");
+        if (at >= 0)
+            text.remove(at, text.indexOf('\n', at) - at);
+        return text;
+    };
+    FUZZ_CHECK(withoutCreated(SessionFile::write(*reread)) == withoutCreated(written));
 
     QList<Exchange> all;
     for (const SessionRecording &session : *sessions)
