@@ -77,8 +77,9 @@ public:
     static Document decode(QByteArrayView bytes, Encoding encoding, QString *error = nullptr,
         const DecodeLimits &limits = {});
     // For JSON read by other parsers (Qt's, for files): false, with *error naming the limit,
-    // when the text passes one; true otherwise, malformed text included (the caller's parser
-    // says what is wrong with it). Builds nothing.
+    // when the text passes one or holds a raw control character in a string (RFC 8259 §7;
+    // Qt's parser accepts it); true otherwise, other malformed text included (the caller's
+    // parser says what is wrong with it). Builds nothing.
     static bool checkJson(QByteArrayView json, QString *error, const DecodeLimits &limits = {});
 
     Type type() const;

@@ -142,8 +142,11 @@ void TstProtocolLimits::checksFilesWithoutBuilding()
         R"({"format":"x","a":[1,2,{"b":null}]})", &error, DecodeLimits::forFiles()));
     QVERIFY(!Document::checkJson(nestedJsonArrays(129), &error, DecodeLimits::forFiles()));
     QVERIFY(error.contains(QLatin1String("nesting depth limit")));
-    // Malformed text is the caller's parser's to describe.
+    // Malformed text is the caller's parser's to describe…
     QVERIFY(Document::checkJson("{\"a\":", &error));
+    // …but for a raw control character in a string, which Qt's parser would let through.
+    QVERIFY(!Document::checkJson(QByteArray("{\"n\0me\":1}", 10), &error));
+    QVERIFY2(error.contains(QLatin1String("control character")), qPrintable(error));
 }
 
 QTEST_GUILESS_MAIN(TstProtocolLimits)
