@@ -31,18 +31,11 @@ import time
 
 GOAL_MS = 50.0
 
-RCPT = {
-    "context": {
-        "stage": "rcpt",
-        "client": {"ip": "192.0.2.17", "port": 40125, "ptr": "mx.example.net",
-                   "helo": "mx.example.net", "activeConnections": 1},
-        "tls": {"version": "TLSv1.3", "cipher": "TLS13_AES_256_GCM_SHA384"},
-        "server": {"name": "Stalwart v0.16.19", "port": 25, "ip": "198.51.100.2"},
-        "protocol": {"version": 1},
-    },
-    "envelope": {"from": {"address": "sender@example.net"},
-                 "to": [{"address": "rcpt@example.com"}]},
-}
+# The small call: the same rcpt request as the other serve benchmarks.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serve_request import rcpt_request  # noqa: E402
+
+RCPT = rcpt_request()
 
 MESSAGE_HEAD = (
     "From: Bench Sender <sender@example.net>\r\n"
