@@ -27,6 +27,7 @@ Application::Application(const StartupOptions &options, QObject *parent)
     : QObject(parent)
     , m_options(options)
     , m_endpoint(&m_rulebook)
+    , m_demo(&m_endpoint, &m_rulebook, &m_store)
 {
     QString error;
     if (QFileInfo::exists(Settings::rulesPath()) && !m_rulebook.load(Settings::rulesPath(), &error))
@@ -34,7 +35,7 @@ Application::Application(const StartupOptions &options, QObject *parent)
     m_saveRules.setSingleShot(true);
     m_saveRules.setInterval(500);
     connect(&m_saveRules, &QTimer::timeout, this, [this] {
-        if (m_demoIndex >= 0)
+        if (m_demo.isRunning())
             return; // the demo's rules are not the user's: saved again once it has ended
         QString saveError;
         if (!m_rulebook.save(Settings::rulesPath(), &saveError) && m_window)
@@ -131,6 +132,25 @@ void Application::wire()
     connect(window, &MainWindow::savedFiltersChanged, &m_settings, &Settings::setSavedFilters);
     connect(window, &MainWindow::demoRequested, this, [this] { runDemo(); });
     wireReplay();
+    wireDemo();
+}
+
+void Application::wireDemo()
+{
+    MainWindow *window = m_window.get();
+    connect(&m_demo, &DemoRunner::sessionStarted, window,
+        [this](int number, int count, const QString &title, const QString &description) {
+            m_window->showBanner(
+                tr("Demo %1/%2: %3").arg(number).arg(count).arg(title), description);
+        });
+    connect(&m_demo, &DemoRunner::errorOccurred, window, &MainWindow::showError);
+    connect(&m_demo, &DemoRunner::finished, window, [this] {
+        m_saveRules.start();
+        m_window->showBanner(tr("Demo finished"),
+            tr("Every sample session is in the timeline: select one to see its "
+               "stages, request, message, answer and problems."));
+        QTimer::singleShot(15000, m_window.get(), &MainWindow::hideBanner);
+    });
 }
 
 void Application::wireReplay()
@@ -195,10 +215,6 @@ void Application::wireReplay()
             }
             panel->onFinished(Mock::summarize(m_replay.results, m_replay.elapsedMs));
         });
-    connect(&m_demo, &Mock::SessionReplayer::finished, this, [this] {
-        if (m_demoIndex >= 0)
-            QTimer::singleShot(900, this, &Application::nextDemoSession);
-    });
 }
 
 int Application::replayIndex(int indexInRun) const
@@ -223,80 +239,12 @@ void Application::startReplayGroup()
 
 void Application::runDemo(int stageDelayMs)
 {
-    if (m_demoIndex >= 0)
-        return;
     if (!m_endpoint.isListening())
         startEndpoint();
-    if (!m_endpoint.isListening()) {
-        m_window->showError(tr("The demo needs the endpoint: %1").arg(m_endpoint.errorString()));
-        return;
-    }
-    m_demoSessions.clear();
-    const QStringList files
-        = QDir(u":/samples"_s).entryList({u"0*.json"_s}, QDir::Files, QDir::Name);
-    for (const QString &name : files) {
-        QFile file(u":/samples/"_s + name);
-        if (file.open(QIODevice::ReadOnly)) {
-            if (const auto sessions = Mock::SessionFile::read(file.readAll()))
-                m_demoSessions += *sessions;
-        }
-    }
-    Mock::Rulebook demoRules;
+    m_demo.setEndpointAuth(m_settings.preferences().auth);
     QString error;
-    if (m_demoSessions.isEmpty() || !demoRules.load(u":/samples/demo-rules.json"_s, &error)) {
-        m_window->showError(tr("The demo samples are missing from this build: %1").arg(error));
-        return;
-    }
-    // The demo's rules go on top for its duration; the user's own rules come back afterwards.
-    // Holds would park the demo's calls: off for its duration, like the demo's rules on top.
-    m_heldBeforeDemo = m_rulebook.heldStages();
-    for (Stage stage : std::as_const(m_heldBeforeDemo))
-        m_rulebook.setHeld(stage, false);
-    m_rulebook.setRules(demoRules.rules() + m_rulebook.rules());
-    m_demo.setStageDelayMs(stageDelayMs);
-    m_demoIndex = 0;
-    nextDemoSession();
-}
-
-void Application::nextDemoSession()
-{
-    if (m_demoIndex < 0)
-        return;
-    if (m_demoIndex >= m_demoSessions.size()) {
-        finishDemo();
-        return;
-    }
-    const Mock::SessionRecording &session = m_demoSessions.at(m_demoIndex);
-    m_window->showBanner(
-        tr("Demo %1/%2: %3").arg(m_demoIndex + 1).arg(m_demoSessions.size()).arg(session.title),
-        session.description);
-    Mock::ReplayTarget target;
-    target.url = QUrl(m_endpoint.url() + u"/hook"_s);
-    target.dialect = session.dialect == Dialect::Unknown ? Dialect::Stalwart : session.dialect;
-    target.auth = m_settings.preferences().auth;
-    target.sendNotes = true;
-    target.timeoutMs = 10000;
-    ++m_demoIndex;
-    m_demo.start({session}, target, 1);
-}
-
-void Application::finishDemo()
-{
-    m_demoIndex = -1;
-    QList<Mock::Rule> rules;
-    for (const Mock::Rule &rule : m_rulebook.rules()) {
-        if (!rule.name.startsWith(u"demo: "_s))
-            rules.append(rule);
-    }
-    m_rulebook.setRules(rules);
-    for (Stage stage : std::as_const(m_heldBeforeDemo))
-        m_rulebook.setHeld(stage, true);
-    m_heldBeforeDemo.clear();
-    m_saveRules.start();
-    m_window->showBanner(tr("Demo finished"),
-        tr("Every sample session is in the timeline: select one to see its "
-           "stages, request, message, answer and problems."));
-    QTimer::singleShot(15000, m_window.get(), &MainWindow::hideBanner);
+    if (!m_demo.start(stageDelayMs, &error))
+        m_window->showError(error);
 }
 
 void Application::applyPreferences(const Preferences &preferences, bool restartEndpoint)

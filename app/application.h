@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "app/demorunner.h"
 #include "app/settings.h"
 #include "mock/capture/capturestore.h"
 #include "mock/capture/sessionrecording.h"
@@ -11,7 +12,6 @@
 
 #include <QHostAddress>
 #include <QObject>
-#include <QSet>
 #include <QTimer>
 
 #include <memory>
@@ -53,7 +53,8 @@ public:
     // Help ▸ Run demo: the bundled sample sessions, replayed into the own endpoint at a watchable
     // pace with the demo rules installed for the duration.
     void runDemo(int stageDelayMs = 350);
-    bool isDemoRunning() const { return m_demoIndex >= 0; }
+    bool isDemoRunning() const { return m_demo.isRunning(); }
+    DemoRunner *demo() { return &m_demo; }
 
 private:
     void wire();
@@ -66,10 +67,9 @@ private:
     void exportHar(const QString &path, QList<qint64> ids);
     QList<Mock::Exchange> exchangesFor(const QList<qint64> &ids) const;
     void wireReplay();
-    void nextDemoSession();
+    void wireDemo();
     void startReplayGroup();
     int replayIndex(int indexInRun) const;
-    void finishDemo();
 
     StartupOptions m_options;
     Settings m_settings;
@@ -88,10 +88,7 @@ private:
         QList<Mock::ReplayResult> results;
         qint64 elapsedMs = 0;
     } m_replay;
-    Mock::SessionReplayer m_demo;
-    QList<Mock::SessionRecording> m_demoSessions;
-    int m_demoIndex = -1;
-    QSet<MtaHooks::Stage> m_heldBeforeDemo;
+    DemoRunner m_demo;
     QTimer m_saveRules;
     SessionModel *m_sessions = nullptr;
     std::unique_ptr<MainWindow> m_window;

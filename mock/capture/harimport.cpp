@@ -40,10 +40,16 @@ QByteArray bodyOf(const QJsonObject &content)
 std::optional<QList<Exchange>> exchangesFromHar(const QByteArray &har, QString *error)
 {
     // Qt's parser allows 1024 levels; what reads the entries after it recurses.
-    QString limitError;
-    if (!MtaHooks::Document::checkJson(har, &limitError, MtaHooks::DecodeLimits::forFiles())) {
-        if (error)
-            *error = u"not a HAR file: %1"_s.arg(limitError);
+    QString jsonError;
+    using MtaHooks::Document;
+    const Document::JsonCheck check
+        = Document::checkJson(har, &jsonError, MtaHooks::DecodeLimits::forFiles());
+    if (check != Document::JsonCheck::Passed) {
+        if (error) {
+            *error = (check == Document::JsonCheck::NotJson ? u"not JSON: %1"_s
+                                                            : u"not a HAR file: %1"_s)
+                         .arg(jsonError);
+        }
         return std::nullopt;
     }
     QJsonParseError parseError;

@@ -440,9 +440,16 @@ std::optional<QList<SessionRecording>> SessionFile::read(const QByteArray &data,
     };
     // Qt's parser allows 1024 levels; what reads the file after it recurses, so the protocol's
     // nesting limit is checked first.
-    QString limitError;
-    if (!MtaHooks::Document::checkJson(data, &limitError, MtaHooks::DecodeLimits::forFiles()))
-        return failWith(u"not a session file: %1"_s.arg(limitError));
+    QString jsonError;
+    using MtaHooks::Document;
+    switch (Document::checkJson(data, &jsonError, MtaHooks::DecodeLimits::forFiles())) {
+    case Document::JsonCheck::Passed:
+        break;
+    case Document::JsonCheck::NotJson:
+        return failWith(u"not JSON: %1"_s.arg(jsonError));
+    case Document::JsonCheck::PastLimit:
+        return failWith(u"not a session file: %1"_s.arg(jsonError));
+    }
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(data, &parseError);
     if (parseError.error != QJsonParseError::NoError) {

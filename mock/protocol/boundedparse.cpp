@@ -93,7 +93,10 @@ public:
     bool parse_error(std::size_t, const std::string &, const nlohmann::detail::exception &e)
     {
         if (m_error.isEmpty()) {
+            // what() begins with "[json.exception.parse_error.101] ", which says nothing to a user.
             m_error = QString::fromUtf8(e.what());
+            if (m_error.startsWith(QLatin1Char('[')))
+                m_error = m_error.mid(m_error.indexOf(QLatin1String("] ")) + 2);
             m_syntaxError = true;
         }
         return false;
@@ -253,21 +256,20 @@ Document Document::fromMsgPack(QByteArrayView msgpack, QString *error, const Dec
         limits, error, true);
 }
 
-bool Document::checkJson(QByteArrayView json, QString *error, const DecodeLimits &limits)
+Document::JsonCheck Document::checkJson(
+    QByteArrayView json, QString *error, const DecodeLimits &limits)
 {
     Acceptor acceptor;
     BoundedSax<Acceptor> sax(acceptor, limits);
     if (Json::sax_parse(json.begin(), json.end(), &sax))
-        return true;
-    // A syntax error is for the caller's parser to describe, but for a raw control character in
-    // a string, which RFC 8259 forbids and Qt's parser lets through: a key "n\0ame" is then not
-    // "name", and what is read is not what is written again (found by fuzz_rules and
-    // fuzz_sessions).
-    if (sax.syntaxError() && !sax.error().contains(QLatin1String("control character")))
-        return true;
+        return JsonCheck::Passed;
+    // Any syntax error refuses the file, not only a limit: Qt's parser lets through what RFC 8259
+    // forbids (a raw control character in a string, an escape such as "\." or ill-formed UTF-8),
+    // and what it reads from such bytes is not what it writes again (found by fuzz_rules and
+    // fuzz_sessions). nlohmann's message names the line and column.
     if (error)
         *error = sax.error();
-    return false;
+    return sax.syntaxError() ? JsonCheck::NotJson : JsonCheck::PastLimit;
 }
 
 } // namespace MtaHooks

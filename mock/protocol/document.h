@@ -76,11 +76,13 @@ public:
         QByteArrayView msgpack, QString *error = nullptr, const DecodeLimits &limits = {});
     static Document decode(QByteArrayView bytes, Encoding encoding, QString *error = nullptr,
         const DecodeLimits &limits = {});
-    // For JSON read by other parsers (Qt's, for files): false, with *error naming the limit,
-    // when the text passes one or holds a raw control character in a string (RFC 8259 §7;
-    // Qt's parser accepts it); true otherwise, other malformed text included (the caller's
-    // parser says what is wrong with it). Builds nothing.
-    static bool checkJson(QByteArrayView json, QString *error, const DecodeLimits &limits = {});
+    // For JSON read by other parsers (Qt's, for files): false, with *error naming the limit or
+    // the line and column of the fault, when the text passes a limit or is not RFC 8259 JSON
+    // (Qt's parser accepts raw control characters, unknown escapes and ill-formed UTF-8, and
+    // does not read them back as it wrote them). Builds nothing.
+    enum class JsonCheck { Passed, NotJson, PastLimit };
+    static JsonCheck checkJson(
+        QByteArrayView json, QString *error, const DecodeLimits &limits = {});
 
     Type type() const;
     bool isValid() const { return type() != Type::Invalid; }

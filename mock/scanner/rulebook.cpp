@@ -422,9 +422,10 @@ bool Rulebook::load(const QString &path, QString *error)
         return false;
     }
     const QByteArray text = file.readAll();
-    QString limitError;
-    if (!Document::checkJson(text, &limitError, DecodeLimits::forFiles())) {
-        *error = u"%1: %2"_s.arg(path, limitError);
+    QString jsonError;
+    if (Document::checkJson(text, &jsonError, DecodeLimits::forFiles())
+        != Document::JsonCheck::Passed) {
+        *error = u"%1: %2"_s.arg(path, jsonError);
         return false;
     }
     QJsonParseError parseError;

@@ -137,16 +137,23 @@ void TstProtocolLimits::requestCarriesTheLimit()
 
 void TstProtocolLimits::checksFilesWithoutBuilding()
 {
+    using Check = Document::JsonCheck;
     QString error;
-    QVERIFY(Document::checkJson(
-        R"({"format":"x","a":[1,2,{"b":null}]})", &error, DecodeLimits::forFiles()));
-    QVERIFY(!Document::checkJson(nestedJsonArrays(129), &error, DecodeLimits::forFiles()));
+    QCOMPARE(Document::checkJson(
+                 R"({"format":"x","a":[1,2,{"b":null}]})", &error, DecodeLimits::forFiles()),
+        Check::Passed);
+    QCOMPARE(Document::checkJson(nestedJsonArrays(129), &error, DecodeLimits::forFiles()),
+        Check::PastLimit);
     QVERIFY(error.contains(QLatin1String("nesting depth limit")));
-    // Malformed text is the caller's parser's to describe…
-    QVERIFY(Document::checkJson("{\"a\":", &error));
-    // …but for a raw control character in a string, which Qt's parser would let through.
-    QVERIFY(!Document::checkJson(QByteArray("{\"n\0me\":1}", 10), &error));
+    QCOMPARE(Document::checkJson("{\"a\":", &error), Check::NotJson);
+    QVERIFY2(error.startsWith(QLatin1String("parse error at line 1")), qPrintable(error));
+    // What Qt's parser would let through and not write back as it read it: a raw control
+    // character, an unknown escape, ill-formed UTF-8.
+    QCOMPARE(Document::checkJson(QByteArray("{\"n\0me\":1}", 10), &error), Check::NotJson);
     QVERIFY2(error.contains(QLatin1String("control character")), qPrintable(error));
+    QCOMPARE(Document::checkJson(R"({"a":"\."})", &error), Check::NotJson);
+    QCOMPARE(Document::checkJson("{\"a\":\"\xa3\"}", &error), Check::NotJson);
+    QVERIFY2(error.contains(QLatin1String("UTF-8")), qPrintable(error));
 }
 
 QTEST_GUILESS_MAIN(TstProtocolLimits)

@@ -347,7 +347,7 @@ void TestServeCommand::exitsTwo_data()
                                    << u"cannot read "_s + missing << false;
     QTest::addRow("rules not json")
         << QStringList {u"--db"_s, db, u"--rules"_s, QString::fromUtf8(broken)}
-        << u"is not a JSON object"_s << false;
+        << u"parse error at line"_s << false;
     QTest::addRow("rules not ours")
         << QStringList {u"--db"_s, db, u"--rules"_s, QString::fromUtf8(foreign)}
         << u"not a Hookscope rules file"_s << false;

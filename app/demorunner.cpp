@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "app/demorunner.h"
+
+#include "mock/capture/sessionfile.h"
+#include "mock/scanner/rulebook.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTimer>
+
+using namespace Qt::StringLiterals;
+using namespace MtaHooks;
+
+namespace {
+
+QList<Mock::SessionRecording> readSamples(const QString &folder)
+{
+    QList<Mock::SessionRecording> sessions;
+    const QStringList files = QDir(folder).entryList({u"0*.json"_s}, QDir::Files, QDir::Name);
+    for (const QString &name : files) {
+        QFile file(folder + u'/' + name);
+        if (!file.open(QIODevice::ReadOnly))
+            continue;
+        if (const auto read = Mock::SessionFile::read(file.readAll()))
+            sessions += *read;
+    }
+    return sessions;
+}
+
+// The rules the demo puts on top are named so that they can be taken off again.
+bool isDemoRule(const Mock::Rule &rule)
+{
+    return rule.name.startsWith(u"demo: "_s);
+}
+
+} // namespace
+
+DemoRunner::DemoRunner(Mock::HookEndpoint *endpoint, Mock::Rulebook *rulebook,
+    Mock::CaptureStore *store, QObject *parent)
+    : QObject(parent)
+    , m_endpoint(endpoint)
+    , m_rulebook(rulebook)
+    , m_store(store)
+    , m_secure(std::make_unique<Mock::HookEndpoint>(rulebook))
+{
+    connect(&m_replayer, &Mock::SessionReplayer::finished, this, [this] {
+        if (isRunning())
+            QTimer::singleShot(900, this, &DemoRunner::next);
+    });
+    connect(m_secure.get(), &Mock::HookEndpoint::errorOccurred, this, &DemoRunner::errorOccurred);
+}
+
+DemoRunner::~DemoRunner()
+{
+    m_replayer.cancel();
+    m_secure->close();
+}
+
+QString DemoRunner::demoBearerToken()
+{
+    return u"hookscope-demo-token"_s;
+}
+
+bool DemoRunner::start(int stageDelayMs, QString *error)
+{
+    if (isRunning())
+        return true;
+    if (!m_endpoint->isListening()) {
+        *error = tr("The demo needs the endpoint: %1").arg(m_endpoint->errorString());
+        return false;
+    }
+    m_steps.clear();
+    for (const Mock::SessionRecording &session : readSamples(u":/samples"_s))
+        m_steps.append({session, false});
+    for (const Mock::SessionRecording &session : readSamples(u":/samples/secure"_s))
+        m_steps.append({session, true});
+    Mock::Rulebook demoRules;
+    QString rulesError;
+    if (m_steps.isEmpty() || !demoRules.load(u":/samples/demo-rules.json"_s, &rulesError)) {
+        *error = tr("The demo samples are missing from this build: %1").arg(rulesError);
+        return false;
+    }
+    // The demo's rules go on top for its duration; the user's own rules come back afterwards.
+    // Holds would park the demo's calls: off for its duration too.
+    m_heldBefore = m_rulebook->heldStages();
+    for (Stage stage : std::as_const(m_heldBefore))
+        m_rulebook->setHeld(stage, false);
+    m_rulebook->setRules(demoRules.rules() + m_rulebook->rules());
+    m_replayer.setStageDelayMs(stageDelayMs);
+    m_index = 0;
+    next();
+    return true;
+}
+
+bool DemoRunner::startSecureEndpoint(QString *error)
+{
+    Mock::EndpointSettings settings;
+    settings.address = QHostAddress::LocalHost;
+    settings.port = 0;
+    settings.tlsCertificateFile = u":/demo-tls/server.pem"_s;
+    settings.tlsKeyFile = u":/demo-tls/server.key"_s;
+    settings.tlsClientCaFile = u":/demo-tls/ca.pem"_s;
+    settings.auth = Mock::EndpointSettings::Auth::Bearer;
+    settings.token = demoBearerToken();
+    m_secure->setSettings(settings);
+    m_secure->setCaptureStore(m_store);
+    if (m_secure->isListening() || m_secure->listen())
+        return true;
+    *error = tr("The demo's HTTPS endpoint cannot start: %1").arg(m_secure->errorString());
+    return false;
+}
+
+void DemoRunner::next()
+{
+    if (!isRunning())
+        return;
+    if (m_index >= m_steps.size()) {
+        finish();
+        return;
+    }
+    const Step &step = m_steps.at(m_index);
+    Q_EMIT sessionStarted(
+        m_index + 1, int(m_steps.size()), step.session.title, step.session.description);
+    Mock::ReplayTarget target;
+    const Dialect dialect = step.session.dialect;
+    target.dialect = dialect == Dialect::Unknown ? Dialect::Stalwart : dialect;
+    target.sendNotes = true;
+    target.timeoutMs = 10000;
+    if (step.secure) {
+        QString error;
+        if (!startSecureEndpoint(&error)) {
+            Q_EMIT errorOccurred(error);
+            ++m_index;
+            QTimer::singleShot(0, this, &DemoRunner::next);
+            return;
+        }
+        target.url = QUrl(m_secure->url() + u"/hook"_s);
+        target.auth = u"bearer:"_s + demoBearerToken();
+        // The MTA trusts the demo's CA only and shows its own certificate: mutual TLS.
+        target.caCertificatesFile = u":/demo-tls/ca.pem"_s;
+        target.clientCertificateFile = u":/demo-tls/client.pem"_s;
+        target.clientKeyFile = u":/demo-tls/client.key"_s;
+    } else {
+        target.url = QUrl(m_endpoint->url() + u"/hook"_s);
+        target.auth = m_endpointAuth;
+        // The user's own endpoint on loopback may serve HTTPS with a certificate of their own.
+        target.allowInvalidCertificates = true;
+    }
+    ++m_index;
+    m_replayer.start({step.session}, target, 1);
+}
+
+void DemoRunner::finish()
+{
+    m_index = -1;
+    m_secure->close();
+    QList<Mock::Rule> rules = m_rulebook->rules();
+    rules.removeIf(isDemoRule);
+    m_rulebook->setRules(rules);
+    for (Stage stage : std::as_const(m_heldBefore))
+        m_rulebook->setHeld(stage, true);
+    m_heldBefore.clear();
+    Q_EMIT finished();
+}

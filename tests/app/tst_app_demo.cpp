@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Help ▸ Run demo without the window: every bundled sample session reaches the endpoint and is
+// captured, and the last one is authenticated (HTTPS, a client certificate, a Bearer token).
+#include "app/demorunner.h"
+#include "mock/capture/capturestore.h"
+#include "mock/scanner/rulebook.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+class TstAppDemo : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void playsEverySampleAndAuthenticatesTheLast();
+    void refusesWithoutTheEndpoint();
+};
+
+void TstAppDemo::playsEverySampleAndAuthenticatesTheLast()
+{
+    Mock::Rulebook rulebook;
+    rulebook.setHeld(MtaHooks::Stage::Data, true); // the user's hold: off during the demo
+    Mock::CaptureStore store;
+    QVERIFY(store.open(u":memory:"_s));
+    Mock::HookEndpoint endpoint(&rulebook);
+    endpoint.setCaptureStore(&store);
+    QVERIFY2(endpoint.listen(), qPrintable(endpoint.errorString()));
+
+    DemoRunner demo(&endpoint, &rulebook, &store);
+    QSignalSpy started(&demo, &DemoRunner::sessionStarted);
+    QSignalSpy finished(&demo, &DemoRunner::finished);
+    QSignalSpy errors(&demo, &DemoRunner::errorOccurred);
+    QString error;
+    QVERIFY2(demo.start(0, &error), qPrintable(error));
+    QVERIFY(demo.isRunning());
+    QVERIFY(rulebook.heldStages().isEmpty());
+    QVERIFY(finished.wait(120000));
+    QVERIFY2(errors.isEmpty(), qPrintable(errors.value(0).value(0).toString()));
+    QVERIFY(!demo.isRunning());
+    QVERIFY(!demo.secureEndpoint().isListening());
+
+    const int sessions = started.last().at(1).toInt();
+    QVERIFY(sessions >= 9);
+    QCOMPARE(started.size(), sessions);
+    // Every session reached the endpoint: its calls carry its title in their note.
+    const QList<Mock::Exchange> all = store.list({}, 0, 1000);
+    for (const QList<QVariant> &session : std::as_const(started)) {
+        const QString sessionTitle = session.at(2).toString();
+        QVERIFY2(std::any_of(all.begin(), all.end(),
+                     [&](const Mock::Exchange &e) { return e.note.startsWith(sessionTitle); }),
+            qPrintable(sessionTitle));
+    }
+
+    // The last session came in over mTLS with a Bearer token, stored redacted.
+    const QString title = started.last().at(2).toString();
+    QVERIFY2(title.startsWith(u"Authenticated"_s), qPrintable(title));
+    QList<Mock::Exchange> secure;
+    for (const Mock::Exchange &summary : all) {
+        if (!summary.clientCertificate.isEmpty())
+            secure.append(*store.load(summary.id));
+    }
+    // Discovery first, then connect, ehlo, mail, rcpt and data.
+    const qsizetype hooks = std::count_if(secure.begin(), secure.end(),
+        [](const Mock::Exchange &e) { return e.kind == Mock::ExchangeKind::Hook; });
+    QCOMPARE(hooks, 5);
+    for (const Mock::Exchange &exchange : std::as_const(secure)) {
+        QVERIFY2(exchange.clientCertificate.contains(u"CN=mx.demo.example"_s),
+            qPrintable(exchange.clientCertificate));
+        QCOMPARE(exchange.requestHeader("Authorization"), QByteArray("Bearer ***"));
+        QVERIFY2(exchange.httpStatus / 100 == 2,
+            qPrintable(exchange.stageName + u": "_s + QString::fromUtf8(exchange.responseBody)));
+        // A draft's request (-01 and -02 requests read alike; the answers differ).
+        if (exchange.kind == Mock::ExchangeKind::Hook) {
+            QVERIFY(exchange.dialect == MtaHooks::Dialect::Draft01
+                || exchange.dialect == MtaHooks::Dialect::Draft02);
+        }
+    }
+    // No call was turned away for its credentials (the malformed sample earns its 400s).
+    for (const Mock::Exchange &summary : all) {
+        QVERIFY2(summary.httpStatus != 401 && summary.httpStatus != 403 && summary.httpStatus != 0,
+            qPrintable(summary.stageName));
+    }
+
+    // The user's rules and holds are back as they were.
+    for (const Mock::Rule &rule : rulebook.rules())
+        QVERIFY2(!rule.name.startsWith(u"demo: "_s), qPrintable(rule.name));
+    QCOMPARE(rulebook.heldStages(), QSet<MtaHooks::Stage> {MtaHooks::Stage::Data});
+}
+
+void TstAppDemo::refusesWithoutTheEndpoint()
+{
+    Mock::Rulebook rulebook;
+    Mock::CaptureStore store;
+    QVERIFY(store.open(u":memory:"_s));
+    Mock::HookEndpoint endpoint(&rulebook);
+    DemoRunner demo(&endpoint, &rulebook, &store);
+    QString error;
+    QVERIFY(!demo.start(0, &error));
+    QVERIFY2(error.contains(u"needs the endpoint"_s), qPrintable(error));
+    QVERIFY(!demo.isRunning());
+    QVERIFY(rulebook.rules().isEmpty());
+}
+
+QTEST_GUILESS_MAIN(TstAppDemo)
+#include "tst_app_demo.moc"
