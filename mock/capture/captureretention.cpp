@@ -50,7 +50,14 @@ void CaptureStore::Private::noteSaved(const QList<Exchange> &saved, qint64 inser
             heldSessions.insert(e.id, e.sessionKey);
         else
             heldSessions.remove(e.id);
-        bytesSinceCheck += e.requestBody.size() + e.responseBody.size() + RowOverhead;
+        const qint64 bytes = e.requestBody.size() + e.responseBody.size() + RowOverhead;
+        bytesSinceCheck += bytes;
+        logBytes += bytes;
+    }
+    // About SQLite's own interval (1,000 pages of 4 KiB), but never inside a commit.
+    if (checkpointer && logBytes >= 4 * 1024 * 1024) {
+        checkpointer->request();
+        logBytes = 0;
     }
     if (knownCount >= 0)
         knownCount += inserted;

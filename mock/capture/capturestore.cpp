@@ -22,6 +22,12 @@ namespace {
 std::atomic<quint64> connectionCounter {0};
 constexpr int BusyTimeoutMs = 50;
 
+// An in-memory database has no log to checkpoint (and is private to its connection).
+bool isFileDatabase(const QString &path)
+{
+    return !path.isEmpty() && path != u":memory:"_s && !path.contains(u"mode=memory"_s);
+}
+
 void bindAll(QSqlQuery &query, const QVariantList &values)
 {
     for (const QVariant &value : values)
@@ -328,6 +334,12 @@ bool CaptureStore::open(const QString &path)
         return fail();
     if (!d->prepareStatements())
         return fail();
+    if (isFileDatabase(path)) {
+        if (!d->exec(u"PRAGMA wal_autocheckpoint = 0"_s))
+            return fail();
+        d->checkpointer = std::make_unique<Detail::WalCheckpointer>(path);
+        d->logBytes = 0;
+    }
     qCDebug(lcCaptureStore) << "opened" << path << "schema" << Detail::CaptureSchemaVersion;
     if (d->maxCaptures > 0 || d->maxBytes > 0)
         d->queuePrune();
@@ -338,6 +350,7 @@ void CaptureStore::close()
 {
     if (d->connectionName.isEmpty())
         return;
+    d->checkpointer.reset(); // closes its connection first: the last one out checkpoints
     d->insertExchange.reset();
     d->updateExchange.reset();
     d->writeBodies.reset();

@@ -6,6 +6,7 @@
 // files that talk SQL.
 
 #include "mock/capture/capturestore.h"
+#include "mock/capture/walcheckpointer_p.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -15,6 +16,7 @@
 #include <QSqlQuery>
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 namespace Mock {
@@ -51,6 +53,10 @@ struct CaptureStore::Private
     qint64 bytesSinceCheck = 0; // written since the file size was last looked at (estimate)
     bool pruneQueued = false;
     QHash<qint64, QString> heldSessions; // exchange id -> session key, for held calls
+
+    // Checkpoints of a file's write-ahead log, off this thread (none for ":memory:").
+    std::unique_ptr<Detail::WalCheckpointer> checkpointer;
+    qint64 logBytes = 0; // written since the last checkpoint request (estimate)
 
     bool exec(QSqlQuery &query, QStringView what);
     bool exec(const QString &sql, const QVariantList &binds = {});

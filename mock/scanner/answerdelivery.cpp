@@ -28,11 +28,7 @@ constexpr qint64 MaxUnreadAnswerBytes = 8 * 1024 * 1024;
 // decided in the pass shares one transaction; no answer is written before its commit.
 void HookEndpoint::Private::settle(const std::shared_ptr<Call> &call)
 {
-    call->wasHeld = call->held;
-    call->held = false;
-    pending.remove(call->id);
-    QObject::disconnect(call->disconnectWatch);
-    dropTimer(*call);
+    detach(call);
     Exchange &exchange = call->exchange;
     exchange.held = false;
     exchange.latencyUs = call->clock.nsecsElapsed() / 1000;
@@ -55,6 +51,16 @@ void HookEndpoint::Private::settle(const std::shared_ptr<Call> &call)
         QMetaObject::invokeMethod(
             q, [this] { flushCommits(); }, Qt::QueuedConnection);
     }
+}
+
+// Off the pending list, its timer and its disconnect watch: nothing can answer it again.
+void HookEndpoint::Private::detach(const std::shared_ptr<Call> &call)
+{
+    call->wasHeld = call->wasHeld || call->held;
+    call->held = false;
+    pending.remove(call->id);
+    QObject::disconnect(call->disconnectWatch);
+    dropTimer(*call);
 }
 
 void HookEndpoint::Private::flushCommits()

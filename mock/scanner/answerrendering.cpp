@@ -7,6 +7,10 @@
 #include "mock/scanner/hookendpoint_p.h"
 #include "mock/scanner/httpwire_p.h"
 
+#include <QCoreApplication>
+#include <QPointer>
+#include <QThreadPool>
+
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
 
@@ -76,14 +80,50 @@ void HookEndpoint::Private::finish(const std::shared_ptr<Call> &call, int status
         exchange.responseHeaders.append(
             {QByteArrayLiteral("Connection"), QByteArrayLiteral("close")});
     exchange.responseBody = body;
-    if (exchange.kind == ExchangeKind::Hook && call->request.isDecoded() && !call->refused)
-        judgeAnswer(exchange, call->request);
-    if (!exchange.fault.isEmpty() && exchange.verdict != Verdict::Error
-        && (status >= 500 || exchange.fault == faultName(Fault::TruncatedJson)))
-        exchange.verdict = Verdict::Error;
     call->wire
         = Detail::responseBytes(status, exchange.responseHeaders, body, exchange.method == "HEAD");
     call->closeAfter = closeAfter;
+    if (exchange.kind == ExchangeKind::Hook && call->request.isDecoded() && !call->refused) {
+        if (exchange.requestBody.size() >= OffloadBodyBytes) {
+            judgeElsewhere(call);
+            return;
+        }
+        judgeAnswer(exchange, call->request);
+    }
+    settleJudged(call);
+}
+
+// The MTA's reading of the answer to a large request applies it to the whole message: on a pool
+// thread, like its decoding. The call is detached first, so a held call cannot be answered twice.
+void HookEndpoint::Private::judgeElsewhere(const std::shared_ptr<Call> &call)
+{
+    detach(call);
+    const QPointer<HookEndpoint> endpoint(q);
+    const quint64 generation = listenGeneration;
+    QThreadPool::globalInstance()->start(
+        [this, endpoint, generation, call, exchange = call->exchange,
+            request = std::move(call->request)]() mutable {
+            judgeAnswer(exchange, request);
+            QMetaObject::invokeMethod(
+                QCoreApplication::instance(),
+                [this, endpoint, generation, call, exchange = std::move(exchange),
+                    request = std::move(request)]() mutable {
+                    if (!endpoint || generation != listenGeneration)
+                        return; // closed meanwhile: its sockets are gone
+                    call->exchange = std::move(exchange);
+                    call->request = std::move(request);
+                    settleJudged(call);
+                },
+                Qt::QueuedConnection);
+        });
+}
+
+void HookEndpoint::Private::settleJudged(const std::shared_ptr<Call> &call)
+{
+    Exchange &exchange = call->exchange;
+    if (!exchange.fault.isEmpty() && exchange.verdict != Verdict::Error
+        && (exchange.httpStatus >= 500 || exchange.fault == faultName(Fault::TruncatedJson)))
+        exchange.verdict = Verdict::Error;
     settle(call);
 }
 

@@ -83,7 +83,8 @@ struct HookEndpoint::Private
     QList<std::shared_ptr<Call>> toCommit; // group commit: answered, not yet on disk
     bool flushQueued = false;
     quint64 listenGeneration = 0; // counts close(): a decode finishing later is dropped
-    // Bodies from this size on are decoded on a pool thread (issue: heavy work off the loop).
+    // Bodies from this size on are decoded, and the answers to them judged, on a pool thread: a
+    // 50 MB data stage takes tens of milliseconds for each, which other calls must not wait for.
     static constexpr qsizetype OffloadBodyBytes = 256 * 1024;
 
     Private(HookEndpoint *owner, Rulebook *book)
@@ -100,7 +101,10 @@ struct HookEndpoint::Private
     void watchDisconnect(const std::shared_ptr<Call> &call);
     void finish(const std::shared_ptr<Call> &call, int status, const QByteArray &contentType,
         const QByteArray &body, const HttpHeaders &headers = {});
+    void judgeElsewhere(const std::shared_ptr<Call> &call);
+    void settleJudged(const std::shared_ptr<Call> &call);
     void resetInstead(const std::shared_ptr<Call> &call);
+    void detach(const std::shared_ptr<Call> &call);
     void settle(const std::shared_ptr<Call> &call);
     void flushCommits();
     void deliver(const std::shared_ptr<Call> &call);

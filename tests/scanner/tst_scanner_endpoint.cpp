@@ -831,13 +831,19 @@ void TestEndpoint::holdThenAnswer_data()
     QTest::addColumn<int>("status");
     QTest::addColumn<Verdict>("verdict");
     QTest::addColumn<QString>("note");
+    QTest::addColumn<bool>("large"); // decoded and judged on a pool thread
 
-    QTest::addRow("by hand") << u"bytes"_s << 200 << Verdict::Reject << u"answered by hand"_s;
-    QTest::addRow("with a preset")
-        << u"preset"_s << 200 << Verdict::Tempfail << u"answered by hand"_s;
-    QTest::addRow("with a fault") << u"fault"_s << 503 << Verdict::Error << u"answered by hand"_s;
-    QTest::addRow("released") << u"release"_s << 200 << Verdict::Discard
-                              << u"released: the stage's default answer"_s;
+    for (const bool large : {false, true}) {
+        const char *size = large ? ", large" : "";
+        QTest::addRow("by hand%s", size)
+            << u"bytes"_s << 200 << Verdict::Reject << u"answered by hand"_s << large;
+        QTest::addRow("with a preset%s", size)
+            << u"preset"_s << 200 << Verdict::Tempfail << u"answered by hand"_s << large;
+        QTest::addRow("with a fault%s", size)
+            << u"fault"_s << 503 << Verdict::Error << u"answered by hand"_s << large;
+        QTest::addRow("released%s", size) << u"release"_s << 200 << Verdict::Discard
+                                          << u"released: the stage's default answer"_s << large;
+    }
 }
 
 void TestEndpoint::holdThenAnswer()
@@ -846,6 +852,7 @@ void TestEndpoint::holdThenAnswer()
     QFETCH(int, status);
     QFETCH(Verdict, verdict);
     QFETCH(QString, note);
+    QFETCH(bool, large);
 
     m_rules.setRules({alwaysRule(holdAnswer())});
     m_rules.setDefaultAnswer(Stage::Rcpt, Answer::fromPreset(Preset::Discard));
@@ -857,7 +864,11 @@ void TestEndpoint::holdThenAnswer()
     QNetworkRequest request(QUrl(m_endpoint.url() + u"/hook"_s));
     request.setRawHeader("Content-Type", "application/json");
     request.setTransferTimeout(Patience);
-    std::unique_ptr<QNetworkReply> reply(m_nam.post(request, fixture(u"stalwart/rcpt.json"_s)));
+    QByteArray requestBody = fixture(u"stalwart/rcpt.json"_s);
+    if (large) // past the size from which the endpoint works on a pool thread
+        requestBody.insert(
+            requestBody.indexOf('{') + 1, "\"padding\":\"" + QByteArray(512 * 1024, 'p') + "\",");
+    std::unique_ptr<QNetworkReply> reply(m_nam.post(request, requestBody));
     QVERIFY(held.wait(Patience));
     const HeldCall call = held.first().first().value<HeldCall>();
     QVERIFY(call.callId > 0);
