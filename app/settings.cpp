@@ -80,7 +80,6 @@ void Settings::setPreferences(const Preferences &p)
     m_settings.setValue(u"endpoint/tlsKey"_s, p.tlsKeyFile);
     m_settings.setValue(u"endpoint/tlsClientCa"_s, p.tlsClientCaFile);
     m_settings.setValue(u"endpoint/keepCredentials"_s, p.keepCredentials);
-    Q_EMIT preferencesChanged(p);
 }
 
 Mock::EndpointSettings Settings::endpointSettings(

@@ -42,9 +42,6 @@ public:
     static QString defaultDatabasePath();
     static QString rulesPath(); // the rulebook is kept between runs
 
-Q_SIGNALS:
-    void preferencesChanged(const Preferences &preferences);
-
 private:
     QSettings m_settings;
 };

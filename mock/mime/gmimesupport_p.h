@@ -2,8 +2,8 @@
 #pragma once
 
 // GMime (and with it GLib/GIO) must be included before any Qt header: gio declares a struct
-// member named "signals", which Qt's keyword macro would turn into "public" (QT-STACK.md §6).
-// GMime is included here only, and this header only by the .cpp and _p.h files of mock/mime,
+// member named "signals", which Qt's keyword macro would turn into "public" (docs/QT-PITFALLS.md
+// §2). GMime is included here only, and this header only by the .cpp and _p.h files of mock/mime,
 // always first; GLib types do not leave them (the public headers never see GMime).
 #include <gmime/gmime.h>
 

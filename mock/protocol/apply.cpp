@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mock/protocol/apply.h"
 
-#include "mock/protocol/logging.h"
 #include "mock/protocol/patchengine_p.h"
 #include "mock/protocol/validator.h"
 

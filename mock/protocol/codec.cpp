@@ -3,7 +3,6 @@
 
 #include "mock/protocol/codec_p.h"
 #include "mock/protocol/headerblock_p.h"
-#include "mock/protocol/logging.h"
 #include "mock/protocol/patchengine_p.h"
 #include "mock/protocol/validator.h"
 

@@ -14,8 +14,8 @@ namespace Mock {
 
 // The listening socket behind the HTTP engine. Qt 6.4's HTTP server has no limits, no timeouts,
 // never answers "Expect: 100-continue" and reads some malformed heads differently from the RFC
-// (QT-STACK.md §2c–§2e), so every request's head passes through this server first: it reads the
-// framing once (RequestFraming, strict where the engine would disagree), refuses what a careful
+// (docs/QT-PITFALLS.md §1c–§1e), so every request's head passes through this server first: it reads
+// the framing once (RequestFraming, strict where the engine would disagree), refuses what a careful
 // server refuses before the body is buffered (400/403/408/413/431/501/505), answers 100 Continue,
 // keeps browsers out (Origin, and Host while bound to loopback), and bounds connections per peer
 // and in all, head and body time, and idle time. With a certificate it speaks TLS (a QSslServer

@@ -85,7 +85,8 @@ QByteArray methodName(QHttpServerRequest::Method method)
     case QHttpServerRequest::Method::Trace:
         return "TRACE";
     default:
-        return "UNKNOWN"; // Qt 6.4 loses the token of methods it does not know (QT-STACK §2f)
+        return "UNKNOWN"; // Qt 6.4 loses the token of methods it does not know (docs/QT-PITFALLS.md
+                          // §1f)
     }
 }
 

@@ -22,7 +22,7 @@ namespace Mock::Detail {
 // to the socket directly, not through QHttpServerResponder: one write per answer instead of one
 // per token, any status code with our own reason phrase, and answers held back until the ones
 // before them on the same connection are out (the engine parses pipelined requests while earlier
-// answers are pending, QT-STACK.md §2e).
+// answers are pending, docs/QT-PITFALLS.md §1e).
 class HttpEngine final : public QAbstractHttpServer
 {
 public:

@@ -2,4 +2,3 @@
 #include "mock/scanner/logging.h"
 
 Q_LOGGING_CATEGORY(lcEndpoint, "hookscope.scanner.endpoint", QtInfoMsg)
-Q_LOGGING_CATEGORY(lcRulebook, "hookscope.scanner.rulebook", QtInfoMsg)

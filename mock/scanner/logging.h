@@ -4,4 +4,3 @@
 #include <QLoggingCategory>
 
 Q_DECLARE_LOGGING_CATEGORY(lcEndpoint)
-Q_DECLARE_LOGGING_CATEGORY(lcRulebook)

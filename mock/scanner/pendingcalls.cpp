@@ -113,7 +113,7 @@ void HookEndpoint::Private::hang(const std::shared_ptr<Call> &call)
 }
 
 // A delayed, hanging or held call whose client goes away is recorded as such, and nothing is
-// written to the (freed) socket later (QT-STACK.md §2a).
+// written to the (freed) socket later (docs/QT-PITFALLS.md §1a).
 void HookEndpoint::Private::watchDisconnect(const std::shared_ptr<Call> &call)
 {
     if (!call->socket)

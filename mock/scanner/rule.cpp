@@ -316,6 +316,12 @@ std::optional<Rule> ruleFromJson(const QJsonObject &json, QString *error)
     rule.when.fromGlob = when.value(u"from"_s).toString();
     rule.when.toGlob = when.value(u"to"_s).toString();
     const QJsonObject header = when.value(u"header"_s).toObject();
+    if (when.contains(u"header"_s) && header.value(u"name"_s).toString().isEmpty()) {
+        // As for a pointer: "contains" alone would test nothing and be dropped when saved again
+        // (found by fuzz_rules).
+        *error = u"a header condition needs a \"name\" (such as Subject)"_s;
+        return std::nullopt;
+    }
     rule.when.headerName = header.value(u"name"_s).toString();
     rule.when.headerContains = header.value(u"contains"_s).toString();
     const QJsonObject size = when.value(u"size"_s).toObject();

@@ -883,6 +883,12 @@ void TestRulebook::rulesFileErrors_data()
                            << u"rules/0: invalid regular expression: (unclosed"_s;
     QTest::addRow("pointer") << wrap(R"({"when":{"pointer":{"path":"stage","equals":"rcpt"}}})")
                              << u"rules/0: a JSON Pointer starts with '/': stage"_s;
+    QTest::addRow("pointer without path")
+        << wrap(R"({"when":{"pointer":{"equals":"rcpt"}}})")
+        << u"rules/0: a pointer condition needs a \"path\" (a JSON Pointer such as /context/stage)"_s;
+    QTest::addRow("header without name")
+        << wrap(R"({"when":{"header":{"naMe":"Subject","contains":"x"}}})")
+        << u"rules/0: a header condition needs a \"name\" (such as Subject)"_s;
     QTest::addRow("preset") << wrap(R"({"answer":{"preset":"bounce"}})")
                             << u"rules/0: unknown preset \"bounce\""_s;
     QTest::addRow("fault") << wrap(R"({"answer":{"fault":"slow"}})")

@@ -48,13 +48,13 @@ public:
     static QString curlCommand(const Mock::Exchange &exchange, const QString &baseUrl);
     void setBaseUrl(const QString &baseUrl);
 
-    // Added: the tabs themselves (for tests, screenshots and the window's shortcuts).
+    // The tabs themselves (for tests, screenshots and the window's shortcuts).
     OverviewPage *overviewTab() const;
     RequestPage *requestTab() const;
     MimeView *mimeView() const;
     AnswerPage *answerTab() const;
     ProblemsPage *problemsTab() const;
-    // Added: the Message tab's text when the call carries no message ("" when it does).
+    // The Message tab's text when the call carries no message ("" when it does).
     QString noMessageText() const;
 
 Q_SIGNALS:

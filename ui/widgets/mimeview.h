@@ -28,7 +28,7 @@ public:
     void clear();
     MtaHooks::Mime::MimeMessage message() const;
 
-    // Added: the part tabs, the selected part, and access for tests and the window's shortcuts.
+    // The part tabs, the selected part, and access for tests and the window's shortcuts.
     enum PartTab { HeadersTab, TextTab, HtmlTab, RawTab, HexTab, PartTabCount };
     // Selects a part by its partId ("" is the message itself); false when there is none.
     bool selectPart(const QString &partId);

@@ -34,18 +34,18 @@ public:
     // Selects the value at an RFC 6901 pointer in the (JSON) text; false when absent.
     bool jumpToPointer(const QString &pointer);
 
-    // Added: the problems given (setText clears their marks, not the list; setProblems redraws).
+    // The problems given (setText clears their marks, not the list; setProblems redraws).
     MtaHooks::Problems problems() const;
-    // Added: as jumpToPointer, but when the pointer is absent (a missing member) goes to its
+    // As jumpToPointer, but when the pointer is absent (a missing member) goes to its
     // closest existing ancestor. Returns the pointer jumped to (null when nothing was found).
     QString jumpToNearestPointer(const QString &pointer);
-    // Added: the RFC 6901 pointer of the value at a QScintilla position (a UTF-8 byte offset);
+    // The RFC 6901 pointer of the value at a QScintilla position (a UTF-8 byte offset);
     // null when the text is not JSON there.
     QString pointerAt(int position) const;
-    // Added: the lines (0-based) carrying a problem marker, and the problems on one of them.
+    // The lines (0-based) carrying a problem marker, and the problems on one of them.
     QList<int> problemLines() const;
     MtaHooks::Problems problemsOnLine(int line) const;
-    // Added: a one-line note above the text ("decoded from CBOR (412 bytes)"); empty hides it.
+    // A one-line note above the text ("decoded from CBOR (412 bytes)"); empty hides it.
     void setNote(const QString &note);
     QString note() const;
 
