@@ -100,22 +100,21 @@ void HookEndpoint::Private::judgeElsewhere(const std::shared_ptr<Call> &call)
     detach(call);
     const QPointer<HookEndpoint> endpoint(q);
     const quint64 generation = listenGeneration;
-    QThreadPool::globalInstance()->start(
-        [this, endpoint, generation, call, exchange = call->exchange,
-            request = std::move(call->request)]() mutable {
-            judgeAnswer(exchange, request);
-            QMetaObject::invokeMethod(
-                QCoreApplication::instance(),
-                [this, endpoint, generation, call, exchange = std::move(exchange),
-                    request = std::move(request)]() mutable {
-                    if (!endpoint || generation != listenGeneration)
-                        return; // closed meanwhile: its sockets are gone
-                    call->exchange = std::move(exchange);
-                    call->request = std::move(request);
-                    settleJudged(call);
-                },
-                Qt::QueuedConnection);
-        });
+    Detail::heavyWorkPool()->start([this, endpoint, generation, call, exchange = call->exchange,
+                                       request = std::move(call->request)]() mutable {
+        judgeAnswer(exchange, request);
+        QMetaObject::invokeMethod(
+            QCoreApplication::instance(),
+            [this, endpoint, generation, call, exchange = std::move(exchange),
+                request = std::move(request)]() mutable {
+                if (!endpoint || generation != listenGeneration)
+                    return; // closed meanwhile: its sockets are gone
+                call->exchange = std::move(exchange);
+                call->request = std::move(request);
+                settleJudged(call);
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 void HookEndpoint::Private::settleJudged(const std::shared_ptr<Call> &call)

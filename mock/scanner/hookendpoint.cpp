@@ -19,6 +19,18 @@ using namespace MtaHooks;
 
 namespace Mock {
 
+QThreadPool *Detail::heavyWorkPool()
+{
+    static QThreadPool *const pool = [] {
+        auto *created = new QThreadPool; // lives as long as the process: calls may be in flight
+        created->setMaxThreadCount(1);
+        created->setThreadPriority(QThread::LowPriority);
+        created->setObjectName(QStringLiteral("heavy calls"));
+        return created;
+    }();
+    return pool;
+}
+
 namespace {
 
 ConnectionGuard::Limits guardLimits(const EndpointSettings &settings)
@@ -273,7 +285,7 @@ void HookEndpoint::Private::handleHook(const std::shared_ptr<Call> &call)
     // rest (rules, answer, capture) stays on this thread, in the order the results come back.
     const QPointer<HookEndpoint> endpoint(q);
     const quint64 generation = listenGeneration;
-    QThreadPool::globalInstance()->start(
+    Detail::heavyWorkPool()->start(
         [this, endpoint, generation, call, copy = exchange, contentType, options]() mutable {
             HookRequest request = decodeRequest(copy.requestBody, contentType, options);
             describeRequest(copy, request);

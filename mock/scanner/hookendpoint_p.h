@@ -26,12 +26,16 @@
 #include <memory>
 
 class QHttpServerRequest;
+class QThreadPool;
 class QTimer;
 
 namespace Mock {
 
 namespace Detail {
 class HttpEngine;
+// Where large calls are decoded and judged: one low-priority thread, so that on a small machine
+// a core stays free for the event loop answering everyone else.
+QThreadPool *heavyWorkPool();
 } // namespace Detail
 
 struct HookEndpoint::Private
