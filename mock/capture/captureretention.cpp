@@ -112,9 +112,12 @@ bool CaptureStore::Private::removeSession(const QString &key, QList<qint64> &rem
         return false;
     while (ids->next())
         removedIds.append(ids->value(0).toLongLong());
-    return exec(
-               u"DELETE FROM bodies WHERE id IN (SELECT id FROM exchanges WHERE session_key = ?)"_s,
+    return exec(u"DELETE FROM body_parts WHERE spool IN (SELECT b.request_parts FROM bodies b "
+                "JOIN exchanges e ON e.id = b.id WHERE e.session_key = ?)"_s,
                {key})
+        && exec(
+            u"DELETE FROM bodies WHERE id IN (SELECT id FROM exchanges WHERE session_key = ?)"_s,
+            {key})
         && exec(u"DELETE FROM exchanges WHERE session_key = ?"_s, {key})
         && exec(u"DELETE FROM sessions WHERE key = ?"_s, {key});
 }

@@ -89,6 +89,18 @@ QStringList migrationStatements(int schemaVersion)
     case 2:
         // The subject of a TLS client certificate (mTLS), per call.
         return {u"ALTER TABLE exchanges ADD COLUMN client_certificate TEXT NOT NULL DEFAULT ''"_s};
+    case 3:
+        return {
+            // A large request body is written in parts, one short transaction each, so that no
+            // single write holds the event loop or the write lock for long
+            // (CaptureStore::saveInParts). request_parts names them; request_body is then NULL.
+            u"ALTER TABLE bodies ADD COLUMN request_parts INTEGER"_s,
+            uR"(CREATE TABLE body_parts (
+                spool INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                data BLOB NOT NULL,
+                PRIMARY KEY (spool, seq)) WITHOUT ROWID)"_s,
+        };
     default:
         return {};
     }
@@ -145,6 +157,7 @@ const QStringList &bodyColumns()
         u"response_headers"_s,
         u"response_body"_s,
         u"match_trace"_s,
+        u"request_parts"_s,
     };
     return columns;
 }
@@ -338,14 +351,15 @@ QVariantList summaryValues(const Exchange &e)
     };
 }
 
-QVariantList bodyValues(const Exchange &e)
+QVariantList bodyValues(const Exchange &e, qint64 requestParts)
 {
     return {
         encodeHeaders(e.requestHeaders),
-        e.requestBody,
+        requestParts ? QVariant() : QVariant(e.requestBody),
         encodeHeaders(e.responseHeaders),
         e.responseBody,
         encodeStringList(e.matchTrace),
+        requestParts ? QVariant(requestParts) : QVariant(),
     };
 }
 

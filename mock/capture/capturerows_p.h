@@ -18,7 +18,7 @@ namespace Mock::Detail {
 // PRAGMA application_id of capture databases ("HkSc"): tells ours from any other SQLite file.
 constexpr qint32 CaptureApplicationId = 0x486B5363;
 // PRAGMA user_version written by the newest migration below.
-constexpr int CaptureSchemaVersion = 2;
+constexpr int CaptureSchemaVersion = 3;
 
 // The statements that bring a database from schemaVersion - 1 to schemaVersion (1 creates it).
 QStringList migrationStatements(int schemaVersion);
@@ -41,7 +41,8 @@ QString writeBodiesSql();
 // bodyColumns() order. Null strings become '' (the summary columns are NOT NULL; Qt binds a null
 // QString as NULL).
 QVariantList summaryValues(const Exchange &exchange);
-QVariantList bodyValues(const Exchange &exchange);
+// requestParts: the spool of a request body written in parts (then not bound itself), 0 if none.
+QVariantList bodyValues(const Exchange &exchange, qint64 requestParts = 0);
 // The reverse, from a row "id, <summary columns>[, <body columns>]".
 Exchange exchangeFromRow(const QVariantList &row, bool withBodies);
 // The exchange without header lists, bodies and match trace.

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -109,8 +110,17 @@ std::optional<QList<Exchange>> CaptureStore::Private::exchanges(
     if (!query)
         return std::nullopt;
     const int width = Detail::selectWidth(withBodies);
-    while (query->next())
-        result.append(Detail::exchangeFromRow(currentRow(*query, width), withBodies));
+    QList<std::pair<qsizetype, qint64>> inParts; // (index in result, spool)
+    while (query->next()) {
+        const QVariantList row = currentRow(*query, width);
+        result.append(Detail::exchangeFromRow(row, withBodies));
+        if (withBodies && !row.constLast().isNull())
+            inParts.append({result.size() - 1, row.constLast().toLongLong()});
+    }
+    for (const auto &[index, spool] : std::as_const(inParts)) {
+        if (!loadParts(result[index], spool))
+            return std::nullopt;
+    }
     return result;
 }
 
@@ -209,7 +219,7 @@ bool CaptureStore::Private::write(Exchange &e, QSet<QString> &changedSessions)
             return false;
     }
     writeBodies->addBindValue(e.id);
-    bindAll(*writeBodies, Detail::bodyValues(e));
+    bindAll(*writeBodies, Detail::bodyValues(e, spoolForWrite));
     return exec(*writeBodies, u"bodies");
 }
 
@@ -334,6 +344,7 @@ bool CaptureStore::open(const QString &path)
         return fail();
     if (!d->prepareStatements())
         return fail();
+    d->removeOrphanParts();
     if (isFileDatabase(path)) {
         if (!d->exec(u"PRAGMA wal_autocheckpoint = 0"_s))
             return fail();
@@ -350,6 +361,9 @@ void CaptureStore::close()
 {
     if (d->connectionName.isEmpty())
         return;
+    // Bodies still being written in parts are lost: their callers hear it now, not never.
+    for (Private::PartJob &job : std::exchange(d->partJobs, {}))
+        d->endPartJob(std::move(job), false);
     d->checkpointer.reset(); // closes its connection first: the last one out checkpoints
     d->insertExchange.reset();
     d->updateExchange.reset();
@@ -550,6 +564,9 @@ bool CaptureStore::remove(const QList<qint64> &ids)
                 continue;
             changedSessions.insert(key->value(0).toString());
             if (!d->exec(u"DELETE FROM exchanges WHERE id = ?"_s, {id})
+                || !d->exec(u"DELETE FROM body_parts WHERE spool = "
+                            "(SELECT request_parts FROM bodies WHERE id = ?)"_s,
+                    {id})
                 || !d->exec(u"DELETE FROM bodies WHERE id = ?"_s, {id}))
                 return false;
             removed.append(id);
@@ -577,8 +594,8 @@ bool CaptureStore::clear()
 {
     // Ids keep counting (AUTOINCREMENT): a view holding an old id never sees a new exchange.
     const bool ok = d->inTransaction([this]() {
-        return d->exec(u"DELETE FROM bodies"_s) && d->exec(u"DELETE FROM exchanges"_s)
-            && d->exec(u"DELETE FROM sessions"_s);
+        return d->exec(u"DELETE FROM body_parts"_s) && d->exec(u"DELETE FROM bodies"_s)
+            && d->exec(u"DELETE FROM exchanges"_s) && d->exec(u"DELETE FROM sessions"_s);
     });
     if (!ok) {
         Q_EMIT errorOccurred(d->lastError);

@@ -9,6 +9,7 @@
 #include <QObject>
 #include <QString>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -52,6 +53,16 @@ public:
     // commits. Returns false on a database error. Emits exchangeSaved with the summary (no header
     // lists, bodies or match trace: a live list must not pin message bodies in memory).
     bool save(Exchange &exchange);
+    // As save(), for an exchange that may carry a large request body (a data stage with its
+    // message): such a body goes to disk in parts of PartBytes, one short transaction per
+    // event-loop pass, and the exchange last, so that no single write holds the event loop for
+    // long (a 50 MB blob in one statement takes ~200 ms). `done` runs on this thread once the
+    // exchange is stored (true, with its id) or lost (false), unless `context` has gone by then;
+    // for a body under 2 × PartBytes that is at once, before this returns. Loads see the whole
+    // body as usual. Parts left behind by a crash before the exchange was written go at open().
+    void saveInParts(const Exchange &exchange, QObject *context,
+        std::function<void(const Mock::Exchange &saved, bool stored)> done);
+    static constexpr qsizetype PartBytes = 1024 * 1024;
     // As save() for many exchanges in one transaction (imports, benchmarks): all or nothing.
     // Emits batchSaved once instead of exchangeSaved per exchange.
     bool saveAll(QList<Exchange> &exchanges);

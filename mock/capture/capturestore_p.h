@@ -10,6 +10,7 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QPointer>
 #include <QSet>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -53,6 +54,25 @@ struct CaptureStore::Private
     qint64 bytesSinceCheck = 0; // written since the file size was last looked at (estimate)
     bool pruneQueued = false;
     QHash<qint64, QString> heldSessions; // exchange id -> session key, for held calls
+
+    // Request bodies written in parts (captureparts.cpp), one part per event-loop pass.
+    struct PartJob
+    {
+        Exchange exchange;
+        qint64 spool = 0;
+        qsizetype written = 0;
+        int seq = 0;
+        QPointer<QObject> context;
+        std::function<void(const Exchange &, bool)> done;
+    };
+    QList<PartJob> partJobs;
+    bool partStepQueued = false;
+    qint64 spoolForWrite = 0; // while the exchange of a finished PartJob is written
+    void queuePartStep();
+    void partStep();
+    void endPartJob(PartJob job, bool stored);
+    bool loadParts(Exchange &exchange, qint64 spool);
+    void removeOrphanParts();
 
     // Checkpoints of a file's write-ahead log, off this thread (none for ":memory:").
     std::unique_ptr<Detail::WalCheckpointer> checkpointer;

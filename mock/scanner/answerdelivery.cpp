@@ -39,6 +39,12 @@ void HookEndpoint::Private::settle(const std::shared_ptr<Call> &call)
     if (!call->registrationId.isEmpty())
         controlPlane.noteInvocation(
             call->registrationId, exchange.latencyUs, call->reset || exchange.httpStatus >= 400);
+    if (store && exchange.requestBody.size() >= 2 * CaptureStore::PartBytes) {
+        // A large body is stored in parts over several event-loop passes (its answer waits for
+        // the last): other calls are answered in between, not after one long write.
+        recordInParts(call);
+        return;
+    }
     if (!store || !settings.groupCommit) {
         // On disk before the MTA sees the answer: a crash after this loses nothing it saw.
         record(exchange);
@@ -61,6 +67,16 @@ void HookEndpoint::Private::detach(const std::shared_ptr<Call> &call)
     pending.remove(call->id);
     QObject::disconnect(call->disconnectWatch);
     dropTimer(*call);
+}
+
+void HookEndpoint::Private::recordInParts(const std::shared_ptr<Call> &call)
+{
+    store->saveInParts(call->exchange, q, [this, call](const Exchange &saved, bool stored) {
+        call->exchange.id = saved.id;
+        if (!stored && store && store->isStoring())
+            Q_EMIT q->errorOccurred(u"capture not saved: "_s + store->lastError());
+        deliver(call);
+    });
 }
 
 void HookEndpoint::Private::flushCommits()

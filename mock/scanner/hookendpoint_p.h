@@ -110,6 +110,7 @@ struct HookEndpoint::Private
     void resetInstead(const std::shared_ptr<Call> &call);
     void detach(const std::shared_ptr<Call> &call);
     void settle(const std::shared_ptr<Call> &call);
+    void recordInParts(const std::shared_ptr<Call> &call);
     void flushCommits();
     void deliver(const std::shared_ptr<Call> &call);
     void send(const std::shared_ptr<Call> &call);

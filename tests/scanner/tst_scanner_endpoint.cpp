@@ -198,6 +198,8 @@ private Q_SLOTS:
     void answersEveryStageAndDialect();
     void dialectOverride();
     void postOnAnyPath();
+    void largeCallsAreStoredInParts_data();
+    void largeCallsAreStoredInParts();
     void recordsEverything();
     void capturedBeforeAnswered_data();
     void capturedBeforeAnswered();
@@ -435,6 +437,52 @@ void TestEndpoint::postOnAnyPath()
         QCOMPARE(lastCaptured(captured).kind, Mock::ExchangeKind::Hook);
         QCOMPARE(lastCaptured(captured).stage, Stage::Mail);
     }
+}
+
+void TestEndpoint::largeCallsAreStoredInParts_data()
+{
+    QTest::addColumn<bool>("groupCommit");
+    QTest::addRow("one by one") << false;
+    QTest::addRow("group commit") << true;
+}
+
+void TestEndpoint::largeCallsAreStoredInParts()
+{
+    QFETCH(bool, groupCommit);
+    Mock::EndpointSettings settings = m_endpoint.settings();
+    settings.groupCommit = groupCommit;
+    m_endpoint.setSettings(settings);
+    m_rules.setDefaultAnswer(Stage::Rcpt, Answer::fromPreset(Preset::Reject));
+    QSignalSpy captured(&m_endpoint, &Mock::HookEndpoint::exchangeCaptured);
+    // A request of three parts and more, and a small one on another connection meanwhile.
+    QByteArray large = fixture(u"stalwart/rcpt.json"_s);
+    large.insert(large.indexOf('{') + 1,
+        "\"padding\":\"" + QByteArray(3 * Mock::CaptureStore::PartBytes, 'p') + "\",");
+    QNetworkRequest request(QUrl(m_endpoint.url() + u"/hook"_s));
+    request.setRawHeader("Content-Type", "application/json");
+    request.setTransferTimeout(Patience);
+    std::unique_ptr<QNetworkReply> largeReply(m_nam.post(request, large));
+    const HttpResult small = post(
+        u"/hook"_s, fixture(u"stalwart/mail.json"_s), {{"Content-Type", "application/json"}});
+    QCOMPARE(small.status, 200);
+    QSignalSpy finished(largeReply.get(), &QNetworkReply::finished);
+    QVERIFY(largeReply->isFinished() || finished.wait(Patience));
+    QCOMPARE(largeReply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+
+    QTRY_COMPARE(captured.size(), 2);
+    const auto isLarge = [](const QList<QVariant> &args) {
+        return args.first().value<Exchange>().stage == Stage::Rcpt;
+    };
+    const auto found = std::find_if(captured.cbegin(), captured.cend(), isLarge);
+    QVERIFY(found != captured.cend());
+    const Exchange reported = found->first().value<Exchange>();
+    QVERIFY(reported.id > 0);
+    QCOMPARE(reported.verdict, Verdict::Reject); // judged as any call
+    const auto stored = m_store.load(reported.id);
+    QVERIFY(stored);
+    QVERIFY(stored->requestBody == large);
+    QCOMPARE(stored->verdict, Verdict::Reject);
+    QCOMPARE(stored->responseBody, largeReply->readAll());
 }
 
 void TestEndpoint::recordsEverything()
