@@ -7,10 +7,6 @@
 #include "mock/scanner/hookendpoint_p.h"
 #include "mock/scanner/httpwire_p.h"
 
-#include <QCoreApplication>
-#include <QPointer>
-#include <QThreadPool>
-
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
 
@@ -98,23 +94,9 @@ void HookEndpoint::Private::finish(const std::shared_ptr<Call> &call, int status
 void HookEndpoint::Private::judgeElsewhere(const std::shared_ptr<Call> &call)
 {
     detach(call);
-    const QPointer<HookEndpoint> endpoint(q);
-    const quint64 generation = listenGeneration;
-    Detail::heavyWorkPool()->start([this, endpoint, generation, call, exchange = call->exchange,
-                                       request = std::move(call->request)]() mutable {
-        judgeAnswer(exchange, request);
-        QMetaObject::invokeMethod(
-            QCoreApplication::instance(),
-            [this, endpoint, generation, call, exchange = std::move(exchange),
-                request = std::move(request)]() mutable {
-                if (!endpoint || generation != listenGeneration)
-                    return; // closed meanwhile: its sockets are gone
-                call->exchange = std::move(exchange);
-                call->request = std::move(request);
-                settleJudged(call);
-            },
-            Qt::QueuedConnection);
-    });
+    offload(
+        call, [](Exchange &exchange, HookRequest &request) { judgeAnswer(exchange, request); },
+        &Private::settleJudged);
 }
 
 void HookEndpoint::Private::settleJudged(const std::shared_ptr<Call> &call)

@@ -281,23 +281,36 @@ void HookEndpoint::Private::handleHook(const std::shared_ptr<Call> &call)
         return;
     }
     // A large body (a data stage carrying its message) takes tens of milliseconds to decode and
-    // describe: a pool thread does it, so the calls of other connections are not held up. The
-    // rest (rules, answer, capture) stays on this thread, in the order the results come back.
+    // describe: the heavy-call thread does it, so the calls of other connections are not held up.
+    // The rest (rules, answer, capture) stays on this thread, in the order the results come back.
+    offload(
+        call,
+        [contentType, options](Exchange &copy, HookRequest &request) {
+            request = decodeRequest(copy.requestBody, contentType, options);
+            describeRequest(copy, request);
+        },
+        &Private::continueHook);
+}
+
+void HookEndpoint::Private::offload(const std::shared_ptr<Call> &call,
+    std::function<void(Exchange &, HookRequest &)> work,
+    void (Private::*then)(const std::shared_ptr<Call> &))
+{
     const QPointer<HookEndpoint> endpoint(q);
     const quint64 generation = listenGeneration;
     Detail::heavyWorkPool()->start(
-        [this, endpoint, generation, call, copy = exchange, contentType, options]() mutable {
-            HookRequest request = decodeRequest(copy.requestBody, contentType, options);
-            describeRequest(copy, request);
+        [this, endpoint, generation, call, then, work = std::move(work), exchange = call->exchange,
+            request = std::move(call->request)]() mutable {
+            work(exchange, request);
             QMetaObject::invokeMethod(
                 QCoreApplication::instance(),
-                [this, endpoint, generation, call, copy = std::move(copy),
+                [this, endpoint, generation, call, then, exchange = std::move(exchange),
                     request = std::move(request)]() mutable {
                     if (!endpoint || generation != listenGeneration)
                         return; // closed meanwhile: its sockets are gone
-                    call->exchange = std::move(copy);
+                    call->exchange = std::move(exchange);
                     call->request = std::move(request);
-                    continueHook(call);
+                    (this->*then)(call);
                 },
                 Qt::QueuedConnection);
         });

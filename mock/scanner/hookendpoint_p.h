@@ -23,6 +23,7 @@
 #include <QPointer>
 #include <QTcpSocket>
 
+#include <functional>
 #include <memory>
 
 class QHttpServerRequest;
@@ -105,6 +106,11 @@ struct HookEndpoint::Private
     void watchDisconnect(const std::shared_ptr<Call> &call);
     void finish(const std::shared_ptr<Call> &call, int status, const QByteArray &contentType,
         const QByteArray &body, const HttpHeaders &headers = {});
+    // Runs work on copies of the call's exchange and request on the heavy-call thread, then puts
+    // them back and goes on with `then` on this thread (unless the endpoint closed meanwhile).
+    void offload(const std::shared_ptr<Call> &call,
+        std::function<void(Exchange &, MtaHooks::HookRequest &)> work,
+        void (Private::*then)(const std::shared_ptr<Call> &));
     void judgeElsewhere(const std::shared_ptr<Call> &call);
     void settleJudged(const std::shared_ptr<Call> &call);
     void resetInstead(const std::shared_ptr<Call> &call);
