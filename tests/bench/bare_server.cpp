@@ -27,9 +27,8 @@ int main(int argc, char **argv)
         port = quint16(spec.mid(colon + 1).toUInt());
     }
     QHttpServer server;
-    server.route(u"/hook"_s, QHttpServerRequest::Method::Post, [] {
-        return QHttpServerResponse("application/json", R"({"action":"accept"})");
-    });
+    server.route(u"/hook"_s, QHttpServerRequest::Method::Post,
+        [] { return QHttpServerResponse("application/json", R"({"action":"accept"})"); });
     const quint16 bound = server.listen(address, port);
     if (bound == 0) {
         std::fprintf(stderr, "cannot listen on %s:%u\n", qPrintable(address.toString()), port);
