@@ -79,11 +79,7 @@ bool Application::start()
 void Application::wire()
 {
     MainWindow *window = m_window.get();
-    connect(
-        &m_store, &Mock::CaptureStore::exchangeSaved, m_sessions, &SessionModel::onExchangeSaved);
-    connect(&m_store, &Mock::CaptureStore::cleared, m_sessions, &SessionModel::onCleared);
-    connect(&m_store, &Mock::CaptureStore::exchangesRemoved, m_sessions, &SessionModel::reload);
-    connect(&m_store, &Mock::CaptureStore::batchSaved, m_sessions, &SessionModel::reload);
+    m_sessions->followStore();
     connect(&m_store, &Mock::CaptureStore::errorOccurred, window, &MainWindow::showError);
     const auto showStorageHealth = [this] {
         m_window->showStorageHealth(

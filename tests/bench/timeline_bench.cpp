@@ -380,8 +380,7 @@ int measure(const QString &path, bool cold, quint32 seed)
                         : u"not found"_s);
 
     // Live: new calls saved through the store while the model watches.
-    QObject::connect(
-        &store, &CaptureStore::exchangeSaved, model.get(), &SessionModel::onExchangeSaved);
+    model->followStore();
     // Sessions numbered past the generated ones; removed again below, so that the database
     // stays the same from run to run.
     QList<Exchange> live;

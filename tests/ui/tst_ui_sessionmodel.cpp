@@ -100,15 +100,6 @@ QString localTime(qint64 ms)
         .toString(u"hh:mm:ss.zzz"_s);
 }
 
-void connectStore(CaptureStore &store, SessionModel &model)
-{
-    QObject::connect(&store, &CaptureStore::exchangeSaved, &model, &SessionModel::onExchangeSaved);
-    QObject::connect(&store, &CaptureStore::cleared, &model, &SessionModel::onCleared);
-    QObject::connect(&store, &CaptureStore::batchSaved, &model, &SessionModel::onBatchSaved);
-    QObject::connect(
-        &store, &CaptureStore::exchangesRemoved, &model, &SessionModel::onExchangesRemoved);
-}
-
 void expand(SessionModel &model, int row)
 {
     const QModelIndex parent = model.index(row, 0);
@@ -407,7 +398,7 @@ void TestSessionModel::appendNewSession()
 {
     save(fullSession(u"a"_s, 0));
     SessionModel model(m_store.get());
-    connectStore(*m_store, model);
+    model.followStore();
     QAbstractItemModelTester tester(&model);
     QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
     QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
@@ -450,7 +441,7 @@ void TestSessionModel::appendCallExpanded()
 {
     save(fullSession(u"a"_s, 0) + fullSession(u"b"_s, 100));
     SessionModel model(m_store.get());
-    connectStore(*m_store, model);
+    model.followStore();
     QAbstractItemModelTester tester(&model);
     expand(model, 0);
     const QModelIndex parent = model.index(0, 0);
@@ -493,7 +484,7 @@ void TestSessionModel::appendCallNotExpanded()
 {
     save(fullSession(u"a"_s, 0) + fullSession(u"b"_s, 100));
     SessionModel model(m_store.get());
-    connectStore(*m_store, model);
+    model.followStore();
     const QModelIndex parent = model.index(1, 0);
     QCOMPARE(display(model, 1, SessionModel::StageColumn),
         u"6 calls: connect → ehlo → mail → rcpt ×2 → data"_s);
@@ -532,7 +523,7 @@ void TestSessionModel::appendCallOffScreen()
         calls.append(call(u"s%1"_s.arg(i, 2, 10, QChar(u'0')), Stage::Connect, i * 10));
     save(calls);
     SessionModel model(m_store.get());
-    connectStore(*m_store, model);
+    model.followStore();
     model.setCacheLimits(8, 2);
     QCOMPARE(display(model, 0, SessionModel::StageColumn), u"1 call: connect"_s);
     QCOMPARE(display(model, 39, SessionModel::StageColumn), u"1 call: connect"_s);
@@ -556,7 +547,7 @@ void TestSessionModel::heldExchange()
 {
     save(fullSession(u"a"_s, 0));
     SessionModel model(m_store.get());
-    connectStore(*m_store, model);
+    model.followStore();
     QAbstractItemModelTester tester(&model);
     const QModelIndex parent = model.index(0, 0);
 
@@ -614,7 +605,7 @@ void TestSessionModel::countdownTicks()
 {
     save(fullSession(u"a"_s, 0) + fullSession(u"b"_s, 100));
     SessionModel model(m_store.get());
-    connectStore(*m_store, model);
+    model.followStore();
     QAbstractItemModelTester tester(&model);
     Exchange held = call(u"b"_s, Stage::Data, 200);
     held.held = true;
@@ -696,7 +687,7 @@ void TestSessionModel::filterLiveAppends()
 {
     save(fullSession(u"a"_s, 0));
     SessionModel model(m_store.get());
-    connectStore(*m_store, model);
+    model.followStore();
     model.setQuery(parsed(u"stage:rcpt"_s));
     QAbstractItemModelTester tester(&model);
     QCOMPARE(model.rowCount(), 1);
@@ -744,7 +735,7 @@ void TestSessionModel::filterSessionStartsMatching()
         call(u"b"_s, Stage::Connect, 10), call(u"c"_s, Stage::Connect, 20, Verdict::Reject)};
     save(calls);
     SessionModel model(m_store.get());
-    connectStore(*m_store, model);
+    model.followStore();
     model.setCacheLimits(256, 64, filteredLoadLimit);
     model.setQuery(parsed(u"action:reject"_s));
     QAbstractItemModelTester tester(&model);
@@ -809,7 +800,7 @@ void TestSessionModel::clear()
 {
     save(fullSession(u"a"_s, 0) + fullSession(u"b"_s, 100));
     SessionModel model(m_store.get());
-    connectStore(*m_store, model);
+    model.followStore();
     QAbstractItemModelTester tester(&model);
     QCOMPARE(model.rowCount(), 2);
     QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
@@ -831,7 +822,7 @@ void TestSessionModel::batchAndRemoval()
 {
     save(fullSession(u"a"_s, 0));
     SessionModel model(m_store.get());
-    connectStore(*m_store, model);
+    model.followStore();
     QAbstractItemModelTester tester(&model);
     QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
     save(fullSession(u"b"_s, 100) + fullSession(u"c"_s, 200));

@@ -46,6 +46,21 @@ SessionModel::SessionModel(Mock::CaptureStore *store, QObject *parent)
 
 SessionModel::~SessionModel() = default;
 
+void SessionModel::followStore()
+{
+    Mock::CaptureStore *store = d->store;
+    if (!store)
+        return;
+    connect(store, &Mock::CaptureStore::exchangeSaved, this, &SessionModel::onExchangeSaved,
+        Qt::UniqueConnection);
+    connect(
+        store, &Mock::CaptureStore::cleared, this, &SessionModel::onCleared, Qt::UniqueConnection);
+    connect(store, &Mock::CaptureStore::batchSaved, this, &SessionModel::onBatchSaved,
+        Qt::UniqueConnection);
+    connect(store, &Mock::CaptureStore::exchangesRemoved, this, &SessionModel::onExchangesRemoved,
+        Qt::UniqueConnection);
+}
+
 void SessionModel::setQuery(const Mock::CaptureQuery &query)
 {
     if (query == d->query)

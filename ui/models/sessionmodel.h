@@ -47,6 +47,11 @@ public:
     explicit SessionModel(Mock::CaptureStore *store, QObject *parent = nullptr);
     ~SessionModel() override;
 
+    // Keeps the timeline up to date with its store: new and updated calls, imports, removals
+    // (which also end the countdowns of removed held calls) and clearing. The window and the
+    // tests connect the two through this one function.
+    void followStore();
+
     void setQuery(const Mock::CaptureQuery &query); // resets the model
     Mock::CaptureQuery query() const;
     void reload();
