@@ -3,6 +3,7 @@
 #include "ui/mainwindow.h"
 
 #include "mock/capture/capturestore.h"
+#include "mock/capture/curlcommand.h"
 #include "mock/capture/sessionfile.h"
 #include "mock/scanner/rulebook.h"
 #include "ui/filterbar.h"
@@ -113,7 +114,7 @@ void MainWindow::buildActions()
     captureMenu->addAction(tr("Copy as &curl"), this, [this] {
         const auto exchange = m_store->load(currentExchangeId());
         if (exchange)
-            QApplication::clipboard()->setText(ExchangeDetail::curlCommand(*exchange, m_url));
+            QApplication::clipboard()->setText(Mock::curlCommand(*exchange, m_url));
     });
 
     QMenu *viewMenu = menuBar()->addMenu(tr("&View"));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "tst_ui_widgetdata.h"
 
+#include "mock/capture/curlcommand.h"
 #include "mock/protocol/document.h"
 #include "ui/widgets/answerpage.h"
 #include "ui/widgets/exchangeanalysis.h"
@@ -252,7 +253,7 @@ void TestExchangeDetail::problemActivationJumpsToPointer()
 void TestExchangeDetail::curlCommand()
 {
     const Mock::Exchange json = WidgetData::stalwartData();
-    const QString command = ExchangeDetail::curlCommand(json, u"http://127.0.0.1:8025/"_s);
+    const QString command = Mock::curlCommand(json, u"http://127.0.0.1:8025/"_s);
     QVERIFY2(command.startsWith(u"curl -X POST 'http://127.0.0.1:8025/hook' -H 'Content-Type: "
                                 "application/json' -H 'Accept: */*' --data-binary '{\"context\""_s),
         qPrintable(command));
@@ -260,18 +261,18 @@ void TestExchangeDetail::curlCommand()
     QVERIFY(!command.contains(u"Host:"_s));
 
     // Without a base URL, the Host header the client used.
-    QVERIFY(ExchangeDetail::curlCommand(json, QString())
+    QVERIFY(Mock::curlCommand(json, QString())
                 .startsWith(u"curl -X POST 'http://127.0.0.1:8025/hook'"_s));
 
     // Single quotes in the body survive the shell.
     Mock::Exchange quoted = json;
     quoted.requestBody = "{\"a\":\"it's\"}";
-    QVERIFY(ExchangeDetail::curlCommand(quoted, u"http://h"_s)
+    QVERIFY(Mock::curlCommand(quoted, u"http://h"_s)
                 .endsWith(u"--data-binary '{\"a\":\"it'\\''s\"}'"_s));
 
     // Binary bodies go through base64 on stdin.
     const Mock::Exchange cbor = WidgetData::draft01Cbor();
-    const QString binary = ExchangeDetail::curlCommand(cbor, u"http://127.0.0.1:8025"_s);
+    const QString binary = Mock::curlCommand(cbor, u"http://127.0.0.1:8025"_s);
     QVERIFY2(binary.startsWith(u"echo "_s), qPrintable(binary));
     QVERIFY(binary.contains(u" | base64 -d | curl -X POST 'http://127.0.0.1:8025/hook'"_s));
     QVERIFY(binary.contains(u"-H 'Content-Type: application/cbor'"_s));
@@ -281,7 +282,7 @@ void TestExchangeDetail::curlCommand()
     QCOMPARE(QByteArray::fromBase64(encoded.toLatin1()), cbor.requestBody);
 
     // A GET has no body.
-    QCOMPARE(ExchangeDetail::curlCommand(WidgetData::discovery(), u"http://h"_s),
+    QCOMPARE(Mock::curlCommand(WidgetData::discovery(), u"http://h"_s),
         u"curl -X GET 'http://h/.well-known/mta-hooks'"_s);
 }
 

@@ -43,9 +43,6 @@ public:
     Tab currentTab() const;
     QTabWidget *tabs() const { return m_tabs; }
 
-    // "curl -X POST http://…/path -H … --data-binary @-" for the request (body on stdin when
-    // binary). baseUrl is the endpoint's URL ("http://127.0.0.1:8025").
-    static QString curlCommand(const Mock::Exchange &exchange, const QString &baseUrl);
     void setBaseUrl(const QString &baseUrl);
 
     // The tabs themselves (for tests, screenshots and the window's shortcuts).

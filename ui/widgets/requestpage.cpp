@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/widgets/requestpage.h"
 
+#include "mock/capture/curlcommand.h"
 #include "ui/models/headersmodel.h"
-#include "ui/widgets/exchangedetail.h"
 #include "ui/widgets/responseeditor.h"
 
 #include <QClipboard>
@@ -85,7 +85,7 @@ RequestPage::RequestPage(QWidget *parent)
     layout->addWidget(splitter, 1);
 
     connect(m_copyCurl, &QPushButton::clicked, this, [this] {
-        QGuiApplication::clipboard()->setText(ExchangeDetail::curlCommand(m_exchange, m_baseUrl));
+        QGuiApplication::clipboard()->setText(Mock::curlCommand(m_exchange, m_baseUrl));
     });
     clear();
 }
