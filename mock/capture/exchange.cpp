@@ -54,11 +54,7 @@ ExchangeKind exchangeKindFromName(QStringView name)
 
 QByteArray Exchange::requestHeader(QByteArrayView name) const
 {
-    for (const auto &[headerName, value] : requestHeaders) {
-        if (headerName.compare(name, Qt::CaseInsensitive) == 0)
-            return value;
-    }
-    return {};
+    return headerValue(requestHeaders, name);
 }
 
 void redactCredentials(HttpHeaders &headers)

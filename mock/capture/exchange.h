@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "mock/capture/httpvocabulary.h"
 #include "mock/protocol/types.h"
 
 #include <QByteArray>
@@ -12,8 +13,6 @@
 #include <QStringList>
 
 namespace Mock {
-
-using HttpHeaders = QList<QPair<QByteArray, QByteArray>>;
 
 // What an HTTP call to the endpoint was.
 enum class ExchangeKind {

@@ -15,15 +15,6 @@ namespace Mock {
 
 namespace {
 
-QString headerValue(const HttpHeaders &headers, QByteArrayView name)
-{
-    for (const auto &[headerName, value] : headers) {
-        if (headerName.compare(name, Qt::CaseInsensitive) == 0)
-            return QString::fromLatin1(value);
-    }
-    return {};
-}
-
 QCborArray headersValue(const HttpHeaders &headers)
 {
     QCborArray array;
@@ -49,57 +40,9 @@ void putBody(QCborMap &map, const QByteArray &body, const QString &mimeType)
     }
 }
 
-QString statusText(int status)
-{
-    switch (status) {
-    case 200:
-        return u"OK"_s;
-    case 201:
-        return u"Created"_s;
-    case 202:
-        return u"Accepted"_s;
-    case 204:
-        return u"No Content"_s;
-    case 400:
-        return u"Bad Request"_s;
-    case 401:
-        return u"Unauthorized"_s;
-    case 403:
-        return u"Forbidden"_s;
-    case 404:
-        return u"Not Found"_s;
-    case 405:
-        return u"Method Not Allowed"_s;
-    case 408:
-        return u"Request Timeout"_s;
-    case 409:
-        return u"Conflict"_s;
-    case 413:
-        return u"Content Too Large"_s;
-    case 415:
-        return u"Unsupported Media Type"_s;
-    case 422:
-        return u"Unprocessable Content"_s;
-    case 429:
-        return u"Too Many Requests"_s;
-    case 500:
-        return u"Internal Server Error"_s;
-    case 501:
-        return u"Not Implemented"_s;
-    case 502:
-        return u"Bad Gateway"_s;
-    case 503:
-        return u"Service Unavailable"_s;
-    case 504:
-        return u"Gateway Timeout"_s;
-    default:
-        return {};
-    }
-}
-
 QCborMap requestValue(const Exchange &e)
 {
-    QString host = headerValue(e.requestHeaders, "host");
+    QString host = QString::fromLatin1(headerValue(e.requestHeaders, "host"));
     if (host.isEmpty())
         host = u"127.0.0.1"_s;
     QString path = QString::fromLatin1(e.path);
@@ -122,7 +65,7 @@ QCborMap requestValue(const Exchange &e)
         {u"queryString"_s, query},
     };
     if (!e.requestBody.isEmpty()) {
-        const QString mimeType = headerValue(e.requestHeaders, "content-type");
+        const QString mimeType = QString::fromLatin1(headerValue(e.requestHeaders, "content-type"));
         QCborMap postData {{u"mimeType"_s, mimeType}};
         putBody(postData, e.requestBody, mimeType);
         request.insert(u"postData"_s, postData);
@@ -134,7 +77,7 @@ QCborMap requestValue(const Exchange &e)
 
 QCborMap responseValue(const Exchange &e)
 {
-    QString mimeType = headerValue(e.responseHeaders, "content-type");
+    QString mimeType = QString::fromLatin1(headerValue(e.responseHeaders, "content-type"));
     if (mimeType.isEmpty())
         mimeType = u"x-unknown"_s; // what browsers write when the server named none
     QCborMap content {{u"size"_s, e.responseBody.size()}, {u"mimeType"_s, mimeType}};
@@ -143,7 +86,7 @@ QCborMap responseValue(const Exchange &e)
     return QCborMap {
         // 0 when held or dropped: what browsers record for a request without a response.
         {u"status"_s, e.httpStatus},
-        {u"statusText"_s, statusText(e.httpStatus)},
+        {u"statusText"_s, QString::fromLatin1(reasonPhrase(e.httpStatus))},
         {u"httpVersion"_s, u"HTTP/1.1"_s},
         {u"cookies"_s, QCborArray()},
         {u"headers"_s, headersValue(e.responseHeaders)},

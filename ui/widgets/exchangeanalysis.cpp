@@ -265,37 +265,12 @@ QString outcomeDiff(const ExchangeAnalysis &analysis, qsizetype bodyLimit)
 
 QString httpStatusText(int status)
 {
-    static const QHash<int, QString> reasons {
-        {200, u"OK"_s},
-        {201, u"Created"_s},
-        {202, u"Accepted"_s},
-        {204, u"No Content"_s},
-        {400, u"Bad Request"_s},
-        {401, u"Unauthorized"_s},
-        {403, u"Forbidden"_s},
-        {404, u"Not Found"_s},
-        {405, u"Method Not Allowed"_s},
-        {409, u"Conflict"_s},
-        {410, u"Gone"_s},
-        {413, u"Content Too Large"_s},
-        {415, u"Unsupported Media Type"_s},
-        {422, u"Unprocessable Content"_s},
-        {429, u"Too Many Requests"_s},
-        {500, u"Internal Server Error"_s},
-        {501, u"Not Implemented"_s},
-        {502, u"Bad Gateway"_s},
-        {503, u"Service Unavailable"_s},
-        {504, u"Gateway Timeout"_s},
-    };
-    const QString reason = reasons.value(status);
-    return reason.isEmpty() ? QString::number(status) : QString::number(status) + u' ' + reason;
+    const QByteArray reason = Mock::reasonPhrase(status);
+    return reason.isEmpty() ? QString::number(status)
+                            : QString::number(status) + u' ' + QString::fromLatin1(reason);
 }
 
 QByteArray contentTypeOf(const Mock::HttpHeaders &headers)
 {
-    for (const auto &[name, value] : headers) {
-        if (name.compare("Content-Type", Qt::CaseInsensitive) == 0)
-            return value;
-    }
-    return {};
+    return Mock::headerValue(headers, "Content-Type");
 }
