@@ -100,8 +100,8 @@ bool DemoRunner::startSecureEndpoint(QString *error)
     settings.tlsCertificateFile = u":/demo-tls/server.pem"_s;
     settings.tlsKeyFile = u":/demo-tls/server.key"_s;
     settings.tlsClientCaFile = u":/demo-tls/ca.pem"_s;
-    settings.auth = Mock::EndpointSettings::Auth::Bearer;
-    settings.token = demoBearerToken();
+    settings.auth.scheme = Mock::HttpAuth::Scheme::Bearer;
+    settings.auth.token = demoBearerToken();
     m_secure->setSettings(settings);
     m_secure->setCaptureStore(m_store);
     if (m_secure->isListening() || m_secure->listen())

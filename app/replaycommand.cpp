@@ -183,8 +183,7 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
         }
     }
     const QString authSpec = parser.value(auth).isEmpty() ? u"none"_s : parser.value(auth);
-    if (authSpec != u"none"_s && !(authSpec.startsWith(u"bearer:"_s) && authSpec.size() > 7)
-        && !(authSpec.startsWith(u"basic:"_s) && authSpec.indexOf(u':', 6) > 6)) {
+    if (!Mock::HttpAuth::parse(authSpec)) {
         *io.err << "--auth must be none, bearer:TOKEN or basic:USER:PASS\n";
         return ExitUsage;
     }

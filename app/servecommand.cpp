@@ -282,7 +282,7 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
     }
 
     // Before listening, so the warning is seen even when listening fails.
-    if (!settings.address.isLoopback() && settings.auth == Mock::EndpointSettings::Auth::None) {
+    if (!settings.address.isLoopback() && settings.auth.scheme == Mock::HttpAuth::Scheme::None) {
         *io.err << "warning: listening on " << settings.address.toString()
                 << " without authentication: anyone who can reach it can register and call "
                    "hooks (see --auth-file)\n";

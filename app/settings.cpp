@@ -113,7 +113,7 @@ QString Settings::exposureWarning(
 {
     // A client CA is authentication too: only holders of a certificate it signed get through.
     if (listeningOn.isNull() || listeningOn.isLoopback()
-        || settings.auth != Mock::EndpointSettings::Auth::None
+        || settings.auth.scheme != Mock::HttpAuth::Scheme::None
         || !settings.tlsClientCaFile.isEmpty())
         return {};
     return tr("Listening on %1 without authentication: anyone who can reach this port can post "

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/settingsdialog.h"
 
+#include "mock/capture/httpvocabulary.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QCoreApplication>
@@ -114,14 +116,14 @@ SettingsDialog::SettingsDialog(const Preferences &preferences, QWidget *parent)
     m_authMode->addItem(tr("Bearer token"), u"bearer"_s);
     m_authMode->addItem(tr("Basic (user and password)"), u"basic"_s);
     m_authSecret->setEchoMode(QLineEdit::PasswordEchoOnEdit);
-    if (preferences.auth.startsWith(u"bearer:"_s)) {
+    const Mock::HttpAuth auth = Mock::HttpAuth::parse(preferences.auth).value_or(Mock::HttpAuth());
+    if (auth.scheme == Mock::HttpAuth::Scheme::Bearer) {
         m_authMode->setCurrentIndex(1);
-        m_authSecret->setText(preferences.auth.mid(7));
-    } else if (preferences.auth.startsWith(u"basic:"_s)) {
+        m_authSecret->setText(auth.token);
+    } else if (auth.scheme == Mock::HttpAuth::Scheme::Basic) {
         m_authMode->setCurrentIndex(2);
-        const QString rest = preferences.auth.mid(6);
-        m_authUser->setText(rest.section(u':', 0, 0));
-        m_authSecret->setText(rest.section(u':', 1));
+        m_authUser->setText(auth.user);
+        m_authSecret->setText(auth.password);
     }
     m_bodyLimitMiB->setRange(1, 4096);
     m_bodyLimitMiB->setSuffix(tr(" MiB"));
@@ -288,12 +290,16 @@ Preferences SettingsDialog::preferences() const
     p.listenAddress = m_address->text().trimmed();
     p.listenPort = quint16(m_port->value());
     const QString mode = m_authMode->currentData().toString();
-    if (mode == u"bearer"_s)
-        p.auth = u"bearer:"_s + m_authSecret->text();
-    else if (mode == u"basic"_s)
-        p.auth = u"basic:"_s + m_authUser->text() + u':' + m_authSecret->text();
-    else
-        p.auth = u"none"_s;
+    Mock::HttpAuth auth;
+    if (mode == u"bearer"_s) {
+        auth.scheme = Mock::HttpAuth::Scheme::Bearer;
+        auth.token = m_authSecret->text();
+    } else if (mode == u"basic"_s) {
+        auth.scheme = Mock::HttpAuth::Scheme::Basic;
+        auth.user = m_authUser->text();
+        auth.password = m_authSecret->text();
+    }
+    p.auth = auth.spec();
     p.bodyLimit = qint64(m_bodyLimitMiB->value()) * 1024 * 1024;
     p.holdTimeoutMs = m_holdTimeout->value() * 1000;
     p.mtaTimeoutMs = m_mtaTimeout->value() * 1000;

@@ -12,6 +12,83 @@ QByteArray headerValue(const HttpHeaders &headers, QByteArrayView name)
     return {};
 }
 
+std::optional<HttpAuth> HttpAuth::parse(const QString &spec, QString *error)
+{
+    HttpAuth auth;
+    if (spec.isEmpty() || spec == QLatin1String("none"))
+        return auth;
+    if (spec.startsWith(QLatin1String("bearer:")) && spec.size() > 7) {
+        auth.scheme = Scheme::Bearer;
+        auth.token = spec.mid(7);
+        return auth;
+    }
+    if (spec.startsWith(QLatin1String("basic:"))) {
+        const QString rest = spec.mid(6);
+        const qsizetype colon = rest.indexOf(QLatin1Char(':'));
+        if (colon > 0) {
+            auth.scheme = Scheme::Basic;
+            auth.user = rest.left(colon);
+            auth.password = rest.mid(colon + 1);
+            return auth;
+        }
+    }
+    if (error)
+        *error = QStringLiteral("auth must be none, bearer:TOKEN or basic:USER:PASS");
+    return std::nullopt;
+}
+
+QString HttpAuth::spec() const
+{
+    switch (scheme) {
+    case Scheme::None:
+        break;
+    case Scheme::Bearer:
+        return QLatin1String("bearer:") + token;
+    case Scheme::Basic:
+        return QLatin1String("basic:") + user + QLatin1Char(':') + password;
+    }
+    return QStringLiteral("none");
+}
+
+QByteArray HttpAuth::credentials() const
+{
+    switch (scheme) {
+    case Scheme::None:
+        break;
+    case Scheme::Bearer:
+        return token.toUtf8();
+    case Scheme::Basic:
+        return (user + QLatin1Char(':') + password).toUtf8().toBase64();
+    }
+    return {};
+}
+
+QByteArray HttpAuth::authorization() const
+{
+    switch (scheme) {
+    case Scheme::None:
+        break;
+    case Scheme::Bearer:
+        return "Bearer " + credentials();
+    case Scheme::Basic:
+        return "Basic " + credentials();
+    }
+    return {};
+}
+
+QString HttpAuth::description() const
+{
+    switch (scheme) {
+    case Scheme::None:
+        break;
+    case Scheme::Bearer:
+        return QStringLiteral("bearer token");
+    case Scheme::Basic:
+        return QStringLiteral("basic (%1)").arg(user);
+    }
+    return QStringLiteral("none");
+}
+
 QByteArray reasonPhrase(int status)
 {
     switch (status) {

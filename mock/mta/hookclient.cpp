@@ -123,11 +123,7 @@ HookClient::~HookClient()
 
 QByteArray HookClient::authorizationFor(const QString &spec)
 {
-    if (spec.startsWith(u"bearer:"_s))
-        return "Bearer " + spec.mid(7).toUtf8();
-    if (spec.startsWith(u"basic:"_s))
-        return "Basic " + spec.mid(6).toUtf8().toBase64();
-    return {};
+    return HttpAuth::parse(spec).value_or(HttpAuth()).authorization();
 }
 
 void HookClient::send(const HttpCall &call, std::function<void(const HttpResult &)> done)

@@ -104,14 +104,12 @@ Problems checkDraftTransport(const Exchange &exchange, QHash<QByteArray, int> &s
 std::optional<AuthFailure> checkAuthorization(
     const EndpointSettings &settings, const HttpHeaders &headers)
 {
-    if (settings.auth == EndpointSettings::Auth::None)
+    if (settings.auth.scheme == HttpAuth::Scheme::None)
         return std::nullopt;
     const QByteArray authorization = authorizationValue(headers);
-    const bool bearer = settings.auth == EndpointSettings::Auth::Bearer;
+    const bool bearer = settings.auth.scheme == HttpAuth::Scheme::Bearer;
     const QByteArrayView scheme = bearer ? "Bearer " : "Basic ";
-    const QByteArray expected = bearer
-        ? settings.token.toUtf8()
-        : (settings.user + u':' + settings.password).toUtf8().toBase64();
+    const QByteArray expected = settings.auth.credentials();
     AuthFailure failure;
     failure.headers.append({"WWW-Authenticate",
         bearer ? QByteArrayLiteral("Bearer realm=\"hookscope\"")
@@ -140,7 +138,7 @@ std::optional<AuthFailure> checkAuthorization(
 
 QByteArray callerIdentity(const EndpointSettings &settings, const HttpHeaders &headers)
 {
-    if (settings.auth == EndpointSettings::Auth::None)
+    if (settings.auth.scheme == HttpAuth::Scheme::None)
         return {};
     return QCryptographicHash::hash(authorizationValue(headers), QCryptographicHash::Sha256);
 }

@@ -13,27 +13,11 @@ namespace Mock {
 std::optional<EndpointSettings> EndpointSettings::withAuth(
     EndpointSettings settings, const QString &spec, QString *error)
 {
-    if (spec.isEmpty() || spec == u"none"_s) {
-        settings.auth = Auth::None;
-        return settings;
-    }
-    if (spec.startsWith(u"bearer:"_s) && spec.size() > 7) {
-        settings.auth = Auth::Bearer;
-        settings.token = spec.mid(7);
-        return settings;
-    }
-    if (spec.startsWith(u"basic:"_s)) {
-        const QString rest = spec.mid(6);
-        const qsizetype colon = rest.indexOf(u':');
-        if (colon > 0) {
-            settings.auth = Auth::Basic;
-            settings.user = rest.left(colon);
-            settings.password = rest.mid(colon + 1);
-            return settings;
-        }
-    }
-    *error = u"auth must be none, bearer:TOKEN or basic:USER:PASS"_s;
-    return std::nullopt;
+    const std::optional<HttpAuth> auth = HttpAuth::parse(spec, error);
+    if (!auth)
+        return std::nullopt;
+    settings.auth = *auth;
+    return settings;
 }
 
 std::optional<QString> EndpointSettings::authSpecFromFile(
@@ -116,15 +100,7 @@ bool EndpointSettings::parseListen(
 
 QString EndpointSettings::authDescription() const
 {
-    switch (auth) {
-    case Auth::None:
-        return u"none"_s;
-    case Auth::Bearer:
-        return u"bearer token"_s;
-    case Auth::Basic:
-        return u"basic (%1)"_s.arg(user);
-    }
-    return {};
+    return auth.description();
 }
 
 } // namespace Mock

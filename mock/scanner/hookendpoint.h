@@ -20,8 +20,6 @@ class Rulebook;
 
 struct EndpointSettings
 {
-    enum class Auth { None, Bearer, Basic };
-
     QHostAddress address = QHostAddress::LocalHost; // safe default: loopback only
     quint16 port = 0; // 0: any free port
     qint64 bodyLimit = 64 * 1024 * 1024;
@@ -42,10 +40,7 @@ struct EndpointSettings
     // Authorization, Proxy-Authorization and Cookie are stored as "Bearer ***" unless kept.
     bool keepCredentials = false;
     int maxRegistrations = 1000;
-    Auth auth = Auth::None;
-    QString token; // Bearer
-    QString user; // Basic
-    QString password; // Basic
+    HttpAuth auth; // what a caller must present (constant-time compared)
     MtaHooks::Dialect forcedDialect = MtaHooks::Dialect::Unknown; // Unknown: from the body
     qint64 oversizeBytes = 52428800 + 1; // Stalwart's default maxResponseSize, plus one
     // Store the answers decided in one event-loop pass in one transaction, then write them (each

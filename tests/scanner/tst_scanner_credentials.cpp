@@ -215,8 +215,8 @@ void TestCredentials::schemeIsCaseInsensitive()
     QFETCH(QByteArray, authorization);
     QFETCH(int, status);
     EndpointSettings settings;
-    settings.auth = EndpointSettings::Auth::Bearer;
-    settings.token = u"tok-123"_s;
+    settings.auth.scheme = Mock::HttpAuth::Scheme::Bearer;
+    settings.auth.token = u"tok-123"_s;
     const auto failure = Mock::checkAuthorization(settings, {{"Authorization", authorization}});
     QCOMPARE(failure ? 401 : 200, status);
 }

@@ -89,7 +89,7 @@ void TestSettingsDialog::defaultsAreTheEndpoints()
     QCOMPARE(fromSettings.tlsKeyFile, QString());
     QCOMPARE(fromSettings.tlsClientCaFile, QString());
     QCOMPARE(fromSettings.keepCredentials, false);
-    QCOMPARE(fromSettings.auth, Mock::EndpointSettings::Auth::None);
+    QCOMPARE(fromSettings.auth.scheme, Mock::HttpAuth::Scheme::None);
     QCOMPARE(fromSettings.address, QHostAddress(QHostAddress::LocalHost));
 }
 
