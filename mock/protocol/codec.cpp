@@ -12,11 +12,31 @@ namespace {
 
 constexpr QByteArrayView utf8Bom("\xEF\xBB\xBF");
 
+bool isWhitespace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+// A body opening with '{' or '[' (after a BOM and white space) is JSON or nothing: as CBOR or
+// MessagePack those bytes begin a scalar, never an object or array.
+bool opensJsonContainer(QByteArrayView body)
+{
+    qsizetype i = body.startsWith(utf8Bom) ? utf8Bom.size() : 0;
+    while (i < body.size() && isWhitespace(body[i]))
+        ++i;
+    return i < body.size() && (body[i] == '{' || body[i] == '[');
+}
+
 Document parseBody(
     QByteArrayView body, Encoding *encoding, QString *error, const DecodeLimits &limits)
 {
     if (*encoding != Encoding::Unknown)
         return Document::decode(body, *encoding, error, limits);
+    if (opensJsonContainer(body)) {
+        // Decoded once, not parsed a first time to sniff it.
+        *encoding = Encoding::Json;
+        return Document::fromJson(body, error, limits);
+    }
     *encoding = sniffEncoding(body, limits);
     if (*encoding == Encoding::Unknown) {
         // Not a JSON/CBOR/MessagePack object or array. As JSON it is either a scalar (valid, and
@@ -39,11 +59,6 @@ Document parseBody(
         return json;
     }
     return Document::decode(body, *encoding, error, limits);
-}
-
-bool isWhitespace(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 // RFC 8259 §8.1: senders must not add a byte order mark; parsers may ignore it (nlohmann does).
@@ -77,10 +92,7 @@ Encoding encodingFromContentType(QByteArrayView contentType)
 
 Encoding sniffEncoding(QByteArrayView body, const DecodeLimits &limits)
 {
-    qsizetype i = body.startsWith(utf8Bom) ? utf8Bom.size() : 0;
-    while (i < body.size() && isWhitespace(body[i]))
-        ++i;
-    if (i < body.size() && (body[i] == '{' || body[i] == '[')) {
+    if (opensJsonContainer(body)) {
         if (Document::fromJson(body, nullptr, limits).isValid())
             return Encoding::Json;
     }

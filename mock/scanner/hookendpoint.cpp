@@ -262,18 +262,6 @@ void HookEndpoint::Private::handleHook(const std::shared_ptr<Call> &call)
     options.limits.maxDepth = settings.maxDepth;
     options.limits.maxStringBytes = settings.bodyLimit;
     const QByteArray contentType = exchange.requestHeader("Content-Type");
-    if (encodingFromContentType(contentType) == Encoding::Unknown) {
-        // Without a usable Content-Type the codec would parse a JSON body twice (once to sniff,
-        // once to decode). A body opening with '{' or '[' is JSON or nothing: as CBOR or
-        // MessagePack it would be a scalar, never a hook request.
-        const QByteArray &body = exchange.requestBody;
-        qsizetype i = 0;
-        while (i < body.size()
-            && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
-            ++i;
-        if (i < body.size() && (body[i] == '{' || body[i] == '['))
-            options.encoding = Encoding::Json;
-    }
     if (exchange.requestBody.size() < OffloadBodyBytes) {
         call->request = decodeRequest(exchange.requestBody, contentType, options);
         describeRequest(exchange, call->request);
