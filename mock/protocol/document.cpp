@@ -214,21 +214,6 @@ Document Document::fromString(const QString &text)
     return makeDocument(Json(toStd(text)));
 }
 
-Document Document::fromInteger(qint64 value)
-{
-    return makeDocument(Json(std::int64_t(value)));
-}
-
-Document Document::fromBool(bool value)
-{
-    return makeDocument(Json(value));
-}
-
-Document Document::fromBytes(const QByteArray &bytes)
-{
-    return makeDocument(Json::binary(std::vector<std::uint8_t>(bytes.cbegin(), bytes.cend())));
-}
-
 Document Document::fromVariant(const QVariant &value)
 {
     return makeDocument(fromVariantValue(value));
@@ -237,11 +222,6 @@ Document Document::fromVariant(const QVariant &value)
 Document Document::emptyObject()
 {
     return makeDocument(Json::object());
-}
-
-Document Document::emptyArray()
-{
-    return makeDocument(Json::array());
 }
 
 Document Document::decode(

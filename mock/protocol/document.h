@@ -59,12 +59,8 @@ public:
     Document(); // JSON null
     static Document invalid();
     static Document fromString(const QString &text);
-    static Document fromInteger(qint64 value);
-    static Document fromBool(bool value);
-    static Document fromBytes(const QByteArray &bytes); // a binary value (CBOR byte string)
     static Document fromVariant(const QVariant &value);
     static Document emptyObject();
-    static Document emptyArray();
 
     // Decoders. On failure the result is invalid and *error says why (with a byte offset).
     // Past a limit the result is invalid too, and *error names the limit.
