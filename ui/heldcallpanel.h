@@ -2,7 +2,7 @@
 #pragma once
 
 #include "mock/protocol/hookrequest.h"
-#include "mock/scanner/hookendpoint.h"
+#include "mock/scanner/heldcall.h"
 
 #include <QWidget>
 

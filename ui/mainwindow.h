@@ -2,7 +2,7 @@
 #pragma once
 
 #include "mock/capture/exchange.h"
-#include "mock/scanner/hookendpoint.h"
+#include "mock/scanner/heldcall.h"
 
 #include <QHash>
 #include <QMainWindow>

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "mock/protocol/types.h"
-#include "mock/scanner/hookendpoint.h"
+#include "mock/scanner/endpointsettings.h"
 
 #include <QString>
 #include <QStringList>
@@ -18,7 +18,7 @@ struct Preferences
     int mtaTimeoutMs = 30000;
     QString databasePath;
     MtaHooks::Dialect draftAnswerDialect = MtaHooks::Dialect::Draft01;
-    // Security and limits: the endpoint's own defaults (mock/scanner/hookendpoint.h).
+    // Security and limits: the endpoint's own defaults (mock/scanner/endpointsettings.h).
     int headTimeoutMs = Mock::EndpointSettings().headTimeoutMs;
     int bodyTimeoutMs = Mock::EndpointSettings().bodyTimeoutMs;
     int maxConnections = Mock::EndpointSettings().maxConnections;
