@@ -108,10 +108,12 @@ bool CaptureStore::Private::loadParts(Exchange &exchange, qint64 spool)
 
 // Parts whose exchange was never written (the process ended between the two). Looked for first,
 // so that opening a read-only file writes nothing; a failure to remove them only costs space.
+// Runs at every open: it walks the parts' own keys and the small index of bodies with parts,
+// never the bodies themselves.
 void CaptureStore::Private::removeOrphanParts()
 {
-    const QString orphans = u"FROM body_parts WHERE spool NOT IN "
-                            "(SELECT request_parts FROM bodies WHERE request_parts IS NOT NULL)"_s;
+    const QString orphans = u"FROM body_parts WHERE NOT EXISTS (SELECT 1 FROM bodies "
+                            "WHERE request_parts = body_parts.spool)"_s;
     const auto found = scalar(u"SELECT EXISTS (SELECT 1 "_s + orphans + u')', {});
     if (found && *found && !exec(u"DELETE "_s + orphans))
         qCWarning(lcCaptureStore).noquote() << "parts of unsaved bodies kept:" << lastError;

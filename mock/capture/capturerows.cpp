@@ -100,6 +100,8 @@ QStringList migrationStatements(int schemaVersion)
                 seq INTEGER NOT NULL,
                 data BLOB NOT NULL,
                 PRIMARY KEY (spool, seq)) WITHOUT ROWID)"_s,
+            // Small (only rows with parts): finds a spool's exchange without scanning bodies.
+            u"CREATE INDEX bodies_parts ON bodies(request_parts) WHERE request_parts IS NOT NULL"_s,
         };
     default:
         return {};

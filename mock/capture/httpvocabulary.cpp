@@ -65,15 +65,9 @@ QByteArray HttpAuth::credentials() const
 
 QByteArray HttpAuth::authorization() const
 {
-    switch (scheme) {
-    case Scheme::None:
-        break;
-    case Scheme::Bearer:
-        return "Bearer " + credentials();
-    case Scheme::Basic:
-        return "Basic " + credentials();
-    }
-    return {};
+    if (scheme == Scheme::None)
+        return {};
+    return (scheme == Scheme::Bearer ? "Bearer " : "Basic ") + credentials();
 }
 
 QString HttpAuth::description() const

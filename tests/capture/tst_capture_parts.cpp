@@ -216,6 +216,7 @@ void TstCaptureParts::migratesSchemaTwo()
         QVERIFY(db.open());
         QSqlQuery query(db);
         QVERIFY(query.exec(u"DROP TABLE body_parts"_s));
+        QVERIFY(query.exec(u"DROP INDEX bodies_parts"_s));
         QVERIFY(query.exec(u"ALTER TABLE bodies DROP COLUMN request_parts"_s));
         QVERIFY(query.exec(u"PRAGMA user_version = 2"_s));
         db.close();
