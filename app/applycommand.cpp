@@ -2,8 +2,8 @@
 #include "app/applycommand.h"
 
 #include "app/jsonview.h"
-#include "mock/protocol/apply.h"
 #include "mock/protocol/codec.h"
+#include "mock/protocol/judge.h"
 
 #include <QCommandLineParser>
 #include <QJsonDocument>
@@ -37,8 +37,9 @@ void printSummary(const Outcome &outcome, QTextStream &out)
     }
     for (const Problem &problem : outcome.problems) {
         out << severityName(problem.severity).leftJustified(8)
-            << (problem.pointer.isEmpty() ? QStringLiteral("(document)") : problem.pointer) << "  "
-            << problem.message << '\n';
+            << (problemPlace(problem).isEmpty() ? QStringLiteral("(document)")
+                                                : problemPlace(problem))
+            << "  " << problem.message << '\n';
     }
 }
 
@@ -96,28 +97,12 @@ int runApplyCommand(const QStringList &arguments, const CommandIo &io)
     }
 
     const HookRequest request = decodeRequest(requestBytes, {}, requestOptions);
-    DecodeOptions responseOptions;
-    responseOptions.requestDialect = request.dialect;
-    if (request.dialect == Dialect::Draft02)
-        responseOptions.dialect = Dialect::Draft02;
-    responseOptions.requestStage = request.stage;
-    const HookResponse response = decodeResponse(responseBytes, {}, status, responseOptions);
-
     ApplyOptions applyOptions;
     applyOptions.tempFailOnError = !parser.isSet(noTempfailOption);
-    Outcome outcome = apply(request, response, applyOptions);
-
-    Problems problems;
-    for (Problem problem : request.problems) {
-        problem.pointer = QStringLiteral("request:") + problem.pointer;
-        problems.append(problem);
-    }
-    for (Problem problem : response.problems) {
-        problem.pointer = QStringLiteral("response:") + problem.pointer;
-        problems.append(problem);
-    }
-    problems += outcome.problems;
-    outcome.problems = problems;
+    const Judgement judgement
+        = judgeAnswer(request, {status, QByteArray(), responseBytes, QString()}, applyOptions);
+    Outcome outcome = judgement.outcome;
+    outcome.problems = withOrigin(request.problems, ProblemOrigin::Request) + judgement.problems;
 
     if (parser.isSet(jsonOption)) {
         const QJsonObject json {

@@ -14,9 +14,12 @@ QJsonArray problems(const MtaHooks::Problems &problems)
 {
     QJsonArray array;
     for (const MtaHooks::Problem &problem : problems) {
-        array.append(QJsonObject {{QStringLiteral("pointer"), problem.pointer},
+        QJsonObject object {{QStringLiteral("pointer"), problem.pointer},
             {QStringLiteral("severity"), severityName(problem.severity)},
-            {QStringLiteral("message"), problem.message}});
+            {QStringLiteral("message"), problem.message}};
+        if (problem.origin != MtaHooks::ProblemOrigin::Unstated)
+            object.insert(QStringLiteral("origin"), originName(problem.origin));
+        array.append(object);
     }
     return array;
 }

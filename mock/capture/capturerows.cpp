@@ -2,6 +2,7 @@
 #include "mock/capture/capturerows_p.h"
 
 #include <QCborArray>
+#include <QCborMap>
 #include <QCborValue>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -242,23 +243,23 @@ HttpHeaders decodeHeaders(const QByteArray &blob)
     return headers;
 }
 
-QString encodeProblems(const MtaHooks::Problems &problems)
+QCborArray problemsToCbor(const MtaHooks::Problems &problems)
 {
-    QJsonArray array;
+    QCborArray array;
     for (const MtaHooks::Problem &problem : problems) {
-        array.append(QJsonObject {
-            {u"pointer"_s, problem.pointer},
+        QCborMap map {{u"pointer"_s, problem.pointer},
             {u"severity"_s, MtaHooks::severityName(problem.severity)},
-            {u"message"_s, problem.message},
-        });
+            {u"message"_s, problem.message}};
+        if (problem.origin != MtaHooks::ProblemOrigin::Unstated)
+            map.insert(u"origin"_s, MtaHooks::originName(problem.origin));
+        array.append(map);
     }
-    return QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Compact));
+    return array;
 }
 
-MtaHooks::Problems decodeProblems(const QString &json)
+MtaHooks::Problems problemsFromJson(const QJsonArray &array)
 {
     MtaHooks::Problems problems;
-    const QJsonArray array = QJsonDocument::fromJson(json.toUtf8()).array();
     problems.reserve(array.size());
     for (const QJsonValue &value : array) {
         const QJsonObject object = value.toObject();
@@ -267,9 +268,26 @@ MtaHooks::Problems decodeProblems(const QString &json)
         problem.severity = MtaHooks::severityFromName(object.value(u"severity"_s).toString())
                                .value_or(MtaHooks::Severity::Error);
         problem.message = object.value(u"message"_s).toString();
+        const auto origin = MtaHooks::originFromName(object.value(u"origin"_s).toString());
+        if (origin)
+            problem.origin = *origin;
+        else if (problem.message.startsWith(u"answer: "_s)
+            || problem.message.startsWith(u"answer /"_s))
+            problem.origin = MtaHooks::ProblemOrigin::Answer; // written before origins were kept
         problems.append(problem);
     }
     return problems;
+}
+
+QString encodeProblems(const MtaHooks::Problems &problems)
+{
+    return QString::fromUtf8(
+        QJsonDocument(problemsToCbor(problems).toJsonArray()).toJson(QJsonDocument::Compact));
+}
+
+MtaHooks::Problems decodeProblems(const QString &json)
+{
+    return problemsFromJson(QJsonDocument::fromJson(json.toUtf8()).array());
 }
 
 QString encodeStringList(const QStringList &list)

@@ -8,6 +8,8 @@
 #include "mock/capture/exchange.h"
 
 #include <QByteArray>
+#include <QCborArray>
+#include <QJsonArray>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -68,6 +70,11 @@ QByteArray encodeHeaders(const HttpHeaders &headers);
 HttpHeaders decodeHeaders(const QByteArray &blob);
 
 // Compact JSON: [{"pointer","severity","message"}].
+// Problems as {pointer, severity, message, origin} maps: in the capture database, session files
+// and HAR exports alike. Read back, a problem stored before origins were kept gets Answer when
+// its text says so ("answer: …").
+QCborArray problemsToCbor(const MtaHooks::Problems &problems);
+MtaHooks::Problems problemsFromJson(const QJsonArray &array);
 QString encodeProblems(const MtaHooks::Problems &problems);
 MtaHooks::Problems decodeProblems(const QString &json);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mock/capture/harexport.h"
 
+#include "mock/capture/capturerows_p.h"
 #include "mock/capture/orderedjson_p.h"
 
 #include <QCborArray>
@@ -99,12 +100,6 @@ QCborMap responseValue(const Exchange &e)
 
 QCborMap hookscopeValue(const Exchange &e)
 {
-    QCborArray problems;
-    for (const MtaHooks::Problem &problem : e.problems) {
-        problems.append(QCborMap {{u"pointer"_s, problem.pointer},
-            {u"severity"_s, MtaHooks::severityName(problem.severity)},
-            {u"message"_s, problem.message}});
-    }
     const MtaHooks::Verdict verdict = e.held ? MtaHooks::Verdict::Held : e.verdict;
     return QCborMap {
         {u"session"_s, e.sessionKey},
@@ -119,7 +114,7 @@ QCborMap hookscopeValue(const Exchange &e)
         {u"verdict"_s, MtaHooks::verdictName(verdict)},
         {u"replyCode"_s, e.replyCode},
         {u"fault"_s, e.fault},
-        {u"problems"_s, problems},
+        {u"problems"_s, Detail::problemsToCbor(e.problems)},
     };
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mock/capture/sessionfile.h"
 
+#include "mock/capture/capturerows_p.h"
 #include "mock/capture/logging.h"
 #include "mock/capture/orderedjson_p.h"
 #include "mock/protocol/document.h"
@@ -58,17 +59,6 @@ QCborArray headersValue(const HttpHeaders &headers)
     return array;
 }
 
-QCborArray problemsValue(const MtaHooks::Problems &problems)
-{
-    QCborArray array;
-    for (const MtaHooks::Problem &problem : problems) {
-        array.append(QCborMap {{u"pointer"_s, problem.pointer},
-            {u"severity"_s, MtaHooks::severityName(problem.severity)},
-            {u"message"_s, problem.message}});
-    }
-    return array;
-}
-
 QCborMap parametersValue(const MtaHooks::Parameters &parameters)
 {
     QCborMap map;
@@ -100,7 +90,7 @@ QCborMap exchangeValue(const Exchange &e)
         {u"responseBody"_s, bodyValue(e.responseBody)},
         {u"fault"_s, e.fault},
         {u"latencyUs"_s, e.latencyUs},
-        {u"problems"_s, problemsValue(e.problems)},
+        {u"problems"_s, Detail::problemsToCbor(e.problems)},
         {u"note"_s, e.note},
     };
 }
@@ -308,14 +298,7 @@ Exchange exchangeFrom(Reader &reader, const QJsonObject &o, const QString &where
     e.responseBody = reader.body(o.value(u"responseBody"_s), where + u".responseBody"_s);
     e.fault = o.value(u"fault"_s).toString();
     e.latencyUs = o.value(u"latencyUs"_s).toInteger();
-    const QJsonArray problems = reader.array(o, u"problems"_s, where);
-    for (const QJsonValue &value : problems) {
-        const QJsonObject problem = value.toObject();
-        e.problems.append({problem.value(u"pointer"_s).toString(),
-            MtaHooks::severityFromName(problem.value(u"severity"_s).toString())
-                .value_or(MtaHooks::Severity::Error),
-            problem.value(u"message"_s).toString()});
-    }
+    e.problems = Detail::problemsFromJson(reader.array(o, u"problems"_s, where));
     e.note = o.value(u"note"_s).toString();
     return e;
 }

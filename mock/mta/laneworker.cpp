@@ -3,6 +3,7 @@
 
 #include "mock/mta/requestbuilder.h"
 #include "mock/protocol/codec.h"
+#include "mock/protocol/judge.h"
 
 #include <QNetworkAccessManager>
 #include <QTimer>
@@ -41,22 +42,6 @@ bool stops(Dialect dialect, Action action)
     if (dialect == Dialect::Stalwart)
         return action != Action::Accept && action != Action::None;
     return isTerminal(action);
-}
-
-// What the MTA does when the call failed outright (no usable HTTP answer): the dialect's error
-// rule, computed by the engine from an answer marked malformed.
-Outcome failedCallOutcome(
-    const HookRequest &request, const ReplayTarget &target, const QString &why)
-{
-    HookResponse broken;
-    broken.dialect = request.dialect;
-    broken.malformed = true;
-    broken.emptyBody = true;
-    ApplyOptions options;
-    options.tempFailOnError = target.tempFailOnError;
-    Outcome outcome = apply(request, broken, options);
-    outcome.problems.prepend({QString(), Severity::Error, why});
-    return outcome;
 }
 
 QStringList checkExpectation(const SessionExpectation &expect, const Outcome &outcome)
@@ -381,22 +366,12 @@ void LaneWorker::stageAnswered(Lane *lane, const HttpCall &call, const HookReque
     stage.transportError = http.error;
     stage.attempts = http.attempts;
     stage.latencyUs = http.latencyUs;
-    if (http.status == 0) {
-        stage.outcome = failedCallOutcome(request, m_target, u"no answer: "_s + http.error);
-    } else if (http.status < 200 || http.status > 299) {
-        stage.outcome = failedCallOutcome(
-            request, m_target, u"HTTP %1: the hook call failed"_s.arg(http.status));
-    } else {
-        DecodeOptions options;
-        options.requestDialect = request.dialect;
-        options.requestStage = request.stage;
-        const HookResponse response
-            = decodeResponse(http.body, http.header("Content-Type"), http.status, options);
-        ApplyOptions applyOptions;
-        applyOptions.tempFailOnError = m_target.tempFailOnError;
-        stage.outcome = apply(request, response, applyOptions);
-        stage.outcome.problems = response.problems + stage.outcome.problems;
-    }
+    ApplyOptions applyOptions;
+    applyOptions.tempFailOnError = m_target.tempFailOnError;
+    const Judgement judgement = judgeAnswer(
+        request, {http.status, http.header("Content-Type"), http.body, http.error}, applyOptions);
+    stage.outcome = judgement.outcome;
+    stage.outcome.problems = judgement.problems;
     const SessionStage &recorded = session.stages.at(stage.stageIndex);
     stage.expectationFailures = checkExpectation(recorded.expect, stage.outcome);
     run.result.stages.append(stage);

@@ -51,6 +51,12 @@ constexpr std::array<std::pair<Severity, const char *>, 3> severityNames {{
     {Severity::Info, "info"},
 }};
 
+constexpr std::array<std::pair<ProblemOrigin, const char *>, 3> originNames {{
+    {ProblemOrigin::Request, "request"},
+    {ProblemOrigin::Answer, "answer"},
+    {ProblemOrigin::Transport, "transport"},
+}};
+
 constexpr std::array<std::pair<Stage, const char *>, 10> stageNames {{
     {Stage::Connect, "connect"},
     {Stage::Ehlo, "ehlo"},
@@ -123,6 +129,33 @@ QString severityName(Severity severity)
 std::optional<Severity> severityFromName(QStringView name)
 {
     return valueOf(severityNames, name);
+}
+
+QString originName(ProblemOrigin origin)
+{
+    return nameOf(originNames, origin);
+}
+
+std::optional<ProblemOrigin> originFromName(QStringView name)
+{
+    return valueOf(originNames, name);
+}
+
+QString problemPlace(const Problem &problem)
+{
+    const QString origin = originName(problem.origin);
+    if (origin.isEmpty() || problem.pointer.isEmpty())
+        return origin.isEmpty() ? problem.pointer : origin;
+    return origin + u' ' + problem.pointer;
+}
+
+Problems withOrigin(Problems problems, ProblemOrigin origin)
+{
+    for (Problem &problem : problems) {
+        if (problem.origin == ProblemOrigin::Unstated)
+            problem.origin = origin;
+    }
+    return problems;
 }
 
 QString stageName(Stage stage)

@@ -38,13 +38,20 @@ enum class Verdict {
     Error
 };
 
-// One deviation from a dialect: where (an RFC 6901 pointer into the document, or empty for the
-// whole document / the transport), how bad, and why.
+// Which part of a call a problem is about, so that every view can show it where it happened: the
+// request the MTA sent, the answer it got (its HTTP status and body), or the HTTP around them
+// (headers, authentication, a connection that failed). Unstated for findings about a lone
+// document (the validator's, the decoders').
+enum class ProblemOrigin { Unstated, Request, Answer, Transport };
+
+// One deviation from a dialect: where (an RFC 6901 pointer into the document its origin names, or
+// empty for the whole document / the transport), how bad, and why.
 struct Problem
 {
     QString pointer;
     Severity severity = Severity::Error;
     QString message;
+    ProblemOrigin origin = ProblemOrigin::Unstated;
 
     friend bool operator==(const Problem &, const Problem &) = default;
 };
@@ -56,6 +63,12 @@ QString encodingName(Encoding encoding);
 std::optional<Encoding> encodingFromName(QStringView name);
 QString severityName(Severity severity);
 std::optional<Severity> severityFromName(QStringView name);
+QString originName(ProblemOrigin origin); // "request", "answer", "transport"; "" when unstated
+std::optional<ProblemOrigin> originFromName(QStringView name);
+// Where a problem is, for one-line displays: "answer /set/0", "request", "transport /x".
+QString problemPlace(const Problem &problem);
+// The problems with their origin set where it was unstated.
+Problems withOrigin(Problems problems, ProblemOrigin origin);
 
 QString stageName(Stage stage);
 Stage stageFromName(QStringView name); // exact lower-case wire names; Unknown otherwise

@@ -2,8 +2,7 @@
 #include "mock/scanner/callanalysis.h"
 
 #include "mock/mime/mimedecoder.h"
-#include "mock/protocol/apply.h"
-#include "mock/protocol/codec.h"
+#include "mock/protocol/judge.h"
 #include "mock/scanner/controlplane.h"
 
 #include <QCryptographicHash>
@@ -50,7 +49,7 @@ void describeRequest(Exchange &exchange, const HookRequest &request)
         exchange.subject = message.subject;
         exchange.hasAttachment = message.hasAttachments();
     }
-    exchange.problems += request.problems;
+    exchange.problems += withOrigin(request.problems, ProblemOrigin::Request);
     // Hand-built and demo sessions explain themselves through this header (the replayer sends it).
     const QByteArray note = exchange.requestHeader("X-Hookscope-Note");
     if (!note.isEmpty())
@@ -98,7 +97,7 @@ Problems checkDraftTransport(const Exchange &exchange, QHash<QByteArray, int> &s
         problems.append({QString(), Severity::Warning,
             u"Content-Type \"%1\": the drafts require application/json or "
             "application/cbor"_s.arg(QString::fromLatin1(contentType))});
-    return problems;
+    return withOrigin(problems, ProblemOrigin::Transport);
 }
 
 std::optional<AuthFailure> checkAuthorization(
@@ -159,35 +158,13 @@ void judgeAnswer(Exchange &exchange, const HookRequest &request)
 {
     if (!request.isDecoded())
         return;
-    DecodeOptions options;
-    options.requestDialect = request.dialect;
-    options.requestStage = request.stage;
-    const QByteArray contentType = [&exchange] {
-        for (const auto &[name, value] : std::as_const(exchange.responseHeaders)) {
-            if (name.compare("Content-Type", Qt::CaseInsensitive) == 0)
-                return value;
-        }
-        return QByteArray();
-    }();
-    const HookResponse response
-        = decodeResponse(exchange.responseBody, contentType, exchange.httpStatus, options);
-    const Outcome outcome = apply(request, response);
-    exchange.action = outcome.action;
-    exchange.verdict = outcome.verdict;
-    exchange.replyCode = outcome.reply.code;
-    for (Problem problem : response.problems) {
-        // The pointer is into the answer, not the request: it moves into the text.
-        problem.message
-            = (problem.pointer.isEmpty() ? u"answer: "_s : u"answer "_s + problem.pointer + u": "_s)
-            + problem.message;
-        problem.pointer.clear();
-        exchange.problems.append(problem);
-    }
-    if (outcome.malformed)
-        exchange.problems.append({QString(), Severity::Warning,
-            u"answer: the MTA cannot use this answer (%1)"_s.arg(
-                request.dialect == Dialect::Stalwart ? u"Stalwart tempfails with 451 4.3.5"_s
-                                                     : u"a draft MTA applies nothing"_s)});
+    const Judgement judgement = MtaHooks::judgeAnswer(request,
+        {exchange.httpStatus, headerValue(exchange.responseHeaders, "Content-Type"),
+            exchange.responseBody, QString()});
+    exchange.action = judgement.outcome.action;
+    exchange.verdict = judgement.outcome.verdict;
+    exchange.replyCode = judgement.outcome.reply.code;
+    exchange.problems += judgement.problems;
 }
 
 } // namespace Mock

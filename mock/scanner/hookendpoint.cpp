@@ -220,7 +220,8 @@ void HookEndpoint::Private::handle(const QHttpServerRequest &request, QTcpSocket
                 = exchange.method == "POST" && !path.startsWith(ControlPlane::registrationPath())
                 ? ExchangeKind::Hook
                 : ExchangeKind::Other;
-            exchange.problems.append({QString(), Severity::Error, failure->problem});
+            exchange.problems.append(
+                {QString(), Severity::Error, failure->problem, ProblemOrigin::Transport});
             exchange.verdict = Verdict::Error;
             exchange.ruleName = u"auth"_s;
             exchange.ruleReason = failure->problem;
@@ -233,7 +234,7 @@ void HookEndpoint::Private::handle(const QHttpServerRequest &request, QTcpSocket
         exchange.requestBody, callerIdentity(settings, exchange.requestHeaders));
     if (reply) {
         exchange.kind = reply->kind;
-        exchange.problems += reply->problems;
+        exchange.problems += withOrigin(reply->problems, ProblemOrigin::Request);
         exchange.ruleName = u"control plane"_s;
         exchange.verdict = reply->httpStatus >= 400 ? Verdict::Error : Verdict::None;
         finish(call, reply->httpStatus, reply->contentType, reply->body, reply->headers);
@@ -243,7 +244,8 @@ void HookEndpoint::Private::handle(const QHttpServerRequest &request, QTcpSocket
         exchange.kind = ExchangeKind::Other;
         exchange.verdict = Verdict::Error;
         exchange.problems.append({QString(), Severity::Warning,
-            u"%1 %2: hook calls are POST"_s.arg(QString::fromLatin1(exchange.method), path)});
+            u"%1 %2: hook calls are POST"_s.arg(QString::fromLatin1(exchange.method), path),
+            ProblemOrigin::Transport});
         finish(call, 404, "application/json",
             errorBody(u"INVALID_REQUEST"_s,
                 u"nothing here: hook calls are POST, discovery is GET %1"_s.arg(
@@ -340,7 +342,7 @@ void HookEndpoint::Private::continueHook(const std::shared_ptr<Call> &call)
             exchange.verdict = Verdict::Error;
             exchange.ruleName = u"control plane"_s;
             exchange.ruleReason = refusal->problems.value(0).message;
-            exchange.problems += refusal->problems;
+            exchange.problems += withOrigin(refusal->problems, ProblemOrigin::Transport);
             call->refused = true;
             finish(call, refusal->httpStatus, refusal->contentType, refusal->body);
             return;
@@ -395,7 +397,8 @@ void HookEndpoint::Private::onRefused(const ConnectionGuard::Refusal &refusal)
     exchange.ruleName = u"limits"_s;
     exchange.ruleReason = refusal.reason;
     exchange.problems.append({QString(), Severity::Error,
-        u"%1: %2 (body not kept)"_s.arg(refusal.status).arg(refusal.reason)});
+        u"%1: %2 (body not kept)"_s.arg(refusal.status).arg(refusal.reason),
+        ProblemOrigin::Transport});
     exchange.messageSize = refusal.declaredLength;
     exchange.responseHeaders = refusal.responseHeaders;
     exchange.responseBody = refusal.responseBody;

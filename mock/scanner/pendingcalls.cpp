@@ -136,7 +136,8 @@ void HookEndpoint::Private::watchDisconnect(const std::shared_ptr<Call> &call)
                   exchange.note = u"the client disconnected while the call was held"_s;
               exchange.problems.append({QString(), Severity::Warning,
                   wasHeld ? u"the client closed the connection while the call was held"_s
-                          : u"the client closed the connection before the answer"_s});
+                          : u"the client closed the connection before the answer"_s,
+                  ProblemOrigin::Transport});
               record(exchange);
               if (wasHeld)
                   Q_EMIT q->heldCallEnded(call->id, exchange);

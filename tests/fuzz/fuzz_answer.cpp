@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Answer decoding for requests of each dialect and stage, then what the MTA does with the answer.
+// Answer judging (decoding for requests of each dialect and stage, then what the MTA does with the
+// answer), and the answer read in each dialect the user may force.
 //
 // Input: one byte of choices (bits 0-2: the request, 3-4: content type, 5-6: HTTP status, 7:
 // Stalwart's tempFailOnError), then the answer body.
 #include "tests/fuzz/fuzzsupport.h"
 #include "tests/fuzz/samplerequests.h"
 
-#include "mock/protocol/apply.h"
 #include "mock/protocol/codec.h"
+#include "mock/protocol/judge.h"
 
 using namespace MtaHooks;
 
@@ -28,19 +29,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const HookRequest &request = all[(choice & 7) % all.size()];
     const QByteArray body = input.restCopy();
 
-    DecodeOptions options;
-    options.requestDialect = request.dialect;
-    options.requestStage = request.stage;
-    const HookResponse response = decodeResponse(
-        body, contentTypes[(choice >> 3) & 3], statuses[(choice >> 5) & 3], options);
+    const int status = statuses[(choice >> 5) & 3];
     ApplyOptions applyOptions;
     applyOptions.tempFailOnError = (choice & 0x80) == 0;
-    const Outcome outcome = apply(request, response, applyOptions);
+    const Judgement judgement = judgeAnswer(request,
+        {status, contentTypes[(choice >> 3) & 3].toByteArray(), body, QString()}, applyOptions);
+    FUZZ_CHECK(judgement.callFailed == (status < 200 || status > 299));
+    for (const Problem &problem : judgement.problems)
+        FUZZ_CHECK(problem.origin != ProblemOrigin::Unstated);
+    const HookResponse &response = judgement.answer;
+    const Outcome &outcome = judgement.outcome;
     (void)outcome.reply.toString();
     (void)outcome.envelope.recipients();
     if (outcome.document.isValid())
         (void)outcome.document.toJson();
     // The answer as the user's own dialect choice would read it.
+    DecodeOptions options;
+    options.requestDialect = request.dialect;
+    options.requestStage = request.stage;
     for (Dialect dialect : {Dialect::Stalwart, Dialect::Draft01, Dialect::Draft02}) {
         DecodeOptions forced = options;
         forced.dialect = dialect;

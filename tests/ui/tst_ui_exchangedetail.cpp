@@ -198,8 +198,8 @@ void TestExchangeDetail::problemsTab()
     QCOMPARE(list->topLevelItemCount(), exchange.problems.size());
     // Errors come first.
     QCOMPARE(list->topLevelItem(0)->text(ProblemsPage::SeverityColumn), u"error"_s);
-    QCOMPARE(
-        list->topLevelItem(0)->text(ProblemsPage::WhereColumn), u"/context/protocol/version"_s);
+    QCOMPARE(list->topLevelItem(0)->text(ProblemsPage::WhereColumn),
+        u"request /context/protocol/version"_s);
 
     detail.showExchange(WidgetData::stalwartRcpt());
     QCOMPARE(detail.tabs()->tabText(ExchangeDetail::ProblemsTab), u"Problems"_s);
@@ -218,7 +218,7 @@ void TestExchangeDetail::problemActivationJumpsToPointer()
     QTreeWidget *list = detail.problemsTab()->list();
     int row = -1;
     for (int i = 0; i < list->topLevelItemCount(); ++i) {
-        if (list->topLevelItem(i)->text(ProblemsPage::WhereColumn) == u"/message/size"_s)
+        if (list->topLevelItem(i)->text(ProblemsPage::WhereColumn) == u"request /message/size"_s)
             row = i;
     }
     QVERIFY(row >= 0);
@@ -242,12 +242,31 @@ void TestExchangeDetail::problemActivationJumpsToPointer()
     QVERIFY(detail.requestTab()->editor()->editor()->selectedText().startsWith(u"{\n"_s));
     QCOMPARE(spy.constLast().at(0).toString(), u"/context/client/nothing"_s);
 
-    // Problems of the whole call have no place to jump to; answer problems open the Answer tab.
-    missing.problems = {{QString(), MtaHooks::Severity::Warning, u"answer: not JSON"_s}};
+    // Problems go where they happened, by their origin, never by their text: the answer's open
+    // the Answer tab (at their pointer into the answer), the transport's the request's headers.
+    missing.problems = {{QString(), MtaHooks::Severity::Warning, u"request: looks like an answer"_s,
+        MtaHooks::ProblemOrigin::Answer}};
     detail.showExchange(missing);
     detail.setCurrentTab(ExchangeDetail::ProblemsTab);
     detail.problemsTab()->activate(0);
     QCOMPARE(detail.currentTab(), ExchangeDetail::AnswerTab);
+    QCOMPARE(list->topLevelItem(0)->text(ProblemsPage::WhereColumn), u"answer"_s);
+
+    missing.problems = {{u"/action"_s, MtaHooks::Severity::Error, u"unknown action"_s,
+        MtaHooks::ProblemOrigin::Answer}};
+    detail.showExchange(missing);
+    QCOMPARE(list->topLevelItem(0)->text(ProblemsPage::WhereColumn), u"answer /action"_s);
+    detail.problemsTab()->activate(0);
+    QCOMPARE(detail.currentTab(), ExchangeDetail::AnswerTab);
+    QCOMPARE(detail.answerTab()->answerEditor()->editor()->selectedText(), u"\"accept\""_s);
+    QCOMPARE(spy.constLast().at(0).toString(), u"/action"_s);
+
+    missing.problems = {{QString(), MtaHooks::Severity::Error, u"answer: 401 without credentials"_s,
+        MtaHooks::ProblemOrigin::Transport}};
+    detail.showExchange(missing);
+    detail.setCurrentTab(ExchangeDetail::ProblemsTab);
+    detail.problemsTab()->activate(0);
+    QCOMPARE(detail.currentTab(), ExchangeDetail::RequestTab);
 }
 
 void TestExchangeDetail::curlCommand()

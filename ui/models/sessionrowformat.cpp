@@ -141,7 +141,8 @@ QString problemsTooltip(const MtaHooks::Problems &problems)
             lines.append(u"…"_s);
             break;
         }
-        const QString where = problem.pointer.isEmpty() ? QString() : problem.pointer + u": "_s;
+        const QString place = MtaHooks::problemPlace(problem);
+        const QString where = place.isEmpty() ? QString() : place + u": "_s;
         lines.append(
             u"%1 %2%3"_s.arg(MtaHooks::severityName(problem.severity), where, problem.message));
     }

@@ -3,6 +3,7 @@
 
 #include "mock/mime/mimedecoder.h"
 #include "mock/protocol/codec.h"
+#include "mock/protocol/judge.h"
 #include "ui/widgets/hexdump.h"
 #include "ui/widgets/linediff.h"
 
@@ -135,14 +136,14 @@ ExchangeAnalysis ExchangeAnalysis::analyse(const Mock::Exchange &exchange)
         analysis.hasMessage = true;
     }
     if (analysis.request.isDecoded() && analysis.answered) {
-        // The answer is read the way the request's MTA reads it (as the endpoint's judgeAnswer
-        // does), so the tab shows what that MTA would do, not what Hookscope meant.
-        DecodeOptions options;
-        options.requestDialect = analysis.request.dialect;
-        options.requestStage = analysis.request.stage;
-        analysis.response = decodeResponse(exchange.responseBody,
-            contentTypeOf(exchange.responseHeaders), exchange.httpStatus, options);
-        analysis.outcome = apply(analysis.request, analysis.response);
+        // Read the way the request's MTA reads it, by the same function as the endpoint's, so
+        // the tab shows what that MTA would do, not what Hookscope meant.
+        const Judgement judgement = judgeAnswer(analysis.request,
+            {exchange.httpStatus, contentTypeOf(exchange.responseHeaders), exchange.responseBody,
+                QString()});
+        analysis.response = judgement.answer;
+        analysis.outcome = judgement.outcome;
+        analysis.callFailed = judgement.callFailed;
         analysis.hasOutcome = true;
     }
     return analysis;
@@ -183,7 +184,11 @@ BodyView answerBodyView(const ExchangeAnalysis &analysis)
         return {QString::fromUtf8(analysis.response.document.toJson(2)), true,
             encodingNote(analysis.response.encoding, exchange.responseBody.size())};
     BodyView view = genericBody(exchange.responseHeaders, exchange.responseBody);
-    if (!view.isJson && analysis.hasOutcome && analysis.isHook)
+    if (analysis.callFailed)
+        view.note = tr("HTTP %1: an error report, which the MTA does not apply.")
+                        .arg(httpStatusText(exchange.httpStatus))
+            + (view.note.isEmpty() ? QString() : u' ' + view.note);
+    else if (!view.isJson && analysis.hasOutcome && analysis.isHook)
         view.note = tr("The answer is not valid JSON or CBOR.") + u' ' + view.note;
     return view;
 }

@@ -11,8 +11,8 @@
 #include <QStringList>
 
 // Everything the detail tabs show about one exchange, worked out once when it is selected: the
-// request decoded, the answer read the way the request's MTA reads it, what the MTA then does
-// (apply), and the message decoded. No widgets: the tests check it directly.
+// request decoded, the answer read the way the request's MTA reads it and what the MTA then does
+// (MtaHooks::judgeAnswer), and the message decoded. No widgets: the tests check it directly.
 struct ExchangeAnalysis
 {
     Mock::Exchange exchange;
@@ -25,6 +25,7 @@ struct ExchangeAnalysis
     MtaHooks::HookResponse response;
     bool hasOutcome = false; // a decoded hook request with an answer: outcome is meaningful
     MtaHooks::Outcome outcome;
+    bool callFailed = false; // a non-2xx answer: its body is an error report, not applied
 
     bool hasMessage = false;
     MtaHooks::Mime::MimeMessage message; // the request's message, decoded

@@ -7,6 +7,7 @@
 #include "ui/widgets/overviewpage.h"
 #include "ui/widgets/problemspage.h"
 #include "ui/widgets/requestpage.h"
+#include "ui/widgets/responseeditor.h"
 
 #include <QLabel>
 #include <QStackedWidget>
@@ -199,13 +200,23 @@ void ExchangeDetail::openLink(const QString &target)
 
 void ExchangeDetail::showProblem(const Problem &problem)
 {
-    if (!problem.pointer.isEmpty()) {
-        setCurrentTab(RequestTab);
-        d->request->jumpTo(problem.pointer);
-    } else if (problem.message.startsWith(u"answer"_s)) {
-        // The endpoint records the answer's findings without a pointer, prefixed "answer"
-        // (Mock::judgeAnswer): the Answer tab is where they can be seen.
+    switch (problem.origin) {
+    case MtaHooks::ProblemOrigin::Answer:
+        // The answer's status, headers and body; its pointers are into the answer document.
         setCurrentTab(AnswerTab);
+        if (!problem.pointer.isEmpty())
+            d->answer->answerEditor()->jumpToNearestPointer(problem.pointer);
+        break;
+    case MtaHooks::ProblemOrigin::Transport:
+        setCurrentTab(RequestTab); // the request's HTTP headers are shown there
+        break;
+    case MtaHooks::ProblemOrigin::Request:
+    case MtaHooks::ProblemOrigin::Unstated:
+        if (!problem.pointer.isEmpty()) {
+            setCurrentTab(RequestTab);
+            d->request->jumpTo(problem.pointer);
+        }
+        break;
     }
     Q_EMIT problemActivated(problem.pointer);
 }

@@ -21,6 +21,26 @@ int rank(Severity severity)
     return severity == Severity::Error ? 0 : severity == Severity::Warning ? 1 : 2;
 }
 
+QString whereHint(const MtaHooks::Problem &problem)
+{
+    using MtaHooks::ProblemOrigin;
+    switch (problem.origin) {
+    case ProblemOrigin::Answer:
+        return problem.pointer.isEmpty()
+            ? ProblemsPage::tr("About the answer: double-click to see it")
+            : ProblemsPage::tr("A JSON Pointer into the answer: double-click to see it there");
+    case ProblemOrigin::Transport:
+        return ProblemsPage::tr("About the HTTP around the call: headers, authentication, the "
+                                "connection");
+    case ProblemOrigin::Request:
+    case ProblemOrigin::Unstated:
+        break;
+    }
+    return problem.pointer.isEmpty()
+        ? ProblemsPage::tr("About the request as a whole")
+        : ProblemsPage::tr("A JSON Pointer into the request: double-click to see it there");
+}
+
 } // namespace
 
 ProblemsPage::ProblemsPage(QWidget *parent)
@@ -63,22 +83,19 @@ void ProblemsPage::setProblems(const MtaHooks::Problems &problems)
         auto *item = new QTreeWidgetItem(m_list);
         item->setIcon(SeverityColumn, style()->standardIcon(severityPixmap(problem.severity)));
         item->setText(SeverityColumn, MtaHooks::severityName(problem.severity));
-        item->setText(
-            WhereColumn, problem.pointer.isEmpty() ? tr("(whole call)") : problem.pointer);
+        const QString place = MtaHooks::problemPlace(problem);
+        item->setText(WhereColumn, place.isEmpty() ? tr("(whole call)") : place);
         item->setText(MessageColumn, problem.message);
         item->setToolTip(MessageColumn, problem.message);
-        item->setToolTip(WhereColumn,
-            problem.pointer.isEmpty()
-                ? tr("About the call as a whole: HTTP headers, transport, or the answer")
-                : tr("A JSON Pointer into the request: double-click to see it there"));
+        item->setToolTip(WhereColumn, whereHint(problem));
     }
     m_list->resizeColumnToContents(SeverityColumn);
     m_list->resizeColumnToContents(WhereColumn);
     m_hint->setText(m_problems.isEmpty()
             ? tr("No problems: this call follows its dialect's rules as far as Hookscope checks "
                  "them.")
-            : tr("What Hookscope found wrong with this call. Double-click a row with a pointer to "
-                 "see the field in the request."));
+            : tr("What Hookscope found wrong with this call. Double-click a row to see it where "
+                 "it happened: in the request, or in the answer."));
 }
 
 void ProblemsPage::activate(int row)
