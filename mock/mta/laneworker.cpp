@@ -173,7 +173,7 @@ void LaneWorker::next(Lane *lane)
 }
 
 // The request as the MTA knows it, for applying the answer: an MTA does not decode and validate
-// what it has just built (tst_mta_requestbuilder checks that these requests decode cleanly).
+// what it has just built (tst_mta_sessionrequests checks that these requests decode cleanly).
 HookRequest LaneWorker::requestFacts(const SessionRecording &session, const SessionStage &stage,
     const Envelope &envelope, const QByteArray &body, Encoding encoding)
 {
