@@ -7,8 +7,8 @@
 
 #include "mock/capture/capturefilter_p.h"
 #include "mock/capture/capturestore.h"
-#include "ui/filterparser.h"
-#include "ui/models/querymatcher.h"
+#include "mock/capture/filterlanguage.h"
+#include "mock/capture/querymatcher.h"
 
 #include <QSet>
 

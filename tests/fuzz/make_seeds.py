@@ -297,7 +297,7 @@ har = {"log": {"version": "1.2", "creator": {"name": "hand", "version": "1"}, "e
 write("fuzz_sessions", "hand.har", b"\x01" + json.dumps(har, indent=1).encode())
 write("fuzz_sessions", "empty.har", b"\x01" + b"{\"log\":{\"entries\":[]}}")
 
-# fuzz_filter: filter expressions (the filter bar's help and ui/filterparser.h).
+# fuzz_filter: filter expressions (the filter bar's help and mock/capture/filterlanguage.h).
 filters = [
     "stage:rcpt", "-stage:rcpt from:*@example.org", "from:ALICE@* to:c_d%e@*", "from:\"\"",
     "to:äö@*", "action:reject", "action:held -action:accept", "status:200", "status:4xx",

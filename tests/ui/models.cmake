@@ -1,8 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# The models of ui/models and the filter language (tests/ui/CMakeLists.txt includes this file).
-hookscope_add_test(NAME tst_ui_filterparser
-    SOURCES tst_ui_filterparser.cpp
-    LIBRARIES hookscope_ui)
+# The models of ui/models (tests/ui/CMakeLists.txt includes this file).
 hookscope_add_test(NAME tst_ui_sessionmodel
     SOURCES tst_ui_sessionmodel.cpp
     LIBRARIES hookscope_ui)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mock/capture/capturestore.h"
-#include "ui/filterparser.h"
-#include "ui/models/querymatcher.h"
+#include "mock/capture/filterlanguage.h"
+#include "mock/capture/querymatcher.h"
 #include "ui/models/sessionmodel.h"
 
 #include <QAbstractItemModelTester>
@@ -17,6 +17,9 @@ using namespace Qt::StringLiterals;
 using Mock::CaptureQuery;
 using Mock::CaptureStore;
 using Mock::Exchange;
+using Mock::FilterParseResult;
+using Mock::matchesQuery;
+using Mock::parseFilter;
 using MtaHooks::Stage;
 using MtaHooks::Verdict;
 

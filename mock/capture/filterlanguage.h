@@ -6,9 +6,17 @@
 #include <QString>
 #include <QStringList>
 
-// The filter bar's language: space-separated terms, ANDed. `field:value` for stage, from, to,
-// action, status, has, dialect, session, rule, client, kind; a leading '-' negates; "double
-// quotes" group words; anything else is free text. Unknown fields are an error with its position.
+namespace Mock {
+
+// The filter language of the timeline's filter bar, as text: parsed into a CaptureQuery and
+// written back. The query has two readings that must agree: the store's SQL
+// (capturefilter_p.h, CaptureStore::list/count/sessions) and the in-memory matcher
+// (querymatcher.h) the timeline uses for live calls; tests/capture/tst_capture_filterreadings
+// checks them against each other.
+//
+// Space-separated terms, ANDed. `field:value` for stage, from, to, action, status, has, dialect,
+// session, rule, client, kind; a leading '-' negates; "double quotes" group words; anything else
+// is free text. Unknown fields are an error with its position.
 //
 // Inside quotes, \" is a quote and \\ a backslash. A quoted word is always free text
 // ("stage:rcpt" in quotes searches for that text). Field names are case-insensitive; values of
@@ -16,7 +24,7 @@
 // case; `""` is a valid empty value for the open fields (from:"" is the null sender).
 struct FilterParseResult
 {
-    Mock::CaptureQuery query;
+    CaptureQuery query;
     QString error; // empty when the text parsed
     int errorPosition = -1; // 0-based index into the text
     int errorLength = 0; // characters the error concerns (for underlining), 0 when unknown
@@ -24,7 +32,9 @@ struct FilterParseResult
 };
 
 FilterParseResult parseFilter(const QString &text);
-QString filterToString(const Mock::CaptureQuery &query); // normalised text of a query
+QString filterToString(const CaptureQuery &query); // normalised text of a query
 QStringList filterFieldNames(); // for completion
 // The values a closed-set field accepts ("stage" → connect, ehlo, …); empty for open fields.
 QStringList filterFieldValues(const QString &field);
+
+} // namespace Mock

@@ -1,26 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "ui/filterparser.h"
+// The filter language as text: parsing, errors and their positions, the normalised text, and the
+// field names and values offered for completion.
+#include "mock/capture/filterlanguage.h"
+#include "tests/capture/capturetest.h"
 
 #include <QTest>
 
 using namespace Qt::StringLiterals;
-using Mock::CaptureQuery;
-using Mock::CaptureTerm;
+using namespace CaptureTest;
+using namespace Mock;
 using Field = Mock::CaptureTerm::Field;
 
 Q_DECLARE_METATYPE(Mock::CaptureQuery)
 
 namespace {
-
-CaptureTerm term(Field field, const QString &value, bool negated = false)
-{
-    return CaptureTerm {field, value, negated};
-}
-
-CaptureQuery query(std::initializer_list<CaptureTerm> terms)
-{
-    return CaptureQuery {QList<CaptureTerm>(terms)};
-}
 
 QString describe(const CaptureQuery &q)
 {
@@ -33,7 +26,7 @@ QString describe(const CaptureQuery &q)
 
 } // namespace
 
-class TestFilterParser : public QObject
+class TestCaptureFilter : public QObject
 {
     Q_OBJECT
 
@@ -50,7 +43,7 @@ private Q_SLOTS:
     void fieldValues();
 };
 
-void TestFilterParser::parses_data()
+void TestCaptureFilter::parses_data()
 {
     QTest::addColumn<QString>("text");
     QTest::addColumn<CaptureQuery>("expected");
@@ -125,7 +118,7 @@ void TestFilterParser::parses_data()
                term(Field::Text, u"free text"_s, true), term(Field::Text, u"word"_s)});
 }
 
-void TestFilterParser::parses()
+void TestCaptureFilter::parses()
 {
     QFETCH(QString, text);
     QFETCH(CaptureQuery, expected);
@@ -136,7 +129,7 @@ void TestFilterParser::parses()
     QCOMPARE(result.query, expected);
 }
 
-void TestFilterParser::rejects_data()
+void TestCaptureFilter::rejects_data()
 {
     QTest::addColumn<QString>("text");
     QTest::addColumn<int>("position");
@@ -168,7 +161,7 @@ void TestFilterParser::rejects_data()
     QTest::addRow("empty quoted text") << u"x \"\""_s << 2 << 2 << u"empty search text"_s;
 }
 
-void TestFilterParser::rejects()
+void TestCaptureFilter::rejects()
 {
     QFETCH(QString, text);
     QFETCH(int, position);
@@ -182,7 +175,7 @@ void TestFilterParser::rejects()
     QVERIFY(result.query.isEmpty());
 }
 
-void TestFilterParser::roundTrips_data()
+void TestCaptureFilter::roundTrips_data()
 {
     QTest::addColumn<CaptureQuery>("input");
     QTest::addColumn<QString>("text");
@@ -218,7 +211,7 @@ void TestFilterParser::roundTrips_data()
            "session:k rule:r client:10.* kind:status word"_s;
 }
 
-void TestFilterParser::roundTrips()
+void TestCaptureFilter::roundTrips()
 {
     QFETCH(CaptureQuery, input);
     QFETCH(QString, text);
@@ -228,7 +221,7 @@ void TestFilterParser::roundTrips()
     QCOMPARE(reparsed.query, input);
 }
 
-void TestFilterParser::normalisesText_data()
+void TestCaptureFilter::normalisesText_data()
 {
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("normalised");
@@ -241,7 +234,7 @@ void TestFilterParser::normalisesText_data()
         << u"session:AbC rule:MyRule"_s << u"session:AbC rule:MyRule"_s;
 }
 
-void TestFilterParser::normalisesText()
+void TestCaptureFilter::normalisesText()
 {
     QFETCH(QString, text);
     QFETCH(QString, normalised);
@@ -252,7 +245,7 @@ void TestFilterParser::normalisesText()
     QCOMPARE(filterToString(parseFilter(normalised).query), normalised);
 }
 
-void TestFilterParser::fieldNames()
+void TestCaptureFilter::fieldNames()
 {
     const QStringList names = filterFieldNames();
     QCOMPARE(names,
@@ -266,7 +259,7 @@ void TestFilterParser::fieldNames()
     }
 }
 
-void TestFilterParser::fieldValues()
+void TestCaptureFilter::fieldValues()
 {
     QCOMPARE(filterFieldValues(u"stage"_s).first(), u"connect"_s);
     QVERIFY(filterFieldValues(u"stage"_s).contains(u"dsn"_s));
@@ -285,5 +278,5 @@ void TestFilterParser::fieldValues()
     }
 }
 
-QTEST_MAIN(TestFilterParser)
-#include "tst_ui_filterparser.moc"
+QTEST_MAIN(TestCaptureFilter)
+#include "tst_capture_filter.moc"

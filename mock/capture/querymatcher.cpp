@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "ui/models/querymatcher.h"
+#include "mock/capture/querymatcher.h"
 
 #include "mock/protocol/types.h"
 
@@ -9,6 +9,8 @@
 #include <algorithm>
 
 using namespace Qt::StringLiterals;
+
+namespace Mock {
 
 namespace {
 
@@ -56,12 +58,12 @@ bool globField(const QString &glob, const QString &value)
     return globMatch(foldCase(glob), foldCase(value));
 }
 
-QString stageColumn(const Mock::Exchange &e)
+QString stageColumn(const Exchange &e)
 {
     return e.stage != MtaHooks::Stage::Unknown ? MtaHooks::stageName(e.stage) : e.stageName;
 }
 
-bool textMatches(const QString &value, const Mock::Exchange &e)
+bool textMatches(const QString &value, const Exchange &e)
 {
     const QString needle = foldCase(value);
     if (needle.isEmpty())
@@ -91,7 +93,7 @@ bool statusMatches(const QString &value, int status)
     return false;
 }
 
-bool actionMatches(const QString &value, const Mock::Exchange &e)
+bool actionMatches(const QString &value, const Exchange &e)
 {
     const QString name = value.trimmed().toLower();
     const QString verdict = MtaHooks::verdictName(e.verdict);
@@ -100,7 +102,7 @@ bool actionMatches(const QString &value, const Mock::Exchange &e)
     return MtaHooks::actionName(e.action) == name || verdict == name;
 }
 
-bool hasMatches(const QString &value, const Mock::Exchange &e)
+bool hasMatches(const QString &value, const Exchange &e)
 {
     const QString what = value.trimmed().toLower();
     if (what == u"attachment"_s)
@@ -116,25 +118,25 @@ bool hasMatches(const QString &value, const Mock::Exchange &e)
     return false;
 }
 
-bool dialectMatches(const QString &value, const Mock::Exchange &e)
+bool dialectMatches(const QString &value, const Exchange &e)
 {
     const QString text = value.trimmed().toLower();
     const auto dialect = MtaHooks::dialectFromName(text);
     return MtaHooks::dialectName(e.dialect) == (dialect ? MtaHooks::dialectName(*dialect) : text);
 }
 
-bool kindMatches(const QString &value, const Mock::Exchange &e)
+bool kindMatches(const QString &value, const Exchange &e)
 {
     const QString text = value.trimmed().toLower();
-    const QString name = Mock::exchangeKindName(Mock::exchangeKindFromName(text));
-    return name == text && Mock::exchangeKindName(e.kind) == name;
+    const QString name = exchangeKindName(exchangeKindFromName(text));
+    return name == text && exchangeKindName(e.kind) == name;
 }
 
 } // namespace
 
-bool matchesTerm(const Mock::CaptureTerm &term, const Mock::Exchange &e)
+bool matchesTerm(const CaptureTerm &term, const Exchange &e)
 {
-    using Field = Mock::CaptureTerm::Field;
+    using Field = CaptureTerm::Field;
     bool matches = false;
     switch (term.field) {
     case Field::Text:
@@ -178,8 +180,10 @@ bool matchesTerm(const Mock::CaptureTerm &term, const Mock::Exchange &e)
     return matches != term.negated;
 }
 
-bool matchesQuery(const Mock::CaptureQuery &query, const Mock::Exchange &exchange)
+bool matchesQuery(const CaptureQuery &query, const Exchange &exchange)
 {
     return std::all_of(query.terms.cbegin(), query.terms.cend(),
-        [&exchange](const Mock::CaptureTerm &term) { return matchesTerm(term, exchange); });
+        [&exchange](const CaptureTerm &term) { return matchesTerm(term, exchange); });
 }
+
+} // namespace Mock

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "ui/filterparser.h"
+#include "mock/capture/filterlanguage.h"
 
 #include "mock/capture/exchange.h"
 #include "mock/protocol/types.h"
@@ -10,9 +10,11 @@
 
 using namespace Qt::StringLiterals;
 
+namespace Mock {
+
 namespace {
 
-using Field = Mock::CaptureTerm::Field;
+using Field = CaptureTerm::Field;
 
 constexpr std::array<std::pair<Field, const char16_t *>, 11> fieldNames {{
     {Field::Stage, u"stage"},
@@ -68,12 +70,11 @@ QStringList actionValues()
 
 QStringList kindValues()
 {
-    using Mock::ExchangeKind;
     QStringList names;
     for (const ExchangeKind kind :
         {ExchangeKind::Hook, ExchangeKind::Discovery, ExchangeKind::Registration,
             ExchangeKind::Status, ExchangeKind::Deregistration, ExchangeKind::Other})
-        names.append(Mock::exchangeKindName(kind));
+        names.append(exchangeKindName(kind));
     return names;
 }
 
@@ -250,7 +251,7 @@ private:
             negated = true;
             ++m_pos;
         }
-        Mock::CaptureTerm term;
+        CaptureTerm term;
         term.negated = negated;
         if (m_text.at(m_pos) == u'"') {
             const auto value = quoted();
@@ -342,11 +343,11 @@ FilterParseResult parseFilter(const QString &text)
     return Parser(text).parse();
 }
 
-QString filterToString(const Mock::CaptureQuery &query)
+QString filterToString(const CaptureQuery &query)
 {
     QStringList parts;
     parts.reserve(query.terms.size());
-    for (const Mock::CaptureTerm &term : query.terms) {
+    for (const CaptureTerm &term : query.terms) {
         QString part = term.negated ? u"-"_s : QString();
         if (term.field == Field::Text) {
             // An empty free-text term matches everything; it has no spelling, so it is dropped.
@@ -397,3 +398,5 @@ QStringList filterFieldValues(const QString &field)
     }
     return {};
 }
+
+} // namespace Mock

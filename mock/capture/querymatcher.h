@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "mock/capture/capturequery.h"
+#include "mock/capture/exchange.h"
+
+namespace Mock {
+
+// The in-memory reading of a capture query: whether one exchange matches, so that the timeline
+// can decide whether a live exchange belongs to the current view without a database round trip.
+// It must select what the store's SQL reading (capturefilter_p.h) selects: LIKE's rules (ASCII
+// case ignored, globs with '*' and '?', free text searched in the same columns);
+// tests/capture/tst_capture_filterreadings compares the two on every field.
+bool matchesQuery(const CaptureQuery &query, const Exchange &exchange);
+bool matchesTerm(const CaptureTerm &term, const Exchange &exchange);
+
+} // namespace Mock
