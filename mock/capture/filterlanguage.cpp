@@ -185,6 +185,11 @@ public:
             skipSpace();
             if (atEnd())
                 break;
+            if (m_result.query.terms.size() == MaxFilterTerms) {
+                fail(m_pos, m_text.size() - m_pos,
+                    u"too many terms: a filter holds at most %1"_s.arg(MaxFilterTerms));
+                break;
+            }
             if (!term())
                 break;
         }
@@ -242,6 +247,15 @@ private:
         return m_text.mid(start, m_pos - start);
     }
 
+    // The value as typed (quotes and escapes removed) runs from `valueStart` to m_pos.
+    bool isTooLong(const CaptureTerm &term, qsizetype valueStart)
+    {
+        if (term.value.size() <= MaxFilterValueLength)
+            return false;
+        return !fail(valueStart, m_pos - valueStart,
+            u"value longer than %1 characters"_s.arg(MaxFilterValueLength));
+    }
+
     bool term()
     {
         const qsizetype termStart = m_pos;
@@ -253,6 +267,7 @@ private:
         }
         CaptureTerm term;
         term.negated = negated;
+        const qsizetype textStart = m_pos;
         if (m_text.at(m_pos) == u'"') {
             const auto value = quoted();
             if (!value)
@@ -260,12 +275,16 @@ private:
             term.value = *value;
             if (term.value.isEmpty())
                 return fail(termStart, m_pos - termStart, u"empty search text"_s);
+            if (isTooLong(term, textStart))
+                return false;
             m_result.query.terms.append(term);
             return true;
         }
         const qsizetype nameLength = fieldPrefixLength(m_text, m_pos);
         if (nameLength == 0) {
             term.value = bare();
+            if (isTooLong(term, textStart))
+                return false;
             m_result.query.terms.append(term);
             return true;
         }
@@ -291,6 +310,8 @@ private:
                     u"missing value after '%1:'"_s.arg(name.toLower()));
             }
         }
+        if (isTooLong(term, valueStart))
+            return false;
         const Checked checked = checkValue(term.field, term.value);
         if (!checked.error.isEmpty())
             return fail(valueStart, m_pos - valueStart, checked.error);

@@ -22,6 +22,22 @@ namespace Mock {
 // ("stage:rcpt" in quotes searches for that text). Field names are case-insensitive; values of
 // closed sets (stage, action, status, has, dialect, kind) are checked and normalised to lower
 // case; `""` is a valid empty value for the open fields (from:"" is the null sender).
+//
+// What the terms mean, in both readings: free text is found, ignoring the case of ASCII letters
+// only, in the subject, the envelope sender, the recipients (as the JSON array the store keeps,
+// so a quote in an address is searched as \"), the request path, the rule name, the client ip and
+// the stage's wire name. from, to (any one recipient) and client are globs with '*' for any run
+// and '?' for one character (one character also outside the BMP), ASCII case ignored; rule is
+// the rule's name, ASCII case ignored; session is the key exactly. Values are compared as the
+// store's SQLite LIKE reads them, so text after a NUL in a captured value is not searched, and a
+// request path that is not UTF-8 is read the way SQLite reads it.
+//
+// A filter holds at most MaxFilterTerms terms and values of at most MaxFilterValueLength
+// characters: SQLite refuses deeper expressions and longer LIKE patterns, and the timeline's
+// in-memory reading would then disagree with a store that lists nothing.
+constexpr int MaxFilterTerms = 100;
+constexpr int MaxFilterValueLength = 1000;
+
 struct FilterParseResult
 {
     CaptureQuery query;

@@ -41,6 +41,7 @@ private Q_SLOTS:
     void normalisesText();
     void fieldNames();
     void fieldValues();
+    void limits();
 };
 
 void TestCaptureFilter::parses_data()
@@ -159,6 +160,16 @@ void TestCaptureFilter::rejects_data()
     QTest::addRow("unterminated value quote") << u"from:\"x"_s << 5 << 2 << u"unterminated quote"_s;
     QTest::addRow("text after quote") << u"\"ab\"cd"_s << 4 << 1 << u"after the closing quote"_s;
     QTest::addRow("empty quoted text") << u"x \"\""_s << 2 << 2 << u"empty search text"_s;
+    // Past the limits SQLite would refuse the query (tst_capture_filterreadings).
+    QTest::addRow("too many terms") << QStringList(MaxFilterTerms + 1, u"ab"_s).join(u' ')
+                                    << MaxFilterTerms * 3 << 2 << u"at most 100"_s;
+    QTest::addRow("value too long") << u"x from:"_s + QString(MaxFilterValueLength + 1, u'a') << 7
+                                    << MaxFilterValueLength + 1 << u"longer than 1000"_s;
+    QTest::addRow("text too long") << u"x -"_s + QString(MaxFilterValueLength + 1, u'a') << 3
+                                   << MaxFilterValueLength + 1 << u"longer than 1000"_s;
+    QTest::addRow("quoted text too long")
+        << u"\""_s + QString(MaxFilterValueLength, u'a') + u"\\\\\" x"_s << 0
+        << MaxFilterValueLength + 4 << u"longer than 1000"_s;
 }
 
 void TestCaptureFilter::rejects()
@@ -276,6 +287,17 @@ void TestCaptureFilter::fieldValues()
         for (const QString &value : filterFieldValues(field))
             QVERIFY2(parseFilter(field + u':' + value).isValid(), qPrintable(field + value));
     }
+}
+
+void TestCaptureFilter::limits()
+{
+    const QString most = QStringList(MaxFilterTerms, u"-session:s"_s).join(u' ');
+    QCOMPARE(parseFilter(most).query.terms.size(), qsizetype(MaxFilterTerms));
+    const QString longest(MaxFilterValueLength, u'*');
+    QCOMPARE(parseFilter(u"to:"_s + longest).query, query({term(Field::To, longest)}));
+    QCOMPARE(parseFilter(u"\""_s + longest + u'"').query, query({term(Field::Text, longest)}));
+    // The normalised text of a query within the limits parses again.
+    QVERIFY(parseFilter(filterToString(query({term(Field::Text, longest, true)}))).isValid());
 }
 
 QTEST_MAIN(TestCaptureFilter)

@@ -308,6 +308,9 @@ filters = [
     "from:al?ce@* -to:bob@*", "STAGE:Data", "nope:x", "stage:nope", "\"unterminated",
     "-", "- -x", "stage:", "from:", "  spaced   out  ", "status:5XX", "status:abc", "Future_Stage",
     "/.well-known", "x=%41_", "stage:unknown",
+    # Where the SQL and the in-memory reading once disagreed (tst_capture_filterreadings).
+    "from:?@emoji.example", "to:\"?a b?@x.example\"", "to:tab?here@*", "session:\"\"",
+    "-session:\"\"", "after", "\u00a9", "\u3a69", "a " * 101,
 ]
 for i, text in enumerate(filters):
     write("fuzz_filter", "%02d" % i, text)
