@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/filterbar.h"
 
-#include "ui/filterparser.h"
+#include "mock/capture/filterlanguage.h"
 
 #include <QCompleter>
 #include <QHBoxLayout>
@@ -25,9 +25,9 @@ FilterBar::FilterBar(QWidget *parent)
     m_edit->setClearButtonEnabled(true);
     m_edit->setToolTip(
         tr("Terms are ANDed; a leading '-' negates. Fields: %1. Anything else is free text.")
-            .arg(filterFieldNames().join(u", "_s)));
+            .arg(Mock::filterFieldNames().join(u", "_s)));
     QStringList completions;
-    for (const QString &field : filterFieldNames())
+    for (const QString &field : Mock::filterFieldNames())
         completions << field + u':';
     auto *completer = new QCompleter(completions, m_edit);
     completer->setCaseSensitivity(Qt::CaseInsensitive);
@@ -79,7 +79,7 @@ void FilterBar::setSavedFilters(const QStringList &filters)
 void FilterBar::apply()
 {
     const QString text = m_edit->text().trimmed();
-    const FilterParseResult result = parseFilter(text);
+    const Mock::FilterParseResult result = Mock::parseFilter(text);
     if (!result.isValid()) {
         m_error->setText(result.errorPosition >= 0
                 ? tr("%1 (at character %2)").arg(result.error).arg(result.errorPosition + 1)

@@ -10,8 +10,8 @@ class QLabel;
 class QLineEdit;
 class QToolButton;
 
-// The timeline's filter: the query language of filterparser.h, applied as you type (after a short
-// pause), errors shown where they are, and saved filters.
+// The timeline's filter: the query language of mock/capture/filterlanguage.h, applied as you type
+// (after a short pause), errors shown where they are, and saved filters.
 class FilterBar final : public QWidget
 {
     Q_OBJECT

@@ -29,8 +29,10 @@ Clause globClause(const QString &column, const QString &value)
 
 // Any recipient matches: each element of the JSON array on its own, so "bob*test" does not match
 // across "bob@example.com" and "carol@other.test". The plain LIKE over the array's text first
-// skips most rows without parsing JSON; it is only sound when the pattern holds no character that
-// JSON escapes (a quote, a backslash, a control character).
+// skips most rows without parsing JSON. It is only sound when the pattern holds no character that
+// JSON escapes (a quote, a backslash, a control character), and with each '?' read as any run
+// there: the one character '?' matches in a recipient can be several in the array's text (\" for
+// a quote, \t for a tab).
 Clause recipientClause(const QString &value)
 {
     const QString pattern = likeGlob(value);
@@ -40,8 +42,9 @@ Clause recipientClause(const QString &value)
         value.cbegin(), value.cend(), [](QChar c) { return c >= u' ' && c != u'"' && c != u'\\'; });
     if (!plain)
         return {exists, {pattern}};
+    const QString loose = likeGlob(QString(value).replace(u'?', u'*'));
     return {u"(recipients LIKE ? ESCAPE '\\' AND "_s + exists + u")"_s,
-        {QString(u'%' + pattern + u'%'), pattern}};
+        {QString(u'%' + loose + u'%'), pattern}};
 }
 
 Clause textClause(const QString &value)
@@ -198,6 +201,12 @@ SqlFilter sqlFilter(const CaptureQuery &query)
         parts.append(
             term.negated ? u"NOT ("_s + clause.sql + u")"_s : u"("_s + clause.sql + u")"_s);
         filter.binds += clause.binds;
+    }
+    // Qt binds a null QString as SQL NULL, and "session_key = NULL" matches no row, negated
+    // either: an empty value (session:"", a parsed "" is a null QString) is the text ''.
+    for (QVariant &bind : filter.binds) {
+        if (bind.typeId() == QMetaType::QString && bind.toString().isNull())
+            bind = QVariant(u""_s);
     }
     filter.where = parts.join(u" AND "_s);
     return filter;

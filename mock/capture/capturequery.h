@@ -12,7 +12,7 @@ namespace Mock {
 struct CaptureTerm
 {
     enum class Field {
-        Text, // free text: subject, addresses, path, rule, client ip
+        Text, // free text: subject, addresses, path, rule, client ip, stage name
         Stage, // exact stage name
         From, // envelope sender glob (* and ?)
         To, // any recipient glob

@@ -10,8 +10,8 @@
 // program that only opened the file. --cold evicts the file from the page cache first.
 
 #include "mock/capture/capturestore.h"
+#include "mock/capture/filterlanguage.h"
 #include "tests/bench/benchprocess.h"
-#include "ui/filterparser.h"
 #include "ui/models/sessionmodel.h"
 
 #include <QApplication>
@@ -33,6 +33,7 @@
 using namespace Qt::StringLiterals;
 using Mock::CaptureStore;
 using Mock::Exchange;
+using Mock::parseFilter;
 
 using Bench::cpuMs;
 using Bench::evictFromPageCache;

@@ -7,8 +7,8 @@
 
 #include "mock/capture/capturefilter_p.h"
 #include "mock/capture/capturestore.h"
-#include "ui/filterparser.h"
-#include "ui/models/querymatcher.h"
+#include "mock/capture/filterlanguage.h"
+#include "mock/capture/querymatcher.h"
 
 #include <QSet>
 
@@ -20,7 +20,7 @@ using MtaHooks::Verdict;
 
 namespace {
 
-// Calls whose fields hold what LIKE and globs treat specially (%, _, \, case, non-ASCII).
+// Calls whose fields hold what LIKE and globs treat specially (%, _, \, case, non-ASCII, NUL).
 QList<Exchange> sampleCalls()
 {
     const QDateTime base = QDateTime::fromMSecsSinceEpoch(1790000000000, Qt::UTC);
@@ -78,6 +78,12 @@ QList<Exchange> sampleCalls()
     Exchange &unknown = add(QStringLiteral("s3"), Stage::Unknown, {}, {}, {});
     unknown.stageName = QStringLiteral("Future_Stage");
     unknown.dialect = Dialect::Unknown;
+    // What LIKE reads its own way (characters outside the BMP, text after a NUL, a path that is not
+    // UTF-8) and recipients whose characters JSON escapes.
+    Exchange &odd = add(QStringLiteral("s4"), Stage::Rcpt, QStringLiteral("😀@emoji.example"),
+        {QStringLiteral("\"a b\"@x.example"), QStringLiteral("tab\there@x.example")},
+        QStringLiteral("before") + QChar(0) + QStringLiteral("after"));
+    odd.path = "/caf\xe9/\xa9/\xc3\xa9\xa9";
     Exchange &discovery = add(QString(), Stage::Unknown, {}, {}, {});
     discovery.kind = ExchangeKind::Discovery;
     discovery.method = "GET";

@@ -297,7 +297,7 @@ har = {"log": {"version": "1.2", "creator": {"name": "hand", "version": "1"}, "e
 write("fuzz_sessions", "hand.har", b"\x01" + json.dumps(har, indent=1).encode())
 write("fuzz_sessions", "empty.har", b"\x01" + b"{\"log\":{\"entries\":[]}}")
 
-# fuzz_filter: filter expressions (the filter bar's help and ui/filterparser.h).
+# fuzz_filter: filter expressions (the filter bar's help and mock/capture/filterlanguage.h).
 filters = [
     "stage:rcpt", "-stage:rcpt from:*@example.org", "from:ALICE@* to:c_d%e@*", "from:\"\"",
     "to:äö@*", "action:reject", "action:held -action:accept", "status:200", "status:4xx",
@@ -308,6 +308,9 @@ filters = [
     "from:al?ce@* -to:bob@*", "STAGE:Data", "nope:x", "stage:nope", "\"unterminated",
     "-", "- -x", "stage:", "from:", "  spaced   out  ", "status:5XX", "status:abc", "Future_Stage",
     "/.well-known", "x=%41_", "stage:unknown",
+    # Where the SQL and the in-memory reading once disagreed (tst_capture_filterreadings).
+    "from:?@emoji.example", "to:\"?a b?@x.example\"", "to:tab?here@*", "session:\"\"",
+    "-session:\"\"", "after", "\u00a9", "\u3a69", "a " * 101,
 ]
 for i, text in enumerate(filters):
     write("fuzz_filter", "%02d" % i, text)

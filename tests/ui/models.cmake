@@ -1,10 +1,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# The models of ui/models and the filter language (tests/ui/CMakeLists.txt includes this file).
-hookscope_add_test(NAME tst_ui_filterparser
-    SOURCES tst_ui_filterparser.cpp
-    LIBRARIES hookscope_ui)
+# The models of ui/models (tests/ui/CMakeLists.txt includes this file).
+# sessionmodeltest.cpp: calls, cell reading and the per-test store shared by the session model
+# suites (loading and paging; live updates; filtering).
 hookscope_add_test(NAME tst_ui_sessionmodel
-    SOURCES tst_ui_sessionmodel.cpp
+    SOURCES tst_ui_sessionmodel.cpp sessionmodeltest.h sessionmodeltest.cpp
+    LIBRARIES hookscope_ui)
+hookscope_add_test(NAME tst_ui_sessionmodel_live
+    SOURCES tst_ui_sessionmodel_live.cpp sessionmodeltest.h sessionmodeltest.cpp
+    LIBRARIES hookscope_ui)
+hookscope_add_test(NAME tst_ui_sessionmodel_filter
+    SOURCES tst_ui_sessionmodel_filter.cpp sessionmodeltest.h sessionmodeltest.cpp
     LIBRARIES hookscope_ui)
 hookscope_add_test(NAME tst_ui_mimetreemodel
     SOURCES tst_ui_mimetreemodel.cpp

@@ -4,8 +4,8 @@
 // calls); imports, removals and clearing reload it.
 #include "ui/models/sessionmodel.h"
 
+#include "mock/capture/querymatcher.h"
 #include "ui/logging.h"
-#include "ui/models/querymatcher.h"
 #include "ui/models/sessionmodel_p.h"
 
 #include <algorithm>
@@ -226,7 +226,7 @@ void SessionModel::onExchangeSaved(const Mock::Exchange &summary, bool isNew)
         return;
     if (summary.held || d->deadlines.contains(summary.id))
         d->deadlineKeys.insert(summary.id, summary.sessionKey);
-    const bool matches = matchesQuery(d->query, summary);
+    const bool matches = Mock::matchesQuery(d->query, summary);
     if (isNew && matches && d->exchangeCount >= 0)
         ++d->exchangeCount;
     else if (!isNew && !d->query.isEmpty())

@@ -3,7 +3,7 @@
 // when a session is expanded, and the query and cache settings that reset it.
 #include "ui/models/sessionmodel.h"
 
-#include "ui/models/querymatcher.h"
+#include "mock/capture/querymatcher.h"
 #include "ui/models/sessionmodel_p.h"
 
 #include <algorithm>
@@ -109,7 +109,7 @@ QModelIndex SessionModel::indexForExchange(qint64 id)
         return {};
     const std::optional<Exchange> exchange = d->store->load(id);
     ++d->storeReads;
-    if (!exchange || !matchesQuery(d->query, *exchange))
+    if (!exchange || !Mock::matchesQuery(d->query, *exchange))
         return {};
     const QString &key = exchange->sessionKey;
     qint64 row = d->rowOfKey(key);

@@ -6,6 +6,5 @@ list(APPEND HOOKSCOPE_UI_SOURCES
     models/mimetreemodel.h models/mimetreemodel.cpp
     models/rulesmodel.h models/rulesmodel.cpp
     models/headersmodel.h models/headersmodel.cpp
-    models/querymatcher.h models/querymatcher.cpp
     models/verdictstyle.h models/verdictstyle.cpp
 )

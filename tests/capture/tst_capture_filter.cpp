@@ -1,26 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "ui/filterparser.h"
+// The filter language as text: parsing, errors and their positions, the normalised text, and the
+// field names and values offered for completion.
+#include "mock/capture/filterlanguage.h"
+#include "tests/capture/capturetest.h"
 
 #include <QTest>
 
 using namespace Qt::StringLiterals;
-using Mock::CaptureQuery;
-using Mock::CaptureTerm;
+using namespace CaptureTest;
+using namespace Mock;
 using Field = Mock::CaptureTerm::Field;
 
 Q_DECLARE_METATYPE(Mock::CaptureQuery)
 
 namespace {
-
-CaptureTerm term(Field field, const QString &value, bool negated = false)
-{
-    return CaptureTerm {field, value, negated};
-}
-
-CaptureQuery query(std::initializer_list<CaptureTerm> terms)
-{
-    return CaptureQuery {QList<CaptureTerm>(terms)};
-}
 
 QString describe(const CaptureQuery &q)
 {
@@ -33,7 +26,7 @@ QString describe(const CaptureQuery &q)
 
 } // namespace
 
-class TestFilterParser : public QObject
+class TestCaptureFilter : public QObject
 {
     Q_OBJECT
 
@@ -48,9 +41,10 @@ private Q_SLOTS:
     void normalisesText();
     void fieldNames();
     void fieldValues();
+    void limits();
 };
 
-void TestFilterParser::parses_data()
+void TestCaptureFilter::parses_data()
 {
     QTest::addColumn<QString>("text");
     QTest::addColumn<CaptureQuery>("expected");
@@ -125,7 +119,7 @@ void TestFilterParser::parses_data()
                term(Field::Text, u"free text"_s, true), term(Field::Text, u"word"_s)});
 }
 
-void TestFilterParser::parses()
+void TestCaptureFilter::parses()
 {
     QFETCH(QString, text);
     QFETCH(CaptureQuery, expected);
@@ -136,7 +130,7 @@ void TestFilterParser::parses()
     QCOMPARE(result.query, expected);
 }
 
-void TestFilterParser::rejects_data()
+void TestCaptureFilter::rejects_data()
 {
     QTest::addColumn<QString>("text");
     QTest::addColumn<int>("position");
@@ -166,9 +160,19 @@ void TestFilterParser::rejects_data()
     QTest::addRow("unterminated value quote") << u"from:\"x"_s << 5 << 2 << u"unterminated quote"_s;
     QTest::addRow("text after quote") << u"\"ab\"cd"_s << 4 << 1 << u"after the closing quote"_s;
     QTest::addRow("empty quoted text") << u"x \"\""_s << 2 << 2 << u"empty search text"_s;
+    // Past the limits SQLite would refuse the query (tst_capture_filterreadings).
+    QTest::addRow("too many terms") << QStringList(MaxFilterTerms + 1, u"ab"_s).join(u' ')
+                                    << MaxFilterTerms * 3 << 2 << u"at most 100"_s;
+    QTest::addRow("value too long") << u"x from:"_s + QString(MaxFilterValueLength + 1, u'a') << 7
+                                    << MaxFilterValueLength + 1 << u"longer than 1000"_s;
+    QTest::addRow("text too long") << u"x -"_s + QString(MaxFilterValueLength + 1, u'a') << 3
+                                   << MaxFilterValueLength + 1 << u"longer than 1000"_s;
+    QTest::addRow("quoted text too long")
+        << u"\""_s + QString(MaxFilterValueLength, u'a') + u"\\\\\" x"_s << 0
+        << MaxFilterValueLength + 4 << u"longer than 1000"_s;
 }
 
-void TestFilterParser::rejects()
+void TestCaptureFilter::rejects()
 {
     QFETCH(QString, text);
     QFETCH(int, position);
@@ -182,7 +186,7 @@ void TestFilterParser::rejects()
     QVERIFY(result.query.isEmpty());
 }
 
-void TestFilterParser::roundTrips_data()
+void TestCaptureFilter::roundTrips_data()
 {
     QTest::addColumn<CaptureQuery>("input");
     QTest::addColumn<QString>("text");
@@ -218,7 +222,7 @@ void TestFilterParser::roundTrips_data()
            "session:k rule:r client:10.* kind:status word"_s;
 }
 
-void TestFilterParser::roundTrips()
+void TestCaptureFilter::roundTrips()
 {
     QFETCH(CaptureQuery, input);
     QFETCH(QString, text);
@@ -228,7 +232,7 @@ void TestFilterParser::roundTrips()
     QCOMPARE(reparsed.query, input);
 }
 
-void TestFilterParser::normalisesText_data()
+void TestCaptureFilter::normalisesText_data()
 {
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("normalised");
@@ -241,7 +245,7 @@ void TestFilterParser::normalisesText_data()
         << u"session:AbC rule:MyRule"_s << u"session:AbC rule:MyRule"_s;
 }
 
-void TestFilterParser::normalisesText()
+void TestCaptureFilter::normalisesText()
 {
     QFETCH(QString, text);
     QFETCH(QString, normalised);
@@ -252,7 +256,7 @@ void TestFilterParser::normalisesText()
     QCOMPARE(filterToString(parseFilter(normalised).query), normalised);
 }
 
-void TestFilterParser::fieldNames()
+void TestCaptureFilter::fieldNames()
 {
     const QStringList names = filterFieldNames();
     QCOMPARE(names,
@@ -266,7 +270,7 @@ void TestFilterParser::fieldNames()
     }
 }
 
-void TestFilterParser::fieldValues()
+void TestCaptureFilter::fieldValues()
 {
     QCOMPARE(filterFieldValues(u"stage"_s).first(), u"connect"_s);
     QVERIFY(filterFieldValues(u"stage"_s).contains(u"dsn"_s));
@@ -285,5 +289,16 @@ void TestFilterParser::fieldValues()
     }
 }
 
-QTEST_MAIN(TestFilterParser)
-#include "tst_ui_filterparser.moc"
+void TestCaptureFilter::limits()
+{
+    const QString most = QStringList(MaxFilterTerms, u"-session:s"_s).join(u' ');
+    QCOMPARE(parseFilter(most).query.terms.size(), qsizetype(MaxFilterTerms));
+    const QString longest(MaxFilterValueLength, u'*');
+    QCOMPARE(parseFilter(u"to:"_s + longest).query, query({term(Field::To, longest)}));
+    QCOMPARE(parseFilter(u"\""_s + longest + u'"').query, query({term(Field::Text, longest)}));
+    // The normalised text of a query within the limits parses again.
+    QVERIFY(parseFilter(filterToString(query({term(Field::Text, longest, true)}))).isValid());
+}
+
+QTEST_MAIN(TestCaptureFilter)
+#include "tst_capture_filter.moc"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "ui/filterparser.h"
+#include "mock/capture/filterlanguage.h"
 
 #include "mock/capture/exchange.h"
 #include "mock/protocol/types.h"
@@ -10,9 +10,11 @@
 
 using namespace Qt::StringLiterals;
 
+namespace Mock {
+
 namespace {
 
-using Field = Mock::CaptureTerm::Field;
+using Field = CaptureTerm::Field;
 
 constexpr std::array<std::pair<Field, const char16_t *>, 11> fieldNames {{
     {Field::Stage, u"stage"},
@@ -68,12 +70,11 @@ QStringList actionValues()
 
 QStringList kindValues()
 {
-    using Mock::ExchangeKind;
     QStringList names;
     for (const ExchangeKind kind :
         {ExchangeKind::Hook, ExchangeKind::Discovery, ExchangeKind::Registration,
             ExchangeKind::Status, ExchangeKind::Deregistration, ExchangeKind::Other})
-        names.append(Mock::exchangeKindName(kind));
+        names.append(exchangeKindName(kind));
     return names;
 }
 
@@ -184,6 +185,11 @@ public:
             skipSpace();
             if (atEnd())
                 break;
+            if (m_result.query.terms.size() == MaxFilterTerms) {
+                fail(m_pos, m_text.size() - m_pos,
+                    u"too many terms: a filter holds at most %1"_s.arg(MaxFilterTerms));
+                break;
+            }
             if (!term())
                 break;
         }
@@ -241,6 +247,15 @@ private:
         return m_text.mid(start, m_pos - start);
     }
 
+    // The value as typed (quotes and escapes removed) runs from `valueStart` to m_pos.
+    bool isTooLong(const CaptureTerm &term, qsizetype valueStart)
+    {
+        if (term.value.size() <= MaxFilterValueLength)
+            return false;
+        return !fail(valueStart, m_pos - valueStart,
+            u"value longer than %1 characters"_s.arg(MaxFilterValueLength));
+    }
+
     bool term()
     {
         const qsizetype termStart = m_pos;
@@ -250,8 +265,9 @@ private:
             negated = true;
             ++m_pos;
         }
-        Mock::CaptureTerm term;
+        CaptureTerm term;
         term.negated = negated;
+        const qsizetype textStart = m_pos;
         if (m_text.at(m_pos) == u'"') {
             const auto value = quoted();
             if (!value)
@@ -259,12 +275,16 @@ private:
             term.value = *value;
             if (term.value.isEmpty())
                 return fail(termStart, m_pos - termStart, u"empty search text"_s);
+            if (isTooLong(term, textStart))
+                return false;
             m_result.query.terms.append(term);
             return true;
         }
         const qsizetype nameLength = fieldPrefixLength(m_text, m_pos);
         if (nameLength == 0) {
             term.value = bare();
+            if (isTooLong(term, textStart))
+                return false;
             m_result.query.terms.append(term);
             return true;
         }
@@ -290,6 +310,8 @@ private:
                     u"missing value after '%1:'"_s.arg(name.toLower()));
             }
         }
+        if (isTooLong(term, valueStart))
+            return false;
         const Checked checked = checkValue(term.field, term.value);
         if (!checked.error.isEmpty())
             return fail(valueStart, m_pos - valueStart, checked.error);
@@ -342,11 +364,11 @@ FilterParseResult parseFilter(const QString &text)
     return Parser(text).parse();
 }
 
-QString filterToString(const Mock::CaptureQuery &query)
+QString filterToString(const CaptureQuery &query)
 {
     QStringList parts;
     parts.reserve(query.terms.size());
-    for (const Mock::CaptureTerm &term : query.terms) {
+    for (const CaptureTerm &term : query.terms) {
         QString part = term.negated ? u"-"_s : QString();
         if (term.field == Field::Text) {
             // An empty free-text term matches everything; it has no spelling, so it is dropped.
@@ -397,3 +419,5 @@ QStringList filterFieldValues(const QString &field)
     }
     return {};
 }
+
+} // namespace Mock

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The session model following its store: new sessions and calls (expanded, collapsed, off
+// screen), held calls and their countdown, batches, removals and clearing.
+#include "mock/capture/capturestore.h"
+#include "tests/ui/sessionmodeltest.h"
+#include "ui/models/sessionmodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using namespace SessionModelTest;
+using Mock::Exchange;
+using MtaHooks::Stage;
+using MtaHooks::Verdict;
+
+class TestSessionModelLive : public QObject, protected StoreFixture
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init() { openStore(); }
+    void cleanup() { closeStore(); }
+
+    void appendNewSession();
+    void appendCallExpanded();
+    void appendCallNotExpanded();
+    void appendCallOffScreen();
+    void heldExchange();
+    void countdownTicks();
+    void clear();
+    void batchAndRemoval();
+};
+
+void TestSessionModelLive::appendNewSession()
+{
+    save(fullSession(u"a"_s, 0));
+    SessionModel model(m_store.get());
+    model.followStore();
+    QAbstractItemModelTester tester(&model);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    QSignalSpy appended(&model, &SessionModel::exchangeAppended);
+
+    Exchange e = call(u"b"_s, Stage::Connect, 1000, Verdict::Reject);
+    QVERIFY(m_store->save(e));
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(reset.count(), 0);
+    QCOMPARE(appended.count(), 1); // the session's row: it is not expanded
+    QCOMPARE(appended.first().at(0).value<QModelIndex>(), model.index(1, 0));
+    QVERIFY(!inserted.isEmpty());
+    QCOMPARE(inserted.first().at(0).value<QModelIndex>(), QModelIndex());
+    QCOMPARE(inserted.first().at(1).toInt(), 1);
+    QCOMPARE(text(model.index(1, 0), SessionModel::SessionKeyRole), u"b"_s);
+    QCOMPARE(display(model, 1, SessionModel::StageColumn), u"1 call: connect"_s);
+    QCOMPARE(display(model, 1, SessionModel::ActionColumn), u"reject"_s);
+    QCOMPARE(model.exchangeCount(), 7);
+
+    // Its next call lands in the same row.
+    Exchange next = call(u"b"_s, Stage::Ehlo, 1010);
+    QVERIFY(m_store->save(next));
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(display(model, 1, SessionModel::StageColumn), u"2 calls: connect → ehlo"_s);
+    QCOMPARE(model.exchangeCount(), 8);
+
+    // Many new sessions across a page boundary of a small page size.
+    model.setCacheLimits(4, 2);
+    for (int i = 0; i < 10; ++i) {
+        Exchange more = call(u"n%1"_s.arg(i), Stage::Connect, 2000 + i);
+        QVERIFY(m_store->save(more));
+        QCOMPARE(model.rowCount(), 3 + i);
+        QCOMPARE(text(model.index(2 + i, 0), SessionModel::SessionKeyRole), u"n%1"_s.arg(i));
+    }
+    for (int row = 0; row < model.rowCount(); ++row)
+        QVERIFY(!text(model.index(row, 0), SessionModel::SessionKeyRole).isEmpty());
+}
+
+void TestSessionModelLive::appendCallExpanded()
+{
+    save(fullSession(u"a"_s, 0) + fullSession(u"b"_s, 100));
+    SessionModel model(m_store.get());
+    model.followStore();
+    QAbstractItemModelTester tester(&model);
+    expand(model, 0);
+    const QModelIndex parent = model.index(0, 0);
+    QCOMPARE(model.rowCount(parent), 6);
+    QSignalSpy appended(&model, &SessionModel::exchangeAppended);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+
+    Exchange e = call(u"a"_s, Stage::Delivery, 200, Verdict::Tempfail);
+    QVERIFY(m_store->save(e));
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.rowCount(parent), 7);
+    QCOMPARE(appended.count(), 1);
+    const QModelIndex added = appended.first().at(0).value<QModelIndex>();
+    QCOMPARE(added.parent(), parent);
+    QCOMPARE(added.row(), 6);
+    QCOMPARE(added.data(SessionModel::ExchangeIdRole).toLongLong(), e.id);
+    QCOMPARE(display(model, 6, SessionModel::StageColumn, parent), u"delivery"_s);
+    // The session row's figures follow.
+    QCOMPARE(display(model, 0, SessionModel::StageColumn),
+        u"7 calls: connect → ehlo → mail → rcpt ×2 → data → delivery"_s);
+    QCOMPARE(display(model, 0, SessionModel::ActionColumn), u"tempfail"_s);
+    bool sessionRowChanged = false;
+    for (const QList<QVariant> &args : std::as_const(changed)) {
+        const QModelIndex topLeft = args.at(0).value<QModelIndex>();
+        if (!topLeft.parent().isValid() && topLeft.row() == 0)
+            sessionRowChanged = true;
+    }
+    QVERIFY(sessionRowChanged);
+
+    // Saving the same exchange again (an update) does not add a row.
+    e.latencyUs = 99000;
+    QVERIFY(m_store->save(e));
+    QCOMPARE(model.rowCount(parent), 7);
+    QCOMPARE(display(model, 6, SessionModel::LatencyColumn, parent), u"99 ms"_s);
+}
+
+// Without the model tester: it fetches every session's children, and this is about a session
+// nobody expanded. The test checks the model's invariants itself instead.
+void TestSessionModelLive::appendCallNotExpanded()
+{
+    save(fullSession(u"a"_s, 0) + fullSession(u"b"_s, 100));
+    SessionModel model(m_store.get());
+    model.followStore();
+    const QModelIndex parent = model.index(1, 0);
+    QCOMPARE(display(model, 1, SessionModel::StageColumn),
+        u"6 calls: connect → ehlo → mail → rcpt ×2 → data"_s);
+    QVERIFY(model.hasChildren(parent));
+    QVERIFY(model.canFetchMore(parent));
+    QCOMPARE(model.rowCount(parent), 0);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QSignalSpy appended(&model, &SessionModel::exchangeAppended);
+
+    Exchange e = call(u"b"_s, Stage::Delivery, 200);
+    QVERIFY(m_store->save(e));
+    QCOMPARE(inserted.count(), 0);
+    QCOMPARE(appended.count(), 1);
+    QCOMPARE(appended.first().at(0).value<QModelIndex>(), model.index(1, 0));
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.first().at(0).value<QModelIndex>(), model.index(1, 0));
+    QCOMPARE(
+        changed.first().at(1).value<QModelIndex>(), model.index(1, SessionModel::ColumnCount - 1));
+    QCOMPARE(model.rowCount(parent), 0);
+    QCOMPARE(display(model, 1, SessionModel::StageColumn),
+        u"7 calls: connect → ehlo → mail → rcpt ×2 → data → delivery"_s);
+
+    // Expanding now shows the new call too.
+    QAbstractItemModelTester tester(&model);
+    QCOMPARE(model.rowCount(parent), 7);
+    QCOMPARE(model.index(6, 0, parent).data(SessionModel::ExchangeIdRole).toLongLong(), e.id);
+}
+
+// A call for a session whose page is not in memory: nothing to tell the views, and the page
+// shows the new figures when read again.
+void TestSessionModelLive::appendCallOffScreen()
+{
+    QList<Exchange> calls;
+    for (int i = 0; i < 40; ++i)
+        calls.append(call(u"s%1"_s.arg(i, 2, 10, QChar(u'0')), Stage::Connect, i * 10));
+    save(calls);
+    SessionModel model(m_store.get());
+    model.followStore();
+    model.setCacheLimits(8, 2);
+    QCOMPARE(display(model, 0, SessionModel::StageColumn), u"1 call: connect"_s);
+    QCOMPARE(display(model, 39, SessionModel::StageColumn), u"1 call: connect"_s);
+    QCOMPARE(display(model, 20, SessionModel::StageColumn), u"1 call: connect"_s); // drops page 0
+    QVERIFY(model.cacheStats().cachedPages <= 2);
+    // No model tester here: its walk would read and expand every session, and this is about a
+    // session that is not in memory. The path emits nothing; the test checks that.
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    const qint64 reads = model.cacheStats().storeReads;
+    Exchange e = call(u"s00"_s, Stage::Ehlo, 1000);
+    QVERIFY(m_store->save(e));
+    QCOMPARE(inserted.count(), 0);
+    QCOMPARE(changed.count(), 0);
+    QCOMPARE(model.rowCount(), 40);
+    QVERIFY(model.cacheStats().storeReads - reads <= 1); // one count: is it a new session?
+    QCOMPARE(display(model, 0, SessionModel::StageColumn), u"2 calls: connect → ehlo"_s);
+}
+
+void TestSessionModelLive::heldExchange()
+{
+    save(fullSession(u"a"_s, 0));
+    SessionModel model(m_store.get());
+    model.followStore();
+    QAbstractItemModelTester tester(&model);
+    const QModelIndex parent = model.index(0, 0);
+
+    Exchange held = call(u"a"_s, Stage::Data, 100);
+    held.held = true;
+    held.verdict = Verdict::None;
+    held.action = MtaHooks::Action::None;
+    held.httpStatus = 0;
+    held.latencyUs = 0;
+    QVERIFY(m_store->save(held));
+    QCOMPARE(model.rowCount(parent), 7);
+    const QModelIndex row = model.index(6, SessionModel::ActionColumn, parent);
+    QCOMPARE(row.data().toString(), u"held"_s);
+    QCOMPARE(row.data(SessionModel::VerdictRole).toString(), u"held"_s);
+    QVERIFY(row.data(Qt::BackgroundRole).isValid());
+    QVERIFY(model.index(6, SessionModel::SummaryColumn, parent).data(Qt::BackgroundRole).isValid());
+    QCOMPARE(display(model, 6, SessionModel::StatusColumn, parent), QString());
+    QCOMPARE(display(model, 6, SessionModel::LatencyColumn, parent), QString());
+    QCOMPARE(display(model, 0, SessionModel::ActionColumn), u"held"_s);
+    QVERIFY(model.index(0, 0).data(Qt::BackgroundRole).isValid());
+
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.setHeldDeadline(held.id, QDateTime::currentDateTimeUtc().addMSecs(23000));
+    QCOMPARE(row.data().toString(), u"held 23 s"_s);
+    QCOMPARE(display(model, 0, SessionModel::ActionColumn), u"held 23 s"_s);
+    QVERIFY(changed.count() >= 1);
+
+    // Answered: the same exchange saved again.
+    held.held = false;
+    held.verdict = Verdict::Accept;
+    held.action = MtaHooks::Action::Accept;
+    held.httpStatus = 200;
+    held.latencyUs = 5000000;
+    changed.clear();
+    QVERIFY(m_store->save(held));
+    model.clearHeldDeadline(held.id);
+    QCOMPARE(model.rowCount(parent), 7);
+    QCOMPARE(row.data().toString(), u"accept"_s);
+    QVERIFY(!row.data(Qt::BackgroundRole).isValid());
+    QCOMPARE(display(model, 6, SessionModel::StatusColumn, parent), u"200"_s);
+    QCOMPARE(display(model, 6, SessionModel::LatencyColumn, parent), u"5000 ms"_s);
+    // The session's worst verdict is read again: held is gone.
+    QCOMPARE(display(model, 0, SessionModel::ActionColumn), u"accept"_s);
+    QVERIFY(!model.index(0, 0).data(Qt::BackgroundRole).isValid());
+    bool childChanged = false;
+    for (const QList<QVariant> &args : std::as_const(changed)) {
+        if (args.at(0).value<QModelIndex>().parent() == parent
+            && args.at(0).value<QModelIndex>().row() == 6)
+            childChanged = true;
+    }
+    QVERIFY(childChanged);
+}
+
+void TestSessionModelLive::countdownTicks()
+{
+    save(fullSession(u"a"_s, 0) + fullSession(u"b"_s, 100));
+    SessionModel model(m_store.get());
+    model.followStore();
+    QAbstractItemModelTester tester(&model);
+    Exchange held = call(u"b"_s, Stage::Data, 200);
+    held.held = true;
+    held.httpStatus = 0;
+    QVERIFY(m_store->save(held));
+    model.setHeldDeadline(held.id, QDateTime::currentDateTimeUtc().addSecs(30));
+
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QVERIFY(changed.wait(2000));
+    QTest::qWait(50);
+    // Only the action cells of the held call and of its session tick.
+    QVERIFY(changed.count() >= 2);
+    for (const QList<QVariant> &args : std::as_const(changed)) {
+        const QModelIndex topLeft = args.at(0).value<QModelIndex>();
+        const QModelIndex bottomRight = args.at(1).value<QModelIndex>();
+        QCOMPARE(topLeft, bottomRight);
+        QCOMPARE(topLeft.column(), int(SessionModel::ActionColumn));
+        QCOMPARE(topLeft.data(SessionModel::SessionKeyRole).toString(), u"b"_s);
+    }
+    const QString shown
+        = model.index(6, SessionModel::ActionColumn, model.index(1, 0)).data().toString();
+    QVERIFY2(shown == u"held 29 s"_s || shown == u"held 28 s"_s, qPrintable(shown));
+
+    model.clearHeldDeadline(held.id);
+    changed.clear();
+    QVERIFY(!changed.wait(1500));
+    QCOMPARE(
+        model.index(6, SessionModel::ActionColumn, model.index(1, 0)).data().toString(), u"held"_s);
+}
+
+void TestSessionModelLive::clear()
+{
+    save(fullSession(u"a"_s, 0) + fullSession(u"b"_s, 100));
+    SessionModel model(m_store.get());
+    model.followStore();
+    QAbstractItemModelTester tester(&model);
+    QCOMPARE(model.rowCount(), 2);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    QVERIFY(m_store->clear());
+    QCOMPARE(reset.count(), 1);
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(model.exchangeCount(), 0);
+    Exchange e = call(u"c"_s, Stage::Connect, 1000);
+    QVERIFY(m_store->save(e));
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(text(model.index(0, 0), SessionModel::SessionKeyRole), u"c"_s);
+    QCOMPARE(model.rowCount(model.index(0, 0)), 0);
+    // The tester asked for its calls while the insertion was being announced: they follow
+    // from the event loop.
+    QTRY_COMPARE(model.rowCount(model.index(0, 0)), 1);
+}
+
+void TestSessionModelLive::batchAndRemoval()
+{
+    save(fullSession(u"a"_s, 0));
+    SessionModel model(m_store.get());
+    model.followStore();
+    QAbstractItemModelTester tester(&model);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    save(fullSession(u"b"_s, 100) + fullSession(u"c"_s, 200));
+    QCOMPARE(reset.count(), 1);
+    QCOMPARE(model.rowCount(), 3);
+    expand(model, 1);
+    const qint64 id
+        = model.index(0, 0, model.index(1, 0)).data(SessionModel::ExchangeIdRole).toLongLong();
+    QVERIFY(id > 0);
+    QVERIFY(m_store->remove({id}));
+    QCOMPARE(reset.count(), 2);
+    QCOMPARE(
+        display(model, 1, SessionModel::StageColumn), u"5 calls: ehlo → mail → rcpt ×2 → data"_s);
+}
+
+QTEST_MAIN(TestSessionModelLive)
+#include "tst_ui_sessionmodel_live.moc"
