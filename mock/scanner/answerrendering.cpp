@@ -93,7 +93,7 @@ void HookEndpoint::Private::finish(const std::shared_ptr<Call> &call, int status
 // thread, like its decoding. The call is detached first, so a held call cannot be answered twice.
 void HookEndpoint::Private::judgeElsewhere(const std::shared_ptr<Call> &call)
 {
-    detach(call);
+    waiting.detach(call);
     offload(
         call, [](Exchange &exchange, HookRequest &request) { judgeAnswer(exchange, request); },
         &Private::settleJudged);

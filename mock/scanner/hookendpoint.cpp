@@ -12,7 +12,6 @@
 #include <QHttpServerRequest>
 #include <QTcpSocket>
 #include <QThreadPool>
-#include <QTimer>
 
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
@@ -60,6 +59,10 @@ HookEndpoint::HookEndpoint(Rulebook *rulebook, QObject *parent)
 {
     qRegisterMetaType<Mock::Exchange>();
     qRegisterMetaType<Mock::HeldCall>();
+    connect(&d->waiting, &WaitingCalls::callHeld, this, &HookEndpoint::callHeld);
+    connect(&d->waiting, &WaitingCalls::heldCallEnded, this, &HookEndpoint::heldCallEnded);
+    connect(&d->waiting, &WaitingCalls::abandoned, this, &HookEndpoint::exchangeCaptured);
+    connect(&d->commits, &CommitQueue::saveFailed, this, &HookEndpoint::errorOccurred);
 }
 
 HookEndpoint::~HookEndpoint()
@@ -70,6 +73,7 @@ HookEndpoint::~HookEndpoint()
 void HookEndpoint::setSettings(const EndpointSettings &settings)
 {
     d->settings = settings;
+    d->commits.setGrouped(settings.groupCommit);
     d->controlPlane.setLimits(settings.bodyLimit, d->rulebook->mtaTimeoutMs());
     d->controlPlane.setMaxRegistrations(settings.maxRegistrations);
     if (d->guard) {
@@ -85,8 +89,7 @@ EndpointSettings HookEndpoint::settings() const
 
 void HookEndpoint::setCaptureStore(CaptureStore *store)
 {
-    d->flushCommits(); // what was answered so far goes to the store it was answered for
-    d->store = store;
+    d->commits.setStore(store); // what was answered so far goes to the store it was answered for
 }
 
 bool HookEndpoint::listen()
@@ -132,16 +135,12 @@ void HookEndpoint::close()
 {
     // Answers decided but not yet on disk are stored (and written, though their sockets are about
     // to go): nothing an MTA may have been told is lost.
-    d->flushCommits();
+    d->commits.flush();
     if (!d->engine)
         return;
     // Held and delayed calls get nothing more: their sockets go with the server.
-    for (const auto &call : std::as_const(d->pending)) {
-        QObject::disconnect(call->disconnectWatch);
-        d->dropTimer(*call);
-    }
-    d->pending.clear();
-    d->outboxes.clear();
+    d->waiting.clear();
+    d->order.clear();
     delete d->engine; // deletes the guard and its sockets
     d->engine = nullptr;
     ++d->listenGeneration; // large calls still being decoded belong to the closed server
@@ -191,13 +190,7 @@ void HookEndpoint::Private::handle(const QHttpServerRequest &request, QTcpSocket
     call->clock.start();
     call->id = nextCallId++;
     call->socket = socket;
-    auto outbox = outboxes.find(socket);
-    if (outbox == outboxes.end()) {
-        outbox = outboxes.insert(socket, Outbox());
-        QObject::connect(
-            socket, &QObject::destroyed, q, [this, socket] { outboxes.remove(socket); });
-    }
-    call->ticket = outbox->nextTicket++;
+    call->ticket = order.take(socket);
     // The request object is reused per connection: copy everything now.
     Exchange &exchange = call->exchange;
     exchange.received = QDateTime::currentDateTimeUtc();
@@ -362,24 +355,23 @@ void HookEndpoint::Private::continueHook(const std::shared_ptr<Call> &call)
         answerWith(call, decision.answer, QString());
         return;
     }
-    pending.insert(call->id, call);
     if (decision.answer.fault == Fault::Hang) {
+        // The MTA's timeout decides, but the call ends soon after it at the latest: once the MTA
+        // has surely given up, the connection is reset, which is all a hung scanner's host shows
+        // at last, and the call is recorded as such.
         exchange.fault = faultName(Fault::Hang);
-        hang(call); // the MTA's timeout decides, but the call ends soon after it at the latest
-    } else {
-        call->timer = new QTimer(q);
-        call->timer->setSingleShot(true);
-        // A coarse timer may fire up to 5% early: "just past the MTA's timeout" would not be.
-        call->timer->setTimerType(Qt::PreciseTimer);
-        const Answer answer = decision.answer;
-        QObject::connect(call->timer, &QTimer::timeout, q, [this, call, answer] {
-            if (!pending.contains(call->id))
-                return;
-            answerWith(call, answer, QString());
+        const int limit = rulebook->hangLimitMs();
+        waiting.hang(call, limit, [this, limit](const std::shared_ptr<Call> &hung) {
+            hung->exchange.note
+                = u"hung for %1 ms (the MTA's timeout plus a margin): connection reset"_s.arg(
+                    limit);
+            resetInstead(hung);
         });
-        call->timer->start(int(qMin<qint64>(delay, 24 * 3600 * 1000)));
+        return;
     }
-    watchDisconnect(call);
+    const Answer answer = decision.answer;
+    waiting.delay(call, delay,
+        [this, answer](const std::shared_ptr<Call> &late) { answerWith(late, answer, QString()); });
 }
 
 void HookEndpoint::Private::onRefused(const ConnectionGuard::Refusal &refusal)

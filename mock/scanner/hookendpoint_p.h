@@ -2,24 +2,26 @@
 #pragma once
 
 // HookEndpoint's state and the steps of a call, shared by the files that implement them:
-// hookendpoint.cpp (lifecycle, intake and routing of requests), pendingcalls.cpp (held, delayed
-// and hanging calls), answerrendering.cpp (what goes on the wire) and answerdelivery.cpp (stored
-// first, then written in request order).
+// hookendpoint.cpp (lifecycle, intake and routing of requests), heldanswers.cpp (what a held call
+// is answered with), answerrendering.cpp (what goes on the wire) and answerdelivery.cpp (stored
+// first, then written in request order). The parts it owns and wires have files of their own:
+// WaitingCalls (held, delayed and hanging calls: deadlines, clients leaving), CommitQueue (the
+// capture store's writes before the answers) and ResponseOrder (answers in request order on each
+// connection).
 
-#include "mock/capture/capturestore.h"
 #include "mock/capture/exchange.h"
 #include "mock/capture/sessiontracker.h"
 #include "mock/protocol/hookrequest.h"
+#include "mock/scanner/commitqueue_p.h"
 #include "mock/scanner/connectionguard.h"
 #include "mock/scanner/controlplane.h"
+#include "mock/scanner/endpointcall_p.h"
 #include "mock/scanner/hookendpoint.h"
+#include "mock/scanner/responseorder_p.h"
 #include "mock/scanner/rulebook.h"
+#include "mock/scanner/waitingcalls_p.h"
 
-#include <QDateTime>
-#include <QElapsedTimer>
 #include <QHash>
-#include <QList>
-#include <QMap>
 #include <QPointer>
 #include <QTcpSocket>
 
@@ -28,7 +30,6 @@
 
 class QHttpServerRequest;
 class QThreadPool;
-class QTimer;
 
 namespace Mock {
 
@@ -41,40 +42,10 @@ QThreadPool *heavyWorkPool();
 
 struct HookEndpoint::Private
 {
-    struct Call
-    {
-        qint64 id = 0;
-        Exchange exchange;
-        MtaHooks::HookRequest request;
-        QPointer<QTcpSocket> socket;
-        quint64 ticket = 0; // position of the request on its connection
-        QElapsedTimer clock;
-        QString registrationId;
-        QTimer *timer = nullptr; // hold deadline or answer delay
-        QMetaObject::Connection disconnectWatch; // while the answer is pending
-        bool held = false;
-        QByteArray suggestedBody;
-        QByteArray suggestedContentType;
-        QDateTime deadline;
-        // Filled by finish(): what goes out once the exchange is on disk.
-        QByteArray wire;
-        bool reset = false; // a connection reset instead of an answer
-        bool closeAfter = false;
-        bool wasHeld = false;
-        bool refused = false; // the endpoint refused the call itself: no MTA reading of the answer
-    };
-
-    // Answers of one connection, written in the order of their requests (HTTP/1.1 pipelining).
-    struct Outbox
-    {
-        quint64 nextTicket = 0;
-        quint64 nextToSend = 0;
-        QMap<quint64, std::shared_ptr<Call>> ready;
-    };
+    using Call = EndpointCall;
 
     HookEndpoint *q;
     Rulebook *rulebook;
-    QPointer<CaptureStore> store;
     EndpointSettings settings;
     Detail::HttpEngine *engine = nullptr;
     QPointer<ConnectionGuard> guard;
@@ -82,11 +53,10 @@ struct HookEndpoint::Private
     SessionTracker sessions;
     QString error;
     qint64 nextCallId = 1;
-    QHash<qint64, std::shared_ptr<Call>> pending; // delayed, held or hanging calls
     QHash<QByteArray, int> requestIds; // draft request ids seen, for retries
-    QHash<QTcpSocket *, Outbox> outboxes;
-    QList<std::shared_ptr<Call>> toCommit; // group commit: answered, not yet on disk
-    bool flushQueued = false;
+    WaitingCalls waiting {[this](Exchange &exchange) { record(exchange); }};
+    CommitQueue commits;
+    ResponseOrder order;
     quint64 listenGeneration = 0; // counts close(): a decode finishing later is dropped
     // Bodies from this size on are decoded, and the answers to them judged, on a pool thread: a
     // 50 MB data stage takes tens of milliseconds for each, which other calls must not wait for.
@@ -102,8 +72,6 @@ struct HookEndpoint::Private
     void continueHook(const std::shared_ptr<Call> &call);
     void answerWith(const std::shared_ptr<Call> &call, const Answer &answer, const QString &note);
     void park(const std::shared_ptr<Call> &call, const Decision &decision);
-    void hang(const std::shared_ptr<Call> &call);
-    void watchDisconnect(const std::shared_ptr<Call> &call);
     void finish(const std::shared_ptr<Call> &call, int status, const QByteArray &contentType,
         const QByteArray &body, const HttpHeaders &headers = {});
     // Runs work on copies of the call's exchange and request on the heavy-call thread, then puts
@@ -114,13 +82,9 @@ struct HookEndpoint::Private
     void judgeElsewhere(const std::shared_ptr<Call> &call);
     void settleJudged(const std::shared_ptr<Call> &call);
     void resetInstead(const std::shared_ptr<Call> &call);
-    void detach(const std::shared_ptr<Call> &call);
     void settle(const std::shared_ptr<Call> &call);
-    void recordInParts(const std::shared_ptr<Call> &call);
-    void flushCommits();
     void deliver(const std::shared_ptr<Call> &call);
     void send(const std::shared_ptr<Call> &call);
-    void dropTimer(Call &call);
     void record(Exchange &exchange);
     void onRefused(const ConnectionGuard::Refusal &refusal);
 };
