@@ -3,7 +3,7 @@
 
 #include "mock/capture/harexport.h"
 #include "mock/capture/sessionfile.h"
-#include "mock/mime/mimedecoder.h"
+#include "mock/mta/recordings.h"
 #include "mock/mta/requestbuilder.h"
 #include "mock/protocol/codec.h"
 #include "mock/scanner/callanalysis.h"
@@ -361,53 +361,34 @@ void Application::exportHar(const QString &path, QList<qint64> ids)
 
 bool Application::importFile(const QString &path, QString *error)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *error = tr("Cannot read %1: %2").arg(path, file.errorString());
+    // A message comes in addressed as its headers say.
+    Mock::RecordingOptions options;
+    options.envelopeFromHeaders = true;
+    const Mock::Recordings read = Mock::readRecordings({path}, options);
+    if (!read.errors.isEmpty()) {
+        *error = read.errors.constFirst().text();
         return false;
     }
-    const QByteArray bytes = file.readAll();
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    if (suffix == u"har"_s || (bytes.trimmed().startsWith('{') && bytes.contains("\"log\""))) {
-        QString harError;
-        auto exchanges = Mock::exchangesFromHar(bytes, &harError);
-        if (!exchanges) {
-            *error = tr("%1: %2").arg(path, harError);
-            return false;
-        }
-        if (!m_store.saveAll(*exchanges)) {
-            *error = m_store.lastError();
-            return false;
-        }
-        m_window->showStatus(tr("Imported %1 call(s) from %2").arg(exchanges->size()).arg(path));
-        return true;
-    }
-    if (suffix == u"json"_s || bytes.trimmed().startsWith('{')) {
-        QString readError;
-        const auto sessions = Mock::SessionFile::read(bytes, &readError);
-        if (!sessions) {
-            *error = tr("%1 is not a session file: %2").arg(path, readError);
-            return false;
-        }
-        QList<Mock::Exchange> all;
-        for (const Mock::SessionRecording &session : *sessions)
-            all += Mock::exchangesFromSession(session);
-        if (!m_store.saveAll(all)) {
-            *error = m_store.lastError();
-            return false;
-        }
-        m_window->showStatus(tr("Imported %1 call(s) from %2").arg(all.size()).arg(path));
-        return true;
-    }
-    // A raw message becomes a data-stage call, as Stalwart would have sent it.
-    const Mime::MimeMessage message = Mime::MimeDecoder::decode(bytes);
-    if (!message.isValid) {
-        *error = tr("%1 is neither a session file nor a message").arg(path);
+    const Mock::RecordingFormat format = read.files.constFirst().format;
+    if (format == Mock::RecordingFormat::Message)
+        return importMessage(read.sessions.constFirst(), path, error);
+    // The calls a file holds: HAR's as they were captured, a session file's decoded again.
+    QList<Mock::Exchange> all;
+    for (const Mock::SessionRecording &session : read.sessions)
+        all += format == Mock::RecordingFormat::Har ? session.exchanges
+                                                    : Mock::exchangesFromSession(session);
+    if (!m_store.saveAll(all)) {
+        *error = m_store.lastError();
         return false;
     }
-    const Mock::SessionRecording session
-        = Mock::sessionFromMessage(bytes, message.from.value(0, u"sender@example.org"_s),
-            message.to.isEmpty() ? QStringList {u"recipient@example.org"_s} : message.to);
+    m_window->showStatus(tr("Imported %1 call(s) from %2").arg(all.size()).arg(path));
+    return true;
+}
+
+// A raw message becomes a data-stage call, as Stalwart would have sent it.
+bool Application::importMessage(
+    const Mock::SessionRecording &session, const QString &path, QString *error)
+{
     const int data = int(session.stages.size()) - 1;
     Mock::RequestOptions options;
     const Document request

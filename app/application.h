@@ -70,6 +70,7 @@ private:
     void wireDemo();
     void startReplayGroup();
     int replayIndex(int indexInRun) const;
+    bool importMessage(const Mock::SessionRecording &session, const QString &path, QString *error);
 
     StartupOptions m_options;
     Settings m_settings;

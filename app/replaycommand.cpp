@@ -2,17 +2,13 @@
 #include "app/replaycommand.h"
 
 #include "app/jsonview.h"
-#include "mock/capture/harexport.h"
-#include "mock/capture/sessionfile.h"
 #include "mock/mta/hookclient.h"
-#include "mock/mta/requestbuilder.h"
+#include "mock/mta/recordings.h"
 #include "mock/mta/sessionreplayer.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QCryptographicHash>
-#include <QFile>
-#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -212,40 +208,22 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
     target.discover = !parser.isSet(noDiscovery);
     target.registerMta = !parser.isSet(noRegister);
 
-    QList<Mock::SessionRecording> sessions;
-    for (const QString &path : parser.positionalArguments()) {
-        QByteArray bytes;
-        QString error;
-        if (!readWholeFile(path, &bytes, &error)) {
-            *io.err << error << '\n';
-            return ExitUsage;
-        }
-        if (QFileInfo(path).suffix().toLower() == u"eml"_s || !bytes.trimmed().startsWith('{')) {
-            const QStringList recipients = parser.values(rcpt);
-            if (!parser.isSet(mailFrom) || recipients.isEmpty()) {
-                *io.err << path
-                        << ": a message needs --mail-from ADDR and at least one --rcpt ADDR\n";
-                return ExitUsage;
-            }
-            sessions.append(Mock::sessionFromMessage(bytes, parser.value(mailFrom), recipients));
-            continue;
-        }
-        if (QFileInfo(path).suffix().toLower() == u"har"_s) {
-            const auto exchanges = Mock::exchangesFromHar(bytes, &error);
-            if (!exchanges) {
-                *io.err << path << ": " << error << '\n';
-                return ExitUsage;
-            }
-            sessions += Mock::sessionsFromExchanges(*exchanges);
-            continue;
-        }
-        const auto read = Mock::SessionFile::read(bytes, &error);
-        if (!read) {
-            *io.err << path << ": " << error << '\n';
-            return ExitUsage;
-        }
-        sessions += *read;
+    Mock::RecordingOptions recordingOptions;
+    if (parser.isSet(mailFrom))
+        recordingOptions.mailFrom = parser.value(mailFrom);
+    recordingOptions.recipients = parser.values(rcpt);
+    const Mock::Recordings recordings
+        = Mock::readRecordings(parser.positionalArguments(), recordingOptions);
+    for (const Mock::RecordingError &error : recordings.errors) {
+        if (error.kind == Mock::RecordingError::Kind::NoEnvelope)
+            *io.err << error.path
+                    << ": a message needs --mail-from ADDR and at least one --rcpt ADDR\n";
+        else
+            *io.err << error.text() << '\n';
     }
+    if (!recordings.errors.isEmpty())
+        return ExitUsage;
+    const QList<Mock::SessionRecording> sessions = recordings.sessions;
     if (sessions.isEmpty()) {
         *io.err << "no sessions to replay\n";
         return ExitUsage;

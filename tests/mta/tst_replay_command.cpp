@@ -99,6 +99,7 @@ private Q_SLOTS:
     void usageErrors_data();
     void usageErrors();
     void notASessionFile();
+    void everyUnreadableFileIsNamed();
 
 private:
     Run replay(const QStringList &arguments);
@@ -559,6 +560,25 @@ void TestReplayCommand::notASessionFile()
     const Run run = replay({path, u"--to"_s, u"http://127.0.0.1:9/"_s});
     QVERIFY2(run.exitCode == 2, qPrintable(run.describe()));
     QVERIFY2(run.err.contains("session file"), run.err.constData());
+}
+
+void TestReplayCommand::everyUnreadableFileIsNamed()
+{
+    // Each file that cannot be read is named, not only the first; nothing is sent.
+    const QString garbage = m_dir.filePath(u"garbage.eml"_s);
+    QFile file(garbage);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QByteArray("\x00\x01 no header", 12));
+    file.close();
+    const QString missing = m_dir.filePath(u"missing.har"_s);
+    const Run run = replay(
+        {garbage, MtaTest::fixturePath(u"sessions/expect-accept.json"_s), missing, u"--to"_s, url(),
+            u"--mail-from"_s, u"a@example.org"_s, u"--rcpt"_s, u"b@example.com"_s});
+    QVERIFY2(run.exitCode == 2, qPrintable(run.describe()));
+    QVERIFY2(run.err.contains("garbage.eml: not a message"), run.err.constData());
+    QVERIFY2(run.err.contains("missing.har"), run.err.constData());
+    QVERIFY(run.out.isEmpty());
+    QVERIFY(m_exchanges.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestReplayCommand)
