@@ -115,8 +115,7 @@ void DemoRunner::next()
     Q_EMIT sessionStarted(
         m_index + 1, int(m_steps.size()), step.session.title, step.session.description);
     Mock::ReplayTarget target;
-    const Dialect dialect = step.session.dialect;
-    target.dialect = dialect == Dialect::Unknown ? Dialect::Stalwart : dialect;
+    target.dialect = Mock::ReplayTarget::AsRecorded;
     target.sendNotes = true;
     target.timeoutMs = 10000;
     if (step.secure) {

@@ -109,7 +109,7 @@ ReplayPanel::ReplayPanel(QWidget *parent)
     m_url->setPlaceholderText(u"http://127.0.0.1:8025/hook"_s);
     m_url->setToolTip(tr("The scanner's hook URL. For the drafts, discovery and registration "
                          "start at its origin."));
-    m_dialect->addItem(tr("as recorded"), QVariant::fromValue(Dialect::Unknown));
+    m_dialect->addItem(tr("as recorded"), QVariant::fromValue(Mock::ReplayTarget::AsRecorded));
     m_dialect->addItem(u"Stalwart"_s, QVariant::fromValue(Dialect::Stalwart));
     m_dialect->addItem(u"draft-01"_s, QVariant::fromValue(Dialect::Draft01));
     m_dialect->addItem(u"draft-02"_s, QVariant::fromValue(Dialect::Draft02));

@@ -86,6 +86,7 @@ private Q_SLOTS:
     void emlWithBareLineFeeds();
     void sessionFilesInEveryDialect_data();
     void sessionFilesInEveryDialect();
+    void cborIsForTheDraftSessionsOfAMix();
     void registersAndDeregisters();
     void textOutput();
     void expectations_data();
@@ -291,6 +292,26 @@ void TestReplayCommand::sessionFilesInEveryDialect()
     for (const QJsonObject &stage : run.stages())
         changed += stage.value(u"messageChanged"_s).toBool() ? 1 : 0;
     QCOMPARE(changed, 2);
+}
+
+// The command refused --cbor when any session played as Stalwart; the window's replay sent those
+// in JSON (Stalwart's only format) and the drafts' in CBOR. --cbor says "Send CBOR (drafts)": in
+// a mix it is for the draft sessions now, and refused only when no session is a draft's.
+void TestReplayCommand::cborIsForTheDraftSessionsOfAMix()
+{
+    const Run run = replay({MtaTest::fixturePath(u"sessions/submission.json"_s),
+        MtaTest::fixturePath(u"sessions/inbound-mx.json"_s), u"--to"_s, url(), u"--json"_s,
+        u"--cbor"_s, u"--no-discovery"_s, u"--no-register"_s});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+    const QList<Exchange> calls = hooks();
+    QCOMPARE(calls.size(), 13);
+    int cbor = 0;
+    for (const Exchange &exchange : calls) {
+        QCOMPARE(exchange.encoding,
+            exchange.dialect == Dialect::Stalwart ? Encoding::Json : Encoding::Cbor);
+        cbor += exchange.encoding == Encoding::Cbor ? 1 : 0;
+    }
+    QCOMPARE(cbor, 7);
 }
 
 void TestReplayCommand::registersAndDeregisters()
