@@ -23,9 +23,8 @@ struct RecordingOptions
     // Every file is read as this, whatever its name and contents (empty: as readRecordings says).
     std::optional<RecordingFormat> format;
 
-    // How raw messages become sessions (sessionFromMessage): connect, ehlo, mail, one rcpt per
-    // recipient, data.
-    // The envelope of every message read. An empty mailFrom is the null sender (<>).
+    // The envelope of every message read, which becomes a session (sessionFromMessage): connect,
+    // ehlo, mail, one rcpt per recipient, data. An empty mailFrom is the null sender (<>).
     std::optional<QString> mailFrom;
     QStringList recipients;
     // What is not given above comes from the message's From and To headers (sender@example.org
