@@ -3,7 +3,7 @@
 
 #include "mock/capture/harexport.h"
 #include "mock/capture/sessionfile.h"
-#include "mock/mime/mimedecoder.h"
+#include "mock/mta/recordings.h"
 #include "mock/mta/requestbuilder.h"
 #include "mock/protocol/codec.h"
 #include "mock/scanner/callanalysis.h"
@@ -17,8 +17,6 @@
 #include <QFileInfo>
 #include <QMessageBox>
 #include <QSaveFile>
-
-#include <algorithm>
 
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
@@ -152,34 +150,16 @@ void Application::wireDemo()
 void Application::wireReplay()
 {
     ReplayPanel *panel = m_window->replayPanel();
+    // The panel's "as recorded" is the replayer's: one run, each session in its own dialect.
     connect(panel, &ReplayPanel::runRequested, &m_replayer,
         [this, panel](const QList<Mock::SessionRecording> &sessions,
             const Mock::ReplayTarget &target, int concurrency) {
-            // "As recorded": each session plays in its own dialect (Stalwart's when it has none),
-            // one run per dialect; the panel sees one run with the sessions in its order.
-            m_replay = ReplayRun();
-            m_replay.sessions = sessions;
-            m_replay.target = target;
-            m_replay.concurrency = concurrency;
-            m_replay.results = QList<Mock::ReplayResult>(sessions.size());
-            for (int i = 0; i < sessions.size(); ++i) {
-                const Dialect dialect = target.dialect != Dialect::Unknown ? target.dialect
-                    : sessions.at(i).dialect == Dialect::Unknown           ? Dialect::Stalwart
-                                                                           : sessions.at(i).dialect;
-                auto group = std::find_if(m_replay.groups.begin(), m_replay.groups.end(),
-                    [dialect](const auto &entry) { return entry.first == dialect; });
-                if (group == m_replay.groups.end())
-                    m_replay.groups.append({dialect, {i}});
-                else
-                    group->second.append(i);
-            }
             panel->onStarted(int(sessions.size()));
-            startReplayGroup();
+            m_replayer.start(sessions, target, concurrency);
         });
     connect(panel, &ReplayPanel::cancelRequested, &m_replayer, [this, panel] {
         m_replayer.cancel();
-        m_replay.group = int(m_replay.groups.size()); // no further runs
-        panel->onFinished(Mock::summarize(m_replay.results, m_replay.elapsedMs));
+        panel->onFinished(m_replayer.summary());
     });
     connect(panel, &ReplayPanel::addCapturedRequested, this, [this, panel] {
         QList<Mock::SessionRecording> sessions;
@@ -189,48 +169,11 @@ void Application::wireReplay()
             m_window->showStatus(tr("Select sessions in the timeline first"));
         panel->addSessions(sessions);
     });
-    // The replayer numbers the sessions of its run; the panel those of the whole replay.
-    connect(&m_replayer, &Mock::SessionReplayer::stageFinished, panel,
-        [this, panel](int index, const Mock::StageResult &stage) {
-            panel->onStageFinished(replayIndex(index), stage);
-        });
+    connect(
+        &m_replayer, &Mock::SessionReplayer::stageFinished, panel, &ReplayPanel::onStageFinished);
     connect(&m_replayer, &Mock::SessionReplayer::sessionFinished, panel,
-        [this, panel](int index, const Mock::ReplayResult &result) {
-            const int original = replayIndex(index);
-            if (original >= 0 && original < m_replay.results.size())
-                m_replay.results[original] = result;
-            panel->onSessionFinished(original, result);
-        });
-    connect(&m_replayer, &Mock::SessionReplayer::finished, panel,
-        [this, panel](const Mock::ReplaySummary &summary) {
-            m_replay.elapsedMs += summary.elapsedMs;
-            ++m_replay.group;
-            if (m_replay.group < m_replay.groups.size()) {
-                startReplayGroup();
-                return;
-            }
-            panel->onFinished(Mock::summarize(m_replay.results, m_replay.elapsedMs));
-        });
-}
-
-int Application::replayIndex(int indexInRun) const
-{
-    if (m_replay.group >= m_replay.groups.size())
-        return -1;
-    return m_replay.groups.at(m_replay.group).second.value(indexInRun, -1);
-}
-
-void Application::startReplayGroup()
-{
-    const auto &[dialect, indices] = m_replay.groups.at(m_replay.group);
-    QList<Mock::SessionRecording> sessions;
-    for (int index : indices)
-        sessions.append(m_replay.sessions.at(index));
-    Mock::ReplayTarget target = m_replay.target;
-    target.dialect = dialect;
-    if (dialect == Dialect::Stalwart)
-        target.encoding = Encoding::Json; // Stalwart's format is JSON only
-    m_replayer.start(sessions, target, m_replay.concurrency);
+        &ReplayPanel::onSessionFinished);
+    connect(&m_replayer, &Mock::SessionReplayer::finished, panel, &ReplayPanel::onFinished);
 }
 
 void Application::runDemo(int stageDelayMs)
@@ -361,53 +304,34 @@ void Application::exportHar(const QString &path, QList<qint64> ids)
 
 bool Application::importFile(const QString &path, QString *error)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *error = tr("Cannot read %1: %2").arg(path, file.errorString());
+    // A message comes in addressed as its headers say.
+    Mock::RecordingOptions options;
+    options.envelopeFromHeaders = true;
+    const Mock::Recordings read = Mock::readRecordings({path}, options);
+    if (!read.errors.isEmpty()) {
+        *error = read.errors.constFirst().text();
         return false;
     }
-    const QByteArray bytes = file.readAll();
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    if (suffix == u"har"_s || (bytes.trimmed().startsWith('{') && bytes.contains("\"log\""))) {
-        QString harError;
-        auto exchanges = Mock::exchangesFromHar(bytes, &harError);
-        if (!exchanges) {
-            *error = tr("%1: %2").arg(path, harError);
-            return false;
-        }
-        if (!m_store.saveAll(*exchanges)) {
-            *error = m_store.lastError();
-            return false;
-        }
-        m_window->showStatus(tr("Imported %1 call(s) from %2").arg(exchanges->size()).arg(path));
-        return true;
-    }
-    if (suffix == u"json"_s || bytes.trimmed().startsWith('{')) {
-        QString readError;
-        const auto sessions = Mock::SessionFile::read(bytes, &readError);
-        if (!sessions) {
-            *error = tr("%1 is not a session file: %2").arg(path, readError);
-            return false;
-        }
-        QList<Mock::Exchange> all;
-        for (const Mock::SessionRecording &session : *sessions)
-            all += Mock::exchangesFromSession(session);
-        if (!m_store.saveAll(all)) {
-            *error = m_store.lastError();
-            return false;
-        }
-        m_window->showStatus(tr("Imported %1 call(s) from %2").arg(all.size()).arg(path));
-        return true;
-    }
-    // A raw message becomes a data-stage call, as Stalwart would have sent it.
-    const Mime::MimeMessage message = Mime::MimeDecoder::decode(bytes);
-    if (!message.isValid) {
-        *error = tr("%1 is neither a session file nor a message").arg(path);
+    const Mock::RecordingFormat format = read.files.constFirst().format;
+    if (format == Mock::RecordingFormat::Message)
+        return importMessage(read.sessions.constFirst(), path, error);
+    // The calls a file holds: HAR's as they were captured, a session file's decoded again.
+    QList<Mock::Exchange> all;
+    for (const Mock::SessionRecording &session : read.sessions)
+        all += format == Mock::RecordingFormat::Har ? session.exchanges
+                                                    : Mock::exchangesFromSession(session);
+    if (!m_store.saveAll(all)) {
+        *error = m_store.lastError();
         return false;
     }
-    const Mock::SessionRecording session
-        = Mock::sessionFromMessage(bytes, message.from.value(0, u"sender@example.org"_s),
-            message.to.isEmpty() ? QStringList {u"recipient@example.org"_s} : message.to);
+    m_window->showStatus(tr("Imported %1 call(s) from %2").arg(all.size()).arg(path));
+    return true;
+}
+
+// A raw message becomes a data-stage call, as Stalwart would have sent it.
+bool Application::importMessage(
+    const Mock::SessionRecording &session, const QString &path, QString *error)
+{
     const int data = int(session.stages.size()) - 1;
     Mock::RequestOptions options;
     const Document request

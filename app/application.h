@@ -68,8 +68,7 @@ private:
     QList<Mock::Exchange> exchangesFor(const QList<qint64> &ids) const;
     void wireReplay();
     void wireDemo();
-    void startReplayGroup();
-    int replayIndex(int indexInRun) const;
+    bool importMessage(const Mock::SessionRecording &session, const QString &path, QString *error);
 
     StartupOptions m_options;
     Settings m_settings;
@@ -78,16 +77,6 @@ private:
     Mock::HookEndpoint m_endpoint;
     Mock::SessionTracker m_importSessions;
     Mock::SessionReplayer m_replayer;
-    struct ReplayRun
-    {
-        QList<Mock::SessionRecording> sessions;
-        Mock::ReplayTarget target;
-        int concurrency = 1;
-        QList<std::pair<MtaHooks::Dialect, QList<int>>> groups; // sessions by dialect
-        int group = 0;
-        QList<Mock::ReplayResult> results;
-        qint64 elapsedMs = 0;
-    } m_replay;
     DemoRunner m_demo;
     QTimer m_saveRules;
     SessionModel *m_sessions = nullptr;

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/demorunner.h"
 
-#include "mock/capture/sessionfile.h"
+#include "mock/mta/recordings.h"
 #include "mock/scanner/rulebook.h"
 
 #include <QDir>
-#include <QFile>
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
@@ -15,16 +14,10 @@ namespace {
 
 QList<Mock::SessionRecording> readSamples(const QString &folder)
 {
-    QList<Mock::SessionRecording> sessions;
-    const QStringList files = QDir(folder).entryList({u"0*.json"_s}, QDir::Files, QDir::Name);
-    for (const QString &name : files) {
-        QFile file(folder + u'/' + name);
-        if (!file.open(QIODevice::ReadOnly))
-            continue;
-        if (const auto read = Mock::SessionFile::read(file.readAll()))
-            sessions += *read;
-    }
-    return sessions;
+    QStringList paths;
+    for (const QString &name : QDir(folder).entryList({u"0*.json"_s}, QDir::Files, QDir::Name))
+        paths.append(folder + u'/' + name);
+    return Mock::readRecordings(paths).sessions; // the build's own files: none is unreadable
 }
 
 // The rules the demo puts on top are named so that they can be taken off again.
@@ -122,8 +115,7 @@ void DemoRunner::next()
     Q_EMIT sessionStarted(
         m_index + 1, int(m_steps.size()), step.session.title, step.session.description);
     Mock::ReplayTarget target;
-    const Dialect dialect = step.session.dialect;
-    target.dialect = dialect == Dialect::Unknown ? Dialect::Stalwart : dialect;
+    target.dialect = Mock::ReplayTarget::AsRecorded;
     target.sendNotes = true;
     target.timeoutMs = 10000;
     if (step.secure) {

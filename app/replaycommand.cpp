@@ -2,17 +2,14 @@
 #include "app/replaycommand.h"
 
 #include "app/jsonview.h"
-#include "mock/capture/harexport.h"
-#include "mock/capture/sessionfile.h"
 #include "mock/mta/hookclient.h"
-#include "mock/mta/requestbuilder.h"
+#include "mock/mta/recordings.h"
+#include "mock/mta/replayplan.h"
 #include "mock/mta/sessionreplayer.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QCryptographicHash>
-#include <QFile>
-#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -212,72 +209,45 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
     target.discover = !parser.isSet(noDiscovery);
     target.registerMta = !parser.isSet(noRegister);
 
-    QList<Mock::SessionRecording> sessions;
-    for (const QString &path : parser.positionalArguments()) {
-        QByteArray bytes;
-        QString error;
-        if (!readWholeFile(path, &bytes, &error)) {
-            *io.err << error << '\n';
-            return ExitUsage;
-        }
-        if (QFileInfo(path).suffix().toLower() == u"eml"_s || !bytes.trimmed().startsWith('{')) {
-            const QStringList recipients = parser.values(rcpt);
-            if (!parser.isSet(mailFrom) || recipients.isEmpty()) {
-                *io.err << path
-                        << ": a message needs --mail-from ADDR and at least one --rcpt ADDR\n";
-                return ExitUsage;
-            }
-            sessions.append(Mock::sessionFromMessage(bytes, parser.value(mailFrom), recipients));
-            continue;
-        }
-        if (QFileInfo(path).suffix().toLower() == u"har"_s) {
-            const auto exchanges = Mock::exchangesFromHar(bytes, &error);
-            if (!exchanges) {
-                *io.err << path << ": " << error << '\n';
-                return ExitUsage;
-            }
-            sessions += Mock::sessionsFromExchanges(*exchanges);
-            continue;
-        }
-        const auto read = Mock::SessionFile::read(bytes, &error);
-        if (!read) {
-            *io.err << path << ": " << error << '\n';
-            return ExitUsage;
-        }
-        sessions += *read;
+    Mock::RecordingOptions recordingOptions;
+    if (parser.isSet(mailFrom))
+        recordingOptions.mailFrom = parser.value(mailFrom);
+    recordingOptions.recipients = parser.values(rcpt);
+    const Mock::Recordings recordings
+        = Mock::readRecordings(parser.positionalArguments(), recordingOptions);
+    for (const Mock::RecordingError &error : recordings.errors) {
+        if (error.kind == Mock::RecordingError::Kind::NoEnvelope)
+            *io.err << error.path
+                    << ": a message needs --mail-from ADDR and at least one --rcpt ADDR\n";
+        else
+            *io.err << error.text() << '\n';
     }
+    if (!recordings.errors.isEmpty())
+        return ExitUsage;
+    QList<Mock::SessionRecording> sessions = recordings.sessions;
     if (sessions.isEmpty()) {
         *io.err << "no sessions to replay\n";
         return ExitUsage;
     }
-    // Each session plays in its own recorded dialect (Stalwart's when it has none) unless one is
-    // forced: one run per dialect, in the order the dialects first appear.
-    QList<std::pair<Dialect, QList<Mock::SessionRecording>>> runs;
-    for (const Mock::SessionRecording &session : std::as_const(sessions)) {
-        const Dialect sessionDialect = forcedDialect.value_or(
-            session.dialect == Dialect::Unknown ? Dialect::Stalwart : session.dialect);
-        auto run = std::find_if(runs.begin(), runs.end(),
-            [sessionDialect](const auto &entry) { return entry.first == sessionDialect; });
-        if (run == runs.end())
-            runs.append({sessionDialect, {session}});
-        else
-            run->second.append(session);
+    // Each session plays in its own recorded dialect unless one is forced; --cbor is for the
+    // drafts' sessions (Stalwart's format is JSON only), so it needs at least one.
+    target.dialect = forcedDialect.value_or(Mock::ReplayTarget::AsRecorded);
+    const QList<Mock::ReplayPass> passes = Mock::planReplay(sessions, target);
+    if (target.encoding == Encoding::Cbor
+        && std::none_of(passes.cbegin(), passes.cend(),
+            [](const Mock::ReplayPass &pass) { return pass.encoding == Encoding::Cbor; })) {
+        *io.err << "--cbor: Stalwart's format is JSON only (session " << sessions.constFirst().id
+                << ")\n";
+        return ExitUsage;
     }
-    for (auto &[runDialect, group] : runs) {
-        if (runDialect == Dialect::Stalwart && target.encoding == Encoding::Cbor) {
-            *io.err << "--cbor: Stalwart's format is JSON only (session " << group.constFirst().id
-                    << ")\n";
-            return ExitUsage;
-        }
-        if (*copies > 1) {
-            const QList<Mock::SessionRecording> once = group;
-            group.reserve(once.size() * *copies);
-            for (int i = 1; i < *copies; ++i) {
-                for (Mock::SessionRecording copy : once) {
-                    copy.id += u"#"_s + QString::number(i);
-                    copy.client.port = 1024 + (copy.client.port + i) % 64000;
-                    group.append(copy);
-                }
+    if (*copies > 1) {
+        const QList<Mock::SessionRecording> once = sessions;
+        sessions.reserve(once.size() * *copies);
+        for (int i = 1; i < *copies; ++i) {
+            for (Mock::SessionRecording copy : once) {
+                copy.id += u"#"_s + QString::number(i);
+                copy.client.port = 1024 + (copy.client.port + i) % 64000;
+                sessions.append(copy);
             }
         }
     }
@@ -285,11 +255,12 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
     const bool asJson = parser.isSet(json);
     const bool perStage = !parser.isSet(quiet);
     Mock::SessionReplayer replayer;
-    bool setupReported = false;
+    QList<Dialect> setupReported; // the passes whose set-up was reported
     QObject::connect(&replayer, &Mock::SessionReplayer::sessionFinished, &replayer,
         [&io, &setupReported, asJson, perStage](int, const Mock::ReplayResult &result) {
-            if (!setupReported) { // the same for every session of the run: said once
-                setupReported = true;
+            // The same for every session of a pass (one per dialect): said once per pass.
+            if (!setupReported.contains(result.dialect)) {
+                setupReported.append(result.dialect);
                 for (const QString &note : result.notes)
                     *io.err << "note: " << note << '\n';
                 if (!result.error.isEmpty())
@@ -304,25 +275,13 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
                 *io.out << "  stopped: " << result.stopReason << '\n';
             io.out->flush();
         });
-    Mock::ReplaySummary runSummary;
-    QObject::connect(&replayer, &Mock::SessionReplayer::finished, &replayer,
-        [&runSummary](const Mock::ReplaySummary &s) {
-            runSummary = s;
-            QCoreApplication::quit();
-        });
-    QList<Mock::ReplayResult> results;
-    qint64 elapsedMs = 0;
-    for (const auto &[runDialect, group] : std::as_const(runs)) {
-        target.dialect = runDialect;
-        setupReported = false;
-        runSummary = {};
-        replayer.start(group, target, *lanes);
-        if (replayer.isRunning())
-            QCoreApplication::exec();
-        results += replayer.results();
-        elapsedMs += runSummary.elapsedMs;
-    }
-    const Mock::ReplaySummary summary = Mock::summarize(results, elapsedMs);
+    QObject::connect(
+        &replayer, &Mock::SessionReplayer::finished, &replayer, [] { QCoreApplication::quit(); });
+    replayer.start(sessions, target, *lanes);
+    if (replayer.isRunning())
+        QCoreApplication::exec();
+    const QList<Mock::ReplayResult> results = replayer.results();
+    const Mock::ReplaySummary summary = replayer.summary();
     const bool checkExpectations = parser.isSet(expect);
     bool wellFormed = true;
     QString setupError;

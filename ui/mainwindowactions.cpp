@@ -4,7 +4,7 @@
 
 #include "mock/capture/capturestore.h"
 #include "mock/capture/curlcommand.h"
-#include "mock/capture/sessionfile.h"
+#include "mock/mta/recordings.h"
 #include "mock/scanner/rulebook.h"
 #include "ui/filterbar.h"
 #include "ui/replaypanel.h"
@@ -14,7 +14,6 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QDir>
-#include <QFile>
 #include <QFileDialog>
 #include <QLineEdit>
 #include <QMenu>
@@ -132,20 +131,15 @@ void MainWindow::buildActions()
     const QStringList sampleFiles
         = QDir(u":/samples"_s).entryList({u"0*.json"_s}, QDir::Files, QDir::Name);
     for (const QString &name : sampleFiles) {
-        const QString path = u":/samples/"_s + name;
-        QFile file(path);
-        QString title = name;
-        if (file.open(QIODevice::ReadOnly)) {
-            const auto sessions = Mock::SessionFile::read(file.readAll());
-            if (sessions && !sessions->isEmpty()) {
-                title = sessions->constFirst().title;
-                samples->addAction(title, this, [this, loaded = *sessions] {
-                    m_replay->addSessions(loaded);
-                    raiseReplay();
-                    showStatus(tr("Sample added to the Replay panel: press Replay to run it"));
-                });
-            }
-        }
+        const QList<Mock::SessionRecording> sessions
+            = Mock::readRecordings({u":/samples/"_s + name}).sessions;
+        if (sessions.isEmpty())
+            continue;
+        samples->addAction(sessions.constFirst().title, this, [this, sessions] {
+            m_replay->addSessions(sessions);
+            raiseReplay();
+            showStatus(tr("Sample added to the Replay panel: press Replay to run it"));
+        });
     }
     helpMenu->addAction(tr("&Keyboard"), this, [this] {
         QMessageBox::information(this, tr("Keyboard"),

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/replaypanel.h"
 
-#include "mock/capture/harexport.h"
-#include "mock/capture/sessionfile.h"
-#include "mock/mta/requestbuilder.h"
+#include "mock/mta/recordings.h"
 #include "ui/widgets/exchangeanalysis.h"
 #include "ui/widgets/exchangedetail.h"
 #include "ui/widgets/linediff.h"
@@ -14,7 +12,6 @@
 #include <QDateTime>
 #include <QDialog>
 #include <QDialogButtonBox>
-#include <QFile>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -112,7 +109,7 @@ ReplayPanel::ReplayPanel(QWidget *parent)
     m_url->setPlaceholderText(u"http://127.0.0.1:8025/hook"_s);
     m_url->setToolTip(tr("The scanner's hook URL. For the drafts, discovery and registration "
                          "start at its origin."));
-    m_dialect->addItem(tr("as recorded"), QVariant::fromValue(Dialect::Unknown));
+    m_dialect->addItem(tr("as recorded"), QVariant::fromValue(Mock::ReplayTarget::AsRecorded));
     m_dialect->addItem(u"Stalwart"_s, QVariant::fromValue(Dialect::Stalwart));
     m_dialect->addItem(u"draft-01"_s, QVariant::fromValue(Dialect::Draft01));
     m_dialect->addItem(u"draft-02"_s, QVariant::fromValue(Dialect::Draft02));
@@ -315,29 +312,14 @@ int ReplayPanel::concurrency() const
 void ReplayPanel::addFiles()
 {
     const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Add sessions"), QString(),
-        tr("Session files and HAR (*.json *.har);;All files (*)"));
-    for (const QString &path : paths) {
-        QFile file(path);
-        QString error;
-        if (!file.open(QIODevice::ReadOnly)) {
-            QMessageBox::warning(this, tr("Add sessions"), file.errorString());
-            continue;
-        }
-        const QByteArray bytes = file.readAll();
-        if (path.endsWith(u".har"_s, Qt::CaseInsensitive)) {
-            const auto exchanges = Mock::exchangesFromHar(bytes, &error);
-            if (!exchanges)
-                QMessageBox::warning(this, tr("Add sessions"), tr("%1: %2").arg(path, error));
-            else
-                addSessions(Mock::sessionsFromExchanges(*exchanges));
-            continue;
-        }
-        const auto sessions = Mock::SessionFile::read(bytes, &error);
-        if (!sessions)
-            QMessageBox::warning(this, tr("Add sessions"), tr("%1: %2").arg(path, error));
-        else
-            addSessions(*sessions);
-    }
+        tr("Session files, HAR and messages (*.json *.har *.eml);;All files (*)"));
+    // A message added here is addressed as its headers say ("New from .eml…" asks instead).
+    Mock::RecordingOptions options;
+    options.envelopeFromHeaders = true;
+    const Mock::Recordings read = Mock::readRecordings(paths, options);
+    addSessions(read.sessions);
+    for (const Mock::RecordingError &error : read.errors)
+        QMessageBox::warning(this, tr("Add sessions"), error.text());
 }
 
 void ReplayPanel::newSessionFromMessage()
@@ -346,12 +328,6 @@ void ReplayPanel::newSessionFromMessage()
         this, tr("Message"), QString(), tr("Messages (*.eml);;All files (*)"));
     if (path.isEmpty())
         return;
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        QMessageBox::warning(this, tr("New session"), file.errorString());
-        return;
-    }
-    const QByteArray raw = file.readAll();
     QDialog dialog(this);
     dialog.setWindowTitle(tr("Envelope for %1").arg(path.section(u'/', -1)));
     auto *from = new QLineEdit(&dialog);
@@ -367,15 +343,20 @@ void ReplayPanel::newSessionFromMessage()
     form->addRow(buttons);
     if (dialog.exec() != QDialog::Accepted)
         return;
-    const QStringList recipients = to->toPlainText().split(u'\n', Qt::SkipEmptyParts);
-    if (recipients.isEmpty()) {
+    Mock::RecordingOptions options;
+    options.format = Mock::RecordingFormat::Message; // whatever its name says
+    options.mailFrom = from->text().trimmed();
+    options.recipients = to->toPlainText().split(u'\n', Qt::SkipEmptyParts);
+    if (options.recipients.isEmpty()) {
         QMessageBox::warning(this, tr("New session"), tr("At least one recipient is needed."));
         return;
     }
-    Mock::SessionRecording session
-        = Mock::sessionFromMessage(raw, from->text().trimmed(), recipients);
-    session.title = path.section(u'/', -1);
-    addSessions({session});
+    const Mock::Recordings read = Mock::readRecordings({path}, options);
+    if (!read.errors.isEmpty()) {
+        QMessageBox::warning(this, tr("New session"), read.errors.constFirst().text());
+        return;
+    }
+    addSessions(read.sessions);
 }
 
 void ReplayPanel::runSelected()

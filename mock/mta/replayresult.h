@@ -17,8 +17,13 @@ namespace Mock {
 // Where and how to replay.
 struct ReplayTarget
 {
+    // As the dialect: each session in the dialect it was recorded in (Stalwart's when it names
+    // none); sessions of different dialects then play in one run, a pass per dialect
+    // (replayplan.h).
+    static constexpr MtaHooks::Dialect AsRecorded = MtaHooks::Dialect::Unknown;
+
     QUrl url; // the scanner's hook URL (or its base)
-    MtaHooks::Dialect dialect = MtaHooks::Dialect::Stalwart;
+    MtaHooks::Dialect dialect = MtaHooks::Dialect::Stalwart; // or AsRecorded
     MtaHooks::Encoding encoding = MtaHooks::Encoding::Json; // drafts: Json or Cbor
     QString auth = QStringLiteral("none"); // none | bearer:TOKEN | basic:USER:PASS
     int timeoutMs = 30000;
@@ -61,6 +66,7 @@ struct ReplayResult
 {
     QString sessionId;
     QString title;
+    MtaHooks::Dialect dialect = MtaHooks::Dialect::Unknown; // the dialect it was replayed in
     QList<StageResult> stages;
     bool stopped = false; // the MTA stopped the session before its last stage
     QString stopReason;

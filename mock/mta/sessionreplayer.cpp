@@ -3,6 +3,7 @@
 
 #include "mock/mta/hookclient.h"
 #include "mock/mta/laneworker_p.h"
+#include "mock/mta/replayplan.h"
 #include "mock/mta/requestbuilder.h"
 
 #include <QElapsedTimer>
@@ -32,18 +33,26 @@ struct SessionReplayer::Private
     };
 
     SessionReplayer *q;
+    QList<SessionRecording> allSessions; // as given to start()
+    ReplayTarget requested; // as given to start(): its dialect may be AsRecorded
+    QList<ReplayPass> passes;
+    int pass = -1;
+    // The pass under way: its sessions, their indices in allSessions, and the target with the
+    // pass's dialect and encoding.
     QList<SessionRecording> sessions;
+    QList<int> sessionIndices;
     ReplayTarget target;
     int concurrency = 1;
     int threads = 0; // 0: automatic
-    QList<ReplayResult> results;
+    QList<ReplayResult> results; // of the whole run, in the order of allSessions
     QList<Worker> workers;
     int idleWorkers = 0;
     int done = 0;
     bool running = false;
-    quint64 generation = 0; // of the run: callbacks of a cancelled run are dropped
+    quint64 generation = 0; // of the pass: callbacks of a cancelled or ended pass are dropped
     int stageDelayMs = 0;
     QElapsedTimer clock;
+    qint64 elapsedMs = 0; // of the run, once it has finished or been cancelled
     HookClient *control = nullptr; // discovery, registration, deregistration
     QUrl hookUrl;
     QByteArray registrationId;
@@ -60,6 +69,8 @@ struct SessionReplayer::Private
         : q(owner)
     { }
 
+    void nextPass();
+    void finishRun();
     void setup();
     void discover();
     // registered(true) once done (hookUrl, registrationId and deregistrationUrl set).
@@ -108,38 +119,32 @@ QList<ReplayResult> SessionReplayer::results() const
     return d->results;
 }
 
+ReplaySummary SessionReplayer::summary() const
+{
+    return summarize(d->results, d->running ? d->clock.elapsed() : d->elapsedMs);
+}
+
 void SessionReplayer::start(
     const QList<SessionRecording> &sessions, const ReplayTarget &target, int concurrency)
 {
     cancel();
     ++d->generation;
-    d->sessions = sessions;
-    d->target = target;
+    d->allSessions = sessions;
+    d->requested = target;
+    d->passes = planReplay(sessions, target);
+    d->pass = -1;
     d->concurrency = qMax(1, concurrency);
     d->results = QList<ReplayResult>(sessions.size());
     d->done = 0;
-    d->idleWorkers = 0;
     d->running = true;
-    d->setupError.clear();
-    d->setupNotes.clear();
-    d->registrationId.clear();
-    d->registrationUrl.clear();
-    d->deregistrationUrl.clear();
-    d->awaitingRegistration.clear();
-    d->registeringAgain = false;
-    d->deregistered = std::make_shared<std::atomic<bool>>(false);
-    d->hookUrl = target.url;
+    d->elapsedMs = 0;
     d->clock.start();
     d->control = new HookClient(this);
     d->control->setAllowInvalidCertificates(target.allowInvalidCertificates);
     d->control->setAuthorization(HookClient::authorizationFor(target.auth));
     d->control->setTls(ClientTls::load(
         {target.caCertificatesFile, target.clientCertificateFile, target.clientKeyFile}));
-    if (sessions.isEmpty()) {
-        d->teardown();
-        return;
-    }
-    d->setup();
+    d->nextPass();
 }
 
 void SessionReplayer::cancel()
@@ -151,7 +156,52 @@ void SessionReplayer::cancel()
         d->control->deleteLater();
         d->control = nullptr;
     }
+    if (d->running)
+        d->elapsedMs = d->clock.elapsed();
     d->running = false;
+}
+
+// Each pass is what one run in a single dialect was: its own discovery, registration and
+// deregistration, and a registration lost (404) or ended (410) only within it.
+void SessionReplayer::Private::nextPass()
+{
+    ++pass;
+    if (pass >= passes.size()) {
+        finishRun();
+        return;
+    }
+    ++generation;
+    const ReplayPass &current = passes.at(pass);
+    sessionIndices = current.sessions;
+    if (sessionIndices.size() == allSessions.size()) {
+        sessions = allSessions; // one pass (the common case): shared, not copied
+    } else {
+        sessions.clear();
+        sessions.reserve(sessionIndices.size());
+        for (int index : std::as_const(sessionIndices))
+            sessions.append(allSessions.at(index));
+    }
+    target = requested;
+    target.dialect = current.dialect;
+    target.encoding = current.encoding;
+    idleWorkers = 0;
+    setupError.clear();
+    setupNotes.clear();
+    registrationId.clear();
+    registrationUrl.clear();
+    deregistrationUrl.clear();
+    awaitingRegistration.clear();
+    registeringAgain = false;
+    deregistered = std::make_shared<std::atomic<bool>>(false);
+    hookUrl = target.url;
+    setup();
+}
+
+void SessionReplayer::Private::finishRun()
+{
+    running = false;
+    elapsedMs = clock.elapsed();
+    Q_EMIT q->finished(summarize(results, elapsedMs));
 }
 
 void SessionReplayer::Private::stopWorkers()
@@ -339,7 +389,7 @@ void SessionReplayer::Private::launch()
                 owner,
                 [this, run, index, stage] {
                     if (run == generation)
-                        Q_EMIT q->stageFinished(index, stage);
+                        Q_EMIT q->stageFinished(sessionIndices.at(index), stage);
                 },
                 Qt::AutoConnection);
         };
@@ -401,12 +451,15 @@ void SessionReplayer::Private::sessionDone(quint64 run, int index, const ReplayR
 {
     if (run != generation)
         return;
-    results[index] = result;
+    const int original = sessionIndices.at(index);
+    ReplayResult &stored = results[original];
+    stored = result;
+    stored.dialect = target.dialect;
     ++done;
-    Q_EMIT q->sessionFinished(index, result);
+    Q_EMIT q->sessionFinished(original, stored);
     if (run != generation)
         return;
-    Q_EMIT q->progress(done, int(sessions.size()));
+    Q_EMIT q->progress(done, int(allSessions.size()));
 }
 
 void SessionReplayer::Private::workerIdle(quint64 run)
@@ -424,10 +477,7 @@ void SessionReplayer::Private::workerIdle(quint64 run)
 
 void SessionReplayer::Private::teardown()
 {
-    auto finish = [this] {
-        running = false;
-        Q_EMIT q->finished(summarize(results, clock.elapsed()));
-    };
+    auto finish = [this] { nextPass(); };
     if (deregistrationUrl.isEmpty() || !control || (deregistered && deregistered->load())) {
         finish();
         return;

@@ -18,7 +18,9 @@ namespace Mock {
 // returned hookEndpoint with the X-MTA-Hooks-* headers, retries with backoff and a stable request
 // id, a new registration when the scanner answers 404 REGISTRATION_NOT_FOUND (the call is sent
 // again), no more calls after 410 REGISTRATION_DEREGISTERED, deregistration at the end. Sessions
-// run N at a time.
+// run N at a time. With ReplayTarget::AsRecorded each session plays in the dialect it was recorded
+// in: one pass per dialect, one after the other (planReplay), and one run to the caller — the
+// signals number the sessions as given and finished comes once, after the last pass.
 class SessionReplayer final : public QObject
 {
     Q_OBJECT
@@ -33,6 +35,8 @@ public:
     void cancel();
     bool isRunning() const;
     QList<ReplayResult> results() const; // in session order, complete once finished
+    // The figures of the results so far (all of them once finished; up to cancel() after one).
+    ReplaySummary summary() const;
     // A pause between stages (demo mode's watchable pace); 0 by default.
     void setStageDelayMs(int ms);
     // Threads the lanes run on; 0 (the default) decides: this thread for fewer than 8 lanes,

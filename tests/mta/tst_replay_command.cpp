@@ -86,6 +86,7 @@ private Q_SLOTS:
     void emlWithBareLineFeeds();
     void sessionFilesInEveryDialect_data();
     void sessionFilesInEveryDialect();
+    void cborIsForTheDraftSessionsOfAMix();
     void registersAndDeregisters();
     void textOutput();
     void expectations_data();
@@ -99,6 +100,7 @@ private Q_SLOTS:
     void usageErrors_data();
     void usageErrors();
     void notASessionFile();
+    void everyUnreadableFileIsNamed();
 
 private:
     Run replay(const QStringList &arguments);
@@ -290,6 +292,26 @@ void TestReplayCommand::sessionFilesInEveryDialect()
     for (const QJsonObject &stage : run.stages())
         changed += stage.value(u"messageChanged"_s).toBool() ? 1 : 0;
     QCOMPARE(changed, 2);
+}
+
+// The command refused --cbor when any session played as Stalwart; the window's replay sent those
+// in JSON (Stalwart's only format) and the drafts' in CBOR. --cbor says "Send CBOR (drafts)": in
+// a mix it is for the draft sessions now, and refused only when no session is a draft's.
+void TestReplayCommand::cborIsForTheDraftSessionsOfAMix()
+{
+    const Run run = replay({MtaTest::fixturePath(u"sessions/submission.json"_s),
+        MtaTest::fixturePath(u"sessions/inbound-mx.json"_s), u"--to"_s, url(), u"--json"_s,
+        u"--cbor"_s, u"--no-discovery"_s, u"--no-register"_s});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+    const QList<Exchange> calls = hooks();
+    QCOMPARE(calls.size(), 13);
+    int cbor = 0;
+    for (const Exchange &exchange : calls) {
+        QCOMPARE(exchange.encoding,
+            exchange.dialect == Dialect::Stalwart ? Encoding::Json : Encoding::Cbor);
+        cbor += exchange.encoding == Encoding::Cbor ? 1 : 0;
+    }
+    QCOMPARE(cbor, 7);
 }
 
 void TestReplayCommand::registersAndDeregisters()
@@ -559,6 +581,25 @@ void TestReplayCommand::notASessionFile()
     const Run run = replay({path, u"--to"_s, u"http://127.0.0.1:9/"_s});
     QVERIFY2(run.exitCode == 2, qPrintable(run.describe()));
     QVERIFY2(run.err.contains("session file"), run.err.constData());
+}
+
+void TestReplayCommand::everyUnreadableFileIsNamed()
+{
+    // Each file that cannot be read is named, not only the first; nothing is sent.
+    const QString garbage = m_dir.filePath(u"garbage.eml"_s);
+    QFile file(garbage);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QByteArray("\x00\x01 no header", 12));
+    file.close();
+    const QString missing = m_dir.filePath(u"missing.har"_s);
+    const Run run = replay(
+        {garbage, MtaTest::fixturePath(u"sessions/expect-accept.json"_s), missing, u"--to"_s, url(),
+            u"--mail-from"_s, u"a@example.org"_s, u"--rcpt"_s, u"b@example.com"_s});
+    QVERIFY2(run.exitCode == 2, qPrintable(run.describe()));
+    QVERIFY2(run.err.contains("garbage.eml: not a message"), run.err.constData());
+    QVERIFY2(run.err.contains("missing.har"), run.err.constData());
+    QVERIFY(run.out.isEmpty());
+    QVERIFY(m_exchanges.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestReplayCommand)

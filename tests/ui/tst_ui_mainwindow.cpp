@@ -2,14 +2,17 @@
 // The window as a user meets it, through the real composition root: a call arrives and appears, a
 // selection fills the tabs, a held call is answered from the editor and the MTA side receives that
 // answer, an invalid hand-edited answer is flagged and not sent, the filter narrows the timeline,
-// and the keyboard moves through the calls.
+// the keyboard moves through the calls, and the Replay panel replays sessions of two dialects
+// "as recorded" into the window's own endpoint.
 #include "app/application.h"
+#include "mock/mta/recordings.h"
 #include "mock/scanner/rulebook.h"
 #include "tests/support/testsupport.h"
 #include "ui/filterbar.h"
 #include "ui/heldcallpanel.h"
 #include "ui/mainwindow.h"
 #include "ui/models/sessionmodel.h"
+#include "ui/replaypanel.h"
 #include "ui/widgets/exchangedetail.h"
 #include "ui/widgets/responseeditor.h"
 
@@ -26,6 +29,7 @@
 #include <QTabWidget>
 #include <QTest>
 #include <QTreeView>
+#include <QTreeWidget>
 
 #include <memory>
 
@@ -295,6 +299,40 @@ private Q_SLOTS:
         timeline->selectionModel()->clearSelection();
         QTest::keyClick(timeline, Qt::Key_Delete);
         QCOMPARE(m_app->store()->list({}, 0, 10).size(), 1);
+    }
+
+    void replayAsRecordedFromThePanel()
+    {
+        // A draft-01 and a Stalwart session, replayed as recorded: one run, each session's
+        // results under its own row, every answer understood in the session's dialect.
+        const Mock::Recordings read
+            = Mock::readRecordings({TestSupport::dataPath(u"mta/sessions/submission.json"_s),
+                TestSupport::dataPath(u"mta/sessions/inbound-mx.json"_s)});
+        QCOMPARE(read.sessions.size(), 2);
+        ReplayPanel *panel = m_app->window()->replayPanel();
+        panel->addSessions(read.sessions);
+        panel->setDefaultTarget(hookUrl().toString());
+        QCOMPARE(panel->target().url, hookUrl());
+        QCOMPARE(panel->target().dialect, Mock::ReplayTarget::AsRecorded); // the default choice
+        QTest::mouseClick(panel->runButton(), Qt::LeftButton);
+        QVERIFY(!panel->runButton()->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(panel->runButton()->isEnabled(), 60000);
+        QTreeWidget *results = panel->resultsView();
+        QCOMPARE(results->topLevelItemCount(), 2);
+        QStringList seen;
+        for (int i = 0; i < results->topLevelItemCount(); ++i) {
+            const QTreeWidgetItem *session = results->topLevelItem(i);
+            const bool draft = session->text(0) == read.sessions.at(0).title;
+            seen << (draft ? u"draft"_s : session->text(0));
+            QCOMPARE(session->childCount(), read.sessions.at(draft ? 0 : 1).stages.size());
+            QVERIFY2(
+                session->text(3).startsWith(u"message queued"_s), qPrintable(session->text(3)));
+            for (int stage = 0; stage < session->childCount(); ++stage)
+                QVERIFY2(session->child(stage)->text(2) != u"error"_s,
+                    qPrintable(session->child(stage)->text(3)));
+        }
+        QVERIFY(seen.contains(u"draft"_s));
+        QCOMPARE(m_app->endpoint()->controlPlane().registrations().size(), 1); // the draft's pass
     }
 };
 
