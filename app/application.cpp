@@ -279,7 +279,7 @@ QList<Mock::Exchange> Application::exchangesFor(const QList<qint64> &ids) const
     return exchanges;
 }
 
-void Application::exportSessions(const QString &path, QList<qint64> ids)
+void Application::exportSessions(const QString &path, const QList<qint64> &ids)
 {
     const QList<Mock::SessionRecording> sessions = Mock::sessionsFromExchanges(exchangesFor(ids));
     QSaveFile file(path);
@@ -291,7 +291,7 @@ void Application::exportSessions(const QString &path, QList<qint64> ids)
     m_window->showStatus(tr("Saved %1 session(s) to %2").arg(sessions.size()).arg(path));
 }
 
-void Application::exportHar(const QString &path, QList<qint64> ids)
+void Application::exportHar(const QString &path, const QList<qint64> &ids)
 {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly)

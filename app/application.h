@@ -63,8 +63,8 @@ private:
     void updateExposureWarning();
     bool openDatabase(const QString &path);
     void showSettings();
-    void exportSessions(const QString &path, QList<qint64> ids);
-    void exportHar(const QString &path, QList<qint64> ids);
+    void exportSessions(const QString &path, const QList<qint64> &ids);
+    void exportHar(const QString &path, const QList<qint64> &ids);
     QList<Mock::Exchange> exchangesFor(const QList<qint64> &ids) const;
     void wireReplay();
     void wireDemo();

@@ -20,12 +20,12 @@ quint64 ResponseOrder::take(QObject *connection)
     return line->nextTicket++;
 }
 
-void ResponseOrder::ready(QObject *connection, quint64 ticket, Send send)
+void ResponseOrder::ready(QObject *connection, quint64 ticket, const Send &send)
 {
     auto line = m_lines.find(connection);
     if (line == m_lines.end())
         return;
-    line->ready.insert(ticket, std::move(send));
+    line->ready.insert(ticket, send);
     for (;;) {
         // Looked up again each time: a send may have forgotten the connection (a reset).
         line = m_lines.find(connection);

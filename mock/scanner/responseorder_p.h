@@ -32,7 +32,7 @@ public:
     // The answer to request `ticket` on `connection` is ready: `send` runs now when every earlier
     // answer there has been sent, else as soon as they have, each answer waiting behind it in turn.
     // Nothing runs for a connection that is not known (never numbered, forgotten or destroyed).
-    void ready(QObject *connection, quint64 ticket, Send send);
+    void ready(QObject *connection, quint64 ticket, const Send &send);
     // The connection is gone (reset by the endpoint): the answers waiting on it are dropped, and so
     // are those made ready later. A `send` may forget its own connection: the answers behind it
     // then go with it.

@@ -75,7 +75,7 @@ QString recipientsText(const QStringList &recipients)
 
 QString envelopeText(const QString &mailFrom, const QStringList &recipients)
 {
-    const QString sender = mailFrom.isEmpty() ? u"<>"_s : mailFrom;
+    QString sender = mailFrom.isEmpty() ? u"<>"_s : mailFrom;
     if (recipients.isEmpty())
         return sender;
     return sender + u" → "_s + recipientsText(recipients);
