@@ -12,11 +12,6 @@ namespace MtaHooks {
 
 namespace {
 
-bool isDraft(Dialect dialect)
-{
-    return dialect == Dialect::Draft01 || dialect == Dialect::Draft02;
-}
-
 // "REGISTRATION_NOT_FOUND: …" from the drafts' error body {"error": {"code", "message"}}; empty
 // when the body is not one.
 QString errorReport(const QByteArray &body)
