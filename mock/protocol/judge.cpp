@@ -3,23 +3,23 @@
 
 #include "mock/protocol/codec.h"
 
-#include <QJsonDocument>
-#include <QJsonObject>
-
 using namespace Qt::StringLiterals;
 
 namespace MtaHooks {
 
 namespace {
 
-// "REGISTRATION_NOT_FOUND: …" from the drafts' error body {"error": {"code", "message"}}; empty
-// when the body is not one.
-QString errorReport(const QByteArray &body)
+// "REGISTRATION_NOT_FOUND: …" from the drafts' error body {"error": {"code", "message"}}, in
+// JSON or CBOR; empty when the body is not one. The body is the peer's: it goes through the
+// bounded decoder, like every answer.
+QString errorReport(const HttpAnswer &answer)
 {
-    const QJsonObject error
-        = QJsonDocument::fromJson(body.left(64 * 1024)).object().value(u"error"_s).toObject();
-    const QString code = error.value(u"code"_s).toString();
-    const QString message = error.value(u"message"_s).toString();
+    Encoding encoding = encodingFromContentType(answer.contentType);
+    if (encoding == Encoding::Unknown)
+        encoding = sniffEncoding(answer.body);
+    const Document error = Document::decode(answer.body, encoding).value(u"/error");
+    const QString code = error.member(u"code").toString();
+    const QString message = error.member(u"message").toString();
     if (code.isEmpty())
         return {};
     return message.isEmpty() ? code : code + u": "_s + message.left(200);
@@ -52,7 +52,7 @@ Judgement judgeAnswer(
             {QString(), Severity::Error, u"no answer: "_s + why, ProblemOrigin::Transport});
     }
     if (answer.status < 200 || answer.status > 299) {
-        const QString report = errorReport(answer.body);
+        const QString report = errorReport(answer);
         return failedCall(request, answer, options,
             {QString(), Severity::Error,
                 u"HTTP %1: the hook call failed and the MTA applies its error rule%2"_s

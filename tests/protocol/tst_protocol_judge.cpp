@@ -140,6 +140,14 @@ void TestJudge::errorBodiesAreReportedNotApplied()
     // The body is an error report, not a patch: nothing about its shape is held against it.
     for (const Problem &problem : judgement.problems)
         QVERIFY2(!problem.message.contains(u"dialect"_s), qPrintable(problem.message));
+
+    // A CBOR scanner reports its errors in CBOR.
+    const QByteArray cbor
+        = Document::fromJson(R"({"error":{"code":"REQUEST_TOO_LARGE","message":"over 1 MB"}})")
+              .toCbor();
+    const Judgement tooLarge = judgeAnswer(decoded, {413, "application/cbor", cbor, QString()});
+    QVERIFY2(tooLarge.problems.constFirst().message.contains(u"REQUEST_TOO_LARGE: over 1 MB"_s),
+        qPrintable(tooLarge.problems.constFirst().message));
 }
 
 // The answer's findings point into the answer and say so; the request's stay out.
