@@ -17,7 +17,9 @@ namespace MtaHooks {
 
 using Json = nlohmann::ordered_json;
 
-struct DocumentData
+// clang-tidy 14 reports that the implicit special members may throw: they only move or destroy
+// a basic_json, whose move and destructor are noexcept (its assert_invariant asserts, not throws).
+struct DocumentData // NOLINT(bugprone-exception-escape)
 {
     Json json;
     bool invalid = false;

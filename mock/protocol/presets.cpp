@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mock/protocol/presets.h"
 
+#include "mock/protocol/answerplan.h"
+
 #include "mock/protocol/headerblock_p.h"
 #include "mock/protocol/jsonmapping_p.h"
 
@@ -40,156 +42,45 @@ QString subjectOf(const HookRequest &request)
     return {};
 }
 
-Json stalwartReply(int status, const char *enhanced, const char *message)
+// The presets are plans (answerplan.h), written in each dialect there.
+AnswerPlan presetPlan(Preset preset, const HookRequest &request)
 {
-    return Json {{"status", status}, {"enhanced_status", enhanced}, {"message", message},
-        {"disconnect", false}};
-}
-
-Json draftReply(int code, const char *enhanced, const char *message)
-{
-    return Json {{"code", code}, {"enhancedCode", enhanced}, {"message", message}};
-}
-
-Json stalwartAnswer(Preset preset, const HookRequest &request)
-{
+    using Verdict = AnswerPlan::Verdict;
+    using Kind = AnswerPlan::Edit::Kind;
+    AnswerPlan plan;
     switch (preset) {
     case Preset::Accept:
-        return Json {{"action", "accept"}};
+        break;
     case Preset::Reject:
-        return Json {
-            {"action", "reject"}, {"response", stalwartReply(550, "5.7.1", "Rejected by policy")}};
+        plan.verdict = Verdict::Reject;
+        break;
     case Preset::Tempfail:
-        return Json {
-            {"action", "reject"}, {"response", stalwartReply(451, "4.7.1", "Try again later")}};
-    case Preset::Disconnect:
-        return Json {
-            {"action", "reject"}, {"response", stalwartReply(421, "4.7.0", "Closing connection")}};
+        plan.verdict = Verdict::Tempfail;
+        break;
     case Preset::Discard:
-        return Json {{"action", "discard"}};
+        plan.verdict = Verdict::Discard;
+        break;
     case Preset::Quarantine:
-        return Json {{"action", "quarantine"}};
-    case Preset::AddHeader:
-        return Json {{"action", "accept"},
-            {"modifications",
-                Json::array({Json {
-                    {"type", "addHeader"}, {"name", "X-Hookscope"}, {"value", "scanned"}}})}};
-    case Preset::TagSubject:
-        return Json {{"action", "accept"},
-            {"modifications",
-                Json::array({Json {{"type", "changeHeader"}, {"index", 1}, {"name", "Subject"},
-                    {"value", QString(u"[SPAM] "_s + subjectOf(request)).toStdString()}}})}};
-    case Preset::DropRecipient: {
-        if (request.envelope.to.isEmpty())
-            return Json {{"action", "accept"}};
-        return Json {{"action", "accept"},
-            {"modifications",
-                Json::array({Json {{"type", "deleteRecipient"},
-                    {"value", request.envelope.to.last().address.toStdString()}}})}};
-    }
-    case Preset::ReplaceBody:
-        return Json {{"action", "accept"},
-            {"modifications",
-                Json::array({Json {{"type", "replaceContents"}, {"value", replacedBody}}})}};
-    }
-    return Json {{"action", "accept"}};
-}
-
-// Draft edits as (op, path, value) triples; -01 groups them by list, -02 writes RFC 6902.
-struct Edit
-{
-    const char *op; // "set", "add", "delete"
-    std::string path;
-    Json value;
-    std::optional<int> index; // -01 add into an array
-};
-
-QList<Edit> draftEdits(Preset preset, const HookRequest &request)
-{
-    const bool outbound = request.direction() == Direction::Outbound;
-    switch (preset) {
-    case Preset::Accept:
-        return {};
-    case Preset::Reject:
-        if (outbound)
-            return {{"set", "/action", "cancel", std::nullopt}};
-        return {{"set", "/action", "reject", std::nullopt},
-            {"set", "/response", draftReply(550, "5.7.1", "Rejected by policy"), std::nullopt}};
-    case Preset::Tempfail:
-        if (outbound)
-            return {{"set", "/action", "cancel", std::nullopt}};
-        return {{"set", "/action", "reject", std::nullopt},
-            {"set", "/response", draftReply(451, "4.7.1", "Try again later"), std::nullopt}};
-    case Preset::Discard:
-        return {{"set", "/action", outbound ? "cancel" : "discard", std::nullopt}};
-    case Preset::Quarantine:
-        return {{"set", "/action", outbound ? "continue" : "quarantine", std::nullopt}};
+        plan.verdict = Verdict::Quarantine;
+        break;
     case Preset::Disconnect:
-        return {{"set", "/action", outbound ? "cancel" : "disconnect", std::nullopt}};
+        plan.verdict = Verdict::Disconnect;
+        break;
     case Preset::AddHeader:
-        return {
-            {"add", "/message/headers", Json {{"name", "X-Hookscope"}, {"value", " scanned"}}, 0}};
+        plan.edits.append({Kind::AddHeader, u"X-Hookscope"_s, u"scanned"_s});
+        break;
     case Preset::TagSubject:
-        return {{"set", "/message/subject",
-            QString(u"[SPAM] "_s + subjectOf(request)).toStdString(), std::nullopt}};
+        plan.edits.append({Kind::SetSubject, QString(), u"[SPAM] "_s + subjectOf(request)});
+        break;
     case Preset::DropRecipient:
-        if (request.envelope.to.isEmpty())
-            return {};
-        if (outbound)
-            return {{"set",
-                "/envelope/to/" + std::to_string(request.envelope.to.size() - 1) + "/status",
-                "failed-silent", std::nullopt}};
-        return {{"delete", "/envelope/to/" + std::to_string(request.envelope.to.size() - 1), Json(),
-            std::nullopt}};
-    case Preset::ReplaceBody: {
-        const MessageParts parts = splitMessage(request.rawMessage);
-        const QByteArray raw = parts.headerBlock + replacedBody;
-        return {{"set", "/rawMessage", raw.toBase64().toStdString(), std::nullopt}};
+        if (!request.envelope.to.isEmpty())
+            plan.edits.append({Kind::RemoveRecipient, request.envelope.to.last().address, {}});
+        break;
+    case Preset::ReplaceBody:
+        plan.edits.append({Kind::ReplaceBody, QString(), QString::fromLatin1(replacedBody)});
+        break;
     }
-    }
-    return {};
-}
-
-Json draft01Answer(const QList<Edit> &edits)
-{
-    Json answer = Json::object();
-    for (const char *list : {"set", "add", "delete"}) {
-        Json entries = Json::array();
-        for (const Edit &edit : edits) {
-            if (qstrcmp(edit.op, list) != 0)
-                continue;
-            Json entry {{"path", edit.path}};
-            if (qstrcmp(list, "delete") != 0)
-                entry["value"] = edit.value;
-            if (edit.index)
-                entry["index"] = *edit.index;
-            entries.push_back(std::move(entry));
-        }
-        if (!entries.empty())
-            answer[list] = std::move(entries);
-    }
-    return answer;
-}
-
-Json draft02Answer(const QList<Edit> &edits, const HookRequest &request)
-{
-    Json patch = Json::array();
-    for (const Edit &edit : edits) {
-        const QString path = QString::fromStdString(edit.path);
-        if (qstrcmp(edit.op, "delete") == 0) {
-            patch.push_back(Json {{"op", "remove"}, {"path", edit.path}});
-        } else if (qstrcmp(edit.op, "add") == 0) {
-            const std::string target
-                = edit.path + "/" + (edit.index ? std::to_string(*edit.index) : std::string("-"));
-            patch.push_back(Json {{"op", "add"}, {"path", target}, {"value", edit.value}});
-        } else {
-            // replace needs an existing member; add also creates it (RFC 6902 §4.1).
-            const bool exists = request.document.contains(path);
-            patch.push_back(Json {
-                {"op", exists ? "replace" : "add"}, {"path", edit.path}, {"value", edit.value}});
-        }
-    }
-    return patch;
+    return plan;
 }
 
 } // namespace
@@ -249,14 +140,7 @@ QString presetDescription(Preset preset)
 
 Document presetAnswer(Preset preset, Dialect dialect, const HookRequest &request)
 {
-    switch (dialect) {
-    case Dialect::Stalwart:
-        return makeDocument(stalwartAnswer(preset, request));
-    case Dialect::Draft02:
-        return makeDocument(draft02Answer(draftEdits(preset, request), request));
-    default:
-        return makeDocument(draft01Answer(draftEdits(preset, request)));
-    }
+    return planAnswer(presetPlan(preset, request), dialect, request);
 }
 
 QByteArray encodeAnswer(const Document &answer, Dialect dialect, Encoding encoding)
