@@ -82,7 +82,8 @@ void collectNestedBoundaries(GMimeObject *object, QList<QByteArray> &boundaries)
     }
     const auto visit = [&boundaries](GMimeObject *child) {
         if (GMIME_IS_MULTIPART(child)) {
-            if (const char *boundary = g_mime_multipart_get_boundary(GMIME_MULTIPART(child)))
+            // Not g_mime_multipart_get_boundary(): it makes one up when there is none.
+            if (const char *boundary = g_mime_object_get_content_type_parameter(child, "boundary"))
                 boundaries.append(QByteArray(boundary));
         }
         collectNestedBoundaries(child, boundaries);
@@ -145,6 +146,8 @@ QList<Defect> boundaryDefects(const char *data, qint64 begin, qint64 end,
 {
     QList<Defect> defects;
     for (const QByteArray &outer : enclosing) {
+        if (outer.isEmpty())
+            continue; // a multipart without a boundary
         if (boundary == outer) {
             defects.append(makeDefect(headerOffset, "WARN_NESTED_BOUNDARY_REUSED",
                 QStringLiteral("Boundary \"%1\" is already the boundary of an enclosing multipart")
@@ -274,11 +277,18 @@ std::optional<Defect> applyContentTypeDefault(
 {
     const Header *contentType = lastHeader(d.headers, QLatin1String("Content-Type"));
     if (contentType) {
-        if (invalidContentTypes.contains(contentType->offset)) {
-            d.contentType = QStringLiteral("text/plain");
-            d.charset = QStringLiteral("us-ascii");
-        }
-        return std::nullopt;
+        // GMime takes "/plain" for a type with an empty name, without a warning.
+        const qsizetype slash = d.contentType.indexOf(u'/');
+        const bool unnoticed = slash <= 0 || slash == d.contentType.size() - 1;
+        if (!unnoticed && !invalidContentTypes.contains(contentType->offset))
+            return std::nullopt;
+        d.contentType = QStringLiteral("text/plain");
+        d.charset = QStringLiteral("us-ascii");
+        if (!unnoticed)
+            return std::nullopt; // GMime's WARN_INVALID_CONTENT_TYPE is the defect
+        const WarningText text = warningText(GMIME_WARN_INVALID_CONTENT_TYPE);
+        return makeDefect(contentType->offset, text.code,
+            QString::fromLatin1(text.text) + QLatin1String(": ") + contentType->value.left(120));
     }
     const bool digestMember = d.contentType == QLatin1String("message/rfc822");
     if (!digestMember) {

@@ -51,8 +51,9 @@ QList<Defect> readFieldBlocks(const char *data, GMimeObject *object, MimePart::D
 // RFC 2045 §5.2: no Content-Type, or one that does not parse (its field's offset is in
 // invalidContentTypes), means text/plain; charset=us-ascii; GMime assumes application/octet-stream
 // for the latter. Inside multipart/digest the default is message/rfc822 (RFC 2046 §5.1.5), which
-// GMime applies itself. Returns the NOTE_MISSING_CONTENT_TYPE to record, if any (for an invalid
-// one, GMime's WARN_INVALID_CONTENT_TYPE is the defect).
+// GMime applies itself. Returns the defect to record, if any: NOTE_MISSING_CONTENT_TYPE, or
+// WARN_INVALID_CONTENT_TYPE for an invalid one GMime let through (for the others, GMime's warning
+// is the defect).
 std::optional<Defect> applyContentTypeDefault(
     MimePart::Data &d, bool messageRoot, qint64 start, const QList<qint64> &invalidContentTypes);
 

@@ -256,9 +256,9 @@ Node TreeBuilder::buildObject(
     d.headers = std::move(headers);
     start = std::clamp<qint64>(start, 0, m_size);
     describe(object, d);
-    if (std::optional<Defect> note
+    if (std::optional<Defect> defect
         = applyContentTypeDefault(d, messageRoot, start, m_invalidContentTypes))
-        addDefect(d, *note);
+        addDefect(d, *defect);
 
     end = std::clamp<qint64>(end, start, m_size);
     const qint64 lastField = lastHeaderOffset(d.headers);
@@ -285,17 +285,28 @@ Node TreeBuilder::buildObject(
         d.rawLength = end - start;
         d.size = d.bodyLength;
         GMimeMultipart *multipart = GMIME_MULTIPART(object);
+        // The checks go by the declared boundary only: GMime makes one up when there is none
+        // (and then declares it).
+        const QByteArray declared(g_mime_object_get_content_type_parameter(object, "boundary"));
         const char *boundary = g_mime_multipart_get_boundary(multipart);
         const QByteArray delimiter = boundary ? QByteArray("--") + boundary : QByteArray();
-        if (boundary) {
-            const QList<Defect> defects = boundaryDefects(m_data, headerEnd, end, boundary,
+        const int count = g_mime_multipart_get_count(multipart);
+        if (!declared.isEmpty()) {
+            const QList<Defect> defects = boundaryDefects(m_data, headerEnd, end, declared,
                 m_enclosingBoundaries, nestedBoundaries(object),
                 contentTypeHeader ? contentTypeHeader->offset : start);
             for (const Defect &defect : defects)
                 addDefect(d, defect);
-            m_enclosingBoundaries.append(QByteArray(boundary));
+            if (count == 0) {
+                // GMime only says it ran into the end of the input looking for a delimiter.
+                addDefect(d,
+                    makeDefect(headerEnd, "WARN_MALFORMED_MULTIPART",
+                        QStringLiteral("No delimiter line \"--%1\": the multipart has no parts "
+                                       "(RFC 2046 §5.1.1 wants one at least)")
+                            .arg(QString::fromLatin1(declared))));
+            }
         }
-        const int count = g_mime_multipart_get_count(multipart);
+        m_enclosingBoundaries.append(declared);
         qint64 previousEnd = headerEnd;
         for (int i = 0; i < count; ++i) {
             GMimeObject *child = g_mime_multipart_get_part(multipart, i);
@@ -311,8 +322,7 @@ Node TreeBuilder::buildObject(
             node.children.push_back(buildObject(child, headersOf(child), childBegin, childEnd));
             previousEnd = childEnd;
         }
-        if (boundary)
-            m_enclosingBoundaries.removeLast();
+        m_enclosingBoundaries.removeLast();
         return node;
     }
 

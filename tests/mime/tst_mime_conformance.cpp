@@ -152,7 +152,51 @@ struct KnownDifference
 // Keep in step with docs/mime-conformance.md.
 const QList<KnownDifference> &knownDifferences()
 {
-    static const QList<KnownDifference> known {};
+    static const QList<KnownDifference> known {
+        {u"delimiter-trailing-text.eml - defects"_s, u"WARN_BOUNDARY_TRAILING_TEXT"_s, QString(),
+            "Both keep the lines in the part's body (RFC 2046 §5.1.1: only white space may "
+            "follow the boundary); Hookscope reports them, as parsers that match the boundary as "
+            "a prefix split the part there"},
+        {u"digest-default.eml - defects"_s, u"NOTE_MISSING_CONTENT_TYPE"_s, QString(),
+            "Both apply the multipart/digest default (RFC 2046 §5.1.5); Hookscope notes that it "
+            "did"},
+        {u"external-body.eml - defects"_s, u"NOTE_EXTERNAL_BODY"_s, QString(),
+            "Hookscope notes where the content of message/external-body is (and never fetches "
+            "it); Python has no such notion"},
+        {u"first-line-garbage.eml - subject"_s, u"first line garbage"_s, u"(null)"_s,
+            "Python ends the header block at the first line that is not a field and reads "
+            "everything as body; Hookscope skips that one line and keeps the fields after it"},
+        {u"invalid-content-type-parts.eml 0.0 contentType"_s, u"text/plain"_s, u"text/"_s,
+            "RFC 2045 §5.2: a Content-Type that does not parse means text/plain; "
+            "charset=us-ascii. Python returns the broken value"},
+        {u"invalid-content-type-parts.eml 0.2 contentType"_s, u"text/plain"_s, u"/plain"_s,
+            "RFC 2045 §5.2, as above (a type must be a token; \"/plain\" has none)"},
+        {u"invalid-content-type-parts.eml 0.2 charset"_s, u"us-ascii"_s, u"-"_s,
+            "RFC 2045 §5.2: the charset of the default is us-ascii; Python's \"/plain\" is not "
+            "text"},
+        {u"mbox-from-line.eml - defects"_s, u"NOTE_MBOX_FROM_LINE"_s, QString(),
+            "Both skip the mbox separator line (Python keeps it as the unixfrom); Hookscope notes "
+            "it"},
+        {u"missing-content-type.eml - defects"_s, u"NOTE_MISSING_CONTENT_TYPE"_s, QString(),
+            "Both apply the text/plain; charset=us-ascii default (RFC 2045 §5.2); Hookscope notes "
+            "that it did"},
+        {u"missing-start-delimiter.eml - defects"_s, u"no-close-delimiter,no-start-delimiter"_s,
+            u"no-start-delimiter"_s,
+            "There is neither a first nor a close delimiter: GMime reports the end of the input "
+            "reached while looking for one (WARN_TRUNCATED_MESSAGE), Python only the first"},
+        {u"nested-boundary-prefix.eml - defects"_s, u"WARN_NESTED_BOUNDARY_PREFIX"_s, QString(),
+            "Same tree. The outer delimiter \"--b\" occurs inside the part (\"--b-inner\"), which "
+            "RFC 2046 §5.1.1 forbids; parsers that follow its white-space rule cope, others do "
+            "not: Hookscope warns"},
+        {u"nested-boundary-reused.eml - defects"_s, u"WARN_NESTED_BOUNDARY_REUSED"_s,
+            u"no-start-delimiter"_s,
+            "RFC 2046 §5.1.1 forbids the reuse, the reading is ambiguous: Hookscope warns of the "
+            "reuse, Python of the inner multipart that got no delimiter (see below)"},
+        {u"nested-boundary-reused.eml 0 children"_s, u"2"_s, u"3"_s,
+            "GMime gives each delimiter line to the innermost open multipart (two parts in the "
+            "inner one, one after it); Python to the outermost (the inner multipart is left "
+            "empty, its parts become outer parts)"},
+    };
     return known;
 }
 
@@ -197,7 +241,17 @@ void TestMimeConformance::matchesPythonEmailPackage()
         QStringList keys = ours.keys() + theirs.keys();
         keys.removeDuplicates();
         std::sort(keys.begin(), keys.end());
+        // Below a part whose number of children differs, the parts cannot be paired up: the
+        // difference in number is the one reported.
+        QStringList unpaired;
         for (const QString &key : std::as_const(keys)) {
+            if (key.endsWith(u" children"_s) && ours.value(key) != theirs.value(key))
+                unpaired.append(key.chopped(9) + u'.');
+        }
+        for (const QString &key : std::as_const(keys)) {
+            if (std::any_of(unpaired.cbegin(), unpaired.cend(),
+                    [&key](const QString &prefix) { return key.startsWith(prefix); }))
+                continue;
             const QString a = ours.value(key, u"(none)"_s);
             const QString b = theirs.value(key, u"(none)"_s);
             if (a != b)
@@ -220,10 +274,13 @@ void TestMimeConformance::matchesPythonEmailPackage()
         if (!differences.contains(e))
             stale.append(e);
     }
-    QVERIFY2(unexpected.isEmpty(),
-        qPrintable(u"differences not in the known list:\n  "_s + unexpected.join(u"\n  "_s)));
-    QVERIFY2(stale.isEmpty(),
-        qPrintable(u"known differences that no longer occur:\n  "_s + stale.join(u"\n  "_s)));
+    // One line each: QTest cuts long failure messages short.
+    for (const QString &d : std::as_const(unexpected))
+        qWarning("difference not in the known list: %s", qPrintable(d));
+    for (const QString &e : std::as_const(stale))
+        qWarning("known difference that no longer occurs: %s", qPrintable(e));
+    QVERIFY2(unexpected.isEmpty(), "Hookscope and Python read a message differently (see above)");
+    QVERIFY2(stale.isEmpty(), "the list of known differences is out of date (see above)");
 }
 
 QTEST_GUILESS_MAIN(TestMimeConformance)

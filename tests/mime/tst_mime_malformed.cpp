@@ -147,6 +147,7 @@ void TestMimeMalformed::invalidContentType_data()
     QTest::addColumn<QByteArray>("value");
     QTest::addRow("no-slash") << "garbage"_ba;
     QTest::addRow("no-subtype") << "text/"_ba;
+    QTest::addRow("no-type") << "/plain"_ba; // GMime reads it silently as type "" (Python too)
     QTest::addRow("separators") << ";;;"_ba;
 }
 
