@@ -178,9 +178,9 @@ private Q_SLOTS:
         // The summary tells the two apart as well.
         const Run summaryWithout = run({u"decode"_s, without});
         QCOMPARE(summaryWithout.exitCode, 0);
-        QVERIFY2(summaryWithout.out.contains("message  (no subject)"), summaryWithout.out);
+        QVERIFY2(summaryWithout.out.contains("message  (no subject)"), summaryWithout.out.constData());
         const Run summaryEmpty = run({u"decode"_s, empty});
-        QVERIFY2(summaryEmpty.out.contains("message  \"\""), summaryEmpty.out);
+        QVERIFY2(summaryEmpty.out.contains("message  \"\""), summaryEmpty.out.constData());
     }
 
     void decodesDeliveryStatusFields()
@@ -207,7 +207,7 @@ private Q_SLOTS:
         QVERIFY(!parts.at(0).toObject().contains(u"fieldBlocks"_s));
 
         const Run summary = run({u"decode"_s, path});
-        QVERIFY2(summary.out.contains("| Status: 5.1.1"), summary.out);
+        QVERIFY2(summary.out.contains("| Status: 5.1.1"), summary.out.constData());
     }
 
     void reportsErrorsWithExitCodeOne()
