@@ -9,6 +9,8 @@
 #include "mock/mime/mimedecoder.h"
 #include "mock/mime/transferdecoding_p.h"
 
+#include <QSet>
+
 #include <algorithm>
 #include <cstring>
 #include <utility>
@@ -66,6 +68,20 @@ bool isDelimiterLine(const char *data, qint64 begin, qint64 end, const QByteArra
     if (pos + 1 < end && data[pos] == '-' && data[pos + 1] == '-')
         pos += 2;
     return isBlank(data, pos, end);
+}
+
+// Whether the line data[begin, end) (no line break, starting with "--") is a delimiter or close
+// delimiter of one of the boundaries: one lookup, however many boundaries there are.
+bool isNestedDelimiterLine(
+    const char *data, qint64 begin, qint64 end, const QSet<QByteArray> &boundaries)
+{
+    if (boundaries.isEmpty())
+        return false;
+    while (end > begin + 2 && isLwsp(data[end - 1]))
+        --end;
+    const QByteArray candidate = QByteArray::fromRawData(data + begin + 2, end - begin - 2);
+    return boundaries.contains(candidate)
+        || (candidate.endsWith("--") && boundaries.contains(candidate.chopped(2)));
 }
 
 QString lineText(const char *data, qint64 begin, qint64 end)
@@ -163,6 +179,7 @@ QList<Defect> boundaryDefects(const char *data, qint64 begin, qint64 end,
         }
     }
 
+    const QSet<QByteArray> nestedSet(nested.cbegin(), nested.cend());
     const QByteArray delimiter = "--" + boundary;
     int reported = 0;
     qint64 pos = begin;
@@ -179,9 +196,7 @@ QList<Defect> boundaryDefects(const char *data, qint64 begin, qint64 end,
         const qint64 lineContentEnd = contentEnd(data, at, next);
         pos = next;
         if (isDelimiterLine(data, at, lineContentEnd, boundary)
-            || std::any_of(nested.cbegin(), nested.cend(), [&](const QByteArray &inner) {
-                   return isDelimiterLine(data, at, lineContentEnd, inner);
-               }))
+            || isNestedDelimiterLine(data, at, lineContentEnd, nestedSet))
             continue;
         ++reported;
         defects.append(makeDefect(at, "WARN_BOUNDARY_TRAILING_TEXT",

@@ -178,7 +178,8 @@ private Q_SLOTS:
         // The summary tells the two apart as well.
         const Run summaryWithout = run({u"decode"_s, without});
         QCOMPARE(summaryWithout.exitCode, 0);
-        QVERIFY2(summaryWithout.out.contains("message  (no subject)"), summaryWithout.out.constData());
+        QVERIFY2(
+            summaryWithout.out.contains("message  (no subject)"), summaryWithout.out.constData());
         const Run summaryEmpty = run({u"decode"_s, empty});
         QVERIFY2(summaryEmpty.out.contains("message  \"\""), summaryEmpty.out.constData());
     }
