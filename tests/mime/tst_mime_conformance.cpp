@@ -270,9 +270,10 @@ void TestMimeConformance::matchesPythonEmailPackage()
             unexpected.append(d);
     }
     QStringList stale;
-    for (const QString &e : std::as_const(expected)) {
-        if (!differences.contains(e))
-            stale.append(e);
+    for (qsizetype i = 0; i < expected.size(); ++i) {
+        if (!differences.contains(expected.at(i)))
+            stale.append(expected.at(i) + u" (listed because: "_s
+                + QString::fromUtf8(knownDifferences().at(i).reason) + u')');
     }
     // One line each: QTest cuts long failure messages short.
     for (const QString &d : std::as_const(unexpected))
