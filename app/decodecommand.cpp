@@ -66,8 +66,11 @@ void printSummary(const Decoded &decoded, QTextStream &out)
     out << '\n';
     if (decoded.hasMessage) {
         const Mime::MimeMessage &message = decoded.message;
-        out << "message  \"" << message.subject << "\"  from " << message.from.join(u", ")
-            << "  to " << message.to.join(u", ") << '\n';
+        if (message.hasSubject)
+            out << "message  \"" << message.subject << '"';
+        else
+            out << "message  (no subject)";
+        out << "  from " << message.from.join(u", ") << "  to " << message.to.join(u", ") << '\n';
         std::function<void(const Mime::MimePart &, int)> print
             = [&out, &print](const Mime::MimePart &part, int depth) {
                   out << QString(2 + depth * 2, u' ') << part.contentType();
@@ -80,6 +83,12 @@ void printSummary(const Decoded &decoded, QTextStream &out)
                   for (const Mime::Defect &defect : part.defects())
                       out << "  [" << defect.code << ']';
                   out << '\n';
+                  const QString indent(4 + depth * 2, u' ');
+                  for (const QList<Mime::Header> &block : part.fieldBlocks()) {
+                      for (const Mime::Header &field : block)
+                          out << indent << "| " << field.name << ": " << field.value << '\n';
+                      out << indent << "|\n";
+                  }
                   for (const Mime::MimePart &child : part.children())
                       print(child, depth + 1);
               };

@@ -34,7 +34,7 @@ QJsonObject part(const MtaHooks::Mime::MimePart &part)
     QJsonArray children;
     for (const MtaHooks::Mime::MimePart &child : part.children())
         children.append(JsonView::part(child));
-    return QJsonObject {
+    QJsonObject object {
         {QStringLiteral("contentType"), part.contentType()},
         {QStringLiteral("charset"), stringOrNull(part.charset())},
         {QStringLiteral("filename"), stringOrNull(part.filename())},
@@ -46,12 +46,29 @@ QJsonObject part(const MtaHooks::Mime::MimePart &part)
         {QStringLiteral("defects"), defects},
         {QStringLiteral("children"), children},
     };
+    // Only the types whose body is made of header fields (delivery reports, external bodies).
+    const QList<QList<MtaHooks::Mime::Header>> blocks = part.fieldBlocks();
+    if (!blocks.isEmpty()) {
+        QJsonArray blocksJson;
+        for (const QList<MtaHooks::Mime::Header> &block : blocks) {
+            QJsonArray fields;
+            for (const MtaHooks::Mime::Header &field : block) {
+                fields.append(QJsonObject {{QStringLiteral("name"), QString::fromUtf8(field.name)},
+                    {QStringLiteral("value"), field.value}});
+            }
+            blocksJson.append(fields);
+        }
+        object.insert(QStringLiteral("fieldBlocks"), blocksJson);
+    }
+    return object;
 }
 
 QJsonObject message(const MtaHooks::Mime::MimeMessage &message)
 {
     return QJsonObject {
-        {QStringLiteral("subject"), message.subject},
+        // null without a Subject header, "" for an empty one.
+        {QStringLiteral("subject"),
+            message.hasSubject ? QJsonValue(message.subject) : QJsonValue(QJsonValue::Null)},
         {QStringLiteral("from"), QJsonArray::fromStringList(message.from)},
         {QStringLiteral("to"), QJsonArray::fromStringList(message.to)},
         {QStringLiteral("root"), part(message.root)},

@@ -20,8 +20,9 @@ WarningText warningText(GMimeParserWarning warning)
     case GMIME_WARN_UNENCODED_8BIT_HEADER:
         return {"WARN_UNENCODED_8BIT_HEADER", "Header contains unencoded 8-bit characters"};
     case GMIME_WARN_INVALID_CONTENT_TYPE:
-        return {
-            "WARN_INVALID_CONTENT_TYPE", "Invalid content type, assuming application/octet-stream"};
+        // GMime assumes application/octet-stream; the tree builder applies RFC 2045 §5.2.
+        return {"WARN_INVALID_CONTENT_TYPE",
+            "Invalid content type, read as text/plain; charset=us-ascii (RFC 2045 §5.2)"};
     case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE:
         return {"WARN_INVALID_RFC2047_HEADER_VALUE", "Invalid RFC 2047 encoded header value"};
     case GMIME_WARN_MALFORMED_MULTIPART:

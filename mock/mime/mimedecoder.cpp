@@ -27,8 +27,10 @@ namespace {
 void fillEnvelope(MimeMessage &message)
 {
     const QList<Header> headers = message.root.headers();
-    if (const Header *h = lastHeader(headers, QLatin1String("Subject")))
+    if (const Header *h = lastHeader(headers, QLatin1String("Subject"))) {
         message.subject = h->value;
+        message.hasSubject = true;
+    }
     const auto addresses = [&headers](QLatin1String name) {
         QStringList list;
         if (const Header *h = lastHeader(headers, name)) {

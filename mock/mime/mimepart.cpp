@@ -94,6 +94,11 @@ QString MimePart::contentLocation() const
     return d->contentLocation;
 }
 
+QList<QList<Header>> MimePart::fieldBlocks() const
+{
+    return d->fieldBlocks;
+}
+
 bool MimePart::isMultipart() const
 {
     return d->isMultipart;

@@ -27,6 +27,29 @@ class MimeDecoder;
 //   WARN_UNKNOWN_CHARSET           charset iconv cannot convert; text() falls back to UTF-8/CP1252
 //   CRIT_EMPTY_MESSAGE             no input bytes at all
 //   CRIT_NO_HEADERS                the input does not start with a header field
+//   WARN_FIRST_LINE_NOT_A_HEADER   the first line is neither a header field nor an mbox "From "
+//                                  line (junk, or a continuation of nothing); the headers are
+//                                  read from the second line on
+//   NOTE_MBOX_FROM_LINE            the input starts with an mbox "From " separator line
+//   NOTE_MISSING_CONTENT_TYPE      no Content-Type: text/plain; charset=us-ascii (RFC 2045 §5.2),
+//                                  message/rfc822 inside multipart/digest (RFC 2046 §5.1.5).
+//                                  Not recorded for a message without MIME-Version (plain
+//                                  RFC 5322 text, where the default is no defect at all)
+//   WARN_INVALID_CONTENT_TYPE      (GMime's code) a Content-Type that does not parse; the part is
+//                                  read as text/plain; charset=us-ascii (RFC 2045 §5.2)
+//   WARN_BOUNDARY_TRAILING_TEXT    a line starting with a delimiter ("--boundary") followed by
+//                                  other characters than white space: not a delimiter
+//                                  (RFC 2046 §5.1.1), so it stays in the part's body
+//   WARN_NESTED_BOUNDARY_REUSED    a nested multipart uses the boundary of one enclosing it;
+//                                  parsers split such a message differently
+//   WARN_NESTED_BOUNDARY_PREFIX    a nested multipart's boundary starts with an enclosing one,
+//                                  so the outer delimiter occurs inside the part (RFC 2046 §5.1.1
+//                                  forbids it; strict parsers cope, naive ones do not)
+//   NOTE_EXTERNAL_BODY             message/external-body (RFC 2046 §5.2.3): names where the
+//                                  content is; Hookscope never fetches it
+//   WARN_INVALID_FIELD_BLOCK       a line of a message/delivery-status body (RFC 3464) that is
+//                                  not a field
+// NOTE_ codes are remarks on legal but notable input, not faults.
 //   CRIT_UNREADABLE, CRIT_TOO_LARGE  decodeFile() could not read the file; input over 4 GiB
 // A defect found inside an attached message that was itself base64/QP encoded carries, on its
 // part, an offset into MimePart::containerBytes(); in MimeMessage::defects it points at the
@@ -67,7 +90,9 @@ public:
     // ("13.0" for the root of the message attached as part "13", "13.1", …).
     QString partId() const;
     QString contentType() const; // lower-case "type/subtype"
-    QString charset() const; // as declared ("" when absent)
+    // As declared ("" when absent); "us-ascii" when the Content-Type is missing or unparsable
+    // (RFC 2045 §5.2 default).
+    QString charset() const;
     QString filename() const; // RFC 2231/2047 decoded ("" when absent)
     QString disposition() const; // lower-case "attachment"/"inline" ("" when absent)
     QString contentId() const; // without angle brackets ("" when absent)
@@ -77,6 +102,10 @@ public:
     QList<MimePart> children() const; // subparts of a multipart; the message of message/rfc822
     QStringList contentLanguage() const; // Content-Language tags (empty when absent)
     QString contentLocation() const; // Content-Location ("" when absent)
+    // The body read as blocks of header fields, for the types whose body is one: the per-message
+    // and per-recipient blocks of message/delivery-status (RFC 3464 §2.1), the header of the
+    // external entity of message/external-body (RFC 2046 §5.2.3). Empty for other types.
+    QList<QList<Header>> fieldBlocks() const;
 
     bool isMultipart() const;
     bool isMessage() const; // message/rfc822 (and message/global)
@@ -142,7 +171,8 @@ struct MimeMessage
 {
     MimePart root;
     QByteArray raw; // the bytes it was decoded from (shared, not copied)
-    QString subject; // decoded
+    QString subject; // decoded; "" when there is no Subject header or it is empty
+    bool hasSubject = false; // whether there is a Subject header (empty or not)
     QStringList from; // "a@b" addresses (last header of that name; groups flattened)
     QStringList to;
     QStringList cc;

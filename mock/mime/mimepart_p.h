@@ -27,6 +27,7 @@ struct MimePart::Data
     QList<Header> headers;
     QList<Defect> defects;
     QList<MimePart> children;
+    QList<QList<Header>> fieldBlocks;
 
     qint64 size = 0;
     QByteArray sha256;

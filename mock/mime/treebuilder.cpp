@@ -8,11 +8,13 @@
 #include "mock/mime/defects_p.h"
 #include "mock/mime/headerfields_p.h"
 #include "mock/mime/logging.h"
+#include "mock/mime/structurechecks_p.h"
 #include "mock/mime/transferdecoding_p.h"
 
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -57,12 +59,13 @@ class TreeBuilder
 {
 public:
     TreeBuilder(const QByteArray &raw, std::shared_ptr<const void> storage, GMimeStream *stream,
-        int nesting)
+        int nesting, QList<qint64> invalidContentTypes)
         : m_data(raw.constData())
         , m_size(raw.size())
         , m_storage(std::move(storage))
         , m_stream(stream)
         , m_nesting(nesting)
+        , m_invalidContentTypes(std::move(invalidContentTypes))
     { }
 
     Node buildMessage(GMimeMessage *message, qint64 start, qint64 end);
@@ -71,7 +74,8 @@ public:
     QList<Defect> takeOwnDefects() { return std::exchange(m_ownDefects, {}); }
 
 private:
-    Node buildObject(GMimeObject *object, QList<Header> headers, qint64 start, qint64 end);
+    Node buildObject(GMimeObject *object, QList<Header> headers, qint64 start, qint64 end,
+        bool messageRoot = false);
     void describe(GMimeObject *object, MimePart::Data &d) const;
     bool contentBounds(GMimeObject *object, qint64 *begin, qint64 *end) const;
     qint64 lastDataOffset(GMimeObject *object) const;
@@ -99,6 +103,8 @@ private:
     std::shared_ptr<const void> m_storage;
     GMimeStream *m_stream;
     int m_nesting;
+    QList<qint64> m_invalidContentTypes; // offsets of the Content-Type fields GMime could not parse
+    QList<QByteArray> m_enclosingBoundaries; // of the multiparts around the part being built
     QList<Defect> m_ownDefects;
 };
 
@@ -240,16 +246,20 @@ void TreeBuilder::finishDigests()
     m_digestJobs.clear();
 }
 
-Node TreeBuilder::buildObject(GMimeObject *object, QList<Header> headers, qint64 start, qint64 end)
+Node TreeBuilder::buildObject(
+    GMimeObject *object, QList<Header> headers, qint64 start, qint64 end, bool messageRoot)
 {
     Node node;
     node.data = std::make_shared<MimePart::Data>();
     MimePart::Data &d = *node.data;
     d.storage = m_storage;
     d.headers = std::move(headers);
-    describe(object, d);
-
     start = std::clamp<qint64>(start, 0, m_size);
+    describe(object, d);
+    if (std::optional<Defect> defect
+        = applyContentTypeDefault(d, messageRoot, start, m_invalidContentTypes))
+        addDefect(d, *defect);
+
     end = std::clamp<qint64>(end, start, m_size);
     const qint64 lastField = lastHeaderOffset(d.headers);
     qint64 headerEnd = lastField >= start ? headerBlockEnd(m_data, lastField, end)
@@ -275,9 +285,28 @@ Node TreeBuilder::buildObject(GMimeObject *object, QList<Header> headers, qint64
         d.rawLength = end - start;
         d.size = d.bodyLength;
         GMimeMultipart *multipart = GMIME_MULTIPART(object);
+        // The checks go by the declared boundary only: GMime makes one up when there is none
+        // (and then declares it).
+        const QByteArray declared(g_mime_object_get_content_type_parameter(object, "boundary"));
         const char *boundary = g_mime_multipart_get_boundary(multipart);
         const QByteArray delimiter = boundary ? QByteArray("--") + boundary : QByteArray();
         const int count = g_mime_multipart_get_count(multipart);
+        if (!declared.isEmpty()) {
+            const QList<Defect> defects = boundaryDefects(m_data, headerEnd, end, declared,
+                m_enclosingBoundaries, nestedBoundaries(object),
+                contentTypeHeader ? contentTypeHeader->offset : start);
+            for (const Defect &defect : defects)
+                addDefect(d, defect);
+            if (count == 0) {
+                // GMime only says it ran into the end of the input looking for a delimiter.
+                addDefect(d,
+                    makeDefect(headerEnd, "WARN_MALFORMED_MULTIPART",
+                        QStringLiteral("No delimiter line \"--%1\": the multipart has no parts "
+                                       "(RFC 2046 §5.1.1 wants one at least)")
+                            .arg(QString::fromLatin1(declared))));
+            }
+        }
+        m_enclosingBoundaries.append(declared);
         qint64 previousEnd = headerEnd;
         for (int i = 0; i < count; ++i) {
             GMimeObject *child = g_mime_multipart_get_part(multipart, i);
@@ -293,6 +322,7 @@ Node TreeBuilder::buildObject(GMimeObject *object, QList<Header> headers, qint64
             node.children.push_back(buildObject(child, headersOf(child), childBegin, childEnd));
             previousEnd = childEnd;
         }
+        m_enclosingBoundaries.removeLast();
         return node;
     }
 
@@ -324,6 +354,11 @@ Node TreeBuilder::buildObject(GMimeObject *object, QList<Header> headers, qint64
         // Whether it is an encoded message to parse depends on the digest.
         digestNow(d, defectOffset);
         parseEncodedMessage(node);
+    } else if (const int limit = fieldBlockLimit(d.contentType); limit > 0) {
+        digestNow(d, defectOffset); // chooses the transfer decoding the blocks are read with
+        const QList<Defect> defects = readFieldBlocks(m_data, object, d, limit);
+        for (const Defect &defect : defects)
+            addDefect(d, defect);
     } else {
         digestLater(d, defectOffset);
     }
@@ -369,7 +404,7 @@ Node TreeBuilder::buildMessage(GMimeMessage *message, qint64 start, qint64 end)
         node.data->headers = std::move(headers);
         return node;
     }
-    return buildObject(root, std::move(headers), start, end);
+    return buildObject(root, std::move(headers), start, end, true);
 }
 
 Node TreeBuilder::buildBytes(qint64 start, qint64 end)
@@ -393,11 +428,15 @@ ParsedTree parseTree(const QByteArray &raw, const std::shared_ptr<const void> &s
 {
     ParsedTree parsed;
     QList<ParserWarning> warnings;
+    const FirstLine firstLine = checkFirstLine(raw.constData(), raw.size());
     {
         // Destruction order matters: GMime objects first, the borrowed stream last.
         BorrowedStream stream(raw.constData(), raw.size());
         ParserOptionsPtr options(newLooseOptions());
         g_mime_parser_options_set_warning_callback(options.get(), collectWarning, &warnings);
+        // The parser starts where the stream is; its offsets stay those of the whole input.
+        if (firstLine.headersStart > 0)
+            g_mime_stream_seek(stream.stream(), firstLine.headersStart, GMIME_STREAM_SEEK_SET);
         GObjectPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.stream()));
         g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
         // Parts reference byte ranges of the stream instead of copies of their content.
@@ -405,7 +444,12 @@ ParsedTree parseTree(const QByteArray &raw, const std::shared_ptr<const void> &s
         GObjectPtr<GMimeMessage> message(
             g_mime_parser_construct_message(parser.get(), options.get()));
 
-        TreeBuilder builder(raw, storage, stream.stream(), nesting);
+        QList<qint64> invalidContentTypes;
+        for (const ParserWarning &w : std::as_const(warnings)) {
+            if (w.code == GMIME_WARN_INVALID_CONTENT_TYPE)
+                invalidContentTypes.append(w.offset);
+        }
+        TreeBuilder builder(raw, storage, stream.stream(), nesting, invalidContentTypes);
         if (message) {
             parsed.root = builder.buildMessage(message.get(), 0, raw.size());
             parsed.headerCount = int(parsed.root.data->headers.size());
@@ -414,6 +458,10 @@ ParsedTree parseTree(const QByteArray &raw, const std::shared_ptr<const void> &s
         }
         builder.finishDigests();
         parsed.defects = builder.takeOwnDefects();
+    }
+    if (firstLine.defect) {
+        parsed.root.data->defects.prepend(*firstLine.defect);
+        parsed.defects.append(*firstLine.defect);
     }
 
     for (const ParserWarning &w : std::as_const(warnings)) {

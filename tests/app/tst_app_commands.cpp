@@ -157,6 +157,60 @@ private Q_SLOTS:
         QVERIFY(root.value(u"contentId"_s).isNull());
     }
 
+    void decodesSubjectNullWhenAbsent()
+    {
+        // Absent is null, present and empty is "", as for every other fact.
+        const QString without = writeTemp(
+            u"no-subject.eml"_s, "From: a@example.org\r\nTo: b@example.org\r\n\r\nbody\r\n");
+        const QString empty = writeTemp(u"empty-subject.eml"_s,
+            "From: a@example.org\r\nTo: b@example.org\r\nSubject:\r\n\r\nbody\r\n");
+        const QString given = writeTemp(u"subject.eml"_s,
+            "From: a@example.org\r\nSubject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n\r\nbody\r\n");
+        const auto subject = [this](const QString &path) {
+            const Run result = run({u"decode"_s, path, u"--json"_s});
+            return result.json().value(u"message"_s).toObject().value(u"subject"_s);
+        };
+        QVERIFY(subject(without).isNull());
+        QVERIFY(subject(empty).isString());
+        QCOMPARE(subject(empty).toString(), QString());
+        QCOMPARE(subject(given).toString(), u"Grüße"_s);
+
+        // The summary tells the two apart as well.
+        const Run summaryWithout = run({u"decode"_s, without});
+        QCOMPARE(summaryWithout.exitCode, 0);
+        QVERIFY2(
+            summaryWithout.out.contains("message  (no subject)"), summaryWithout.out.constData());
+        const Run summaryEmpty = run({u"decode"_s, empty});
+        QVERIFY2(summaryEmpty.out.contains("message  \"\""), summaryEmpty.out.constData());
+    }
+
+    void decodesDeliveryStatusFields()
+    {
+        const QString path = data(u"mime/malformed/delivery-status.eml"_s);
+        const Run result = run({u"decode"_s, path, u"--json"_s});
+        QCOMPARE(result.exitCode, 0);
+        const QJsonArray parts = result.json()
+                                     .value(u"message"_s)
+                                     .toObject()
+                                     .value(u"root"_s)
+                                     .toObject()
+                                     .value(u"children"_s)
+                                     .toArray();
+        QCOMPARE(parts.size(), 3);
+        const QJsonObject status = parts.at(1).toObject();
+        QCOMPARE(status.value(u"contentType"_s).toString(), u"message/delivery-status"_s);
+        const QJsonArray blocks = status.value(u"fieldBlocks"_s).toArray();
+        QCOMPARE(blocks.size(), 3);
+        const QJsonObject firstRecipient = blocks.at(1).toArray().at(0).toObject();
+        QCOMPARE(firstRecipient.value(u"name"_s).toString(), u"Final-Recipient"_s);
+        QCOMPARE(firstRecipient.value(u"value"_s).toString(), u"rfc822; bob@example.net"_s);
+        // Other parts carry no field blocks.
+        QVERIFY(!parts.at(0).toObject().contains(u"fieldBlocks"_s));
+
+        const Run summary = run({u"decode"_s, path});
+        QVERIFY2(summary.out.contains("| Status: 5.1.1"), summary.out.constData());
+    }
+
     void reportsErrorsWithExitCodeOne()
     {
         const Run result = run({u"decode"_s,
