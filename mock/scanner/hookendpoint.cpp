@@ -356,7 +356,14 @@ void HookEndpoint::Private::continueHook(const std::shared_ptr<Call> &call)
         }
     }
 
-    const Decision decision = rulebook->decide(call->request);
+    const Decision decision = rulebook->decide(call->request, exchange.sessionKey);
+    exchange.problems += decision.problems;
+    if (!decision.notes.isEmpty()) {
+        QStringList notes = decision.notes;
+        if (!exchange.note.isEmpty())
+            notes.prepend(exchange.note);
+        exchange.note = notes.join(u'\n');
+    }
     exchange.ruleName = decision.ruleName;
     exchange.ruleReason = decision.reason;
     exchange.matchTrace = decision.trace;

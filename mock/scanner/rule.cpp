@@ -74,6 +74,14 @@ QString Answer::describe() const
     case Kind::Hold:
         text = u"hold for the user"_s;
         break;
+    case Kind::Plan:
+        text = u"scripted: "_s + MtaHooks::verdictName(plan.verdict);
+        if (!plan.edits.isEmpty())
+            text += u" with %1 edit(s)"_s.arg(plan.edits.size());
+        break;
+    case Kind::Script:
+        text = scriptFile.isEmpty() ? u"script"_s : u"script "_s + scriptFile;
+        break;
     }
     if (fault != Fault::None)
         text = u"fault: "_s + faultName(fault);
@@ -136,6 +144,15 @@ QJsonObject answerToJson(const Answer &answer)
     case Answer::Kind::Hold:
         json.insert(u"hold"_s, true);
         break;
+    case Answer::Kind::Plan: // a script's answer of the moment: what it was
+        json.insert(u"preset"_s, MtaHooks::verdictName(answer.plan.verdict));
+        break;
+    case Answer::Kind::Script:
+        if (answer.scriptFile.isEmpty())
+            json.insert(u"script"_s, answer.script);
+        else
+            json.insert(u"scriptFile"_s, answer.scriptFile);
+        break;
     }
     if (!answer.contentType.isEmpty())
         json.insert(u"contentType"_s, QString::fromLatin1(answer.contentType));
@@ -178,6 +195,15 @@ std::optional<Answer> answerFromJson(const QJsonObject &json, QString *error)
         answer.body = json.value(u"body"_s).toString().toUtf8();
     } else if (json.value(u"hold"_s).toBool()) {
         answer.kind = Answer::Kind::Hold;
+    } else if (json.contains(u"script"_s) || json.contains(u"scriptFile"_s)) {
+        // The source of a scriptFile is read, and every script compiled, by the Rulebook.
+        answer.kind = Answer::Kind::Script;
+        answer.script = json.value(u"script"_s).toString();
+        answer.scriptFile = json.value(u"scriptFile"_s).toString();
+        if (answer.script.isEmpty() == answer.scriptFile.isEmpty()) {
+            *error = u"an answer has either a script or a scriptFile"_s;
+            return std::nullopt;
+        }
     }
     answer.contentType = json.value(u"contentType"_s).toString().toLatin1();
     answer.httpStatus = json.value(u"status"_s).toInt(200);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "mock/protocol/answerplan.h"
 #include "mock/protocol/presets.h"
 #include "mock/protocol/types.h"
 
@@ -49,9 +50,14 @@ QList<Fault> allFaults();
 // What a rule (or a stage default) answers.
 struct Answer
 {
-    enum class Kind { Preset, Body, Hold };
+    // Plan: what a script answered (never read from a file). Script: a rule's JavaScript, run by
+    // the Rulebook when the rule's conditions hold; it answers with a Plan, a Hold, or nothing.
+    enum class Kind { Preset, Body, Hold, Plan, Script };
     Kind kind = Kind::Preset;
     MtaHooks::Preset preset = MtaHooks::Preset::Accept;
+    MtaHooks::AnswerPlan plan;
+    QString script; // the source (read from scriptFile when that is set)
+    QString scriptFile; // as the rules file names it, relative to the file
     // Kind::Body: a template, "{{/json/pointer}}" is replaced by the request's value there.
     QByteArray body;
     QByteArray contentType; // empty: the request's encoding decides

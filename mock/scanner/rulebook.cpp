@@ -6,6 +6,7 @@
 #include "mock/scanner/logging.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
@@ -132,6 +133,8 @@ void Rulebook::resetHits()
 {
     for (Rule &rule : m_rules)
         rule.hits = 0;
+    if (m_scripts)
+        m_scripts->resetState(); // the counters' companion: what scripts counted
 }
 
 Answer Rulebook::defaultAnswer(Stage stage) const
@@ -233,7 +236,7 @@ QString Rulebook::mismatch(const Rule &rule, const HookRequest &request) const
     return {};
 }
 
-Decision Rulebook::decide(const HookRequest &request)
+Decision Rulebook::decide(const HookRequest &request, const QString &sessionKey)
 {
     Decision decision;
     for (int i = 0; i < m_rules.size(); ++i) {
@@ -252,11 +255,16 @@ Decision Rulebook::decide(const HookRequest &request)
             decision.trace << u"%1: already answered %2 time(s)"_s.arg(label).arg(rule.hits);
             continue;
         }
+        if (rule.answer.kind == Answer::Kind::Script
+            && !runScript(rule, label, request, sessionKey, decision))
+            continue;
         ++rule.hits;
         decision.ruleName = label;
         decision.ruleIndex = i;
-        decision.reason = rule.describeConditions();
-        decision.answer = rule.answer;
+        if (rule.answer.kind != Answer::Kind::Script) {
+            decision.reason = rule.describeConditions();
+            decision.answer = rule.answer;
+        }
         break;
     }
     if (decision.ruleIndex < 0) {
@@ -267,6 +275,10 @@ Decision Rulebook::decide(const HookRequest &request)
     decision.suggested = decision.answer;
     if (decision.suggested.kind == Answer::Kind::Hold)
         decision.suggested = defaultAnswer(request.stage);
+    if (decision.answer.kind == Answer::Kind::Hold && decision.answer.plan != AnswerPlan()) {
+        decision.suggested = decision.answer; // a script held the call: what it would answer
+        decision.suggested.kind = Answer::Kind::Plan;
+    }
     if (m_heldStages.contains(request.stage) && decision.answer.kind != Answer::Kind::Hold) {
         decision.reason = u"%1 is held (breakpoint); %2 would answer"_s.arg(
             request.stageName, decision.ruleName);
@@ -295,6 +307,8 @@ RenderedAnswer Rulebook::render(const Answer &answer, const HookRequest &request
             if (document.isValid())
                 rendered.body = encodeAnswer(document, dialect, Encoding::Cbor);
         }
+    } else if (answer.kind == Answer::Kind::Plan) {
+        rendered.body = encodeAnswer(planAnswer(answer.plan, dialect, request), dialect, encoding);
     } else {
         const Document document = presetAnswer(answer.preset, dialect, request);
         rendered.body = encodeAnswer(document, dialect, encoding);
@@ -374,6 +388,11 @@ bool Rulebook::fromJson(const QJsonObject &json, QString *error)
             *error = u"defaults/"_s + it.key() + u": "_s + *error;
             return false;
         }
+        if (answer->kind == Answer::Kind::Script) {
+            *error
+                = u"defaults/"_s + it.key() + u": a script answers a rule, not a stage default"_s;
+            return false;
+        }
         defaults.insert(stage, *answer);
     }
     QSet<Stage> held;
@@ -395,6 +414,8 @@ bool Rulebook::fromJson(const QJsonObject &json, QString *error)
         }
         rules.append(*rule);
     }
+    if (!prepareScripts(rules, error))
+        return false;
     const auto holdTimeout
         = waitFromJson(json.value(u"holdTimeoutMs"_s), 30000, u"holdTimeoutMs"_s, error);
     if (!holdTimeout)
@@ -434,6 +455,7 @@ bool Rulebook::load(const QString &path, QString *error)
         *error = u"%1 is not a JSON object: %2"_s.arg(path, parseError.errorString());
         return false;
     }
+    m_baseDir = QFileInfo(path).absolutePath();
     return fromJson(document.object(), error);
 }
 

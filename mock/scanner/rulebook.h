@@ -4,10 +4,13 @@
 #include "mock/capture/exchange.h"
 #include "mock/protocol/hookrequest.h"
 #include "mock/scanner/rule.h"
+#include "mock/scanner/scriptrunner.h"
 
 #include <QHash>
 #include <QObject>
 #include <QSet>
+
+#include <memory>
 
 namespace Mock {
 
@@ -20,6 +23,8 @@ struct Decision
     Answer answer; // what to answer (Kind::Hold parks the call)
     Answer suggested; // for a hold: what would have been answered, to prefill the editor
     int ruleIndex = -1; // -1 for the stage default or the stage hold switch
+    MtaHooks::Problems problems; // a script that failed (the stage default answered)
+    QStringList notes; // what scripts wrote with log(...)
 };
 
 // A rendered answer: the bytes to send.
@@ -66,14 +71,20 @@ public:
     // How long a "hang" fault keeps its call before the connection is reset.
     int hangLimitMs() const;
 
-    Decision decide(const MtaHooks::HookRequest &request);
+    // `sessionKey` names the call's SMTP session, for the state scripts keep per session.
+    Decision decide(const MtaHooks::HookRequest &request, const QString &sessionKey = {});
     RenderedAnswer render(const Answer &answer, const MtaHooks::HookRequest &request) const;
     qint64 delayMs(const Answer &answer) const;
 
     // The rules file (docs/rules-format.md).
     QJsonObject toJson() const;
     bool fromJson(const QJsonObject &json, QString *error);
+    // Script files named in a rules file are read relative to it (load), or to `baseDir`.
     bool load(const QString &path, QString *error);
+    void setBaseDir(const QString &baseDir) { m_baseDir = baseDir; }
+    // The engine running the rules' scripts (made on first use): its budgets, a check of a script
+    // being edited.
+    ScriptRunner &scripts();
     bool save(const QString &path, QString *error) const;
 
 Q_SIGNALS:
@@ -81,6 +92,11 @@ Q_SIGNALS:
 
 private:
     QString mismatch(const Rule &rule, const MtaHooks::HookRequest &request) const;
+    // Reads the scripts' files and compiles every script; false with the place on error.
+    bool prepareScripts(QList<Rule> &rules, QString *error);
+    // Runs a matching rule's script: true when it answered (or failed: the default answers).
+    bool runScript(const Rule &rule, const QString &label, const MtaHooks::HookRequest &request,
+        const QString &sessionKey, Decision &decision);
 
     QList<Rule> m_rules;
     QHash<MtaHooks::Stage, Answer> m_defaults;
@@ -88,6 +104,8 @@ private:
     MtaHooks::Dialect m_draftAnswerDialect = MtaHooks::Dialect::Draft01;
     int m_holdTimeoutMs = 30000;
     int m_mtaTimeoutMs = 30000;
+    QString m_baseDir;
+    std::unique_ptr<ScriptRunner> m_scripts;
 };
 
 // Replaces "{{/json/pointer}}" with the request's value there: inside a JSON string the text is
