@@ -39,6 +39,13 @@ QStringList pointerTokens(const QString &pointer)
     return tokens;
 }
 
+// "" is the whole document (RFC 6901); "/" strictly names a member "", but scanners write it
+// for the whole document too: either lifts the restriction.
+bool namesWholeDocument(const QStringList &pointers)
+{
+    return pointers.contains(QString()) || pointers.contains(u"/"_s);
+}
+
 std::optional<QStringList> stringList(const QJsonValue &value)
 {
     if (!value.isArray())
@@ -62,7 +69,11 @@ DirectionTerms offeredIn(const QJsonObject &capabilities, const QString &directi
     const QJsonObject offered = value.toObject();
     terms.stages = stringList(offered.value(u"stages"_s)).value_or(QStringList());
     terms.properties = stringList(offered.value(u"fetchProperties"_s));
+    if (terms.properties && namesWholeDocument(*terms.properties))
+        terms.properties.reset();
     terms.updateProperties = stringList(offered.value(u"updateProperties"_s));
+    if (terms.updateProperties && namesWholeDocument(*terms.updateProperties))
+        terms.updateProperties.reset();
     return terms;
 }
 
@@ -101,7 +112,7 @@ DirectionTerms agreedIn(const DirectionTerms &asked, const QJsonValue &negotiate
     if (const auto stages = stringList(object.value(u"stages"_s)))
         terms.stages = stages;
     if (const auto properties = stringList(object.value(u"properties"_s)))
-        terms.properties = properties;
+        terms.properties = namesWholeDocument(*properties) ? std::nullopt : properties;
     return terms;
 }
 
@@ -200,6 +211,11 @@ Negotiation agreed(const Negotiation &asked, const QJsonObject &registrationAnsw
     Negotiation terms;
     terms.inbound = agreedIn(asked.inbound, negotiated.toObject().value(u"inbound"_s));
     terms.outbound = agreedIn(asked.outbound, negotiated.toObject().value(u"outbound"_s));
+    // A registration is for at least one stage (reference §b.3): an answer that accepts it
+    // (201) but grants none says nothing usable, so what was asked stands.
+    if (terms.inbound.stages && terms.inbound.stages->isEmpty() && terms.outbound.stages
+        && terms.outbound.stages->isEmpty())
+        return asked;
     return terms;
 }
 

@@ -65,6 +65,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def reply(self, status, body=None, headers=None, record=None):
         data = b"" if body is None else json.dumps(body).encode()
+        # Logged before the answer goes out: once the MTA has it, the log shows the request.
+        if record is not None:
+            record["status"] = status
+            with LOCK:
+                LOG.write(json.dumps(record) + "\n")
+                LOG.flush()
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, str(value))
@@ -73,11 +79,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-        if record is not None:
-            record["status"] = status
-            with LOCK:
-                LOG.write(json.dumps(record) + "\n")
-                LOG.flush()
 
     def handle_any(self):
         length = int(self.headers.get("Content-Length") or 0)
