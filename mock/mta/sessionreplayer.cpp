@@ -264,20 +264,19 @@ void SessionReplayer::Private::setup()
         else
             failPass(setupError);
     };
-    if (!isDraft(target.dialect)) {
-        launch();
-    } else if (!target.registrationId.isEmpty()) {
+    const bool draft = isDraft(target.dialect);
+    if (draft && !target.registrationId.isEmpty()) {
         // Provisioned out of band: the operator gave the hook URL and the id.
         registrationId = target.registrationId;
         launch();
-    } else if (!target.registrationUrl.isEmpty()) {
+    } else if (draft && !target.registrationUrl.isEmpty()) {
         registerAt(target.registrationUrl, launchIfRegistered);
-    } else if (target.discover) {
+    } else if (draft && target.discover) {
         discover();
-    } else if (target.registerMta) {
+    } else if (draft && target.registerMta) {
         registerAt(target.url.resolved(QUrl(u"/v1/hooks/register"_s)), launchIfRegistered);
     } else {
-        launch();
+        launch(); // Stalwart's format, or a draft hook called as configured
     }
 }
 
