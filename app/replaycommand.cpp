@@ -343,6 +343,7 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
             {u"failedExpectations"_s, summary.failedExpectations},
             {u"malformedAnswers"_s, summary.malformedAnswers},
             {u"transportErrors"_s, summary.transportErrors},
+            {u"skippedStages"_s, summary.skippedStages},
             {u"setupError"_s, JsonView::stringOrNull(setupError)},
             {u"elapsedMs"_s, double(summary.elapsedMs)},
             {u"sessionsPerSecond"_s, rate},
@@ -380,6 +381,8 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
         if (summary.malformedAnswers > 0 || summary.transportErrors > 0)
             *io.out << summary.malformedAnswers << " failed or malformed answer(s), "
                     << summary.transportErrors << " transport error(s)\n";
+        if (summary.skippedStages > 0)
+            *io.out << summary.skippedStages << " stage(s) not negotiated, not called\n";
         if (checkExpectations)
             *io.out << summary.failedExpectations << " expectation(s) failed\n";
     }

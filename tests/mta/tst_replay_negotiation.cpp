@@ -130,6 +130,7 @@ void TestReplayNegotiation::negotiatesWhatDiscoveryOffers()
         QCOMPARE(stage.value(u"attempts"_s).toInt(), data ? 1 : 0);
     }
     QCOMPARE(m_scanner->hookCalls().size(), 1);
+    QCOMPARE(run.lines(u"summary"_s).constFirst().value(u"skippedStages"_s).toInt(), 3);
     QVERIFY2(run.err.contains("does not offer connect, mail, rcpt"), qPrintable(run.describe()));
     // The expectations of the stages not called fail when asked for.
     const Run expecting = replay({m_session, u"--to"_s, m_scanner->url(u"/hook"_s), u"--dialect"_s,
