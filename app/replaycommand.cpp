@@ -57,6 +57,7 @@ void printStage(
             {u"expectation"_s, JsonView::stringOrNull(expectation)},
             {u"failures"_s, QJsonArray::fromStringList(stage.expectationFailures)},
             {u"problems"_s, int(stage.outcome.problems.size())},
+            {u"skipped"_s, JsonView::stringOrNull(stage.skipped)},
         };
         if (stage.stage == Stage::Data && sent) {
             // What the message became (compare runs, or with `hookscope apply`).
@@ -73,7 +74,8 @@ void printStage(
         out << QJsonDocument(line).toJson(QJsonDocument::Compact) << '\n';
         return;
     }
-    QString action = sent ? actionName(stage.outcome.action) : u"-"_s;
+    QString action = sent ? actionName(stage.outcome.action)
+                          : (stage.skipped.isEmpty() ? u"-"_s : u"skipped"_s);
     const QString verdict = verdictName(stage.outcome.verdict);
     if (sent && !verdict.isEmpty() && verdict != action)
         action += u" ("_s + verdict + u')';
@@ -86,6 +88,8 @@ void printStage(
         << QString::number(ms(stage.latencyUs), 'f', 1).rightJustified(7) << " ms";
     if (stage.attempts > 1)
         out << "  " << stage.attempts << " attempts";
+    if (!stage.skipped.isEmpty())
+        out << "  " << stage.skipped;
     if (!stage.transportError.isEmpty())
         out << "  error: " << stage.transportError;
     else if (stage.outcome.malformed)
@@ -152,25 +156,62 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
         u"tls-key"_s, u"The client certificate's private key (PEM)."_s, u"file"_s);
     const QCommandLineOption noDiscovery(u"no-discovery"_s, u"Drafts: skip discovery."_s);
     const QCommandLineOption noRegister(u"no-register"_s, u"Drafts: do not register."_s);
+    const QCommandLineOption registerAt(u"register"_s,
+        u"draft-01: register at this URL, without discovery (instead of --to)."_s, u"url"_s);
+    const QCommandLineOption hook(u"hook"_s,
+        u"Drafts: call this hook URL of a registration provisioned out of band (with "
+        "--registration-id; instead of --to)."_s,
+        u"url"_s);
+    const QCommandLineOption registrationId(u"registration-id"_s,
+        u"Drafts: the provisioned registration's id (with --hook)."_s, u"id"_s);
+    const QCommandLineOption onError(u"on-error"_s,
+        u"What the MTA does when a call fails: tempfail (451 4.3.5), accept or reject."_s,
+        u"policy"_s, u"tempfail"_s);
     const QCommandLineOption repeat(
         u"repeat"_s, u"Replay every session N times (load)."_s, u"n"_s, u"1"_s);
     parser.addOptions({to, dialect, cbor, auth, concurrency, expect, json, quiet, mailFrom, rcpt,
-        timeout, retries, insecure, cacert, tlsCert, tlsKey, noDiscovery, noRegister, repeat});
-    if (!parser.parse(arguments) || parser.positionalArguments().isEmpty() || !parser.isSet(to)) {
+        timeout, retries, insecure, cacert, tlsCert, tlsKey, noDiscovery, noRegister, repeat,
+        registerAt, hook, registrationId, onError});
+    const bool parsed = parser.parse(arguments);
+    const int targets
+        = int(parser.isSet(to)) + int(parser.isSet(registerAt)) + int(parser.isSet(hook));
+    if (!parsed || parser.positionalArguments().isEmpty() || targets == 0) {
         *io.err << (parser.errorText().isEmpty()
-                ? u"usage: hookscope replay SESSION... --to URL [--dialect D] [--cbor] "
-                  "[--auth SPEC] [--concurrency N] [--expect] [--json]"_s
+                ? u"usage: hookscope replay SESSION... (--to URL | --register URL | --hook URL "
+                  "--registration-id ID) [--dialect D] [--cbor] [--auth SPEC] [--on-error P] "
+                  "[--concurrency N] [--expect] [--json]"_s
                 : parser.errorText())
                 << '\n';
         return ExitUsage;
     }
     Mock::ReplayTarget target;
-    target.url = QUrl(parser.value(to));
-    if (!target.url.isValid() || target.url.host().isEmpty()
-        || (target.url.scheme() != u"http"_s && target.url.scheme() != u"https"_s)) {
-        *io.err << "--to needs an http:// or https:// URL\n";
+    if (parser.isSet(hook) != parser.isSet(registrationId) || (parser.isSet(hook) && targets > 1)) {
+        *io.err << "--hook URL and --registration-id ID go together, without --to or --register\n";
         return ExitUsage;
     }
+    for (const QCommandLineOption *option : {&to, &registerAt, &hook}) {
+        if (!parser.isSet(*option))
+            continue;
+        const QUrl url(parser.value(*option));
+        if (!url.isValid() || url.host().isEmpty()
+            || (url.scheme() != u"http"_s && url.scheme() != u"https"_s)) {
+            *io.err << "--" << option->names().constFirst()
+                    << " needs an http:// or https:// URL\n";
+            return ExitUsage;
+        }
+    }
+    // --to names the hook (or, for the drafts, the scanner whose discovery is asked); --register
+    // and --hook name the drafts' endpoints directly.
+    target.url
+        = QUrl(parser.value(parser.isSet(to) ? to : (parser.isSet(hook) ? hook : registerAt)));
+    target.registrationUrl = QUrl(parser.value(registerAt));
+    target.registrationId = parser.value(registrationId).toUtf8();
+    const auto policy = MtaHooks::failurePolicyFromName(parser.value(onError));
+    if (!policy) {
+        *io.err << "--on-error must be tempfail, accept or reject\n";
+        return ExitUsage;
+    }
+    target.onError = *policy;
     std::optional<Dialect> forcedDialect;
     if (parser.isSet(dialect)) {
         forcedDialect = dialectFromName(parser.value(dialect));
@@ -284,12 +325,9 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
     const Mock::ReplaySummary summary = replayer.summary();
     const bool checkExpectations = parser.isSet(expect);
     bool wellFormed = true;
-    QString setupError;
-    for (const Mock::ReplayResult &result : results) {
+    const QString setupError = summary.setupError;
+    for (const Mock::ReplayResult &result : results)
         wellFormed = wellFormed && result.allWellFormed();
-        if (setupError.isEmpty())
-            setupError = result.error;
-    }
     const double seconds = double(qMax<qint64>(1, summary.elapsedMs)) / 1000.0;
     const double rate = summary.sessions / seconds;
     const double callRate = summary.httpCalls / seconds;
@@ -305,6 +343,7 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
             {u"failedExpectations"_s, summary.failedExpectations},
             {u"malformedAnswers"_s, summary.malformedAnswers},
             {u"transportErrors"_s, summary.transportErrors},
+            {u"skippedStages"_s, summary.skippedStages},
             {u"setupError"_s, JsonView::stringOrNull(setupError)},
             {u"elapsedMs"_s, double(summary.elapsedMs)},
             {u"sessionsPerSecond"_s, rate},
@@ -342,10 +381,14 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
         if (summary.malformedAnswers > 0 || summary.transportErrors > 0)
             *io.out << summary.malformedAnswers << " failed or malformed answer(s), "
                     << summary.transportErrors << " transport error(s)\n";
+        if (summary.skippedStages > 0)
+            *io.out << summary.skippedStages << " stage(s) not negotiated, not called\n";
         if (checkExpectations)
             *io.out << summary.failedExpectations << " expectation(s) failed\n";
     }
     io.out->flush();
+    if (!setupError.isEmpty())
+        return ExitUsage; // discovery or registration failed: said above, nothing was replayed
     if (summary.stages > 0 && summary.transportErrors == summary.stages)
         return ExitUsage; // nothing reached the scanner: a connection problem
     if (checkExpectations)

@@ -76,8 +76,11 @@ Mock::Exchange asExchange(const Mock::StageResult &stage)
 
 QString verdictText(const Mock::StageResult &stage)
 {
+    if (!stage.skipped.isEmpty())
+        return u"not negotiated"_s;
+    // A failed call's verdict is the on-error policy's.
     if (!stage.transportError.isEmpty())
-        return u"error"_s;
+        return u"error → "_s + verdictName(stage.outcome.verdict);
     return verdictName(stage.outcome.verdict);
 }
 
@@ -90,6 +93,8 @@ ReplayPanel::ReplayPanel(QWidget *parent)
     , m_dialect(new QComboBox(this))
     , m_encoding(new QComboBox(this))
     , m_auth(new QLineEdit(this))
+    , m_registration(new QLineEdit(this))
+    , m_onError(new QComboBox(this))
     , m_concurrency(new QSpinBox(this))
     , m_timeout(new QSpinBox(this))
     , m_insecure(new QCheckBox(tr("Accept invalid certificates"), this))
@@ -116,6 +121,14 @@ ReplayPanel::ReplayPanel(QWidget *parent)
     m_encoding->addItem(u"JSON"_s, QVariant::fromValue(Encoding::Json));
     m_encoding->addItem(tr("CBOR (drafts)"), QVariant::fromValue(Encoding::Cbor));
     m_auth->setPlaceholderText(u"none | bearer:TOKEN | basic:USER:PASS"_s);
+    m_registration->setPlaceholderText(tr("from discovery"));
+    m_registration->setToolTip(tr("draft-01: register at this URL instead of the one discovery "
+                                  "names (a scanner without a discovery document)"));
+    for (const FailurePolicy policy :
+        {FailurePolicy::TempFail, FailurePolicy::Accept, FailurePolicy::Reject})
+        m_onError->addItem(failurePolicyName(policy), QVariant::fromValue(int(policy)));
+    m_onError->setToolTip(tr("What the MTA does when a hook call fails (no answer, or not 2xx) "
+                             "after its retries: tempfail answers 451 4.3.5"));
     m_concurrency->setRange(1, 256);
     m_timeout->setRange(100, 600000);
     m_timeout->setValue(30000);
@@ -171,6 +184,8 @@ ReplayPanel::ReplayPanel(QWidget *parent)
     dialectRow->addWidget(m_encoding);
     form->addRow(tr("Dialect"), dialectRow);
     form->addRow(tr("Authentication"), m_auth);
+    form->addRow(tr("Registration URL"), m_registration);
+    form->addRow(tr("On a failed call"), m_onError);
     auto *loadRow = new QHBoxLayout;
     loadRow->addWidget(new QLabel(tr("sessions at a time"), this));
     loadRow->addWidget(m_concurrency);
@@ -297,6 +312,8 @@ Mock::ReplayTarget ReplayPanel::target() const
     target.encoding = m_encoding->currentData().value<Encoding>();
     target.auth = m_auth->text().trimmed().isEmpty() ? u"none"_s : m_auth->text().trimmed();
     target.timeoutMs = m_timeout->value();
+    target.registrationUrl = QUrl(m_registration->text().trimmed());
+    target.onError = FailurePolicy(m_onError->currentData().toInt());
     target.allowInvalidCertificates = m_insecure->isChecked();
     target.caCertificatesFile = m_caCertificatesFile;
     target.clientCertificateFile = m_clientCertificateFile;

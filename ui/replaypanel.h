@@ -79,6 +79,8 @@ private:
     QComboBox *m_dialect;
     QComboBox *m_encoding;
     QLineEdit *m_auth;
+    QLineEdit *m_registration;
+    QComboBox *m_onError;
     QSpinBox *m_concurrency;
     QSpinBox *m_timeout;
     QCheckBox *m_insecure;

@@ -232,6 +232,11 @@ void LaneWorker::runStage(Lane *lane)
         return;
     }
     const SessionStage &stage = session.stages.at(run.stage);
+    const bool draft = isDraft(m_target.dialect);
+    if (draft && !m_negotiation.callsStage(stage)) {
+        skipStage(lane, stage);
+        return;
+    }
     // The envelope as the MTA has it now: refused recipients are gone, earlier edits are in.
     Envelope envelope;
     if (session.envelope.present && stagePositionHasEnvelope(stage.stage)) {
@@ -258,7 +263,12 @@ void LaneWorker::runStage(Lane *lane)
         options.jmapMessageJson = forms.jmap;
         options.stalwartMessageJson = forms.stalwartJson;
     }
-    const QByteArray built = buildRequestBody(session, run.stage, envelope, options);
+    QByteArray built = buildRequestBody(session, run.stage, envelope, options);
+    // The body carries only the negotiated properties (reference §b.2).
+    const Direction direction = stageDirection(stage.stage);
+    const DirectionTerms &terms = m_negotiation.terms(direction);
+    if (draft && leavesPropertiesOut(terms, direction))
+        built = onlyProperties(built, options.encoding, *terms.properties);
     // The MTA's semantics come from the request it would have built, also when the session
     // sends a hand-made body instead.
     HookRequest request = requestFacts(session, stage, envelope, built, options.encoding);
@@ -293,6 +303,47 @@ void LaneWorker::runStage(Lane *lane)
         call.maxRetries = m_target.maxRetries;
     }
     send(lane, std::move(call), std::move(request), std::move(result), true);
+}
+
+void LaneWorker::skipStage(Lane *lane, const SessionStage &stage)
+{
+    Run &run = lane->run;
+    const SessionRecording &session = m_sessions.at(run.index);
+    StageResult result;
+    result.stageIndex = run.stage;
+    result.stage = stage.stage;
+    result.stageName = wireStageName(stage);
+    result.recipient = stage.recipient;
+    result.expected = !stage.expect.isEmpty();
+    result.skipped
+        = u"not negotiated: the registration does not include %1"_s.arg(result.stageName);
+    const bool outbound = stageDirection(stage.stage) == Direction::Outbound;
+    result.outcome.dialect = m_target.dialect;
+    result.outcome.stage = stage.stage;
+    result.outcome.action = outbound ? Action::Continue : Action::Accept;
+    result.outcome.reply = defaultReply(m_target.dialect, stage.stage, result.outcome.action);
+    result.outcome.verdict = verdictFor(result.outcome.action, result.outcome.reply.code);
+    if (result.expected)
+        result.expectationFailures << u"not called: "_s + result.skipped;
+    run.result.stages.append(result);
+    if (m_reportStages) {
+        m_stageDone(run.index, result);
+        if (m_stopped)
+            return;
+    }
+    if (stage.stage == Stage::Rcpt)
+        run.accepted.append(recordedRecipient(session, stage.recipient));
+    if (stage.stage == Stage::Data)
+        run.result.messageQueued = true;
+    ++run.stage;
+    // Queued: a run of skipped stages (and sessions) does not nest calls.
+    QMetaObject::invokeMethod(
+        this,
+        [this, lane] {
+            if (!m_stopped)
+                runStage(lane);
+        },
+        Qt::QueuedConnection);
 }
 
 void LaneWorker::send(
@@ -368,6 +419,10 @@ void LaneWorker::stageAnswered(Lane *lane, const HttpCall &call, const HookReque
     stage.latencyUs = http.latencyUs;
     ApplyOptions applyOptions;
     applyOptions.tempFailOnError = m_target.tempFailOnError;
+    applyOptions.onCallFailure = m_target.onError;
+    if (draftCall)
+        applyOptions.updateProperties
+            = m_negotiation.terms(stageDirection(request.stage)).updateProperties;
     const Judgement judgement = judgeAnswer(
         request, {http.status, http.header("Content-Type"), http.body, http.error}, applyOptions);
     stage.outcome = judgement.outcome;

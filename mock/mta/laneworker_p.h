@@ -3,6 +3,7 @@
 
 #include "mock/capture/sessionrecording.h"
 #include "mock/mta/hookclient.h"
+#include "mock/mta/negotiation_p.h"
 #include "mock/mta/replayresult.h"
 
 #include <QHash>
@@ -37,6 +38,7 @@ public:
         QByteArray registrationId;
         QString setupError;
         QStringList setupNotes;
+        Negotiation negotiation; // drafts: only its stages are called, its properties sent
         int stageDelayMs = 0;
         int lanes = 1;
         bool reportStages = true;
@@ -61,6 +63,7 @@ public:
         , m_registrationId(std::move(setup.registrationId))
         , m_setupError(std::move(setup.setupError))
         , m_setupNotes(std::move(setup.setupNotes))
+        , m_negotiation(std::move(setup.negotiation))
         , m_stageDelayMs(setup.stageDelayMs)
         , m_laneCount(setup.lanes)
         , m_reportStages(setup.reportStages)
@@ -107,6 +110,8 @@ private:
 
     void next(Lane *lane);
     void runStage(Lane *lane);
+    // A stage the registration did not negotiate: not called; the MTA goes on as without a hook.
+    void skipStage(Lane *lane, const SessionStage &stage);
     void send(Lane *lane, HttpCall call, MtaHooks::HookRequest request, StageResult result,
         bool mayRegisterAgain);
     bool registerAgain(Lane *lane, const HttpCall &call, const MtaHooks::HookRequest &request,
@@ -126,6 +131,7 @@ private:
     QByteArray m_registrationId;
     const QString m_setupError;
     const QStringList m_setupNotes;
+    const Negotiation m_negotiation;
     const int m_stageDelayMs;
     const int m_laneCount;
     const bool m_reportStages;

@@ -51,7 +51,13 @@ ReplaySummary summarize(const QList<ReplayResult> &results, qint64 elapsedMs)
     QList<std::pair<QString, QList<qint64>>> byStage;
     for (const ReplayResult &result : results) {
         summary.failedExpectations += result.expectationFailures();
+        if (summary.setupError.isEmpty())
+            summary.setupError = result.error;
         for (const StageResult &stage : result.stages) {
+            if (!stage.skipped.isEmpty()) {
+                ++summary.skippedStages;
+                continue;
+            }
             if (stage.attempts == 0 && stage.httpStatus == 0 && stage.transportError.isEmpty())
                 continue; // expected but never reached: not a call
             ++summary.stages;

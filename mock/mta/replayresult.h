@@ -33,10 +33,22 @@ struct ReplayTarget
     QString caCertificatesFile;
     QString clientCertificateFile;
     QString clientKeyFile;
-    bool discover = true; // drafts: GET /.well-known/mta-hooks first
-    bool registerMta = true; // draft-01: register at the scanner, deregister at the end
-    int maxRetries = 3; // drafts: 5xx, timeouts and network errors (4xx are not retried)
-    bool tempFailOnError = true; // Stalwart: a failed hook answers 451 4.3.5 and stops
+    // Drafts: GET /.well-known/mta-hooks first, and negotiate what it offers. With registerMta a
+    // failed discovery fails the pass (no hook call is sent).
+    bool discover = true;
+    // draft-01: register at the scanner (at endpoints.registration, or registrationUrl),
+    // deregister at the end. A failed registration fails the pass.
+    bool registerMta = true;
+    // Drafts: register here, without discovery (a scanner that documents its registration path
+    // but serves no discovery document).
+    QUrl registrationUrl;
+    // Drafts: a registration provisioned out of band: hook calls go to url with this id; no
+    // discovery, no registration, no deregistration.
+    QByteArray registrationId;
+    int maxRetries = 3; // drafts: 5xx, 429, timeouts and network errors (other 4xx are not)
+    bool tempFailOnError = true; // Stalwart: a malformed answer answers 451 4.3.5 and stops
+    // What the MTA does when a call fails (no answer, non-2xx), every dialect.
+    MtaHooks::FailurePolicy onError = MtaHooks::FailurePolicy::TempFail;
     bool sendNotes = false; // X-Hookscope-Note: the session's title and description (demo mode)
 };
 
@@ -59,6 +71,8 @@ struct StageResult
     MtaHooks::Outcome outcome;
     QStringList expectationFailures; // empty: met (or nothing expected)
     bool expected = false; // an expectation was given for this stage
+    // Why the stage was not called (the registration did not negotiate it); empty: called.
+    QString skipped;
 };
 
 // One replayed session: every stage's result and what the message and envelope became.
@@ -76,7 +90,7 @@ struct ReplayResult
     QByteArray messageBefore;
     QByteArray messageAfter;
     bool messageQueued = false;
-    QString error; // setup failures (registration)
+    QString error; // set-up failures (discovery, registration): no hook call was sent
     QStringList notes; // what the run did differently from what was asked (no discovery document)
 
     bool allWellFormed() const; // every stage got a usable answer
@@ -107,6 +121,8 @@ struct ReplaySummary
     qint64 latencyP99Us = 0;
     qint64 latencyMaxUs = 0;
     int httpCalls = 0; // hook calls sent, retries included
+    int skippedStages = 0; // not negotiated, so not called
+    QString setupError; // the first pass whose discovery or registration failed
     // Per stage name, in the order the stages first appear.
     QList<std::pair<QString, LatencyFigures>> latencyByStage;
 };

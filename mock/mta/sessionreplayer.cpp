@@ -3,6 +3,7 @@
 
 #include "mock/mta/hookclient.h"
 #include "mock/mta/laneworker_p.h"
+#include "mock/mta/negotiation_p.h"
 #include "mock/mta/replayplan.h"
 #include "mock/mta/requestbuilder.h"
 
@@ -20,6 +21,19 @@ using namespace Qt::StringLiterals;
 using namespace MtaHooks;
 
 namespace Mock {
+
+namespace {
+
+// "CAPABILITY_MISMATCH: …" from a draft error body {"error": {"code", "message"}}.
+QString errorCode(const QByteArray &body)
+{
+    const QJsonObject error = QJsonDocument::fromJson(body).object().value(u"error"_s).toObject();
+    const QString code = error.value(u"code"_s).toString();
+    const QString message = error.value(u"message"_s).toString().left(200);
+    return message.isEmpty() ? code : code + u": "_s + message;
+}
+
+} // namespace
 
 using Detail::isDraft;
 using Detail::LaneWorker;
@@ -64,6 +78,10 @@ struct SessionReplayer::Private
     std::shared_ptr<std::atomic<bool>> deregistered;
     QString setupError;
     QStringList setupNotes;
+    // Drafts: what the pass asked the scanner for, and what was agreed (nothing restricted
+    // without discovery or registration).
+    Detail::Negotiation asked;
+    Detail::Negotiation negotiation;
 
     explicit Private(SessionReplayer *owner)
         : q(owner)
@@ -73,6 +91,8 @@ struct SessionReplayer::Private
     void finishRun();
     void setup();
     void discover();
+    // The pass's set-up failed: its sessions end without a hook call, with the reason.
+    void failPass(const QString &why);
     // registered(true) once done (hookUrl, registrationId and deregistrationUrl set).
     void registerAt(const QUrl &url, std::function<void(bool)> registered);
     void registerAgain(
@@ -194,6 +214,8 @@ void SessionReplayer::Private::nextPass()
     registeringAgain = false;
     deregistered = std::make_shared<std::atomic<bool>>(false);
     hookUrl = target.url;
+    asked = Detail::askFor(Detail::stagesNeeded(sessions), {});
+    negotiation = {};
     setup();
 }
 
@@ -236,14 +258,50 @@ QUrl SessionReplayer::Private::origin() const
 
 void SessionReplayer::Private::setup()
 {
-    if (!isDraft(target.dialect) || (!target.discover && !target.registerMta)) {
+    auto launchIfRegistered = [this](bool ok) {
+        if (ok)
+            launch();
+        else
+            failPass(setupError);
+    };
+    const bool draft = isDraft(target.dialect);
+    if (draft && !target.registrationId.isEmpty()) {
+        // Provisioned out of band: the operator gave the hook URL and the id.
+        registrationId = target.registrationId;
         launch();
-        return;
-    }
-    if (target.discover)
+    } else if (draft && !target.registrationUrl.isEmpty()) {
+        registerAt(target.registrationUrl, launchIfRegistered);
+    } else if (draft && target.discover) {
         discover();
-    else
-        registerAt(target.url.resolved(QUrl(u"/v1/hooks/register"_s)), [this](bool) { launch(); });
+    } else if (draft && target.registerMta) {
+        registerAt(target.url.resolved(QUrl(u"/v1/hooks/register"_s)), launchIfRegistered);
+    } else {
+        launch(); // Stalwart's format, or a draft hook called as configured
+    }
+}
+
+void SessionReplayer::Private::failPass(const QString &why)
+{
+    const quint64 run = generation;
+    for (int i = 0; i < sessions.size(); ++i) {
+        const SessionRecording &session = sessions.at(i);
+        ReplayResult result;
+        result.sessionId = session.id;
+        result.title = session.title;
+        result.envelopeBefore = session.envelope;
+        result.envelopeAfter = session.envelope;
+        result.hasMessage = session.hasMessage;
+        result.messageBefore = session.rawMessage;
+        result.messageAfter = session.rawMessage;
+        result.stopped = true;
+        result.stopReason = u"not replayed: "_s + why;
+        result.error = why;
+        result.notes = setupNotes;
+        sessionDone(run, i, result);
+        if (run != generation)
+            return; // cancelled by a listener
+    }
+    nextPass();
 }
 
 void SessionReplayer::Private::discover()
@@ -255,54 +313,77 @@ void SessionReplayer::Private::discover()
     call.timeoutMs = target.timeoutMs;
     call.maxRetries = target.maxRetries;
     control->send(call, [this, url = call.url](const HttpResult &result) {
-        const QJsonObject document = QJsonDocument::fromJson(result.body).object();
+        QJsonParseError parsed;
+        const QJsonDocument json = QJsonDocument::fromJson(result.body, &parsed);
+        const QJsonObject document = json.object();
         const QString registration
             = document.value(u"endpoints"_s).toObject().value(u"registration"_s).toString();
-        if (result.status != 200 || registration.isEmpty()) {
-            // Discovery is optional (manual configuration is allowed): hooks go to the URL as
-            // given, unregistered.
+        if (result.status != 200 || !json.isObject()) {
+            const QString why = result.status == 0 ? result.error
+                : result.status != 200             ? u"HTTP %1"_s.arg(result.status)
+                                       : u"not a JSON object: "_s + parsed.errorString();
+            if (target.registerMta) {
+                // Nothing to register at: an MTA configured to register cannot go on.
+                setupError = u"discovery at %1 failed (%2): give the registration URL "
+                             "(--register URL), a provisioned registration (--hook URL "
+                             "--registration-id ID) or call unregistered (--no-register)"_s.arg(
+                                 url.toString(), why);
+                failPass(setupError);
+                return;
+            }
+            // Manual configuration (reference §b.3): hooks go to the URL as given.
             setupNotes << u"no discovery document at %1 (%2): hook calls go to %3 unregistered"_s
-                              .arg(url.toString(),
-                                  result.status ? u"HTTP %1"_s.arg(result.status) : result.error,
-                                  target.url.toString());
+                              .arg(url.toString(), why, target.url.toString());
             launch();
             return;
         }
+        asked = Detail::askFor(Detail::stagesNeeded(sessions), Detail::offeredBy(document));
+        negotiation = asked;
+        const Detail::StageNeeds needs = Detail::stagesNeeded(sessions);
+        QStringList unoffered;
+        for (const QString &stage : needs.inbound + needs.outbound) {
+            if (!asked.inbound.stages->contains(stage) && !asked.outbound.stages->contains(stage))
+                unoffered << stage;
+        }
+        if (!unoffered.isEmpty())
+            setupNotes << u"the scanner does not offer %1 (it offers %2): those stages are not "
+                          "called"_s.arg(unoffered.join(u", "_s), asked.describeStages());
         if (!target.registerMta) {
             launch();
             return;
         }
-        registerAt(origin().resolved(QUrl(registration)), [this](bool) { launch(); });
+        if (asked.inbound.stages->isEmpty() && asked.outbound.stages->isEmpty()) {
+            setupError = u"the scanner offers none of the stages the sessions need (%1)"_s.arg(
+                unoffered.join(u", "_s));
+            failPass(setupError);
+            return;
+        }
+        if (registration.isEmpty()) {
+            setupError = u"the discovery document at %1 names no registration endpoint "
+                         "(endpoints.registration)"_s.arg(url.toString());
+            failPass(setupError);
+            return;
+        }
+        registerAt(origin().resolved(QUrl(registration)), [this](bool ok) {
+            if (ok)
+                launch();
+            else
+                failPass(setupError);
+        });
     });
 }
 
 void SessionReplayer::Private::registerAt(const QUrl &url, std::function<void(bool)> registered)
 {
     registrationUrl = url;
-    QStringList inbound;
-    QStringList outbound;
-    for (const SessionRecording &session : std::as_const(sessions)) {
-        for (const SessionStage &stage : session.stages) {
-            const QString name = wireStageName(stage);
-            QStringList &list
-                = stageDirection(stage.stage) == Direction::Outbound ? outbound : inbound;
-            if (!list.contains(name))
-                list.append(name);
-        }
-    }
     QJsonObject body {{u"name"_s, u"hookscope-replayer"_s},
         {u"version"_s, QStringLiteral(HOOKSCOPE_VERSION)}, {u"timeoutMs"_s, target.timeoutMs},
         {u"expiresAt"_s, QJsonValue::Null},
         {u"serialization"_s, target.encoding == Encoding::Cbor ? u"cbor"_s : u"json"_s},
         {u"filter"_s, QJsonValue::Null}, {u"metadata"_s, QJsonValue::Null}};
-    body.insert(u"inbound"_s,
-        inbound.isEmpty() ? QJsonValue(QJsonValue::Null)
-                          : QJsonObject {{u"stages"_s, QJsonArray::fromStringList(inbound)},
-                              {u"properties"_s, QJsonValue::Null}});
-    body.insert(u"outbound"_s,
-        outbound.isEmpty() ? QJsonValue(QJsonValue::Null)
-                           : QJsonObject {{u"stages"_s, QJsonArray::fromStringList(outbound)},
-                               {u"properties"_s, QJsonValue::Null}});
+    // What the sessions need of what discovery offered (everything they need without it).
+    body.insert(u"inbound"_s, Detail::subscription(asked.inbound));
+    body.insert(u"outbound"_s, Detail::subscription(asked.outbound));
     HttpCall call;
     call.url = registrationUrl;
     call.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
@@ -314,13 +395,15 @@ void SessionReplayer::Private::registerAt(const QUrl &url, std::function<void(bo
         const QString id = answer.value(u"registrationId"_s).toString();
         const QString endpoint = answer.value(u"hookEndpoint"_s).toString();
         if (result.status != 201 || id.isEmpty() || endpoint.isEmpty()) {
-            setupError = u"registration at %1 failed (%2): hook calls go to %3 unregistered"_s.arg(
-                url.toString(), result.status ? u"HTTP %1"_s.arg(result.status) : result.error,
-                target.url.toString());
+            const QString report = errorCode(result.body);
+            setupError = u"registration at %1 failed (%2%3)"_s.arg(url.toString(),
+                result.status ? u"HTTP %1"_s.arg(result.status) : result.error,
+                report.isEmpty() ? QString() : u" "_s + report);
             registered(false);
             return;
         }
         registrationId = id.toUtf8();
+        negotiation = Detail::agreed(asked, answer);
         // A relative hookEndpoint resolves against the registration URL (reference §b.3).
         hookUrl = url.resolved(QUrl(endpoint));
         const QString deregistration
@@ -378,6 +461,7 @@ void SessionReplayer::Private::launch()
         setup.registrationId = registrationId;
         setup.setupError = setupError;
         setup.setupNotes = setupNotes;
+        setup.negotiation = negotiation;
         setup.stageDelayMs = stageDelayMs;
         setup.lanes = lanes / threadCount + (t < lanes % threadCount ? 1 : 0);
         setup.reportStages = reportStages;

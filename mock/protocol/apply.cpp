@@ -4,6 +4,8 @@
 #include "mock/protocol/patchengine_p.h"
 #include "mock/protocol/validator.h"
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace MtaHooks {
@@ -117,7 +119,34 @@ SmtpReply defaultReply(Dialect dialect, Stage stage, Action action)
     }
 }
 
-Outcome applyDraft(const HookRequest &request, const HookResponse &response)
+namespace {
+
+// The first path the answer modifies outside the negotiated update properties (prefixes, as
+// the validator reads the discovery example's list); nullopt when it keeps within them.
+std::optional<QString> outsideUpdateProperties(
+    const HookResponse &response, const QStringList &writable)
+{
+    auto allowed = [&writable](const QString &path) {
+        return std::any_of(writable.cbegin(), writable.cend(), [&path](const QString &prefix) {
+            return path == prefix || path.startsWith(prefix + u'/');
+        });
+    };
+    for (const PatchOperation &operation : response.operations) {
+        if (operation.op == PatchOperation::Op::Test)
+            continue; // reads only
+        if (!allowed(operation.path))
+            return operation.path;
+        // A move empties its source; a copy only reads it.
+        if (operation.op == PatchOperation::Op::Move && !allowed(operation.from))
+            return operation.from;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+Outcome applyDraft(
+    const HookRequest &request, const HookResponse &response, const ApplyOptions &options)
 {
     Outcome outcome;
     outcome.dialect = response.dialect == Dialect::Unknown ? request.dialect : response.dialect;
@@ -146,6 +175,17 @@ Outcome applyDraft(const HookRequest &request, const HookResponse &response)
                 outcome.problems.append(problem);
                 malformed = true;
             }
+        }
+    }
+    if (!malformed && !response.emptyBody && options.updateProperties) {
+        const auto outside = outsideUpdateProperties(response, *options.updateProperties);
+        if (outside) {
+            outcome.problems.append({*outside, Severity::Error,
+                QStringLiteral("the answer modifies %1, outside the negotiated update properties "
+                               "(%2): the whole answer is malformed")
+                    .arg(outside->isEmpty() ? u"the whole document"_s : *outside,
+                        options.updateProperties->join(u", "_s))});
+            malformed = true;
         }
     }
 
@@ -283,7 +323,7 @@ Outcome apply(const HookRequest &request, const HookResponse &response, const Ap
     if (request.dialect == Dialect::Stalwart)
         return applyStalwart(request, response, options);
     if (request.dialect == Dialect::Draft01 || request.dialect == Dialect::Draft02)
-        return applyDraft(request, response);
+        return applyDraft(request, response, options);
     Outcome outcome;
     outcome.malformed = true;
     outcome.problems.append(

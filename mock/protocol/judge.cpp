@@ -25,6 +25,42 @@ QString errorReport(const HttpAnswer &answer)
     return message.isEmpty() ? code : code + u": "_s + message.left(200);
 }
 
+// The MTA's own policy for a failed call, in place of the dialect's rule.
+void applyFailurePolicy(const HookRequest &request, FailurePolicy policy, Judgement &judgement)
+{
+    Outcome &outcome = judgement.outcome;
+    const bool outbound = request.direction() == Direction::Outbound;
+    Action action = outbound ? Action::Continue : Action::Accept;
+    SmtpReply reply;
+    switch (policy) {
+    case FailurePolicy::DialectRule:
+        return;
+    case FailurePolicy::TempFail:
+        if (!outbound) {
+            action = Action::Reject;
+            reply = {451, u"4.3.5"_s, u"Unable to accept message at this time."_s};
+        }
+        break;
+    case FailurePolicy::Accept:
+        if (request.action != Action::None)
+            action = request.action;
+        break;
+    case FailurePolicy::Reject:
+        action = outbound ? Action::Cancel : Action::Reject;
+        break;
+    }
+    if (!outbound && reply.isEmpty())
+        reply = defaultReply(request.dialect, request.stage, action);
+    outcome.action = action;
+    outcome.reply = reply;
+    outcome.disconnect = false;
+    outcome.verdict = verdictFor(action, reply.code);
+    judgement.problems.append({QString(), Severity::Info,
+        u"the MTA's on-error policy \"%1\" decides: %2%3"_s.arg(failurePolicyName(policy),
+            actionName(action), reply.isEmpty() ? QString() : u" "_s + reply.toString()),
+        ProblemOrigin::Transport});
+}
+
 Judgement failedCall(const HookRequest &request, const HttpAnswer &answer,
     const ApplyOptions &options, const Problem &why)
 {
@@ -34,13 +70,42 @@ Judgement failedCall(const HookRequest &request, const HttpAnswer &answer,
     judgement.answer.httpStatus = answer.status;
     judgement.answer.malformed = true;
     judgement.answer.emptyBody = true; // nothing in the body is applied
-    judgement.outcome = apply(request, judgement.answer, options);
+    ApplyOptions rule = options;
+    if (options.onCallFailure != FailurePolicy::DialectRule)
+        rule.tempFailOnError = options.onCallFailure == FailurePolicy::TempFail;
+    judgement.outcome = apply(request, judgement.answer, rule);
     judgement.problems.append(why);
     judgement.problems += withOrigin(judgement.outcome.problems, ProblemOrigin::Answer);
+    applyFailurePolicy(request, options.onCallFailure, judgement);
     return judgement;
 }
 
 } // namespace
+
+std::optional<FailurePolicy> failurePolicyFromName(const QString &name)
+{
+    for (const FailurePolicy policy :
+        {FailurePolicy::TempFail, FailurePolicy::Accept, FailurePolicy::Reject}) {
+        if (name.compare(failurePolicyName(policy), Qt::CaseInsensitive) == 0)
+            return policy;
+    }
+    return std::nullopt;
+}
+
+QString failurePolicyName(FailurePolicy policy)
+{
+    switch (policy) {
+    case FailurePolicy::TempFail:
+        return u"tempfail"_s;
+    case FailurePolicy::Accept:
+        return u"accept"_s;
+    case FailurePolicy::Reject:
+        return u"reject"_s;
+    case FailurePolicy::DialectRule:
+        break;
+    }
+    return u"dialect"_s;
+}
 
 Judgement judgeAnswer(
     const HookRequest &request, const HttpAnswer &answer, const ApplyOptions &options)

@@ -23,7 +23,8 @@ PatchResult applyDraft02Patch(const Json &request, const Json &patch);
 Outcome applyStalwart(
     const HookRequest &request, const HookResponse &response, const ApplyOptions &options);
 // The drafts (apply.cpp).
-Outcome applyDraft(const HookRequest &request, const HookResponse &response);
+Outcome applyDraft(
+    const HookRequest &request, const HookResponse &response, const ApplyOptions &options);
 
 // The envelope of a request document's "envelope" member (codec.cpp).
 Envelope envelopeFromJson(const Json &envelope);

@@ -517,8 +517,9 @@ void TestReplayCommand::connectionRefused()
     const quint16 port = probe.serverPort();
     probe.close();
     const QString target = u"http://127.0.0.1:%1/hook"_s.arg(port);
-    for (const QStringList &extra :
-        {QStringList {}, QStringList {u"--dialect"_s, u"draft-01"_s, u"--retries"_s, u"0"_s}}) {
+    for (const QStringList &extra : {QStringList {},
+             QStringList {
+                 u"--dialect"_s, u"draft-01"_s, u"--retries"_s, u"0"_s, u"--no-register"_s}}) {
         const Run run = replay(QStringList {MtaTest::fixturePath(u"sessions/expect-accept.json"_s),
                                    u"--to"_s, target, u"--json"_s}
             + extra);
