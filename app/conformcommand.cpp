@@ -99,7 +99,8 @@ int runConformCommand(const QStringList &arguments, const CommandIo &io)
             printResult(result, *io.out);
             io.out->flush();
         });
-    QObject::connect(&runner, &Conform::Runner::finished, &runner, [] { QCoreApplication::quit(); });
+    QObject::connect(
+        &runner, &Conform::Runner::finished, &runner, [] { QCoreApplication::quit(); });
     runner.start(target);
     QCoreApplication::exec();
 
@@ -112,9 +113,8 @@ int runConformCommand(const QStringList &arguments, const CommandIo &io)
         *io.out << QJsonDocument(Conform::jsonReport(report)).toJson(QJsonDocument::Indented);
     } else {
         *io.out << report.count(Conform::Status::Pass) << " passed, "
-                << report.count(Conform::Status::Fail) << " failed ("
-                << report.mustFailures() << " MUST), " << report.count(Conform::Status::Skip)
-                << " skipped\n";
+                << report.count(Conform::Status::Fail) << " failed (" << report.mustFailures()
+                << " MUST), " << report.count(Conform::Status::Skip) << " skipped\n";
     }
     io.out->flush();
     if (parser.isSet(junit)) {

@@ -42,7 +42,8 @@ QByteArray cleanMessage(qint64 bodyBytes = 0)
     return message + body;
 }
 
-QByteArray buildAt(const Mock::SessionRecording &session, Stage stage, const Mock::RequestOptions &options)
+QByteArray buildAt(
+    const Mock::SessionRecording &session, Stage stage, const Mock::RequestOptions &options)
 {
     for (int i = 0; i < session.stages.size(); ++i) {
         if (session.stages.at(i).stage == stage)
@@ -123,12 +124,12 @@ QJsonObject jsonObjectOf(const Mock::HttpResult &result, QString *error)
     return document.object();
 }
 
-QStringList answerFaults(
-    const QByteArray &request, Encoding encoding, const Mock::HttpResult &result, QStringList *paths)
+QStringList answerFaults(const QByteArray &request, Encoding encoding,
+    const Mock::HttpResult &result, QStringList *paths)
 {
     const HookRequest decoded = decodeRequest(request, contentTypeFor(encoding));
-    const Judgement judgement = judgeAnswer(
-        decoded, HttpAnswer {result.status, result.header("Content-Type"), result.body, result.error});
+    const Judgement judgement = judgeAnswer(decoded,
+        HttpAnswer {result.status, result.header("Content-Type"), result.body, result.error});
     QStringList faults;
     if (decoded.dialect != Dialect::Stalwart && result.status != 200 && result.status != 204)
         faults << u"status %1, not 200 or 204"_s.arg(result.status);

@@ -27,7 +27,8 @@ bool isStringArray(const QJsonValue &value)
     if (!value.isArray())
         return false;
     const QJsonArray array = value.toArray();
-    return std::all_of(array.begin(), array.end(), [](const QJsonValue &v) { return v.isString(); });
+    return std::all_of(
+        array.begin(), array.end(), [](const QJsonValue &v) { return v.isString(); });
 }
 
 QStringList strings(const QJsonValue &value)
@@ -106,7 +107,8 @@ void discoveryDocument(CheckRun &run)
             faults << u"capabilities is not an object"_s;
         } else {
             const QJsonObject object = capabilities.toObject();
-            faults << directionFaults(object, u"inbound"_s) << directionFaults(object, u"outbound"_s);
+            faults << directionFaults(object, u"inbound"_s)
+                   << directionFaults(object, u"outbound"_s);
             if (!object.value(u"inbound"_s).isObject() && !object.value(u"outbound"_s).isObject())
                 faults << u"capabilities offer neither inbound nor outbound"_s;
         }
@@ -121,8 +123,7 @@ void discoveryDocument(CheckRun &run)
             facts.discovered = true;
             facts.registrationUrl = url.resolved(QUrl(registration));
         }
-        const QJsonObject inbound
-            = capabilities.toObject().value(u"inbound"_s).toObject();
+        const QJsonObject inbound = capabilities.toObject().value(u"inbound"_s).toObject();
         facts.inboundUpdateProperties = strings(inbound.value(u"updateProperties"_s));
         if (!faults.isEmpty())
             return run.fail(faults.join(u"; "_s));
@@ -214,19 +215,19 @@ void registrationCreated(CheckRun &run)
             const QJsonObject negotiated = answer.value(u"negotiated"_s).toObject();
             facts.negotiatedStages
                 = strings(negotiated.value(u"inbound"_s).toObject().value(u"stages"_s));
-            QString deregistration = endpoints.value(u"deregistration"_s).toString();
-            if (deregistration.isEmpty())
-                deregistration = facts.discovery.value(u"endpoints"_s)
-                                     .toObject()
-                                     .value(u"deregistration"_s)
-                                     .toString()
-                                     .replace(u"{registration_id}"_s, id);
-            facts.deregistrationUrl = deregistration.isEmpty()
+            QString deregistrationPath = endpoints.value(u"deregistration"_s).toString();
+            if (deregistrationPath.isEmpty())
+                deregistrationPath = facts.discovery.value(u"endpoints"_s)
+                                         .toObject()
+                                         .value(u"deregistration"_s)
+                                         .toString()
+                                         .replace(u"{registration_id}"_s, id);
+            facts.deregistrationUrl = deregistrationPath.isEmpty()
                 ? QUrl()
-                : facts.registrationUrl.resolved(QUrl(deregistration));
-            const QString status = endpoints.value(u"status"_s).toString();
+                : facts.registrationUrl.resolved(QUrl(deregistrationPath));
+            const QString statusPath = endpoints.value(u"status"_s).toString();
             facts.statusUrl
-                = status.isEmpty() ? QUrl() : facts.registrationUrl.resolved(QUrl(status));
+                = statusPath.isEmpty() ? QUrl() : facts.registrationUrl.resolved(QUrl(statusPath));
         }
         if (!faults.isEmpty())
             return run.fail(faults.join(u"; "_s));

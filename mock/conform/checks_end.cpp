@@ -21,9 +21,8 @@ void deregisterQuietly(CheckRun &run, const QUrl &url, std::function<void()> the
     Mock::HttpCall call;
     call.method = "DELETE";
     call.url = url;
-    run.send(call, Credentials::Configured, [then = std::move(then)](const Mock::HttpResult &) {
-        then();
-    });
+    run.send(call, Credentials::Configured,
+        [then = std::move(then)](const Mock::HttpResult &) { then(); });
 }
 
 void cborWhenOffered(CheckRun &run)
@@ -48,17 +47,18 @@ void cborWhenOffered(CheckRun &run)
         const QString negotiated
             = answer.value(u"negotiated"_s).toObject().value(u"serialization"_s).toString();
         cbor.hookUrl = cbor.registrationUrl.resolved(QUrl(hook));
-        const QString deregistration
+        const QString deregistrationPath
             = answer.value(u"endpoints"_s).toObject().value(u"deregistration"_s).toString();
-        const QUrl cleanup = deregistration.isEmpty()
+        const QUrl cleanup = deregistrationPath.isEmpty()
             ? QUrl()
-            : cbor.registrationUrl.resolved(QUrl(deregistration));
+            : cbor.registrationUrl.resolved(QUrl(deregistrationPath));
         const QByteArray body = cleanRequest(run.target().dialect, Stage::Data, Encoding::Cbor);
         run.send(hookCall(cbor, body, newRequestId(), Encoding::Cbor), Credentials::Configured,
             [&run, body, negotiated, cleanup](const Mock::HttpResult &result) {
                 QStringList faults = answerFaults(body, Encoding::Cbor, result);
                 if (negotiated != u"cbor"_s)
-                    faults.prepend(u"negotiated.serialization is \"%1\", not cbor"_s.arg(negotiated));
+                    faults.prepend(
+                        u"negotiated.serialization is \"%1\", not cbor"_s.arg(negotiated));
                 deregisterQuietly(run, cleanup, [&run, faults, result] {
                     if (!faults.isEmpty())
                         return run.fail(faults.join(u"; "_s));
@@ -130,7 +130,8 @@ QList<Check> endChecks()
 
 const QList<Check> &allChecks()
 {
-    static const QList<Check> checks = controlChecks() + hookChecks() + endChecks() + stalwartChecks();
+    static const QList<Check> checks
+        = controlChecks() + hookChecks() + endChecks() + stalwartChecks();
     return checks;
 }
 

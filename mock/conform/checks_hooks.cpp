@@ -39,7 +39,8 @@ void updatePropertiesOnly(CheckRun &run)
     if (facts.inboundUpdateProperties.isEmpty())
         return run.skip(u"discovery lists no inbound updateProperties"_s);
     QStringList outside;
-    for (const auto &[stage, path] : facts.answeredPaths) {
+    for (const auto &answered : facts.answeredPaths) {
+        const QString &path = answered.second;
         // A listed pointer covers what lies below it (reference §f.6: the examples imply
         // prefixes).
         const bool covered = std::any_of(facts.inboundUpdateProperties.cbegin(),
@@ -47,7 +48,7 @@ void updatePropertiesOnly(CheckRun &run)
                 return path == allowed || path.startsWith(allowed + u'/');
             });
         if (!covered)
-            outside << u"%1 at %2"_s.arg(path, stage);
+            outside << u"%1 at %2"_s.arg(path, answered.first);
     }
     if (!outside.isEmpty())
         return run.fail(u"outside updateProperties (%1): %2"_s.arg(
@@ -116,8 +117,8 @@ void malformedRefused(CheckRun &run)
             [&run, index, self = weak.lock()](const Mock::HttpResult &result) {
                 if (result.status >= 400 && result.status < 500)
                     return (*self)(index + 1);
-                run.fail(u"malformed body %1 got %2, not 4xx"_s.arg(index + 1).arg(
-                    statusText(result)));
+                run.fail(
+                    u"malformed body %1 got %2, not 4xx"_s.arg(index + 1).arg(statusText(result)));
             });
     };
     (*next)(0);
@@ -127,10 +128,8 @@ void tooLarge(CheckRun &run)
 {
     if (!needRegistration(run))
         return;
-    const QJsonValue limit = run.facts()
-                                 .discovery.value(u"limits"_s)
-                                 .toObject()
-                                 .value(u"maxMessageSize"_s);
+    const QJsonValue limit
+        = run.facts().discovery.value(u"limits"_s).toObject().value(u"maxMessageSize"_s);
     if (!limit.isDouble() || limit.toDouble() <= 0)
         return run.skip(u"discovery announces no maxMessageSize"_s);
     const auto maximum = qint64(limit.toDouble());

@@ -4,14 +4,16 @@
 #include <QJsonArray>
 #include <QXmlStreamWriter>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace Conform {
 
 int Report::count(Status status) const
 {
-    return int(std::count_if(
-        results.cbegin(), results.cend(), [status](const Result &r) { return r.status == status; }));
+    return int(std::count_if(results.cbegin(), results.cend(),
+        [status](const Result &r) { return r.status == status; }));
 }
 
 int Report::mustFailures() const
@@ -62,7 +64,8 @@ QByteArray junitXml(const Report &report)
         writer.writeAttribute(u"classname"_s, result.clause);
         writer.writeAttribute(
             u"name"_s, u"%1 [%2] %3"_s.arg(result.id, levelName(result.level), result.title));
-        writer.writeAttribute(u"time"_s, QString::number(double(result.elapsedMs) / 1000.0, 'f', 3));
+        writer.writeAttribute(
+            u"time"_s, QString::number(double(result.elapsedMs) / 1000.0, 'f', 3));
         const QString evidence = evidenceText(result);
         if (result.status == Status::Fail && result.level == Level::Must) {
             writer.writeStartElement(u"failure"_s);

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mock/conform/conformrunner.h"
 
+#include "mock/capture/exchange.h"
 #include "mock/capture/httpvocabulary.h"
 #include "mock/conform/logging.h"
 
 #include <QElapsedTimer>
 #include <QTimer>
+
+#include <algorithm>
 
 using namespace Qt::StringLiterals;
 
@@ -21,12 +24,11 @@ QString bodyExcerpt(const QByteArray &body)
         return {};
     const QByteArray head = body.left(BodyExcerpt);
     const QString text = QString::fromUtf8(head);
-    const bool printable = std::all_of(text.cbegin(), text.cend(), [](QChar c) {
-        return c.isPrint() || c == u'\n' || c == u'\r' || c == u'\t';
-    });
-    QString shown = printable
-        ? text
-        : u"<%1 bytes, starting %2>"_s.arg(body.size()).arg(QString::fromLatin1(body.left(48).toHex(' ')));
+    const bool printable = std::all_of(text.cbegin(), text.cend(),
+        [](QChar c) { return c.isPrint() || c == u'\n' || c == u'\r' || c == u'\t'; });
+    QString shown = printable ? text
+                              : u"<%1 bytes, starting %2>"_s.arg(body.size())
+                                    .arg(QString::fromLatin1(body.left(48).toHex(' ')));
     if (printable && body.size() > BodyExcerpt)
         shown += u"… (%1 bytes)"_s.arg(body.size());
     return shown;
@@ -184,8 +186,8 @@ public:
         m_result.detail = detail;
         m_result.elapsedMs = m_clock.elapsed();
         // Later: the check's own callback is still on the stack.
-        QTimer::singleShot(0, m_runner->q,
-            [runner = m_runner, result = m_result] { runner->finished(result); });
+        QTimer::singleShot(
+            0, m_runner->q, [runner = m_runner, result = m_result] { runner->finished(result); });
     }
 
 private:

@@ -51,8 +51,7 @@ public:
                     || process.state() == QProcess::NotRunning;
             },
             Patience);
-        return quint16(
-            pattern.match(QString::fromUtf8(inStdout ? out : err)).captured(1).toUInt());
+        return quint16(pattern.match(QString::fromUtf8(inStdout ? out : err)).captured(1).toUInt());
     }
     // The exit code, or -1 when the process did not end in time or crashed.
     int waitExit()
@@ -71,8 +70,7 @@ public:
 };
 
 // Runs the checks in this process against a scanner and waits for them.
-inline QList<Conform::Result> runChecks(
-    const Conform::Target &target, bool *unreachable = nullptr)
+inline QList<Conform::Result> runChecks(const Conform::Target &target, bool *unreachable = nullptr)
 {
     Conform::Runner runner;
     QSignalSpy finished(&runner, &Conform::Runner::finished);

@@ -174,8 +174,8 @@ void TestConformScanner::commandReportsAndExitCodes()
             {u"conform"_s, u"--scanner"_s, scanner.url().toString(), u"--auth"_s,
                 u"bearer:"_s + Token, u"--junit"_s, junit});
         QCOMPARE(command.waitExit(), 0);
-        QVERIFY2(command.out.contains("PASS  MUST    draft-01 §b.3 Discovery"),
-            command.out.constData());
+        QVERIFY2(
+            command.out.contains("PASS  MUST    draft-01 §b.3 Discovery"), command.out.constData());
         QVERIFY(command.out.contains(
             QByteArray::number(checkCount - 1) + " passed, 0 failed (0 MUST), 1 skipped"));
 
@@ -244,7 +244,8 @@ void TestConformScanner::commandReportsAndExitCodes()
                 failedCase = current;
         }
         QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
-        QVERIFY2(failedCase.startsWith(u"hook.after-deregistration [MUST]"_s), qPrintable(failedCase));
+        QVERIFY2(
+            failedCase.startsWith(u"hook.after-deregistration [MUST]"_s), qPrintable(failedCase));
     }
 }
 
