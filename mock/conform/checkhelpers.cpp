@@ -135,7 +135,8 @@ QStringList answerFaults(const QByteArray &request, Encoding encoding,
         faults << u"status %1, not 200 or 204"_s.arg(result.status);
     else if (judgement.callFailed)
         faults << u"the call failed: %1"_s.arg(statusText(result));
-    if (result.status == 200 && !result.body.isEmpty()
+    // Stalwart does not look at the answer's Content-Type (reference §d.1); the drafts fix it.
+    if (decoded.dialect != Dialect::Stalwart && result.status == 200 && !result.body.isEmpty()
         && encodingFromContentType(result.header("Content-Type")) != encoding)
         faults << u"Content-Type \"%1\" is not %2"_s.arg(
             QString::fromLatin1(result.header("Content-Type")),

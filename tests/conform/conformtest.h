@@ -45,12 +45,14 @@ public:
     // first.
     quint16 waitPort(const QRegularExpression &pattern, bool inStdout)
     {
-        QTest::qWaitFor(
+        const bool seen = QTest::qWaitFor(
             [&] {
                 return pattern.match(QString::fromUtf8(inStdout ? out : err)).hasMatch()
                     || process.state() == QProcess::NotRunning;
             },
             Patience);
+        if (!seen)
+            qWarning("%s did not start: %s", qPrintable(process.program()), err.constData());
         return quint16(pattern.match(QString::fromUtf8(inStdout ? out : err)).captured(1).toUInt());
     }
     // The exit code, or -1 when the process did not end in time or crashed.

@@ -28,7 +28,7 @@ BREAKS = {
     "stage-invalid-answer": "rcpt is answered with an unknown action",
     "touches-non-update-property": "data answers also set /message/subject",
     "no-auth-check": "hook calls without credentials are answered",
-    "wrong-credentials-accepted": "hook calls with any bearer token are answered",
+    "wrong-credentials-accepted": "hook calls with a wrong bearer token are answered",
     "no-404": "hook calls for unknown registrations are answered",
     "no-request-id-check": "hook calls without a request id are answered",
     "accepts-malformed": "malformed hook bodies get 200 {}",
@@ -96,9 +96,9 @@ class Handler(BaseHTTPRequestHandler):
         expected = "Bearer " + self.state.args.token
         return "ok" if hmac.compare_digest(value.encode(), expected.encode()) else "wrong"
 
-    def refuse_credentials(self, allow_missing=False, allow_any=False):
+    def refuse_credentials(self, allow_missing=False, allow_wrong=False):
         seen = self.credentials()
-        if seen == "ok" or allow_any or (seen == "missing" and allow_missing):
+        if seen == "ok" or (seen == "missing" and allow_missing) or (seen == "wrong" and allow_wrong):
             return False
         code = "AUTHENTICATION_REQUIRED" if seen == "missing" else "INVALID_CREDENTIALS"
         self.error(401, code, "bearer token required", [("WWW-Authenticate", "Bearer")])
@@ -191,7 +191,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(413, "REQUEST_TOO_LARGE", "over maxMessageSize")
         body = self.body()
         if self.refuse_credentials(allow_missing=state.broken("no-auth-check"),
-                                   allow_any=state.broken("wrong-credentials-accepted")):
+                                   allow_wrong=state.broken("wrong-credentials-accepted")):
             return
         header_id = self.headers.get("X-MTA-Hooks-Registration")
         with state.lock:
