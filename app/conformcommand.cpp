@@ -20,7 +20,7 @@ void printResult(const Conform::Result &result, QTextStream &out)
 {
     out << Conform::statusName(result.status) << "  "
         << Conform::levelName(result.level).leftJustified(6) << "  "
-        << result.clause.leftJustified(44) << "  " << result.title << '\n';
+        << result.clause.leftJustified(48) << "  " << result.title << '\n';
     if (result.status == Conform::Status::Pass)
         return;
     if (!result.detail.isEmpty())
