@@ -98,7 +98,7 @@ struct Runner::Private
     std::unique_ptr<Run> current;
 
     void runNext();
-    void finished(Result result);
+    void finished(const Result &result);
 };
 
 class Runner::Private::Run final : public CheckRun
@@ -254,7 +254,7 @@ void Runner::Private::runNext()
     check.run(*current);
 }
 
-void Runner::Private::finished(Result result)
+void Runner::Private::finished(const Result &result)
 {
     qCDebug(lcConform) << result.id << statusName(result.status) << result.detail;
     results.append(result);
