@@ -101,6 +101,10 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
         u"auth-env"_s, u"Read the --auth spec from this environment variable."_s, u"name"_s);
     const QCommandLineOption keepCredentialsOption(u"keep-credentials"_s,
         u"Store Authorization, Proxy-Authorization and Cookie as sent (default: redacted)."_s);
+    const QCommandLineOption strictOption(u"strict"_s,
+        u"Refuse what breaks a draft MUST with the drafts' errors (404 unknown registration, "
+        "400 missing request id or invalid request, 409 request id reused with another body, "
+        "413 too large); retries get the first answer again. Default: answer and record."_s);
     const QCommandLineOption maxRegistrationsOption(u"max-registrations"_s,
         u"Most active draft registrations at once (default 1000)."_s, u"n"_s);
     const QCommandLineOption depthOption(u"max-depth"_s,
@@ -131,7 +135,8 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
         holdOption, holdTimeoutOption, dialectOption, draftOption, depthOption, connectionsOption,
         perPeerOption, headTimeoutOption, bodyTimeoutOption, idleTimeoutOption, originOption,
         tlsCertOption, tlsKeyOption, tlsClientCaOption, maxCapturesOption, maxDbOption,
-        authFileOption, authEnvOption, keepCredentialsOption, maxRegistrationsOption});
+        authFileOption, authEnvOption, keepCredentialsOption, maxRegistrationsOption,
+        strictOption});
     if (!parser.parse(arguments) || !parser.positionalArguments().isEmpty()) {
         *io.err << (parser.errorText().isEmpty() ? u"usage: hookscope serve --listen ADDR:PORT "
                                                    "[--rules FILE] [--db FILE] [--auth SPEC | "
@@ -181,6 +186,7 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
         settings = *withAuth;
     }
     settings.keepCredentials = parser.isSet(keepCredentialsOption);
+    settings.strict = parser.isSet(strictOption);
     if (parser.isSet(maxRegistrationsOption)) {
         bool ok = false;
         settings.maxRegistrations = parser.value(maxRegistrationsOption).toInt(&ok);

@@ -54,6 +54,7 @@ Preferences Settings::preferences() const
     p.tlsKeyFile = m_settings.value(u"endpoint/tlsKey"_s).toString();
     p.tlsClientCaFile = m_settings.value(u"endpoint/tlsClientCa"_s).toString();
     p.keepCredentials = m_settings.value(u"endpoint/keepCredentials"_s, false).toBool();
+    p.strict = m_settings.value(u"endpoint/strict"_s, false).toBool();
     return p;
 }
 
@@ -80,6 +81,7 @@ void Settings::setPreferences(const Preferences &p)
     m_settings.setValue(u"endpoint/tlsKey"_s, p.tlsKeyFile);
     m_settings.setValue(u"endpoint/tlsClientCa"_s, p.tlsClientCaFile);
     m_settings.setValue(u"endpoint/keepCredentials"_s, p.keepCredentials);
+    m_settings.setValue(u"endpoint/strict"_s, p.strict);
 }
 
 Mock::EndpointSettings Settings::endpointSettings(
@@ -100,6 +102,7 @@ Mock::EndpointSettings Settings::endpointSettings(
     base.tlsKeyFile = p.tlsKeyFile;
     base.tlsClientCaFile = p.tlsClientCaFile;
     base.keepCredentials = p.keepCredentials;
+    base.strict = p.strict;
     QString authError;
     if (auto withAuth = Mock::EndpointSettings::withAuth(base, p.auth, &authError))
         return *withAuth;

@@ -30,6 +30,7 @@ struct Preferences
     QString tlsKeyFile;
     QString tlsClientCaFile; // with it: clients need a certificate it signed (mTLS)
     bool keepCredentials = false;
+    bool strict = false; // draft MUSTs refused with the drafts' errors (EndpointSettings::strict)
 
     friend bool operator==(const Preferences &, const Preferences &) = default;
 };

@@ -107,6 +107,7 @@ SettingsDialog::SettingsDialog(const Preferences &preferences, QWidget *parent)
     , m_tlsKey(lineEdit(this, "tlsKey", preferences.tlsKeyFile))
     , m_tlsClientCa(lineEdit(this, "tlsClientCa", preferences.tlsClientCaFile))
     , m_keepCredentials(new QCheckBox(tr("Store credentials as sent"), this))
+    , m_strict(new QCheckBox(tr("Strict: refuse what breaks a draft MUST"), this))
     , m_warning(new QLabel(this))
 {
     setWindowTitle(tr("Hookscope settings"));
@@ -165,9 +166,17 @@ SettingsDialog::SettingsDialog(const Preferences &preferences, QWidget *parent)
     form->addRow(tr("MTA hook timeout"), m_mtaTimeout);
     form->addRow(tr("Capture database"), databaseRow);
     form->addRow(tr("Answer draft requests as"), m_draftDialect);
+    form->addRow(QString(), m_strict);
 
     m_keepCredentials->setObjectName(u"keepCredentials"_s);
     m_keepCredentials->setChecked(preferences.keepCredentials);
+    m_strict->setObjectName(u"strict"_s);
+    m_strict->setChecked(preferences.strict);
+    m_strict->setToolTip(
+        tr("Answer as a production scanner: 404 for an unknown registration, 400 for a missing "
+           "request id or an invalid request, 409 for a request id reused with another body, 413 "
+           "over the limit; retries get the first answer again. Otherwise every call is answered "
+           "and the problem is recorded."));
     m_allowedOrigins->setObjectName(u"allowedOrigins"_s);
 
     auto *tabs = new QTabWidget(this);
@@ -316,5 +325,6 @@ Preferences SettingsDialog::preferences() const
     p.tlsKeyFile = m_tlsKey->text().trimmed();
     p.tlsClientCaFile = m_tlsClientCa->text().trimmed();
     p.keepCredentials = m_keepCredentials->isChecked();
+    p.strict = m_strict->isChecked();
     return p;
 }

@@ -50,5 +50,6 @@ private:
     QLineEdit *m_tlsKey;
     QLineEdit *m_tlsClientCa;
     QCheckBox *m_keepCredentials;
+    QCheckBox *m_strict;
     QLabel *m_warning;
 };

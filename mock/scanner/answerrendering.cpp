@@ -79,6 +79,12 @@ void HookEndpoint::Private::finish(const std::shared_ptr<Call> &call, int status
     call->wire
         = Detail::responseBytes(status, exchange.responseHeaders, body, exchange.method == "HEAD");
     call->closeAfter = closeAfter;
+    // What a strict endpoint answers this call's retries with (answerRetry): decided answers,
+    // not refusals or transient failures, which a retry may get past.
+    if (settings.strict && !call->requestId.isEmpty() && !call->refused && status >= 200
+        && status < 500)
+        requestIds.answered(
+            call->requestId, call->bodyDigest, {status, contentType, body, headers});
     if (exchange.kind == ExchangeKind::Hook && call->request.isDecoded() && !call->refused) {
         if (exchange.requestBody.size() >= OffloadBodyBytes) {
             judgeElsewhere(call);

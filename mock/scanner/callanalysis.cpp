@@ -6,7 +6,7 @@
 #include "mock/scanner/controlplane.h"
 
 #include <QCryptographicHash>
-#include <QRegularExpression>
+#include <algorithm>
 
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
@@ -56,7 +56,7 @@ void describeRequest(Exchange &exchange, const HookRequest &request)
         exchange.note = QString::fromUtf8(note);
 }
 
-Problems checkDraftTransport(const Exchange &exchange, QHash<QByteArray, int> &seenRequestIds)
+Problems checkDraftTransport(const Exchange &exchange)
 {
     Problems problems;
     const QByteArray registration = exchange.requestHeader("X-MTA-Hooks-Registration");
@@ -76,20 +76,10 @@ Problems checkDraftTransport(const Exchange &exchange, QHash<QByteArray, int> &s
         problems.append({QString(), Severity::Error,
             u"header X-MTA-Hooks-Request-Id is missing (REQUIRED in draft-01; "
             "MISSING_REQUEST_ID)"_s});
-    } else {
-        static const QRegularExpression pattern(u"^[A-Za-z0-9._~-]{1,128}$"_s);
-        if (!pattern.match(QString::fromLatin1(requestId)).hasMatch())
-            problems.append({QString(), Severity::Error,
-                u"X-MTA-Hooks-Request-Id must be 1-128 characters of A-Z a-z 0-9 "
-                "- . _ ~"_s});
-        const int seen = seenRequestIds.value(requestId);
-        if (seen > 0)
-            problems.append({QString(), Severity::Info,
-                u"retry: request id %1 seen %2 time(s) before"_s.arg(QString::fromLatin1(requestId))
-                    .arg(seen)});
-        if (seenRequestIds.size() > 100000)
-            seenRequestIds.clear(); // bounded memory; retries come within seconds
-        seenRequestIds[requestId] = seen + 1;
+    } else if (!isValidRequestId(requestId)) {
+        problems.append({QString(), Severity::Error,
+            u"X-MTA-Hooks-Request-Id must be 1-128 characters of A-Z a-z 0-9 "
+            "- . _ ~"_s});
     }
     const QByteArray contentType
         = exchange.requestHeader("Content-Type").split(';').first().trimmed().toLower();
@@ -98,6 +88,16 @@ Problems checkDraftTransport(const Exchange &exchange, QHash<QByteArray, int> &s
             u"Content-Type \"%1\": the drafts require application/json or "
             "application/cbor"_s.arg(QString::fromLatin1(contentType))});
     return withOrigin(problems, ProblemOrigin::Transport);
+}
+
+bool isValidRequestId(QByteArrayView id)
+{
+    if (id.isEmpty() || id.size() > 128)
+        return false;
+    return std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+            || c == '-' || c == '.' || c == '_' || c == '~';
+    });
 }
 
 std::optional<AuthFailure> checkAuthorization(

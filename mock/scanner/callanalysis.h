@@ -16,9 +16,11 @@ namespace Mock {
 void describeRequest(Exchange &exchange, const MtaHooks::HookRequest &request);
 
 // The drafts' transport rules (protocol reference §d.2): the X-MTA-Hooks-* headers and the
-// Content-Type. `seenRequestIds` counts ids to recognise retries.
-MtaHooks::Problems checkDraftTransport(
-    const Exchange &exchange, QHash<QByteArray, int> &seenRequestIds);
+// Content-Type. Retries and reused ids are the endpoint's RequestIdLedger's.
+MtaHooks::Problems checkDraftTransport(const Exchange &exchange);
+
+// The request id pattern of §d.2: 1-128 characters of A-Z a-z 0-9 - . _ ~
+bool isValidRequestId(QByteArrayView id);
 
 struct AuthFailure
 {

@@ -287,7 +287,7 @@ ControlPlane::Reply ControlPlane::deregister(const QString &id, const QByteArray
             u"registration %1 is already deregistered"_s.arg(id));
     it->status = u"deregistered"_s;
     it->deregisteredAt = now();
-    const Reply reply = jsonReply(ExchangeKind::Deregistration, 200,
+    Reply reply = jsonReply(ExchangeKind::Deregistration, 200,
         QJsonObject {{u"registrationId"_s, id}, {u"status"_s, it->status},
             {u"deregisteredAt"_s, utc(it->deregisteredAt)}});
     remember(id); // may forget it at once (when maxRegistrations is tiny): `it` is not used after
@@ -295,9 +295,9 @@ ControlPlane::Reply ControlPlane::deregister(const QString &id, const QByteArray
 }
 
 std::optional<ControlPlane::Reply> ControlPlane::refuseHook(
-    const QString &id, const QByteArray &caller)
+    const QString &id, const QByteArray &caller, bool refuseUnknown)
 {
-    if (!m_registrations.contains(id) && !m_expired.contains(id))
+    if (!refuseUnknown && !m_registrations.contains(id) && !m_expired.contains(id))
         return std::nullopt;
     if (auto refusal = refuseAccess(ExchangeKind::Hook, id, caller))
         return refusal;

@@ -63,9 +63,10 @@ public:
         const QByteArray &contentType, const QByteArray &accept, const QByteArray &body,
         const QByteArray &caller = {});
     // The refusal a draft hook call for this registration gets (404 expired, 403 another
-    // caller's, 410 deregistered), or nullopt when it may be answered. Unknown ids may be: the
-    // mock also serves MTAs configured by hand.
-    std::optional<Reply> refuseHook(const QString &id, const QByteArray &caller = {});
+    // caller's, 410 deregistered), or nullopt when it may be answered. Unknown ids may be, unless
+    // `refuseUnknown` (a strict endpoint): the mock also serves MTAs configured by hand.
+    std::optional<Reply> refuseHook(
+        const QString &id, const QByteArray &caller = {}, bool refuseUnknown = false);
 
     QJsonObject discoveryDocument() const;
     void setLimits(qint64 maxMessageSize, int timeoutMs);

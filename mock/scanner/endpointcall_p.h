@@ -7,6 +7,7 @@
 
 #include "mock/capture/exchange.h"
 #include "mock/protocol/hookrequest.h"
+#include "mock/scanner/requestidledger_p.h"
 
 #include <QByteArray>
 #include <QDateTime>
@@ -26,6 +27,10 @@ struct EndpointCall
     quint64 ticket = 0; // position of the request on its connection (ResponseOrder)
     QElapsedTimer clock;
     QString registrationId;
+    // The draft request id, a digest of the body it came with and what the ledger knew of it.
+    QByteArray requestId;
+    QByteArray bodyDigest;
+    RequestIdLedger::Sighting sighting;
     // Held for the user (WaitingCalls::hold): what the rule or default would have answered, to
     // prefill, and when the default answer goes out.
     bool held = false;

@@ -39,6 +39,11 @@ struct EndpointSettings
     bool keepCredentials = false;
     int maxRegistrations = 1000;
     HttpAuth auth; // what a caller must present (constant-time compared)
+    // Draft MUSTs enforced with the drafts' error answers instead of answering and recording the
+    // problem: unknown registration 404, missing request id 400, a request the validator rejects
+    // 400, a request id reused with another body 409, a message over the limit 413; retries are
+    // answered as the first call was (hookscope serve --strict, Settings).
+    bool strict = false;
     MtaHooks::Dialect forcedDialect = MtaHooks::Dialect::Unknown; // Unknown: from the body
     qint64 oversizeBytes = 52428800 + 1; // Stalwart's default maxResponseSize, plus one
     // Store the answers decided in one event-loop pass in one transaction, then write them (each

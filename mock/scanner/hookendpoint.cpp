@@ -257,7 +257,11 @@ void HookEndpoint::Private::handleHook(const std::shared_ptr<Call> &call)
     options.limits.maxDepth = settings.maxDepth;
     options.limits.maxStringBytes = settings.bodyLimit;
     const QByteArray contentType = exchange.requestHeader("Content-Type");
+    // Retries and reused request ids are told apart by the body (RequestIdLedger).
+    const bool digest = !exchange.requestHeader("X-MTA-Hooks-Request-Id").isEmpty();
     if (exchange.requestBody.size() < OffloadBodyBytes) {
+        if (digest)
+            call->bodyDigest = RequestIdLedger::bodyDigest(exchange.requestBody);
         call->request = decodeRequest(exchange.requestBody, contentType, options);
         describeRequest(exchange, call->request);
         continueHook(call);
@@ -266,9 +270,14 @@ void HookEndpoint::Private::handleHook(const std::shared_ptr<Call> &call)
     // A large body (a data stage carrying its message) takes tens of milliseconds to decode and
     // describe: the heavy-call thread does it, so the calls of other connections are not held up.
     // The rest (rules, answer, capture) stays on this thread, in the order the results come back.
+    // The digest is written into the call from the pool thread: nothing on this thread reads it
+    // before the work is done, and the work holds the call.
+    QByteArray *bodyDigest = digest ? &call->bodyDigest : nullptr;
     offload(
         call,
-        [contentType, options](Exchange &copy, HookRequest &request) {
+        [contentType, options, bodyDigest](Exchange &copy, HookRequest &request) {
+            if (bodyDigest)
+                *bodyDigest = RequestIdLedger::bodyDigest(copy.requestBody);
             request = decodeRequest(copy.requestBody, contentType, options);
             describeRequest(copy, request);
         },
@@ -310,8 +319,10 @@ void HookEndpoint::Private::continueHook(const std::shared_ptr<Call> &call)
             = ControlPlane::registrationFromHookPath(QString::fromUtf8(exchange.path));
     const bool draft
         = call->request.dialect == Dialect::Draft01 || call->request.dialect == Dialect::Draft02;
-    if (draft)
-        exchange.problems += checkDraftTransport(exchange, requestIds);
+    if (draft) {
+        exchange.problems += checkDraftTransport(exchange);
+        noteRequestId(call);
+    }
     sessions.assign(exchange);
 
     if (!call->request.isDecoded()) {
@@ -325,7 +336,10 @@ void HookEndpoint::Private::continueHook(const std::shared_ptr<Call> &call)
         finish(call, 400, "application/json", errorBody(u"INVALID_REQUEST"_s, reason));
         return;
     }
-    if (draft && !call->registrationId.isEmpty()) {
+    if (settings.strict) {
+        if (refuseStrictly(call) || answerRetry(call))
+            return;
+    } else if (draft && !call->registrationId.isEmpty()) {
         // draft-01 §"Deregistration": no new hook calls after it; 410 tells the MTA to stop. An
         // expired registration is gone (404: register again), another caller's is not this
         // one's (403).

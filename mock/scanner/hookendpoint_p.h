@@ -53,7 +53,7 @@ struct HookEndpoint::Private
     SessionTracker sessions;
     QString error;
     qint64 nextCallId = 1;
-    QHash<QByteArray, int> requestIds; // draft request ids seen, for retries
+    RequestIdLedger requestIds; // draft request ids seen: retries, conflicts, answers given
     WaitingCalls waiting {[this](Exchange &exchange) { record(exchange); }};
     CommitQueue commits;
     ResponseOrder order;
@@ -70,6 +70,12 @@ struct HookEndpoint::Private
     void handle(const QHttpServerRequest &request, QTcpSocket *socket);
     void handleHook(const std::shared_ptr<Call> &call);
     void continueHook(const std::shared_ptr<Call> &call);
+    // The refusal a strict endpoint (EndpointSettings::strict) gives a hook call that breaks a
+    // draft MUST, written and recorded; false when the call may go on. strictchecks.cpp.
+    bool refuseStrictly(const std::shared_ptr<Call> &call);
+    // A strict endpoint answers a retry (same request id, same body) as it answered the first.
+    bool answerRetry(const std::shared_ptr<Call> &call);
+    void noteRequestId(const std::shared_ptr<Call> &call);
     void answerWith(const std::shared_ptr<Call> &call, const Answer &answer, const QString &note);
     void park(const std::shared_ptr<Call> &call, const Decision &decision);
     void finish(const std::shared_ptr<Call> &call, int status, const QByteArray &contentType,

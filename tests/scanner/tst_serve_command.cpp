@@ -126,6 +126,7 @@ private Q_SLOTS:
     void jsonLines();
     void textLines();
     void rulesAndAuth();
+    void strictRefusesWhatLenientAnswers();
     void authFromFile();
     void keepCredentialsAndEnvironment();
     void exitsTwo_data();
@@ -255,6 +256,30 @@ void TestServeCommand::rulesAndAuth()
         u"auth"_s);
     QCOMPARE(QJsonDocument::fromJson(serve.lines().at(1)).object().value(u"rule"_s).toString(),
         u"no spam"_s);
+}
+
+// --strict answers a hook call for a registration the endpoint never issued 404
+// REGISTRATION_NOT_FOUND, as the draft has an MTA register again; without it, the call is answered.
+void TestServeCommand::strictRefusesWhatLenientAnswers()
+{
+    const QByteArray body = fixture(u"draft01/rcpt.json"_s);
+    const QByteArray request = rawRequest("POST", "/v1/hooks/invoke/reg_unknown",
+        {{"Content-Type", "application/json"}, {"X-MTA-Hooks-Registration", "reg_unknown"},
+            {"X-MTA-Hooks-Request-Id", "req-1"}},
+        body);
+    for (const bool strict : {true, false}) {
+        QStringList arguments {u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, u":memory:"_s};
+        if (strict)
+            arguments << u"--strict"_s;
+        Serve serve(arguments);
+        const quint16 port = serve.waitListening();
+        QVERIFY(port != 0);
+        const RawResponse answer = exchange(port, request);
+        QCOMPARE(answer.status, strict ? 404 : 200);
+        if (strict)
+            QCOMPARE(Document::fromJson(answer.body).value(u"/error/code").toString(),
+                u"REGISTRATION_NOT_FOUND"_s);
+    }
 }
 
 void TestServeCommand::authFromFile()

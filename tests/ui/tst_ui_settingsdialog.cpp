@@ -89,6 +89,7 @@ void TestSettingsDialog::defaultsAreTheEndpoints()
     QCOMPARE(fromSettings.tlsKeyFile, QString());
     QCOMPARE(fromSettings.tlsClientCaFile, QString());
     QCOMPARE(fromSettings.keepCredentials, false);
+    QCOMPARE(fromSettings.strict, false);
     QCOMPARE(fromSettings.auth.scheme, Mock::HttpAuth::Scheme::None);
     QCOMPARE(fromSettings.address, QHostAddress(QHostAddress::LocalHost));
 }
@@ -107,6 +108,7 @@ void TestSettingsDialog::dialogShowsThePreferences()
     p.tlsKeyFile = file(u"key.pem"_s);
     p.tlsClientCaFile = file(u"client-ca.pem"_s);
     p.keepCredentials = true;
+    p.strict = true;
     SettingsDialog dialog(p);
     QCOMPARE(child<QSpinBox>(dialog, u"maxConnectionsPerPeer"_s)->value(), 7);
     QCOMPARE(child<QSpinBox>(dialog, u"maxConnections"_s)->value(), 70);
@@ -120,6 +122,7 @@ void TestSettingsDialog::dialogShowsThePreferences()
     QCOMPARE(child<QLineEdit>(dialog, u"tlsKey"_s)->text(), p.tlsKeyFile);
     QCOMPARE(child<QLineEdit>(dialog, u"tlsClientCa"_s)->text(), p.tlsClientCaFile);
     QVERIFY(child<QCheckBox>(dialog, u"keepCredentials"_s)->isChecked());
+    QVERIFY(child<QCheckBox>(dialog, u"strict"_s)->isChecked());
     QVERIFY(okEnabled(dialog));
     // Untouched, the dialog gives back what it was given.
     QCOMPARE(dialog.preferences(), p);
@@ -143,11 +146,13 @@ void TestSettingsDialog::editedValuesRoundTrip()
     QTest::keyClicks(child<QLineEdit>(dialog, u"tlsKey"_s), file(u"key.pem"_s));
     QTest::keyClicks(child<QLineEdit>(dialog, u"tlsClientCa"_s), file(u"client-ca.pem"_s));
     QTest::mouseClick(child<QCheckBox>(dialog, u"keepCredentials"_s), Qt::LeftButton);
+    QTest::mouseClick(child<QCheckBox>(dialog, u"strict"_s), Qt::LeftButton);
     QVERIFY(okEnabled(dialog));
     const Preferences chosen = dialog.preferences();
     QCOMPARE(chosen.allowedOrigins,
         QStringList({u"https://console.example.com"_s, u"http://[::1]:8080"_s}));
     QVERIFY(chosen.keepCredentials);
+    QVERIFY(chosen.strict);
 
     Settings().setPreferences(chosen);
     Settings reread; // a new QSettings reads what the first wrote
@@ -170,6 +175,7 @@ void TestSettingsDialog::editedValuesRoundTrip()
     QCOMPARE(endpoint.tlsKeyFile, file(u"key.pem"_s));
     QCOMPARE(endpoint.tlsClientCaFile, file(u"client-ca.pem"_s));
     QVERIFY(endpoint.keepCredentials);
+    QVERIFY(endpoint.strict);
     QCOMPARE(endpoint.idleTimeoutMs, 1234);
     QCOMPARE(endpoint.port, start.listenPort);
 }
