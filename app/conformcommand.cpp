@@ -51,7 +51,15 @@ int runConformCommand(const QStringList &arguments, const CommandIo &io)
     const QCommandLineOption json(u"json"_s, u"Print the report as one JSON document."_s);
     const QCommandLineOption timeout(
         u"timeout"_s, u"Per-request timeout in ms."_s, u"ms"_s, u"10000"_s);
-    parser.addOptions({scanner, dialect, auth, junit, json, timeout});
+    const QCommandLineOption insecure(u"insecure"_s, u"Accept invalid TLS certificates."_s);
+    const QCommandLineOption cacert(
+        u"cacert"_s, u"Trust the CAs in this PEM file instead of the system's."_s, u"file"_s);
+    const QCommandLineOption tlsCert(
+        u"tls-cert"_s, u"Client certificate (PEM) for mTLS to the scanner."_s, u"file"_s);
+    const QCommandLineOption tlsKey(
+        u"tls-key"_s, u"The client certificate's private key (PEM)."_s, u"file"_s);
+    parser.addOptions(
+        {scanner, dialect, auth, junit, json, timeout, insecure, cacert, tlsCert, tlsKey});
     if (!parser.parse(arguments) || !parser.isSet(scanner)
         || !parser.positionalArguments().isEmpty()) {
         *io.err << (parser.errorText().isEmpty()
@@ -76,10 +84,10 @@ int runConformCommand(const QStringList &arguments, const CommandIo &io)
     target.dialect = *chosen;
     QString authError;
     if (!Mock::HttpAuth::parse(parser.value(auth), &authError)) {
-        *io.err << "--auth must be none, bearer:TOKEN or basic:USER:PASS";
-        if (!authError.isEmpty())
-            *io.err << " (" << authError << ')';
-        *io.err << '\n';
+        *io.err << "--auth: "
+                << (authError.isEmpty() ? u"must be none, bearer:TOKEN or basic:USER:PASS"_s
+                                        : authError)
+                << '\n';
         return ExitUsage;
     }
     target.auth = parser.value(auth);
@@ -87,6 +95,14 @@ int runConformCommand(const QStringList &arguments, const CommandIo &io)
     target.timeoutMs = parser.value(timeout).toInt(&ok);
     if (!ok || target.timeoutMs < 1) {
         *io.err << "--timeout needs a whole number of milliseconds\n";
+        return ExitUsage;
+    }
+    target.allowInvalidCertificates = parser.isSet(insecure);
+    target.tls = {parser.value(cacert), parser.value(tlsCert), parser.value(tlsKey)};
+    // Said before anything is sent: every https call would fail with it.
+    const QString tlsError = Mock::ClientTls::load(target.tls).error;
+    if (!tlsError.isEmpty()) {
+        *io.err << tlsError << '\n';
         return ExitUsage;
     }
 

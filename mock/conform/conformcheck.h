@@ -31,6 +31,9 @@ struct Target
     MtaHooks::Dialect dialect = MtaHooks::Dialect::Draft01;
     QString auth = QStringLiteral("none"); // "bearer:TOKEN", "basic:USER:PASS" or "none"
     int timeoutMs = 10000; // per request
+    // https: what the calls trust and present (CA file, client certificate for mTLS).
+    Mock::ClientTlsFiles tls;
+    bool allowInvalidCertificates = false;
     // The largest request the 413 check sends; a scanner announcing a bigger maxMessageSize is
     // not probed (the check is skipped) rather than sent hundreds of megabytes.
     qint64 maxProbeBytes = 64LL * 1024 * 1024;

@@ -92,12 +92,18 @@ struct Runner::Private
     bool unreachable = false;
     QByteArray authorization;
     QByteArray wrong;
+    Mock::ClientTls tls;
     Mock::HookClient *configured = nullptr;
     Mock::HookClient *anonymous = nullptr;
     Mock::HookClient *impostor = nullptr;
     std::unique_ptr<Run> current;
 
     void runNext();
+    void configure(Mock::HookClient *client) const
+    {
+        client->setTls(tls);
+        client->setAllowInvalidCertificates(target.allowInvalidCertificates);
+    }
     void finished(const Result &result);
 };
 
@@ -158,6 +164,7 @@ public:
         auto pending = std::make_shared<qsizetype>(calls.size());
         for (qsizetype i = 0; i < calls.size(); ++i) {
             auto *client = new Mock::HookClient(group);
+            m_runner->configure(client);
             client->setAuthorization(m_runner->authorization);
             Mock::HttpCall timed = calls.at(i);
             timed.timeoutMs = m_runner->target.timeoutMs;
@@ -228,6 +235,9 @@ void Runner::start(const Target &target)
     const auto auth = Mock::HttpAuth::parse(target.auth).value_or(Mock::HttpAuth {});
     d->authorization = auth.authorization();
     d->wrong = wrongAuthorization(auth);
+    d->tls = Mock::ClientTls::load(target.tls);
+    for (Mock::HookClient *client : {d->configured, d->anonymous, d->impostor})
+        d->configure(client);
     d->configured->setAuthorization(d->authorization);
     d->impostor->setAuthorization(d->wrong);
     d->running = true;

@@ -71,10 +71,14 @@ public:
     QByteArray err;
 };
 
-// Runs the checks in this process against a scanner and waits for them.
-inline QList<Conform::Result> runChecks(const Conform::Target &target, bool *unreachable = nullptr)
+// Runs the checks (default: those of the target's dialect) in this process against a scanner and
+// waits for them.
+inline QList<Conform::Result> runChecks(const Conform::Target &target, bool *unreachable = nullptr,
+    const QList<Conform::Check> &checks = {})
 {
     Conform::Runner runner;
+    if (!checks.isEmpty())
+        runner.setChecks(checks);
     QSignalSpy finished(&runner, &Conform::Runner::finished);
     runner.start(target);
     if (!finished.wait(Patience))
