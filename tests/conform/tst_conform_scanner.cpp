@@ -68,6 +68,7 @@ private Q_SLOTS:
     void eachBreakFailsItsCheck();
     void unreachableScanner();
     void commandReportsAndExitCodes();
+    void junitCountsOnlyMustFailures();
 };
 
 void TestConformScanner::tableIsWellFormed()
@@ -251,6 +252,51 @@ void TestConformScanner::commandReportsAndExitCodes()
         QVERIFY2(
             failedCase.startsWith(u"hook.after-deregistration [MUST]"_s), qPrintable(failedCase));
     }
+}
+
+void TestConformScanner::junitCountsOnlyMustFailures()
+{
+    using Conform::Level;
+    using Conform::Status;
+    Conform::Report report;
+    report.scanner = u"http://127.0.0.1:1"_s;
+    report.results = {
+        {u"a"_s, u"§1"_s, Level::Must, u"passes"_s, Status::Pass, {}, {{u"GET /"_s, u"HTTP 200"_s}},
+            5},
+        {u"b"_s, u"§2"_s, Level::Must, u"fails <&>"_s, Status::Fail, u"got 200 & more"_s,
+            {{u"POST /x\n\n{\"a\":1}"_s, u"HTTP 200"_s}}, 7},
+        {u"c"_s, u"§3"_s, Level::Should, u"should"_s, Status::Fail, u"differs"_s, {}, 1},
+        {u"d"_s, u"§4"_s, Level::Must, u"skipped"_s, Status::Skip, u"not offered"_s, {}, 0},
+    };
+    QCOMPARE(report.mustFailures(), 1);
+    QXmlStreamReader xml(Conform::junitXml(report));
+    QStringList failed;
+    QString current;
+    QString suiteFailures;
+    QString shouldNote;
+    QString failureText;
+    int skipped = 0;
+    while (!xml.atEnd()) {
+        if (xml.readNext() != QXmlStreamReader::StartElement)
+            continue;
+        if (xml.name() == u"testsuite"_s)
+            suiteFailures = xml.attributes().value(u"failures"_s).toString();
+        if (xml.name() == u"testcase"_s)
+            current = xml.attributes().value(u"name"_s).toString();
+        if (xml.name() == u"failure"_s) {
+            failed << current;
+            failureText = xml.readElementText();
+        }
+        skipped += xml.name() == u"skipped"_s;
+        if (xml.name() == u"system-err"_s)
+            shouldNote = xml.readElementText();
+    }
+    QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+    QCOMPARE(suiteFailures, u"1"_s);
+    QCOMPARE(failed, QStringList {u"b [MUST] fails <&>"_s});
+    QVERIFY(failureText.contains(u"{\"a\":1}"_s));
+    QCOMPARE(skipped, 1);
+    QCOMPARE(shouldNote, u"SHOULD not met: differs"_s);
 }
 
 QTEST_GUILESS_MAIN(TestConformScanner)
