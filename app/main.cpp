@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/applycommand.h"
 #include "app/cliio.h"
+#include "app/conformcommand.h"
 #include "app/decodecommand.h"
 #include "app/replaycommand.h"
 #include "app/servecommand.h"
@@ -26,6 +27,7 @@ const std::map<QString, Command> &commands()
         {QStringLiteral("apply"), runApplyCommand},
         {QStringLiteral("serve"), runServeCommand},
         {QStringLiteral("replay"), runReplayCommand},
+        {QStringLiteral("conform"), runConformCommand},
     };
     return table;
 }
@@ -39,7 +41,11 @@ void printUsage(QTextStream &out)
            "                       [--auth SPEC] [--json]       the mock scanner, headless\n"
            "       hookscope replay SESSION... --to URL [--dialect D] [--cbor] [--expect] "
            "[--json]\n"
-           "                                                    act as the MTA against a scanner\n";
+           "                                                    act as the MTA against a scanner\n"
+           "       hookscope conform --scanner URL [--dialect D] [--auth SPEC] [--junit FILE] "
+           "[--json]\n"
+           "                                                    check a scanner against the "
+           "protocol\n";
 }
 
 // The window lives in a module beside the binary (build tree) or in ../lib/hookscope (installed).

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "app/conformcommand.h"
+
+#include "mock/capture/httpvocabulary.h"
+#include "mock/conform/conformreport.h"
+#include "mock/conform/conformrunner.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonDocument>
+#include <QSaveFile>
+
+using namespace Qt::StringLiterals;
+using namespace MtaHooks;
+
+namespace {
+
+void printResult(const Conform::Result &result, QTextStream &out)
+{
+    out << Conform::statusName(result.status) << "  "
+        << Conform::levelName(result.level).leftJustified(6) << "  "
+        << result.clause.leftJustified(48) << "  " << result.title << '\n';
+    if (result.status == Conform::Status::Pass)
+        return;
+    if (!result.detail.isEmpty())
+        out << "      " << result.detail << '\n';
+    if (result.status != Conform::Status::Fail)
+        return;
+    // The evidence, indented under the failure.
+    const QString evidence = Conform::evidenceText(result);
+    for (const QString &line : evidence.split(u'\n'))
+        out << "        " << line << '\n';
+}
+
+} // namespace
+
+int runConformCommand(const QStringList &arguments, const CommandIo &io)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(u"Check a scanner against the protocol, like h2spec."_s);
+    const QCommandLineOption scanner(u"scanner"_s,
+        u"The scanner: its base URL (drafts; discovery at /.well-known/mta-hooks) or hook URL "
+        "(stalwart)."_s,
+        u"url"_s);
+    const QCommandLineOption dialect(
+        u"dialect"_s, u"draft-01 (default), draft-02 or stalwart."_s, u"d"_s, u"draft-01"_s);
+    const QCommandLineOption auth(
+        u"auth"_s, u"none, bearer:TOKEN or basic:USER:PASS."_s, u"spec"_s, u"none"_s);
+    const QCommandLineOption junit(u"junit"_s, u"Also write JUnit XML to FILE."_s, u"file"_s);
+    const QCommandLineOption json(u"json"_s, u"Print the report as one JSON document."_s);
+    const QCommandLineOption timeout(
+        u"timeout"_s, u"Per-request timeout in ms."_s, u"ms"_s, u"10000"_s);
+    const QCommandLineOption insecure(u"insecure"_s, u"Accept invalid TLS certificates."_s);
+    const QCommandLineOption cacert(
+        u"cacert"_s, u"Trust the CAs in this PEM file instead of the system's."_s, u"file"_s);
+    const QCommandLineOption tlsCert(
+        u"tls-cert"_s, u"Client certificate (PEM) for mTLS to the scanner."_s, u"file"_s);
+    const QCommandLineOption tlsKey(
+        u"tls-key"_s, u"The client certificate's private key (PEM)."_s, u"file"_s);
+    parser.addOptions(
+        {scanner, dialect, auth, junit, json, timeout, insecure, cacert, tlsCert, tlsKey});
+    if (!parser.parse(arguments) || !parser.isSet(scanner)
+        || !parser.positionalArguments().isEmpty()) {
+        *io.err << (parser.errorText().isEmpty()
+                ? u"usage: hookscope conform --scanner URL [--dialect D] [--auth SPEC] "
+                  "[--junit FILE] [--json]"_s
+                : parser.errorText())
+                << '\n';
+        return ExitUsage;
+    }
+    Conform::Target target;
+    target.url = QUrl(parser.value(scanner));
+    if (!target.url.isValid() || target.url.host().isEmpty()
+        || (target.url.scheme() != u"http"_s && target.url.scheme() != u"https"_s)) {
+        *io.err << "--scanner needs an http:// or https:// URL\n";
+        return ExitUsage;
+    }
+    const auto chosen = dialectFromName(parser.value(dialect));
+    if (!chosen || *chosen == Dialect::Unknown) {
+        *io.err << "unknown dialect: " << parser.value(dialect) << '\n';
+        return ExitUsage;
+    }
+    target.dialect = *chosen;
+    QString authError;
+    if (!Mock::HttpAuth::parse(parser.value(auth), &authError)) {
+        *io.err << "--auth: "
+                << (authError.isEmpty() ? u"must be none, bearer:TOKEN or basic:USER:PASS"_s
+                                        : authError)
+                << '\n';
+        return ExitUsage;
+    }
+    target.auth = parser.value(auth);
+    bool ok = false;
+    target.timeoutMs = parser.value(timeout).toInt(&ok);
+    if (!ok || target.timeoutMs < 1) {
+        *io.err << "--timeout needs a whole number of milliseconds\n";
+        return ExitUsage;
+    }
+    target.allowInvalidCertificates = parser.isSet(insecure);
+    target.tls = {parser.value(cacert), parser.value(tlsCert), parser.value(tlsKey)};
+    // Said before anything is sent: every https call would fail with it.
+    const QString tlsError = Mock::ClientTls::load(target.tls).error;
+    if (!tlsError.isEmpty()) {
+        *io.err << tlsError << '\n';
+        return ExitUsage;
+    }
+
+    const bool asJson = parser.isSet(json);
+    Conform::Runner runner;
+    QObject::connect(&runner, &Conform::Runner::checkFinished, &runner,
+        [&io, asJson](const Conform::Result &result) {
+            if (asJson)
+                return;
+            printResult(result, *io.out);
+            io.out->flush();
+        });
+    QObject::connect(
+        &runner, &Conform::Runner::finished, &runner, [] { QCoreApplication::quit(); });
+    runner.start(target);
+    QCoreApplication::exec();
+
+    Conform::Report report;
+    report.scanner = target.url.toString();
+    report.dialect = target.dialect;
+    report.results = runner.results();
+    report.unreachable = runner.unreachable();
+    if (asJson) {
+        *io.out << QJsonDocument(Conform::jsonReport(report)).toJson(QJsonDocument::Indented);
+    } else {
+        *io.out << report.count(Conform::Status::Pass) << " passed, "
+                << report.count(Conform::Status::Fail) << " failed (" << report.mustFailures()
+                << " MUST), " << report.count(Conform::Status::Skip) << " skipped\n";
+    }
+    io.out->flush();
+    if (parser.isSet(junit)) {
+        QSaveFile file(parser.value(junit));
+        if (!file.open(QIODevice::WriteOnly) || file.write(Conform::junitXml(report)) < 0
+            || !file.commit()) {
+            *io.err << "cannot write " << parser.value(junit) << ": " << file.errorString() << '\n';
+            return ExitUsage;
+        }
+    }
+    if (report.unreachable) {
+        *io.err << "the scanner at " << report.scanner << " did not answer\n";
+        return ExitUsage;
+    }
+    return runner.mustsPass() ? ExitOk : ExitProblems;
+}

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "mock/conform/conformcheck.h"
+
+#include <QObject>
+
+#include <memory>
+
+namespace Conform {
+
+// Runs the checks for the target's dialect one after the other and reports each result. When the
+// first request of the run gets no HTTP answer at all the scanner is unreachable: the remaining
+// checks are skipped and unreachable() is true (the command's exit code 2).
+class Runner final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Runner)
+
+public:
+    explicit Runner(QObject *parent = nullptr);
+    ~Runner() override;
+
+    // A subset of the table, for tests; default: checksFor(target.dialect).
+    void setChecks(const QList<Check> &checks);
+    void start(const Target &target);
+    bool isRunning() const;
+    bool unreachable() const;
+    QList<Result> results() const;
+    // True when no MUST-level check failed.
+    bool mustsPass() const;
+
+Q_SIGNALS:
+    void checkFinished(const Conform::Result &result);
+    void finished();
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace Conform
