@@ -60,6 +60,8 @@ struct Defect
     QString code; // e.g. "CRIT_MULTIPART_WITHOUT_BOUNDARY"
     QString message; // readable text
 
+    // A remark (NOTE_…: a default the RFCs supply, an mbox From line …), not a rule broken.
+    bool isNote() const { return code.startsWith(QLatin1String("NOTE_")); }
     friend bool operator==(const Defect &, const Defect &) = default;
 };
 

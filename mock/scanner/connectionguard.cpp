@@ -437,9 +437,10 @@ void ConnectionGuard::lingerAndClose(QTcpSocket *socket)
     const auto shutdownWrite = [socket, tls] {
         if (socket->bytesToWrite() > 0 || socket->socketDescriptor() < 0)
             return;
-        if (tls) // a TLS close_notify, then the socket goes
-            socket->disconnectFromHost();
-        else
+        // Over TLS there is no half-close: QSslSocket's close_notify closes the whole socket,
+        // and the body still arriving then draws the reset that destroys the refusal. The
+        // refusal says "Connection: close"; the client closes, or the grace period ends.
+        if (!tls)
             ::shutdown(int(socket->socketDescriptor()), SHUT_WR);
     };
     socket->flush();

@@ -4,6 +4,8 @@
 #include "tests/conform/conformtest.h"
 #include "tests/support/testcerts.h"
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 using namespace ConformTest;
 
@@ -101,11 +103,11 @@ void TestConformServe::strictServeOverTls()
     QCOMPARE(idsWith(results, Conform::Status::Pass), QStringList {});
 
     target.tls.caCertificates = certs.caCertificate;
-    // Not the 413 probe: serve answers 413 as soon as it has the head and closes the connection
-    // while the body is still arriving, and over TLS the reset that follows can destroy the
-    // answer before the client reads it (reported; RFC 9112 §9.6 lingering close).
-    QList<Conform::Check> checks = Conform::checksFor(MtaHooks::Dialect::Draft01);
-    checks.removeIf([](const Conform::Check &check) { return check.id == u"hook.too-large"_s; });
+    // The 413 probe included: serve lingers after a refusal over TLS too (no close_notify while
+    // the body is still arriving), so the answer reaches the client.
+    const QList<Conform::Check> checks = Conform::checksFor(MtaHooks::Dialect::Draft01);
+    QVERIFY(std::any_of(checks.cbegin(), checks.cend(),
+        [](const Conform::Check &check) { return check.id == u"hook.too-large"_s; }));
     results = runChecks(target, &unreachable, checks);
     QVERIFY(!unreachable);
     QVERIFY2(idsWith(results, Conform::Status::Fail).isEmpty(), describe(results).constData());

@@ -145,10 +145,14 @@ QVariant MimeTreeModel::data(const QModelIndex &index, int role) const
         case NameColumn:
             return part.filename();
         case DefectsColumn: {
-            const qsizetype count = part.defects().size();
+            const QList<MtaHooks::Mime::Defect> defects = part.defects();
+            const qsizetype count = std::count_if(defects.cbegin(), defects.cend(),
+                [](const MtaHooks::Mime::Defect &defect) { return !defect.isNote(); });
             if (count > 0)
                 return u"⚠ %1"_s.arg(count);
-            return part.hasEncodingProblem() ? u"⚠"_s : QString();
+            if (part.hasEncodingProblem())
+                return u"⚠"_s;
+            return defects.isEmpty() ? QString() : u"ℹ"_s; // remarks only
         }
         }
         break;

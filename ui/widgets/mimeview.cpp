@@ -383,13 +383,18 @@ QString MimeView::defectText() const
     const QList<Defect> &defects = d->message.defects;
     if (defects.isEmpty())
         return {};
-    QString text = d->message.isValid
-        ? (defects.size() == 1
-                  ? tr("This message breaks the MIME rules in 1 place")
-                  : tr("This message breaks the MIME rules in %1 places").arg(defects.size()))
+    const qsizetype breaks = std::count_if(
+        defects.cbegin(), defects.cend(), [](const Defect &defect) { return !defect.isNote(); });
+    QString text;
+    if (!d->message.isValid)
+        text = tr("This is not a valid message.");
+    else if (breaks == 0)
+        text = tr("Notes on how this message was read (no MIME rule is broken):");
+    else
+        text = (breaks == 1 ? tr("This message breaks the MIME rules in 1 place")
+                            : tr("This message breaks the MIME rules in %1 places").arg(breaks))
             + tr("; the parts concerned are marked in the tree. Mail clients may show it "
-                 "differently from each other.")
-        : tr("This is not a valid message.");
+                 "differently from each other.");
     return text + u'\n' + mimeDefectLines(defects);
 }
 
