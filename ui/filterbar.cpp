@@ -21,10 +21,12 @@ FilterBar::FilterBar(QWidget *parent)
     , m_error(new QLabel(this))
 {
     m_edit->setPlaceholderText(tr("Filter (/): stage:rcpt  from:*@example.org  -action:accept  "
-                                  "has:attachment  status:5xx  text…"));
+                                  "has:attachment  smtp:5xx  text…"));
     m_edit->setClearButtonEnabled(true);
     m_edit->setToolTip(
-        tr("Terms are ANDed; a leading '-' negates. Fields: %1. Anything else is free text.")
+        tr("Terms are ANDed; a leading '-' negates. Fields: %1. Anything else is free text.\n"
+           "smtp:5xx is the SMTP reply the answer leads to (smtp:550 for one code); http:5xx "
+           "is the HTTP status of the answer, and status:5xx is the same as http:5xx.")
             .arg(Mock::filterFieldNames().join(u", "_s)));
     QStringList completions;
     for (const QString &field : Mock::filterFieldNames())
