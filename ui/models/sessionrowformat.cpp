@@ -149,6 +149,21 @@ QString problemsTooltip(const MtaHooks::Problems &problems)
     return lines.join(u'\n');
 }
 
+// A draft request does not say which draft it follows: the label says what it is known by.
+QString dialectTooltip(MtaHooks::Dialect dialect)
+{
+    switch (dialect) {
+    case MtaHooks::Dialect::Draft02:
+        return u"draft-02: the answer was an RFC 6902 patch (a draft request does not say which "
+               "draft it follows)"_s;
+    case MtaHooks::Dialect::Draft01:
+        return u"draft-01 or draft-02: the request does not say which; draft-02 is shown when the "
+               "answer is an RFC 6902 patch"_s;
+    default:
+        return MtaHooks::dialectName(dialect);
+    }
+}
+
 bool isNumericColumn(int column)
 {
     return column == SessionModel::StatusColumn || column == SessionModel::LatencyColumn
@@ -329,6 +344,8 @@ QVariant SessionModel::Private::exchangeData(const Exchange &e, int column, int 
             return u"%1, call %2 of session %3"_s.arg(stepName(e))
                 .arg(e.sequence)
                 .arg(e.sessionKey);
+        case DialectColumn:
+            return dialectTooltip(e.dialect);
         case ActionColumn: {
             QStringList lines;
             if (!e.ruleName.isEmpty())
