@@ -44,6 +44,15 @@ Application::Application(const StartupOptions &options, QObject *parent)
 
 Application::~Application()
 {
+    // Quitting during the demo: the user's rules are saved, not the demo's on top of them, and
+    // an edit saved on a timer that has not fired yet is saved now.
+    m_demo.stop();
+    if (m_saveRules.isActive()) {
+        m_saveRules.stop();
+        QString error;
+        if (!m_rulebook.save(Settings::rulesPath(), &error))
+            qWarning("rules not saved: %s", qPrintable(error));
+    }
     if (m_window)
         m_settings.setWindowLayout(
             m_window->saveGeometry(), m_window->saveState(), m_window->splitterState());
