@@ -132,6 +132,7 @@ void Rulebook::resetHits()
 {
     for (Rule &rule : m_rules)
         rule.hits = 0;
+    Q_EMIT hitsChanged();
 }
 
 Answer Rulebook::defaultAnswer(Stage stage) const
@@ -259,6 +260,8 @@ Decision Rulebook::decide(const HookRequest &request)
         decision.answer = rule.answer;
         break;
     }
+    if (decision.ruleIndex >= 0)
+        Q_EMIT hitsChanged();
     if (decision.ruleIndex < 0) {
         decision.ruleName = u"default"_s;
         decision.reason = u"no rule matched: the default answer for %1"_s.arg(request.stageName);
