@@ -3,6 +3,7 @@
 // rows, and the column headers.
 #include "ui/models/sessionmodel.h"
 
+#include "mock/scanner/heldcall.h"
 #include "ui/models/sessionmodel_p.h"
 #include "ui/models/verdictstyle.h"
 
@@ -106,9 +107,7 @@ QString problemsText(int count)
 
 QString countdownText(const QDateTime &deadline)
 {
-    const qint64 ms = QDateTime::currentDateTimeUtc().msecsTo(deadline);
-    const qint64 seconds = ms <= 0 ? 0 : (ms + 999) / 1000;
-    return u"held %1 s"_s.arg(seconds);
+    return u"held %1 s"_s.arg(Mock::heldSecondsLeft(deadline, QDateTime::currentDateTimeUtc()));
 }
 
 QString childSummary(const Exchange &e)
