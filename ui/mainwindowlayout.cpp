@@ -33,8 +33,10 @@ namespace {
 // The details pane gives up width down to this, so the timeline keeps its verdicts in view; its
 // tabs scroll below it.
 constexpr int DetailMinimumWidth = 380;
-// The timeline's share of the width on a first run.
-constexpr double TimelineShare = 0.58;
+// The timeline's share of the width on a first run, and the width that shows all its columns
+// with some of the summary.
+constexpr double TimelineShare = 0.6;
+constexpr int TimelineWidth = 720;
 
 } // namespace
 
@@ -247,7 +249,8 @@ void MainWindow::applyDefaultLayout()
         const int bottom = qMax(200, total / 4);
         m_vertical->setSizes({total - bottom, bottom});
         const int width = m_horizontal->width();
-        const int timeline = qMax(width - DetailMinimumWidth, int(width * TimelineShare));
+        const int timeline
+            = qMin(width - DetailMinimumWidth, qMax(TimelineWidth, int(width * TimelineShare)));
         m_horizontal->setSizes({timeline, width - timeline});
         const QSignalBlocker blocker(m_bottomAction);
         m_bottomAction->setChecked(isBottomPanelVisible());
