@@ -340,8 +340,8 @@ void MainWindow::updateHeldCountdown()
     const QString stage
         = first->exchange.stageName.isEmpty() ? tr("call") : first->exchange.stageName;
     m_heldStatus->setText(m_heldCalls.size() == 1
-            ? tr("⏸ %1 held: default answer in %2 s").arg(stage).arg(left)
-            : tr("⏸ %1 calls held: the first default answer in %2 s")
+            ? tr("Held %1 call: default answer in %2 s").arg(stage).arg(left)
+            : tr("%1 calls held: the first default answer in %2 s")
                   .arg(m_heldCalls.size())
                   .arg(left));
 }
