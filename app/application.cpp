@@ -44,6 +44,15 @@ Application::Application(const StartupOptions &options, QObject *parent)
 
 Application::~Application()
 {
+    // Quitting during the demo: the user's rules are saved, not the demo's on top of them, and
+    // an edit saved on a timer that has not fired yet is saved now.
+    m_demo.stop();
+    if (m_saveRules.isActive()) {
+        m_saveRules.stop();
+        QString error;
+        if (!m_rulebook.save(Settings::rulesPath(), &error))
+            qWarning("rules not saved: %s", qPrintable(error));
+    }
     if (m_window)
         m_settings.setWindowLayout(
             m_window->saveGeometry(), m_window->saveState(), m_window->splitterState());
@@ -239,21 +248,47 @@ bool Application::openDatabase(const QString &path)
     return true;
 }
 
+Preferences Application::preferencesInUse() const
+{
+    // The dialog shows what this run uses: the command line's --listen and --db, the port the
+    // endpoint really listens on (--listen :0 picks one), the database really open.
+    Preferences shown = m_settings.preferences();
+    if (m_options.listenAddress)
+        shown.listenAddress = m_options.listenAddress->toString();
+    if (m_options.listenPort)
+        shown.listenPort = *m_options.listenPort;
+    if (m_endpoint.isListening() && m_endpoint.serverPort() != 0)
+        shown.listenPort = m_endpoint.serverPort();
+    if (!m_store.path().isEmpty())
+        shown.databasePath = m_store.path();
+    return shown;
+}
+
 void Application::showSettings()
 {
-    Preferences current = m_settings.preferences();
-    SettingsDialog dialog(current, m_window.get());
+    const Preferences stored = m_settings.preferences();
+    const Preferences shown = preferencesInUse();
+    SettingsDialog dialog(shown, m_window.get());
     if (dialog.exec() != QDialog::Accepted)
         return;
-    const Preferences chosen = dialog.preferences();
-    // The command line's overrides end when the user picks an address or a database by hand.
-    if (chosen.listenAddress != current.listenAddress || chosen.listenPort != current.listenPort) {
+    Preferences chosen = dialog.preferences();
+    // What the user left as this run had it stays this run's only; what they changed is kept,
+    // and ends the command line's override.
+    const bool endpointChanged
+        = chosen.listenAddress != shown.listenAddress || chosen.listenPort != shown.listenPort;
+    if (endpointChanged) {
         m_options.listenAddress.reset();
         m_options.listenPort.reset();
+    } else {
+        chosen.listenAddress = stored.listenAddress;
+        chosen.listenPort = stored.listenPort;
     }
+    const bool databaseChanged = chosen.databasePath != shown.databasePath;
+    if (!databaseChanged)
+        chosen.databasePath = stored.databasePath;
     m_settings.setPreferences(chosen);
     applyPreferences(chosen, true);
-    if (chosen.databasePath != current.databasePath) {
+    if (databaseChanged) {
         m_options.databasePath.reset();
         openDatabase(chosen.databasePath);
     }

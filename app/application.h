@@ -54,6 +54,8 @@ public:
     // pace with the demo rules installed for the duration.
     void runDemo(int stageDelayMs = 350);
     bool isDemoRunning() const { return m_demo.isRunning(); }
+    // What the Settings dialog shows: the preferences with this run's overrides, as in use.
+    Preferences preferencesInUse() const;
     DemoRunner *demo() { return &m_demo; }
 
 private:

@@ -20,10 +20,12 @@ QList<Mock::SessionRecording> readSamples(const QString &folder)
     return Mock::readRecordings(paths).sessions; // the build's own files: none is unreadable
 }
 
-// The rules the demo puts on top are named so that they can be taken off again.
-bool isDemoRule(const Mock::Rule &rule)
+// A rule as the user wrote it: its hit count is the runtime's.
+bool sameRule(Mock::Rule a, Mock::Rule b)
 {
-    return rule.name.startsWith(u"demo: "_s);
+    a.hits = 0;
+    b.hits = 0;
+    return a == b;
 }
 
 } // namespace
@@ -78,7 +80,9 @@ bool DemoRunner::start(int stageDelayMs, QString *error)
     m_heldBefore = m_rulebook->heldStages();
     for (Stage stage : std::as_const(m_heldBefore))
         m_rulebook->setHeld(stage, false);
-    m_rulebook->setRules(demoRules.rules() + m_rulebook->rules());
+    m_userRules = m_rulebook->rules();
+    m_demoRules = demoRules.rules();
+    m_rulebook->setRules(m_demoRules + m_userRules);
     m_replayer.setStageDelayMs(stageDelayMs);
     m_index = 0;
     next();
@@ -142,12 +146,44 @@ void DemoRunner::next()
     m_replayer.start({step.session}, target, 1);
 }
 
+void DemoRunner::stop()
+{
+    if (!isRunning())
+        return;
+    m_replayer.cancel();
+    finish();
+}
+
 void DemoRunner::finish()
 {
     m_index = -1;
     m_secure->close();
+    // The demo's rules come off again, found by what they are, not by their name: a rule of the
+    // user's may be called "demo: …" too. The user's rules stay, with what was changed in them
+    // meanwhile, and with the hit counts they had: the demo's calls do not use up a rule that
+    // answers only its first N calls.
     QList<Mock::Rule> rules = m_rulebook->rules();
-    rules.removeIf(isDemoRule);
+    QList<Mock::Rule> demoLeft = m_demoRules;
+    rules.removeIf([&demoLeft](const Mock::Rule &rule) {
+        for (qsizetype i = 0; i < demoLeft.size(); ++i) {
+            if (sameRule(rule, demoLeft.at(i))) {
+                demoLeft.removeAt(i);
+                return true;
+            }
+        }
+        return false;
+    });
+    QList<Mock::Rule> before = m_userRules;
+    for (Mock::Rule &rule : rules) {
+        for (qsizetype i = 0; i < before.size(); ++i) {
+            if (sameRule(rule, before.at(i))) {
+                rule.hits = before.takeAt(i).hits;
+                break;
+            }
+        }
+    }
+    m_userRules.clear();
+    m_demoRules.clear();
     m_rulebook->setRules(rules);
     for (Stage stage : std::as_const(m_heldBefore))
         m_rulebook->setHeld(stage, true);

@@ -4,6 +4,7 @@
 #include "mock/capture/sessionrecording.h"
 #include "mock/mta/sessionreplayer.h"
 #include "mock/scanner/hookendpoint.h"
+#include "mock/scanner/rule.h"
 
 #include <QObject>
 #include <QSet>
@@ -37,6 +38,8 @@ public:
     // window's endpoint is not listening. stageDelayMs paces each session's calls.
     bool start(int stageDelayMs, QString *error);
     bool isRunning() const { return m_index >= 0; }
+    // Ends a running demo now, the user's rules and holds back as when it ends by itself.
+    void stop();
     // The demo's own HTTPS endpoint (listening only while its session plays).
     const Mock::HookEndpoint &secureEndpoint() const { return *m_secure; }
 
@@ -67,4 +70,6 @@ private:
     QList<Step> m_steps;
     int m_index = -1;
     QSet<MtaHooks::Stage> m_heldBefore;
+    QList<Mock::Rule> m_userRules; // as the demo found them, hit counts included
+    QList<Mock::Rule> m_demoRules; // what the demo put on top
 };

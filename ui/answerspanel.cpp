@@ -43,25 +43,37 @@ AnswersPanel::AnswersPanel(Mock::Rulebook *rulebook, QWidget *parent)
     , m_rulesView(new QTableView(this))
     , m_trace(new QPlainTextEdit(this))
 {
-    // Defaults: one row per stage.
-    m_defaults->setColumnCount(3);
-    m_defaults->setHorizontalHeaderLabels({tr("Stage"), tr("Default answer"), tr("Hold")});
-    m_defaults->verticalHeader()->hide();
+    // Defaults: one column per stage, its default answer above its Hold switch, so that every
+    // stage's switch is in view in a panel three rows high.
+    m_defaults->setRowCount(2);
+    m_defaults->setVerticalHeaderLabels({tr("Default answer"), tr("Hold")});
     m_defaults->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 10);
-    m_defaults->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_defaults->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_defaults->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_defaults->horizontalHeader()->setMinimumSectionSize(60);
+    m_defaults->setSelectionBehavior(QAbstractItemView::SelectColumns);
     m_defaults->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_defaults->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+    m_defaults->setWordWrap(false);
     m_defaults->setToolTip(tr("Double-click a stage to change its default answer; tick Hold to "
                               "stop every call of that stage until you answer it."));
     connect(m_defaults, &QTableWidget::cellDoubleClicked, this,
-        [this](int row, int) { editDefault(panelStages().value(row)); });
+        [this](int, int column) { editDefault(panelStages().value(column)); });
     refreshDefaults();
 
     // Rules.
     m_rulesView->setModel(m_rulesModel);
     m_rulesView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_rulesView->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_rulesView->horizontalHeader()->setStretchLastSection(true);
+    // The conditions and the answer get the width; the switch and the count only what they need.
+    QHeaderView *rulesHeader = m_rulesView->horizontalHeader();
+    rulesHeader->setStretchLastSection(false);
+    rulesHeader->setSectionResizeMode(RulesModel::EnabledColumn, QHeaderView::ResizeToContents);
+    rulesHeader->setSectionResizeMode(RulesModel::NameColumn, QHeaderView::Interactive);
+    rulesHeader->setSectionResizeMode(RulesModel::WhenColumn, QHeaderView::Stretch);
+    rulesHeader->setSectionResizeMode(RulesModel::AnswerColumn, QHeaderView::Stretch);
+    rulesHeader->setSectionResizeMode(RulesModel::HitsColumn, QHeaderView::ResizeToContents);
+    m_rulesView->setColumnWidth(
+        RulesModel::NameColumn, fontMetrics().horizontalAdvance(u"M"_s) * 14);
     m_rulesView->verticalHeader()->hide();
     m_rulesView->setDragDropMode(QAbstractItemView::InternalMove);
     connect(m_rulesView, &QTableView::doubleClicked, this,
@@ -133,26 +145,34 @@ void AnswersPanel::refreshDefaults()
 {
     m_refreshing = true;
     const QList<Stage> stages = panelStages();
-    m_defaults->setRowCount(int(stages.size()));
-    for (int row = 0; row < stages.size(); ++row) {
-        const Stage stage = stages[row];
-        auto *name = new QTableWidgetItem(stageName(stage));
-        auto *answer = new QTableWidgetItem(m_rulebook->defaultAnswer(stage).describe());
-        m_defaults->setItem(row, 0, name);
-        m_defaults->setItem(row, 1, answer);
-        auto *hold = qobject_cast<QCheckBox *>(m_defaults->cellWidget(row, 2));
+    m_defaults->setColumnCount(int(stages.size()));
+    for (int column = 0; column < stages.size(); ++column) {
+        const Stage stage = stages[column];
+        m_defaults->setHorizontalHeaderItem(column, new QTableWidgetItem(stageName(stage)));
+        const QString answerText = m_rulebook->defaultAnswer(stage).describe();
+        auto *answer = new QTableWidgetItem(answerText);
+        answer->setToolTip(answerText);
+        m_defaults->setItem(0, column, answer);
+        QWidget *existing = m_defaults->cellWidget(1, column);
+        auto *hold = existing ? existing->findChild<QCheckBox *>() : nullptr;
         if (!hold) {
-            hold = new QCheckBox(m_defaults);
+            // Centred in its cell: a plain widget around the box.
+            auto *cell = new QWidget(m_defaults);
+            auto *cellLayout = new QHBoxLayout(cell);
+            cellLayout->setContentsMargins(0, 0, 0, 0);
+            cellLayout->setAlignment(Qt::AlignCenter);
+            hold = new QCheckBox(cell);
+            hold->setObjectName(u"hold-"_s + stageName(stage));
             hold->setToolTip(tr("Hold every %1 call until you answer it").arg(stageName(stage)));
+            cellLayout->addWidget(hold);
             connect(hold, &QCheckBox::toggled, this, [this, stage](bool on) {
                 if (!m_refreshing)
                     m_rulebook->setHeld(stage, on);
             });
-            m_defaults->setCellWidget(row, 2, hold);
+            m_defaults->setCellWidget(1, column, cell);
         }
         hold->setChecked(m_rulebook->isHeld(stage));
     }
-    m_defaults->resizeColumnToContents(0);
     m_refreshing = false;
 }
 

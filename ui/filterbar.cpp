@@ -21,10 +21,12 @@ FilterBar::FilterBar(QWidget *parent)
     , m_error(new QLabel(this))
 {
     m_edit->setPlaceholderText(tr("Filter (/): stage:rcpt  from:*@example.org  -action:accept  "
-                                  "has:attachment  status:5xx  text…"));
+                                  "has:attachment  smtp:5xx  text…"));
     m_edit->setClearButtonEnabled(true);
     m_edit->setToolTip(
-        tr("Terms are ANDed; a leading '-' negates. Fields: %1. Anything else is free text.")
+        tr("Terms are ANDed; a leading '-' negates. Fields: %1. Anything else is free text.\n"
+           "smtp:5xx is the SMTP reply the answer leads to (smtp:550 for one code); http:5xx "
+           "is the HTTP status of the answer, and status:5xx is the same as http:5xx.")
             .arg(Mock::filterFieldNames().join(u", "_s)));
     QStringList completions;
     for (const QString &field : Mock::filterFieldNames())
@@ -36,6 +38,11 @@ FilterBar::FilterBar(QWidget *parent)
     m_saved_button->setPopupMode(QToolButton::InstantPopup);
     m_saved_button->setToolTip(tr("Saved filters"));
     m_error->setVisible(false);
+    // A long message (it quotes what was typed) wraps, and a word longer than the bar is cut
+    // (the tooltip has it whole): the label never widens the window.
+    m_error->setWordWrap(true);
+    m_error->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_error->setObjectName(u"filterError"_s);
     QPalette palette = m_error->palette();
     palette.setColor(QPalette::WindowText, QColor(0xc0, 0x1c, 0x28));
     m_error->setPalette(palette);
@@ -84,6 +91,7 @@ void FilterBar::apply()
         m_error->setText(result.errorPosition >= 0
                 ? tr("%1 (at character %2)").arg(result.error).arg(result.errorPosition + 1)
                 : result.error);
+        m_error->setToolTip(m_error->text());
         m_error->setVisible(true);
         return;
     }

@@ -137,9 +137,9 @@ void HeldCallPanel::tick()
 {
     if (!m_call.deadline.isValid())
         return;
-    const qint64 left = QDateTime::currentDateTimeUtc().msecsTo(m_call.deadline);
-    m_countdown->setText(left > 0 ? tr("default answer in %1 s").arg((left + 999) / 1000)
-                                  : tr("default answer going out"));
+    const qint64 left = Mock::heldSecondsLeft(m_call.deadline, QDateTime::currentDateTimeUtc());
+    m_countdown->setText(
+        left > 0 ? tr("default answer in %1 s").arg(left) : tr("default answer going out"));
 }
 
 void HeldCallPanel::validate()

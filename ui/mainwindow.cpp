@@ -34,7 +34,17 @@ using namespace MtaHooks;
 
 namespace {
 
+// In the order a call is counted under: a call the filter's "action:" finds under two names
+// (a reject with a 4xx reply is also a tempfail) counts under the first, as the timeline shows it.
 const QStringList &countedVerdicts()
+{
+    static const QStringList verdicts {u"held"_s, u"error"_s, u"tempfail"_s, u"reject"_s,
+        u"quarantine"_s, u"discard"_s, u"disconnect"_s, u"cancel"_s, u"continue"_s, u"accept"_s};
+    return verdicts;
+}
+
+// The order the status bar lists them in.
+const QStringList &shownVerdicts()
 {
     static const QStringList verdicts {u"accept"_s, u"reject"_s, u"tempfail"_s, u"discard"_s,
         u"quarantine"_s, u"disconnect"_s, u"continue"_s, u"cancel"_s, u"held"_s, u"error"_s};
@@ -59,23 +69,25 @@ MainWindow::MainWindow(
     , m_address(new QToolButton(this))
     , m_counts(new QLabel(this))
     , m_error(new QLabel(this))
+    , m_heldStatus(new QLabel(this))
     , m_storage(new QLabel(this))
     , m_exposure(new QLabel(this))
     , m_countsTimer(new QTimer(this))
+    , m_heldTimer(new QTimer(this))
 {
     m_countsTimer->setSingleShot(true);
     m_countsTimer->setInterval(1000);
     connect(m_countsTimer, &QTimer::timeout, this, &MainWindow::refreshCounts);
+    // As often as the editor's countdown and the timeline's: all three show the same second.
+    m_heldTimer->setInterval(250);
+    connect(m_heldTimer, &QTimer::timeout, this, &MainWindow::updateHeldCountdown);
     setWindowTitle(tr("Hookscope"));
     setWindowIcon(QIcon(u":/icons/hookscope.svg"_s));
     buildActions();
     buildLayout();
     bindKeys();
 
-    connect(m_filter, &FilterBar::queryChanged, this, [this](const Mock::CaptureQuery &query) {
-        m_sessions->setQuery(query);
-        refreshCounts();
-    });
+    connect(m_filter, &FilterBar::queryChanged, this, &MainWindow::onQueryChanged);
     connect(m_filter, &FilterBar::savedFiltersChanged, this, &MainWindow::savedFiltersChanged);
     connect(m_timeline->selectionModel(), &QItemSelectionModel::currentChanged, this,
         &MainWindow::onCurrentChanged);
@@ -106,106 +118,6 @@ MainWindow::MainWindow(
 }
 
 MainWindow::~MainWindow() = default;
-
-void MainWindow::buildLayout()
-{
-    m_timeline->setModel(m_sessions);
-    m_timeline->setUniformRowHeights(true);
-    m_timeline->setAlternatingRowColors(true);
-    m_timeline->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_timeline->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_timeline->setAllColumnsShowFocus(true);
-    m_timeline->header()->setStretchLastSection(true);
-    m_timeline->header()->setSectionResizeMode(QHeaderView::Interactive);
-    m_timeline->setColumnWidth(SessionModel::TimeColumn, 128);
-    m_timeline->setColumnWidth(SessionModel::StageColumn, 140);
-    m_timeline->setColumnWidth(SessionModel::DialectColumn, 62);
-    m_timeline->setColumnWidth(SessionModel::ActionColumn, 92);
-    m_timeline->setColumnWidth(SessionModel::StatusColumn, 46);
-    m_timeline->setColumnWidth(SessionModel::LatencyColumn, 60);
-    m_timeline->setColumnWidth(SessionModel::ProblemsColumn, 62);
-    m_timeline->setObjectName(u"timeline"_s);
-
-    auto *left = new QWidget(this);
-    auto *leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(4, 4, 0, 4);
-    m_banner->setWordWrap(true);
-    m_banner->setTextFormat(Qt::RichText);
-    m_banner->setMargin(8);
-    m_banner->setAutoFillBackground(true);
-    QPalette bannerPalette = m_banner->palette();
-    const bool dark = bannerPalette.color(QPalette::Window).lightness() < 128;
-    bannerPalette.setColor(
-        QPalette::Window, dark ? QColor(0x1d, 0x3a, 0x5c) : QColor(0xdc, 0xeb, 0xfb));
-    m_banner->setPalette(bannerPalette);
-    m_banner->setVisible(false);
-    leftLayout->addWidget(m_banner);
-    leftLayout->addWidget(m_filter);
-    leftLayout->addWidget(m_timeline, 1);
-
-    auto *right = new QSplitter(Qt::Vertical, this);
-    right->addWidget(m_held);
-    right->addWidget(m_detail);
-    right->setStretchFactor(0, 1);
-    right->setStretchFactor(1, 3);
-    m_held->setVisible(false);
-
-    auto *split = new QSplitter(Qt::Horizontal, this);
-    split->setObjectName(u"mainSplitter"_s);
-    split->addWidget(left);
-    split->addWidget(right);
-    split->setStretchFactor(0, 1);
-    split->setStretchFactor(1, 1);
-    split->setSizes({820, 620});
-
-    // The answers and the replayer live under the timeline in a splitter (not docks: Qt 6.4 cannot
-    // size a bottom dock area reliably, and the timeline needs the height).
-    m_bottomTabs = new QTabWidget(this);
-    m_bottomTabs->setDocumentMode(true);
-    // An explicit minimum: otherwise the tallest page (the replay's detail view) decides how far
-    // the splitter can shrink the tabs.
-    m_bottomTabs->setMinimumHeight(150);
-    m_bottomTabs->addTab(m_answers, tr("Answers (mock scanner)"));
-    m_bottomTabs->addTab(m_replay, tr("Replay (mock MTA)"));
-    m_vertical = new QSplitter(Qt::Vertical, this);
-    m_vertical->setObjectName(u"verticalSplitter"_s);
-    m_vertical->addWidget(split);
-    m_vertical->addWidget(m_bottomTabs);
-    m_vertical->setStretchFactor(0, 3);
-    m_vertical->setStretchFactor(1, 1);
-    m_vertical->setSizes({660, 220});
-    m_horizontal = split;
-    setCentralWidget(m_vertical);
-
-    m_address->setAutoRaise(true);
-    m_address->setToolTip(tr("The endpoint's URL: click to copy it"));
-    connect(m_address, &QToolButton::clicked, this, [this] {
-        if (!m_url.isEmpty()) {
-            QApplication::clipboard()->setText(m_url);
-            showStatus(tr("Copied %1").arg(m_url));
-        }
-    });
-    QPalette palette = m_error->palette();
-    palette.setColor(QPalette::WindowText, QColor(0xc0, 0x1c, 0x28));
-    m_error->setPalette(palette);
-    statusBar()->addWidget(m_address);
-    statusBar()->addWidget(m_counts, 1);
-    statusBar()->addPermanentWidget(m_error);
-    // A warning, not an error: calls are still answered; only their captures are missing.
-    m_storage->setObjectName(u"storageHealth"_s);
-    m_storage->setAutoFillBackground(true);
-    m_storage->setMargin(2);
-    QPalette warning = m_storage->palette();
-    warning.setColor(QPalette::Window, QColor(0xf6, 0xd3, 0x2d));
-    warning.setColor(QPalette::WindowText, Qt::black);
-    m_storage->setPalette(warning);
-    m_storage->setVisible(false);
-    statusBar()->addPermanentWidget(m_storage);
-    m_exposure->setPalette(palette);
-    m_exposure->setVisible(false);
-    statusBar()->addPermanentWidget(m_exposure);
-    resize(1440, 900);
-}
 
 void MainWindow::bindKeys()
 {
@@ -271,42 +183,6 @@ void MainWindow::showBanner(const QString &title, const QString &text)
 void MainWindow::hideBanner()
 {
     m_banner->setVisible(false);
-}
-
-QByteArray MainWindow::splitterState() const
-{
-    QByteArray state;
-    QDataStream stream(&state, QIODevice::WriteOnly);
-    stream << m_vertical->saveState() << m_horizontal->saveState();
-    return state;
-}
-
-bool MainWindow::restoreSplitterState(const QByteArray &state)
-{
-    QByteArray vertical;
-    QByteArray horizontal;
-    QDataStream stream(state);
-    stream >> vertical >> horizontal;
-    return stream.status() == QDataStream::Ok && m_vertical->restoreState(vertical)
-        && m_horizontal->restoreState(horizontal);
-}
-
-void MainWindow::applyDefaultLayout()
-{
-    // Dock sizes only take once the window has its geometry, hence after the first layout pass.
-    QTimer::singleShot(0, this, [this] {
-        const int total = m_vertical->height();
-        const int bottom = qMax(200, total / 4);
-        m_vertical->setSizes({total - bottom, bottom});
-    });
-}
-
-void MainWindow::raiseReplay()
-{
-    m_bottomTabs->setCurrentWidget(m_replay);
-    // Replaying is a task of its own: the replay gets room to show its results.
-    if (m_vertical->sizes().value(1) < m_vertical->height() * 2 / 5)
-        m_vertical->setSizes({m_vertical->height() * 11 / 20, m_vertical->height() * 9 / 20});
 }
 
 QStringList MainWindow::selectedSessionKeys() const
@@ -392,6 +268,19 @@ bool MainWindow::selectExchange(qint64 id)
     return true;
 }
 
+void MainWindow::onQueryChanged(const Mock::CaptureQuery &query)
+{
+    const qint64 shown = m_detail->exchange().id;
+    m_sessions->setQuery(query);
+    // The details show what the timeline shows: a call the filter hides is put away with it,
+    // one it still shows stays selected.
+    if (shown != 0 && !selectExchange(shown)) {
+        m_detail->clear();
+        m_answers->showMatchTrace(Mock::Exchange());
+    }
+    refreshCounts();
+}
+
 void MainWindow::onCurrentChanged()
 {
     const qint64 id = currentExchangeId();
@@ -426,19 +315,42 @@ void MainWindow::onCallHeld(const Mock::HeldCall &call)
 {
     m_heldCalls.insert(call.exchange.id, call);
     m_sessions->setHeldDeadline(call.exchange.id, call.deadline);
-    showStatus(tr("A %1 call is held: answer it, or the default goes out in %2 s")
-                   .arg(call.exchange.stageName)
-                   .arg(QDateTime::currentDateTimeUtc().secsTo(call.deadline)));
+    updateHeldCountdown();
     // Like a debugger at a breakpoint: go to it, unless another held answer is being edited.
     if (!m_held->isVisible() || m_held->callId() == 0)
         selectExchange(call.exchange.id);
     refreshCounts();
 }
 
+void MainWindow::updateHeldCountdown()
+{
+    const Mock::HeldCall *first = nullptr;
+    for (const Mock::HeldCall &call : std::as_const(m_heldCalls)) {
+        if (!first || call.deadline < first->deadline)
+            first = &call;
+    }
+    m_heldStatus->setVisible(first != nullptr);
+    if (!first) {
+        m_heldTimer->stop();
+        return;
+    }
+    if (!m_heldTimer->isActive())
+        m_heldTimer->start();
+    const qint64 left = Mock::heldSecondsLeft(first->deadline, QDateTime::currentDateTimeUtc());
+    const QString stage
+        = first->exchange.stageName.isEmpty() ? tr("call") : first->exchange.stageName;
+    m_heldStatus->setText(m_heldCalls.size() == 1
+            ? tr("Held %1 call: default answer in %2 s").arg(stage).arg(left)
+            : tr("%1 calls held: the first default answer in %2 s")
+                  .arg(m_heldCalls.size())
+                  .arg(left));
+}
+
 void MainWindow::onHeldCallEnded(qint64 callId, const Mock::Exchange &exchange)
 {
     m_heldCalls.remove(exchange.id);
     m_sessions->clearHeldDeadline(exchange.id);
+    updateHeldCountdown();
     if (m_held->callId() == callId) {
         m_held->clearCall();
         m_held->setVisible(false);
@@ -467,20 +379,52 @@ void MainWindow::scheduleCounts()
 
 void MainWindow::refreshCounts()
 {
+    // Every call is counted once, under its verdict or, for the control plane, its kind: the parts
+    // add up to the calls the timeline lists.
     QStringList parts;
     const Mock::CaptureQuery base = m_sessions->query();
-    qint64 total = 0;
-    for (const QString &verdict : countedVerdicts()) {
+    const auto countWith = [this, &base](Mock::CaptureTerm::Field field, const QString &value) {
         Mock::CaptureQuery query = base;
+        query.terms.append({field, value, false});
+        return m_store->count(query);
+    };
+    Mock::CaptureQuery hooks = base;
+    hooks.terms.append({Mock::CaptureTerm::Field::Kind, u"hook"_s, false});
+    qint64 counted = 0;
+    QHash<QString, qint64> byVerdict;
+    Mock::CaptureQuery rest = hooks; // the hook calls not counted yet
+    for (const QString &verdict : countedVerdicts()) {
+        Mock::CaptureQuery query = rest;
         query.terms.append({Mock::CaptureTerm::Field::Action, verdict, false});
         const qint64 count = m_store->count(query);
-        total += count;
-        if (count > 0)
+        byVerdict.insert(verdict, count);
+        counted += count;
+        rest.terms.append({Mock::CaptureTerm::Field::Action, verdict, true});
+    }
+    for (const QString &verdict : shownVerdicts()) {
+        if (const qint64 count = byVerdict.value(verdict))
             parts << u"%1 %2"_s.arg(verdict).arg(count);
     }
+    const qint64 hookCount = m_store->count(hooks);
+    if (hookCount > counted)
+        parts << tr("no verdict %1").arg(hookCount - counted);
+    for (const Mock::ExchangeKind kind : {Mock::ExchangeKind::Discovery,
+             Mock::ExchangeKind::Registration, Mock::ExchangeKind::Status,
+             Mock::ExchangeKind::Deregistration, Mock::ExchangeKind::Other}) {
+        const QString name = Mock::exchangeKindName(kind);
+        if (const qint64 count = countWith(Mock::CaptureTerm::Field::Kind, name))
+            parts << u"%1 %2"_s.arg(name).arg(count);
+    }
     const qint64 all = m_store->count(base);
-    m_counts->setText(
-        all == 0 ? tr("No calls yet") : tr("%1 calls: %2").arg(all).arg(parts.join(u" · "_s)));
+    if (all > 0) {
+        m_counts->setText(tr("%1 calls: %2").arg(all).arg(parts.join(u" · "_s)));
+    } else if (base.isEmpty()) {
+        m_counts->setText(tr("No calls yet"));
+    } else {
+        const qint64 stored = m_store->count({});
+        m_counts->setText(stored == 0 ? tr("No calls yet")
+                                      : tr("No call matches the filter (%1 captured)").arg(stored));
+    }
 }
 
 QList<qint64> MainWindow::selectedOrVisibleExchangeIds() const

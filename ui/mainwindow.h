@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "mock/capture/capturequery.h"
 #include "mock/capture/exchange.h"
 #include "mock/scanner/heldcall.h"
 
@@ -69,6 +70,10 @@ public:
     void raiseReplay();
     // First run (no saved layout): the timeline and details get the room, the docks start small.
     void applyDefaultLayout();
+    // The panel of answers and replays under the timeline: hidden, it gives its height back.
+    bool isBottomPanelVisible() const;
+    void setBottomPanelVisible(bool visible);
+    QAction *bottomPanelAction() const { return m_bottomAction; }
     QByteArray splitterState() const; // saveState() covers toolbars; this the panes
     bool restoreSplitterState(const QByteArray &state);
 
@@ -105,6 +110,8 @@ private:
     void onExchangeSaved(const Mock::Exchange &summary, bool isNew);
     void updateHeldPanel(const Mock::Exchange &exchange);
     void moveSelection(int delta);
+    void updateHeldCountdown();
+    void onQueryChanged(const Mock::CaptureQuery &query);
     QList<qint64> selectedOrVisibleExchangeIds() const;
 
     Mock::CaptureStore *m_store;
@@ -121,9 +128,12 @@ private:
     class QSplitter *m_vertical = nullptr;
     class QSplitter *m_horizontal = nullptr;
     QAction *m_listenAction = nullptr;
+    QAction *m_bottomAction = nullptr;
+    int m_bottomHeight = 220; // what a hidden bottom panel comes back with
     QToolButton *m_address;
     QLabel *m_counts;
     QLabel *m_error;
+    QLabel *m_heldStatus; // the countdown of the earliest held call
     QLabel *m_storage;
     QLabel *m_exposure;
     QString m_url;
@@ -131,4 +141,5 @@ private:
     QHash<QString, int> m_verdictCounts;
     bool m_followTail = true;
     class QTimer *m_countsTimer;
+    class QTimer *m_heldTimer;
 };

@@ -124,6 +124,12 @@ void MainWindow::buildActions()
                 m_filter->lineEdit()->selectAll();
             })
         ->setShortcut(QKeySequence(u"Ctrl+L"_s));
+    m_bottomAction = viewMenu->addAction(tr("&Bottom panel (answers, replay)"));
+    m_bottomAction->setCheckable(true);
+    m_bottomAction->setChecked(true);
+    m_bottomAction->setShortcut(QKeySequence(u"Ctrl+B"_s));
+    m_bottomAction->setToolTip(tr("Show or hide the panel under the timeline"));
+    connect(m_bottomAction, &QAction::toggled, this, &MainWindow::setBottomPanelVisible);
 
     QMenu *helpMenu = menuBar()->addMenu(tr("&Help"));
     helpMenu->addAction(tr("Run &demo"), this, &MainWindow::demoRequested);

@@ -65,16 +65,16 @@ Clause textClause(const QString &value)
     return {u"("_s + parts.join(u" OR "_s) + u")"_s, binds};
 }
 
-Clause statusClause(const QString &value)
+Clause codeClause(const QString &column, const QString &value)
 {
     const QString text = value.trimmed().toLower();
     bool ok = false;
     const int code = text.toInt(&ok);
     if (ok && text.size() == 3)
-        return {u"http_status = ?"_s, {code}};
+        return {column + u" = ?"_s, {code}};
     if (text.size() == 3 && text.at(0).isDigit() && text.mid(1) == u"xx"_s) {
         const int base = text.at(0).digitValue() * 100;
-        return {u"http_status BETWEEN ? AND ?"_s, {base, base + 99}};
+        return {column + u" BETWEEN ? AND ?"_s, {base, base + 99}};
     }
     return {matchNothing, {}};
 }
@@ -135,7 +135,10 @@ Clause clauseFor(const CaptureTerm &term)
     case Field::Action:
         return actionClause(term.value);
     case Field::Status:
-        return statusClause(term.value);
+    case Field::Http:
+        return codeClause(u"http_status"_s, term.value);
+    case Field::Smtp:
+        return codeClause(u"reply_code"_s, term.value);
     case Field::Has:
         return hasClause(term.value);
     case Field::Dialect:

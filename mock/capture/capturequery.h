@@ -17,13 +17,15 @@ struct CaptureTerm
         From, // envelope sender glob (* and ?)
         To, // any recipient glob
         Action, // action or verdict name ("held", "tempfail" included)
-        Status, // HTTP status: "404", or a class "4xx"
+        Status, // HTTP status: "404", or a class "4xx" (the same as Http)
         Has, // attachment | problem | error | message | fault
         Dialect, // stalwart | draft-01 | draft-02
         Session, // session key
         Rule, // rule name
         Client, // client ip glob
-        Kind // hook | discovery | registration | status | deregistration | other
+        Kind, // hook | discovery | registration | status | deregistration | other
+        Smtp, // the SMTP reply code the answer leads to: "550", or a class "5xx"
+        Http // HTTP status, spelled out: "503", or a class "5xx"
     };
     Field field = Field::Text;
     QString value;

@@ -16,7 +16,7 @@ namespace {
 
 using Field = CaptureTerm::Field;
 
-constexpr std::array<std::pair<Field, const char16_t *>, 11> fieldNames {{
+constexpr std::array<std::pair<Field, const char16_t *>, 13> fieldNames {{
     {Field::Stage, u"stage"},
     {Field::From, u"from"},
     {Field::To, u"to"},
@@ -28,6 +28,8 @@ constexpr std::array<std::pair<Field, const char16_t *>, 11> fieldNames {{
     {Field::Rule, u"rule"},
     {Field::Client, u"client"},
     {Field::Kind, u"kind"},
+    {Field::Smtp, u"smtp"},
+    {Field::Http, u"http"},
 }};
 
 std::optional<Field> fieldFromName(QStringView name)
@@ -136,12 +138,23 @@ Checked checkValue(Field field, const QString &value)
             u"'%1' is not a dialect: expected one of %2"_s.arg(
                 value, dialectValues().join(u", "_s))};
     }
-    case Field::Status: {
+    case Field::Status:
+    case Field::Http: {
         const QString lower = value.toLower();
+        if (field == Field::Http && lower.startsWith(u"//"_s))
+            return {{}, u"a URL is not an HTTP status: quote the word to search for it as text"_s};
         if (isStatusValue(lower))
             return {lower, {}};
         return {{},
             u"'%1' is not an HTTP status: expected a code such as 200 or a class such "
+            "as 5xx"_s.arg(value)};
+    }
+    case Field::Smtp: {
+        const QString lower = value.toLower();
+        if (isStatusValue(lower))
+            return {lower, {}};
+        return {{},
+            u"'%1' is not an SMTP reply code: expected a code such as 550 or a class such "
             "as 5xx"_s.arg(value)};
     }
     case Field::Text:
@@ -408,6 +421,8 @@ QStringList filterFieldValues(const QString &field)
     case Field::Kind:
         return kindValues();
     case Field::Status:
+    case Field::Http:
+    case Field::Smtp:
         return {u"2xx"_s, u"4xx"_s, u"5xx"_s};
     case Field::Text:
     case Field::From:

@@ -14,23 +14,25 @@ namespace Mock {
 // (querymatcher.h) the timeline uses for live calls; tests/capture/tst_capture_filterreadings
 // checks them against each other.
 //
-// Space-separated terms, ANDed. `field:value` for stage, from, to, action, status, has, dialect,
-// session, rule, client, kind; a leading '-' negates; "double quotes" group words; anything else
-// is free text. Unknown fields are an error with its position.
+// Space-separated terms, ANDed. `field:value` for stage, from, to, action, smtp, http, status,
+// has, dialect, session, rule, client, kind; a leading '-' negates; "double quotes" group words;
+// anything else is free text. Unknown fields are an error with its position.
 //
 // Inside quotes, \" is a quote and \\ a backslash. A quoted word is always free text
 // ("stage:rcpt" in quotes searches for that text). Field names are case-insensitive; values of
-// closed sets (stage, action, status, has, dialect, kind) are checked and normalised to lower
-// case; `""` is a valid empty value for the open fields (from:"" is the null sender).
+// closed sets (stage, action, smtp, http, status, has, dialect, kind) are checked and normalised
+// to lower case; `""` is a valid empty value for the open fields (from:"" is the null sender).
 //
 // What the terms mean, in both readings: free text is found, ignoring the case of ASCII letters
 // only, in the subject, the envelope sender, the recipients (as the JSON array the store keeps,
 // so a quote in an address is searched as \"), the request path, the rule name, the client ip and
 // the stage's wire name. from, to (any one recipient) and client are globs with '*' for any run
 // and '?' for one character (one character also outside the BMP), ASCII case ignored; rule is
-// the rule's name, ASCII case ignored; session is the key exactly. Values are compared as the
-// store's SQLite LIKE reads them, so text after a NUL in a captured value is not searched, and a
-// request path that is not UTF-8 is read the way SQLite reads it.
+// the rule's name, ASCII case ignored; session is the key exactly. smtp is the SMTP reply code
+// the answer leads to (550, or a class 5xx; calls without one have none); http and status are
+// the same: the HTTP status of the answer (status is the older spelling, kept for saved filters).
+// Values are compared as the store's SQLite LIKE reads them, so text after a NUL in a captured
+// value is not searched, and a request path that is not UTF-8 is read the way SQLite reads it.
 //
 // A filter holds at most MaxFilterTerms terms and values of at most MaxFilterValueLength
 // characters: SQLite refuses deeper expressions and longer LIKE patterns, and the timeline's

@@ -203,7 +203,11 @@ bool matchesTerm(const CaptureTerm &term, const Exchange &e)
         matches = actionMatches(term.value, e);
         break;
     case Field::Status:
+    case Field::Http:
         matches = statusMatches(term.value, e.httpStatus);
+        break;
+    case Field::Smtp:
+        matches = statusMatches(term.value, e.replyCode);
         break;
     case Field::Has:
         matches = hasMatches(term.value, e);

@@ -55,12 +55,25 @@ void SessionTracker::assign(Exchange &exchange)
     }
 
     const bool hasClient = !exchange.clientIp.isEmpty() && !isOutbound(exchange);
+    if (!hasClient) {
+        if (OpenSession *joined = sessionOfConnection(exchange, nowMs)) {
+            joined->lastMs = std::max(joined->lastMs, nowMs);
+            exchange.sessionKey = joined->key;
+            exchange.sequence = ++joined->sequence;
+            return;
+        }
+    }
     const QString where = hasClient
         ? endpoint(exchange.clientIp, exchange.clientPort)
         : u"peer:"_s + endpoint(exchange.peerAddress, exchange.peerPort);
+    if (hasClient)
+        remember(exchange, where);
     OpenSession &session = m_open[where];
+    const qint64 gap = exchange.kind == ExchangeKind::Hook
+        ? m_idleGap.count()
+        : std::min(m_idleGap, std::chrono::milliseconds(controlGap())).count();
     const bool isNew = session.key.isEmpty() || exchange.stage == MtaHooks::Stage::Connect
-        || nowMs - session.lastMs > m_idleGap.count();
+        || nowMs - session.lastMs > gap;
     if (isNew) {
         // Two sessions of one endpoint starting in the same millisecond still get distinct keys.
         const qint64 startMs = session.key.isEmpty() ? nowMs : std::max(nowMs, session.startMs + 1);
@@ -72,8 +85,34 @@ void SessionTracker::assign(Exchange &exchange)
     exchange.sequence = ++session.sequence;
 }
 
+SessionTracker::OpenSession *SessionTracker::sessionOfConnection(
+    const Exchange &exchange, qint64 nowMs)
+{
+    if (exchange.kind != ExchangeKind::Hook)
+        return nullptr;
+    QString where;
+    if (!exchange.queueId.isEmpty() && !isOutbound(exchange))
+        where = m_byInboundQueue.value(exchange.queueId);
+    if (where.isEmpty() && !exchange.peerAddress.isEmpty())
+        where = m_byConnection.value(endpoint(exchange.peerAddress, exchange.peerPort));
+    const auto session = m_open.find(where);
+    if (where.isEmpty() || session == m_open.end() || nowMs - session->lastMs > m_idleGap.count())
+        return nullptr;
+    return &*session;
+}
+
+void SessionTracker::remember(const Exchange &exchange, const QString &where)
+{
+    if (!exchange.peerAddress.isEmpty())
+        m_byConnection.insert(endpoint(exchange.peerAddress, exchange.peerPort), where);
+    if (!exchange.queueId.isEmpty())
+        m_byInboundQueue.insert(exchange.queueId, where);
+}
+
 void SessionTracker::reset()
 {
+    m_byConnection.clear();
+    m_byInboundQueue.clear();
     m_open.clear();
     m_assignedSincePrune = 0;
 }
@@ -89,6 +128,12 @@ void SessionTracker::prune(qint64 nowMs)
         else
             ++it;
     }
+    // What points at a forgotten session points nowhere.
+    const auto forgotten = [this](const QString &where) { return !m_open.contains(where); };
+    using Pointers = QHash<QString, QString>;
+    m_byConnection.removeIf([&forgotten](Pointers::iterator it) { return forgotten(it.value()); });
+    m_byInboundQueue.removeIf(
+        [&forgotten](Pointers::iterator it) { return forgotten(it.value()); });
 }
 
 } // namespace Mock

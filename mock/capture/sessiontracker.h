@@ -19,8 +19,12 @@ namespace Mock {
 //   so they stay unique across restarts and port reuse.
 // - Outbound stages (route, delivery, defer, dsn) are keyed by queue id ("queue:q-01JB8Z2K7Y"):
 //   a message's delivery attempts are one session however far apart.
-// - Calls without those facts (discovery, undecodable bodies) are keyed by the HTTP peer, with
-//   the same idle rule ("peer:127.0.0.1:40112@…").
+// - A hook call without those facts (an undecodable body) joins the SMTP session whose calls its
+//   HTTP connection (peer ip:port) carried last, or the inbound session that announced its queue
+//   id, while that session is open: an MTA sends a session's calls over one connection.
+// - Other calls without those facts (discovery, registration) are keyed by the HTTP peer, with
+//   the same idle rule but a gap of at most controlGap() ("peer:127.0.0.1:40112@…"): they come
+//   in bursts, and a burst a minute later is another one.
 class SessionTracker
 {
 public:
@@ -32,6 +36,7 @@ public:
     void reset();
 
     std::chrono::milliseconds idleGap() const { return m_idleGap; }
+    static constexpr std::chrono::milliseconds controlGap() { return std::chrono::seconds(30); }
     qsizetype openSessionCount() const { return m_open.size(); }
 
 private:
@@ -43,9 +48,14 @@ private:
         int sequence = 0;
     };
     void prune(qint64 nowMs);
+    // The open SMTP session a call without facts of its own belongs to, or nullptr.
+    OpenSession *sessionOfConnection(const Exchange &exchange, qint64 nowMs);
+    void remember(const Exchange &exchange, const QString &where);
 
     std::chrono::milliseconds m_idleGap;
     QHash<QString, OpenSession> m_open; // by "ip:port", "peer:ip:port" or "queue:id"
+    QHash<QString, QString> m_byConnection; // HTTP "ip:port" → where its last hook call went
+    QHash<QString, QString> m_byInboundQueue; // queue id → the inbound session that announced it
     qint64 m_assignedSincePrune = 0;
 };
 

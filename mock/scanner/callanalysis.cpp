@@ -165,6 +165,11 @@ void judgeAnswer(Exchange &exchange, const HookRequest &request)
     exchange.verdict = judgement.outcome.verdict;
     exchange.replyCode = judgement.outcome.reply.code;
     exchange.problems += judgement.problems;
+    // A draft request does not say whether it is -01 or -02 (both look alike); an answer in
+    // RFC 6902 form does: the exchange spoke draft-02.
+    if (request.dialect == Dialect::Draft01 && judgement.answer.dialect == Dialect::Draft02
+        && !judgement.answer.malformed)
+        exchange.dialect = Dialect::Draft02;
 }
 
 } // namespace Mock

@@ -19,6 +19,14 @@ struct HeldCall
     QByteArray contentType;
 };
 
+// Whole seconds until a held call's default answer goes out, rounded up (0 once it is due): the
+// one reading the editor, the timeline and the status bar all show.
+inline qint64 heldSecondsLeft(const QDateTime &deadline, const QDateTime &now)
+{
+    const qint64 ms = now.msecsTo(deadline);
+    return ms <= 0 ? 0 : (ms + 999) / 1000;
+}
+
 } // namespace Mock
 
 Q_DECLARE_METATYPE(Mock::HeldCall)

@@ -218,6 +218,7 @@ void HookEndpoint::Private::handle(const QHttpServerRequest &request, QTcpSocket
             exchange.verdict = Verdict::Error;
             exchange.ruleName = u"auth"_s;
             exchange.ruleReason = failure->problem;
+            sessions.assign(exchange);
             finish(call, 401, "application/json", failure->body, failure->headers);
             return;
         }
@@ -230,6 +231,9 @@ void HookEndpoint::Private::handle(const QHttpServerRequest &request, QTcpSocket
         exchange.problems += withOrigin(reply->problems, ProblemOrigin::Request);
         exchange.ruleName = u"control plane"_s;
         exchange.verdict = reply->httpStatus >= 400 ? Verdict::Error : Verdict::None;
+        // Listed by their HTTP peer, a burst at a time (SessionTracker), not under one empty key
+        // that the timeline would only find on its next reload.
+        sessions.assign(exchange);
         finish(call, reply->httpStatus, reply->contentType, reply->body, reply->headers);
         return;
     }
@@ -239,6 +243,7 @@ void HookEndpoint::Private::handle(const QHttpServerRequest &request, QTcpSocket
         exchange.problems.append({QString(), Severity::Warning,
             u"%1 %2: hook calls are POST"_s.arg(QString::fromLatin1(exchange.method), path),
             ProblemOrigin::Transport});
+        sessions.assign(exchange);
         finish(call, 404, "application/json",
             errorBody(u"INVALID_REQUEST"_s,
                 u"nothing here: hook calls are POST, discovery is GET %1"_s.arg(

@@ -135,6 +135,7 @@ void Rulebook::resetHits()
         rule.hits = 0;
     if (m_scripts)
         m_scripts->resetState(); // the counters' companion: what scripts counted
+    Q_EMIT hitsChanged();
 }
 
 Answer Rulebook::defaultAnswer(Stage stage) const
@@ -267,6 +268,8 @@ Decision Rulebook::decide(const HookRequest &request, const QString &sessionKey)
         }
         break;
     }
+    if (decision.ruleIndex >= 0)
+        Q_EMIT hitsChanged();
     if (decision.ruleIndex < 0) {
         decision.ruleName = u"default"_s;
         decision.reason = u"no rule matched: the default answer for %1"_s.arg(request.stageName);

@@ -89,6 +89,9 @@ public:
 
 Q_SIGNALS:
     void changed();
+    // A rule answered a call (its hit count went up), or the counts were reset. Not a change of
+    // the rules: nothing to save.
+    void hitsChanged();
 
 private:
     QString mismatch(const Rule &rule, const MtaHooks::HookRequest &request) const;

@@ -62,6 +62,9 @@ void TestCaptureFilter::parses_data()
     QTest::addRow("action held") << u"action:held"_s << query({term(Field::Action, u"held"_s)});
     QTest::addRow("status code") << u"status:250"_s << query({term(Field::Status, u"250"_s)});
     QTest::addRow("status class") << u"status:5XX"_s << query({term(Field::Status, u"5xx"_s)});
+    QTest::addRow("smtp class") << u"smtp:5XX"_s << query({term(Field::Smtp, u"5xx"_s)});
+    QTest::addRow("smtp code") << u"SMTP:550"_s << query({term(Field::Smtp, u"550"_s)});
+    QTest::addRow("http class") << u"http:5xx"_s << query({term(Field::Http, u"5xx"_s)});
     QTest::addRow("has attachment")
         << u"has:attachment"_s << query({term(Field::Has, u"attachment"_s)});
     QTest::addRow("has problem") << u"has:problem"_s << query({term(Field::Has, u"problem"_s)});
@@ -143,7 +146,9 @@ void TestCaptureFilter::rejects_data()
     // SQLite's LIKE stops at a NUL where the timeline's matching does not (found by fuzz_filter).
     QTest::addRow("NUL") << QString(u"from:a"_s + QChar(0) + u"b"_s) << 6 << 1
                          << u"control character U+0000"_s;
-    QTest::addRow("url needs quotes") << u"http://example.org"_s << 0 << 4 << u"'http'"_s;
+    QTest::addRow("url needs quotes") << u"https://example.org"_s << 0 << 5 << u"'https'"_s;
+    QTest::addRow("http url needs quotes")
+        << u"http://example.org"_s << 5 << 13 << u"quote the word"_s;
     QTest::addRow("missing value") << u"from: x"_s << 0 << 5 << u"missing value after 'from:'"_s;
     QTest::addRow("missing value at end") << u"x -to:"_s << 2 << 4 << u"after 'to:'"_s;
     QTest::addRow("bad stage") << u"stage:rcp"_s << 6 << 3 << u"not a valid stage"_s;
@@ -155,6 +160,8 @@ void TestCaptureFilter::rejects_data()
     QTest::addRow("status four digits") << u"status:2000"_s << 7 << 4 << u"HTTP status"_s;
     QTest::addRow("status zero class") << u"status:0xx"_s << 7 << 3 << u"HTTP status"_s;
     QTest::addRow("status half class") << u"status:5x0"_s << 7 << 3 << u"HTTP status"_s;
+    QTest::addRow("smtp letters") << u"smtp:ok"_s << 5 << 2 << u"SMTP reply code"_s;
+    QTest::addRow("http zero class") << u"http:0xx"_s << 5 << 3 << u"HTTP status"_s;
     QTest::addRow("quoted bad stage") << u"stage:\"rc pt\""_s << 6 << 7 << u"'rc pt'"_s;
     QTest::addRow("unterminated quote") << u"a \"bc"_s << 2 << 3 << u"unterminated quote"_s;
     QTest::addRow("unterminated value quote") << u"from:\"x"_s << 5 << 2 << u"unterminated quote"_s;
@@ -261,7 +268,7 @@ void TestCaptureFilter::fieldNames()
     const QStringList names = filterFieldNames();
     QCOMPARE(names,
         QStringList({u"stage"_s, u"from"_s, u"to"_s, u"action"_s, u"status"_s, u"has"_s,
-            u"dialect"_s, u"session"_s, u"rule"_s, u"client"_s, u"kind"_s}));
+            u"dialect"_s, u"session"_s, u"rule"_s, u"client"_s, u"kind"_s, u"smtp"_s, u"http"_s}));
     // Every offered name parses.
     for (const QString &name : names) {
         const QString sample = filterFieldValues(name).value(0, u"x"_s);

@@ -289,6 +289,15 @@ const char *const expressions[] = {
     "status:9xx",
     "STATUS:5XX",
     "-status:200 -status:5xx",
+    // smtp: the SMTP reply code, apart from the HTTP status; http: the HTTP status again.
+    // (the classes on their own come with every closed-set value below)
+    "smtp:550",
+    "smtp:451",
+    "smtp:4xx -smtp:451",
+    "SMTP:5XX http:2xx",
+    "http:503",
+    "http:5xx -status:5xx",
+    "smtp:5xx -http:2xx",
     // dialect: names and aliases.
     "dialect:legacy",
     "dialect:draft01",
@@ -488,6 +497,8 @@ private Q_SLOTS:
     void readingsAgree();
     void formerDisagreements_data();
     void formerDisagreements();
+    void replyCodesAndHttpStatus_data();
+    void replyCodesAndHttpStatus() { formerDisagreements(); }
 
 private:
     // The notes of the ids, sorted: what a failure shows.
@@ -531,7 +542,7 @@ void TestCaptureFilterReadings::tableCoversTheLanguage()
         for (const Mock::CaptureTerm &term : result.query.terms)
             seen.insert({int(term.field), term.negated});
     }
-    for (int field = int(Field::Text); field <= int(Field::Kind); ++field) {
+    for (int field = int(Field::Text); field <= int(Field::Http); ++field) {
         QVERIFY2(seen.contains({field, false}), qPrintable(QString::number(field)));
         QVERIFY2(seen.contains({field, true}), qPrintable(QString::number(field)));
     }
@@ -611,6 +622,23 @@ void TestCaptureFilterReadings::formerDisagreements_data()
     row("\xc3\xa9", {});
     row("\xe3\xa9\xa9", {u"rawpath2"_s});
     row("/\xef\xbf\xbd/\xef\xbf\xbd/", {u"rawpath2"_s});
+}
+
+// smtp: reads the SMTP reply the answer leads to, http: and status: the HTTP status: a 550
+// reject answered with HTTP 200 is smtp:5xx and not status:5xx (the README's old example).
+void TestCaptureFilterReadings::replyCodesAndHttpStatus_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QStringList>("expected"); // notes, sorted
+    const auto row = [](const char *text, const QStringList &expected) {
+        QTest::addRow("%s", text) << QString::fromUtf8(text) << expected;
+    };
+    row("smtp:5xx", {u"reject"_s});
+    row("smtp:550", {u"reject"_s});
+    row("smtp:4xx", {u"tempfail"_s});
+    row("status:5xx", {u"route"_s, u"tempfail"_s});
+    row("http:5xx", {u"route"_s, u"tempfail"_s});
+    row("smtp:5xx http:2xx", {u"reject"_s});
 }
 
 void TestCaptureFilterReadings::formerDisagreements()

@@ -58,6 +58,9 @@ private Q_SLOTS:
     void sameMillisecondConnects();
     void decodedFixtures();
     void forgetsIdleEndpoints();
+    void malformedCallStaysOnItsConnection();
+    void malformedCallFollowsItsQueueId();
+    void controlBurstsAreSeparate();
 };
 
 void TestCaptureTracker::groupsOneConnection()
@@ -269,6 +272,72 @@ void TestCaptureTracker::forgetsIdleEndpoints()
     }
     QVERIFY2(
         tracker.openSessionCount() < 10, qPrintable(QString::number(tracker.openSessionCount())));
+}
+
+// A body that does not decode tells nothing of its SMTP session; the HTTP connection that just
+// carried that session's calls does.
+void TestCaptureTracker::malformedCallStaysOnItsConnection()
+{
+    SessionTracker tracker;
+    Exchange connect = inbound(Stage::Connect, t0);
+    Exchange ehlo = inbound(Stage::Ehlo, t0 + 10);
+    Exchange other = inbound(Stage::Connect, t0 + 15, u"192.0.2.99"_s, 1);
+    other.peerPort = 40100; // another client, on another connection
+    Exchange broken; // the truncated JSON of a data call
+    broken.received = at(t0 + 20);
+    broken.peerAddress = u"127.0.0.1"_s;
+    broken.peerPort = 40000;
+    Exchange stray = broken; // on a connection that carried no session
+    stray.peerPort = 40999;
+    for (Exchange *e : {&connect, &ehlo, &other, &broken, &stray})
+        tracker.assign(*e);
+    QCOMPARE(broken.sessionKey, connect.sessionKey);
+    QCOMPARE(broken.sequence, 3);
+    QCOMPARE(stray.sessionKey, u"peer:127.0.0.1:40999@%1"_s.arg(t0 + 20));
+    // Past the idle gap the session is over: the connection no longer says anything.
+    Exchange late = broken;
+    late.received = at(t0 + 20 + 11 * minute);
+    tracker.assign(late);
+    QVERIFY(late.sessionKey.startsWith(u"peer:"_s));
+}
+
+void TestCaptureTracker::malformedCallFollowsItsQueueId()
+{
+    SessionTracker tracker;
+    Exchange data = inbound(Stage::Data, t0);
+    data.queueId = u"q-1"_s;
+    tracker.assign(data);
+    Exchange partial; // the client facts were lost, the queue id was read
+    partial.received = at(t0 + 5);
+    partial.queueId = u"q-1"_s;
+    partial.peerAddress = u"127.0.0.1"_s;
+    partial.peerPort = 40500;
+    tracker.assign(partial);
+    QCOMPARE(partial.sessionKey, data.sessionKey);
+    QCOMPARE(partial.sequence, 2);
+}
+
+// Discovery and registration come in bursts (the replayer registers before each draft pass);
+// bursts minutes apart are not one session spanning minutes.
+void TestCaptureTracker::controlBurstsAreSeparate()
+{
+    SessionTracker tracker;
+    const auto control = [](Mock::ExchangeKind kind, qint64 ms) {
+        Exchange e;
+        e.kind = kind;
+        e.received = at(ms);
+        e.peerAddress = u"127.0.0.1"_s;
+        e.peerPort = 40112;
+        return e;
+    };
+    Exchange discovery = control(Mock::ExchangeKind::Discovery, t0);
+    Exchange registration = control(Mock::ExchangeKind::Registration, t0 + 200);
+    Exchange again = control(Mock::ExchangeKind::Discovery, t0 + 2 * minute);
+    for (Exchange *e : {&discovery, &registration, &again})
+        tracker.assign(*e);
+    QCOMPARE(registration.sessionKey, discovery.sessionKey);
+    QVERIFY(again.sessionKey != discovery.sessionKey);
+    QCOMPARE(again.sequence, 1);
 }
 
 QTEST_GUILESS_MAIN(TestCaptureTracker)

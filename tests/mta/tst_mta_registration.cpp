@@ -107,7 +107,8 @@ void TestMtaRegistration::everyDialectAndEncoding()
     QCOMPARE(hooks.size(), 7);
     for (const Exchange &exchange : hooks) {
         QVERIFY2(exchange.errorCount() == 0, qPrintable(MtaTest::describe(exchange.problems)));
-        QCOMPARE(exchange.dialect, dialect == Dialect::Draft02 ? Dialect::Draft01 : dialect);
+        // A draft-02 request reads as a draft-01 one; the RFC 6902 answer tells the capture.
+        QCOMPARE(exchange.dialect, dialect);
         QCOMPARE(exchange.encoding, encoding);
         QCOMPARE(exchange.method, QByteArray("POST"));
         if (draft) {

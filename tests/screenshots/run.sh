@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Takes the README's screenshots under Xvfb: bash tests/screenshots/run.sh [BUILD_DIR] [OUT_DIR]
+# (the window at 1440×900, and its timeline once more at 1280×800: timeline-1280x800.png)
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${1:-$top/build/release}

@@ -126,6 +126,14 @@ int main(int argc, char *argv[])
     if (show(u"Malformed requests"_s, MtaHooks::Stage::Ehlo, ExchangeDetail::ProblemsTab))
         shoot(u"problems"_s);
 
+    // The same at 1280×800, the smallest common screen: every column of the timeline in view.
+    window->resize(1280, 800);
+    window->applyDefaultLayout();
+    if (show(u"Spam rejected"_s, MtaHooks::Stage::Data, ExchangeDetail::OverviewTab))
+        shoot(u"timeline-1280x800"_s);
+    window->resize(1440, 900);
+    window->applyDefaultLayout();
+
     // A held call: the breakpoint on data, a request from "an MTA", the editor prefilled.
     application.rulebook()->setHeld(MtaHooks::Stage::Data, true);
     QNetworkAccessManager network;

@@ -3,8 +3,13 @@
 // QSettings, and reaches the endpoint's settings; unusable values keep OK disabled; the window's
 // warning about an endpoint open to the network.
 
+#include "app/application.h"
 #include "app/settings.h"
+#include "ui/mainwindow.h"
 #include "ui/settingsdialog.h"
+
+#include <QApplication>
+#include <QTimer>
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -33,6 +38,7 @@ private Q_SLOTS:
     void unusableValuesDisableOk();
     void exposureWarning_data();
     void exposureWarning();
+    void showsWhatTheRunUses();
 
 private:
     template<typename T>
@@ -264,6 +270,43 @@ void TestSettingsDialog::exposureWarning()
             u"Listening on %1 without authentication: anyone who can reach this port can post to "
             "it"_s.arg(address));
     }
+}
+
+// Started with --listen and --db, the window's Settings show that port and that database, not
+// the stored ones; OK without a change does not store this run's overrides as preferences.
+void TestSettingsDialog::showsWhatTheRunUses()
+{
+    StartupOptions options;
+    options.listenAddress = QHostAddress(QHostAddress::LocalHost);
+    options.listenPort = 0; // a free port: the one really used must be shown
+    options.databasePath = file(u"fresh.sqlite"_s);
+    Application app(options);
+    QVERIFY(app.start());
+    const quint16 port = app.endpoint()->serverPort();
+    QVERIFY(port != 0);
+    QVERIFY(port != Preferences().listenPort);
+
+    Preferences seen;
+    bool shown = false;
+    // The dialog is modal: it is read, then accepted unchanged, from within its own loop.
+    QTimer::singleShot(0, this, [&seen, &shown] {
+        auto *dialog = qobject_cast<SettingsDialog *>(QApplication::activeModalWidget());
+        if (!dialog)
+            return;
+        seen = dialog->preferences();
+        shown = true;
+        dialog->accept();
+    });
+    Q_EMIT app.window()->settingsRequested();
+    QVERIFY(shown);
+    QCOMPARE(seen.listenPort, port);
+    QCOMPARE(seen.listenAddress, u"127.0.0.1"_s);
+    QCOMPARE(seen.databasePath, file(u"fresh.sqlite"_s));
+    // This run's overrides stay this run's.
+    const Preferences stored = Settings().preferences();
+    QCOMPARE(stored.listenPort, Preferences().listenPort);
+    QCOMPARE(stored.databasePath, Settings::defaultDatabasePath());
+    QCOMPARE(app.store()->path(), file(u"fresh.sqlite"_s));
 }
 
 QTEST_MAIN(TestSettingsDialog)

@@ -47,8 +47,11 @@ RulesModel::RulesModel(Mock::Rulebook *rulebook, QObject *parent)
     , m_rulebook(rulebook)
     , m_rules(rulebook ? rulebook->rules() : QList<Mock::Rule>())
 {
-    if (m_rulebook)
+    if (m_rulebook) {
         connect(m_rulebook, &Mock::Rulebook::changed, this, &RulesModel::onRulebookChanged);
+        // Hit counts change on every call a rule answers: the rows show them as they change.
+        connect(m_rulebook, &Mock::Rulebook::hitsChanged, this, &RulesModel::refresh);
+    }
 }
 
 int RulesModel::rowCount(const QModelIndex &parent) const

@@ -47,8 +47,8 @@ public:
     Mock::Rule ruleAt(int row) const;
     // Adds a rule before `row` (clamped) through the rulebook, as inserted rows, not a reset.
     bool insertRule(int row, const Mock::Rule &rule);
-    // Re-reads the rulebook: rows whose rule changed get dataChanged. Hit counts change on every
-    // decided call without a signal from the rulebook, so the panel calls this when it shows them.
+    // Re-reads the rulebook: rows whose rule changed get dataChanged (also on
+    // Rulebook::hitsChanged, so the hit counts are live).
     void refresh();
 
 private:

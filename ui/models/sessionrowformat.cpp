@@ -3,6 +3,7 @@
 // rows, and the column headers.
 #include "ui/models/sessionmodel.h"
 
+#include "mock/scanner/heldcall.h"
 #include "ui/models/sessionmodel_p.h"
 #include "ui/models/verdictstyle.h"
 
@@ -106,9 +107,7 @@ QString problemsText(int count)
 
 QString countdownText(const QDateTime &deadline)
 {
-    const qint64 ms = QDateTime::currentDateTimeUtc().msecsTo(deadline);
-    const qint64 seconds = ms <= 0 ? 0 : (ms + 999) / 1000;
-    return u"held %1 s"_s.arg(seconds);
+    return u"held %1 s"_s.arg(Mock::heldSecondsLeft(deadline, QDateTime::currentDateTimeUtc()));
 }
 
 QString childSummary(const Exchange &e)
@@ -147,6 +146,21 @@ QString problemsTooltip(const MtaHooks::Problems &problems)
             u"%1 %2%3"_s.arg(MtaHooks::severityName(problem.severity), where, problem.message));
     }
     return lines.join(u'\n');
+}
+
+// A draft request does not say which draft it follows: the label says what it is known by.
+QString dialectTooltip(MtaHooks::Dialect dialect)
+{
+    switch (dialect) {
+    case MtaHooks::Dialect::Draft02:
+        return u"draft-02: the answer was an RFC 6902 patch (a draft request does not say which "
+               "draft it follows)"_s;
+    case MtaHooks::Dialect::Draft01:
+        return u"draft-01 or draft-02: the request does not say which; draft-02 is shown when the "
+               "answer is an RFC 6902 patch"_s;
+    default:
+        return MtaHooks::dialectName(dialect);
+    }
 }
 
 bool isNumericColumn(int column)
@@ -329,6 +343,8 @@ QVariant SessionModel::Private::exchangeData(const Exchange &e, int column, int 
             return u"%1, call %2 of session %3"_s.arg(stepName(e))
                 .arg(e.sequence)
                 .arg(e.sessionKey);
+        case DialectColumn:
+            return dialectTooltip(e.dialect);
         case ActionColumn: {
             QStringList lines;
             if (!e.ruleName.isEmpty())

@@ -133,6 +133,30 @@ QString dialectText(Dialect dialect, Encoding encoding)
     return text;
 }
 
+// Draft-01 and draft-02 requests look alike: which draft a call followed shows only in the form
+// of its answer, so the row says what it is known by.
+QString protocolText(const ExchangeAnalysis &analysis)
+{
+    const HookRequest &request = analysis.request;
+    const bool draft = request.dialect == Dialect::Draft01 || request.dialect == Dialect::Draft02;
+    if (!draft)
+        return dialectText(request.dialect, request.encoding);
+    if (analysis.exchange.dialect == Dialect::Draft02)
+        return dialectText(Dialect::Draft02, request.encoding)
+            + tr(": by its answer, an RFC 6902 patch (a draft request does not say which draft "
+                 "it follows)");
+    const bool shaped = analysis.hasOutcome && !analysis.callFailed && !analysis.response.malformed
+        && !analysis.exchange.responseBody.trimmed().isEmpty();
+    if (shaped && analysis.response.dialect == Dialect::Draft01)
+        return dialectText(Dialect::Draft01, request.encoding)
+            + tr(": by its answer's form (a draft request does not say which draft it follows)");
+    QString text = tr("IETF draft-01 or draft-02: the request does not say which, and no answer "
+                      "showed it");
+    if (request.encoding != Encoding::Unknown)
+        text += u", "_s + encodingName(request.encoding).toUpper();
+    return text;
+}
+
 QString parametersText(const Parameters &parameters)
 {
     QStringList parts;
@@ -275,7 +299,7 @@ void sessionSection(Page &page, const ExchangeAnalysis &analysis)
     if (const QString meaning = stageMeaning(request.stage); !meaning.isEmpty())
         stage += u" <i>("_s + esc(meaning) + u")</i>"_s;
     page.row(tr("Stage"), stage);
-    page.row(tr("Protocol"), esc(dialectText(request.dialect, request.encoding)));
+    page.row(tr("Protocol"), esc(protocolText(analysis)));
     if (request.direction() == Direction::Inbound) {
         const ClientInfo &client = request.client;
         page.row(tr("Client"),

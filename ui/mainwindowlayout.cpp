@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The main window's panes: the timeline (with its banner and filter) on the left, the held-call
+// editor and the details on the right, the answers and the replayer in a collapsible panel below;
+// how they share a 1280×800 screen as well as a 1920×1080 one, and how their sizes are kept.
+#include "ui/mainwindow.h"
+
+#include "ui/answerspanel.h"
+#include "ui/filterbar.h"
+#include "ui/heldcallpanel.h"
+#include "ui/models/sessionmodel.h"
+#include "ui/replaypanel.h"
+#include "ui/widgets/exchangedetail.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QDataStream>
+#include <QHeaderView>
+#include <QLabel>
+#include <QScreen>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTimer>
+#include <QToolButton>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// The details pane gives up width down to this, so the timeline keeps its verdicts in view; its
+// tabs scroll below it.
+constexpr int DetailMinimumWidth = 380;
+// The timeline's share of the width on a first run, and the width that shows all its columns
+// with some of the summary.
+constexpr double TimelineShare = 0.6;
+constexpr int TimelineWidth = 720;
+
+} // namespace
+
+void MainWindow::buildLayout()
+{
+    m_timeline->setModel(m_sessions);
+    m_timeline->setUniformRowHeights(true);
+    m_timeline->setAlternatingRowColors(true);
+    m_timeline->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_timeline->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_timeline->setAllColumnsShowFocus(true);
+    m_timeline->setIndentation(14);
+    QHeaderView *header = m_timeline->header();
+    header->setStretchLastSection(true);
+    header->setSectionResizeMode(QHeaderView::Interactive);
+    header->setMinimumSectionSize(36);
+    // Widths that fit the texts ("hh:mm:ss.zzz", "tempfail", "held 30 s", "999 ms"), so that every
+    // column but the summary fits a timeline 640 pixels wide (a 1280×800 screen).
+    const QFontMetrics metrics = m_timeline->fontMetrics();
+    const auto fit = [&metrics](const QString &sample, int extra = 16) {
+        return metrics.horizontalAdvance(sample) + extra;
+    };
+    m_timeline->setColumnWidth(SessionModel::TimeColumn, fit(u"00:00:00.000"_s, 36));
+    m_timeline->setColumnWidth(SessionModel::StageColumn, fit(u"5 calls: connect → ehlo"_s));
+    m_timeline->setColumnWidth(SessionModel::DialectColumn, fit(u"draft-02"_s));
+    m_timeline->setColumnWidth(SessionModel::ActionColumn, fit(u"quarantine"_s, 34));
+    m_timeline->setColumnWidth(SessionModel::StatusColumn, fit(u"Status"_s));
+    m_timeline->setColumnWidth(SessionModel::LatencyColumn, fit(u"999 ms"_s));
+    m_timeline->setColumnWidth(SessionModel::ProblemsColumn, fit(u"Problems"_s));
+    // What a call led to matters more than its dialect: the verdict and its figures come right
+    // after the stage, the dialect after them.
+    header->moveSection(header->visualIndex(SessionModel::DialectColumn),
+        header->visualIndex(SessionModel::ProblemsColumn));
+    m_timeline->setObjectName(u"timeline"_s);
+
+    auto *left = new QWidget(this);
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(4, 4, 0, 4);
+    m_banner->setWordWrap(true);
+    m_banner->setTextFormat(Qt::RichText);
+    m_banner->setMargin(8);
+    m_banner->setAutoFillBackground(true);
+    QPalette bannerPalette = m_banner->palette();
+    const bool dark = bannerPalette.color(QPalette::Window).lightness() < 128;
+    bannerPalette.setColor(
+        QPalette::Window, dark ? QColor(0x1d, 0x3a, 0x5c) : QColor(0xdc, 0xeb, 0xfb));
+    m_banner->setPalette(bannerPalette);
+    m_banner->setVisible(false);
+    // Its text never widens the window.
+    m_banner->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    leftLayout->addWidget(m_banner);
+    leftLayout->addWidget(m_filter);
+    leftLayout->addWidget(m_timeline, 1);
+
+    auto *right = new QSplitter(Qt::Vertical, this);
+    right->setObjectName(u"detailSplitter"_s);
+    right->addWidget(m_held);
+    right->addWidget(m_detail);
+    right->setStretchFactor(0, 1);
+    right->setStretchFactor(1, 3);
+    right->setMinimumWidth(DetailMinimumWidth);
+    m_held->setVisible(false);
+
+    auto *split = new QSplitter(Qt::Horizontal, this);
+    split->setObjectName(u"mainSplitter"_s);
+    split->addWidget(left);
+    split->addWidget(right);
+    split->setCollapsible(0, false);
+    split->setCollapsible(1, false);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    split->setSizes({835, 605});
+
+    // The answers and the replayer live under the timeline in a splitter (not docks: Qt 6.4 cannot
+    // size a bottom dock area reliably, and the timeline needs the height). The panel collapses
+    // (View ▸ Bottom panel, the button in its corner, or dragging it down) to give the height back.
+    m_bottomTabs = new QTabWidget(this);
+    m_bottomTabs->setObjectName(u"bottomPanel"_s);
+    m_bottomTabs->setDocumentMode(true);
+    // An explicit minimum: otherwise the tallest page (the replay's detail view) decides how far
+    // the splitter can shrink the tabs.
+    m_bottomTabs->setMinimumHeight(150);
+    m_bottomTabs->addTab(m_answers, tr("Answers (mock scanner)"));
+    m_bottomTabs->addTab(m_replay, tr("Replay (mock MTA)"));
+    auto *collapse = new QToolButton(m_bottomTabs);
+    collapse->setAutoRaise(true);
+    collapse->setText(tr("Hide ▾"));
+    collapse->setToolTip(tr("Hide this panel: the timeline and the details get the height "
+                            "(View ▸ Bottom panel brings it back)"));
+    connect(collapse, &QToolButton::clicked, this, [this] { setBottomPanelVisible(false); });
+    m_bottomTabs->setCornerWidget(collapse, Qt::TopRightCorner);
+    m_vertical = new QSplitter(Qt::Vertical, this);
+    m_vertical->setObjectName(u"verticalSplitter"_s);
+    m_vertical->addWidget(split);
+    m_vertical->addWidget(m_bottomTabs);
+    m_vertical->setCollapsible(0, false);
+    m_vertical->setCollapsible(1, true);
+    m_vertical->setStretchFactor(0, 3);
+    m_vertical->setStretchFactor(1, 1);
+    m_vertical->setSizes({660, 220});
+    connect(m_vertical, &QSplitter::splitterMoved, this, [this] {
+        const QSignalBlocker blocker(m_bottomAction);
+        m_bottomAction->setChecked(isBottomPanelVisible());
+    });
+    m_horizontal = split;
+    setCentralWidget(m_vertical);
+
+    m_address->setAutoRaise(true);
+    m_address->setToolTip(tr("The endpoint's URL: click to copy it"));
+    connect(m_address, &QToolButton::clicked, this, [this] {
+        if (!m_url.isEmpty()) {
+            QApplication::clipboard()->setText(m_url);
+            showStatus(tr("Copied %1").arg(m_url));
+        }
+    });
+    QPalette palette = m_error->palette();
+    palette.setColor(QPalette::WindowText, QColor(0xc0, 0x1c, 0x28));
+    m_error->setPalette(palette);
+    // Status texts never widen the window: the counts take what is left, the others at most a
+    // third of a small screen each (their tooltips have them whole).
+    m_counts->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    for (QLabel *label : {m_error, m_heldStatus, m_storage, m_exposure})
+        label->setMaximumWidth(420);
+    m_counts->setObjectName(u"callCounts"_s);
+    m_heldStatus->setObjectName(u"heldCountdown"_s);
+    m_heldStatus->setVisible(false);
+    statusBar()->addWidget(m_address);
+    statusBar()->addWidget(m_counts, 1);
+    statusBar()->addPermanentWidget(m_heldStatus);
+    statusBar()->addPermanentWidget(m_error);
+    // A warning, not an error: calls are still answered; only their captures are missing.
+    m_storage->setObjectName(u"storageHealth"_s);
+    m_storage->setAutoFillBackground(true);
+    m_storage->setMargin(2);
+    QPalette warning = m_storage->palette();
+    warning.setColor(QPalette::Window, QColor(0xf6, 0xd3, 0x2d));
+    warning.setColor(QPalette::WindowText, Qt::black);
+    m_storage->setPalette(warning);
+    m_storage->setVisible(false);
+    statusBar()->addPermanentWidget(m_storage);
+    m_exposure->setPalette(palette);
+    m_exposure->setVisible(false);
+    statusBar()->addPermanentWidget(m_exposure);
+
+    // 1440×900 where it fits; on a smaller screen, most of it.
+    QSize size(1440, 900);
+    if (const QScreen *screen = this->screen()) {
+        const QSize available = screen->availableGeometry().size();
+        size = size.boundedTo(QSize(available.width() * 95 / 100, available.height() * 95 / 100));
+    }
+    resize(size);
+}
+
+bool MainWindow::isBottomPanelVisible() const
+{
+    return m_vertical->sizes().value(1) > 0;
+}
+
+void MainWindow::setBottomPanelVisible(bool visible)
+{
+    const QList<int> sizes = m_vertical->sizes();
+    const int total = sizes.value(0) + sizes.value(1);
+    if (!visible && sizes.value(1) > 0) {
+        m_bottomHeight = sizes.value(1);
+        m_vertical->setSizes({total, 0});
+    } else if (visible && sizes.value(1) == 0) {
+        const int bottom = qBound(m_bottomTabs->minimumHeight(), m_bottomHeight, total / 2);
+        m_vertical->setSizes({total - bottom, bottom});
+    }
+    const QSignalBlocker blocker(m_bottomAction);
+    m_bottomAction->setChecked(isBottomPanelVisible());
+}
+
+QByteArray MainWindow::splitterState() const
+{
+    QByteArray state;
+    QDataStream stream(&state, QIODevice::WriteOnly);
+    stream << m_vertical->saveState() << m_horizontal->saveState()
+           << m_timeline->header()->saveState() << qint32(m_bottomHeight);
+    return state;
+}
+
+bool MainWindow::restoreSplitterState(const QByteArray &state)
+{
+    QByteArray vertical;
+    QByteArray horizontal;
+    QDataStream stream(state);
+    stream >> vertical >> horizontal;
+    if (stream.status() != QDataStream::Ok || !m_vertical->restoreState(vertical)
+        || !m_horizontal->restoreState(horizontal))
+        return false;
+    // Saved by an older version: the panes only.
+    QByteArray header;
+    qint32 bottomHeight = 0;
+    stream >> header >> bottomHeight;
+    if (stream.status() == QDataStream::Ok) {
+        m_timeline->header()->restoreState(header);
+        m_bottomHeight = bottomHeight;
+    }
+    const QSignalBlocker blocker(m_bottomAction);
+    m_bottomAction->setChecked(isBottomPanelVisible());
+    return true;
+}
+
+void MainWindow::applyDefaultLayout()
+{
+    // Pane sizes only take once the window has its geometry, hence after the first layout pass.
+    QTimer::singleShot(0, this, [this] {
+        const int total = m_vertical->height();
+        const int bottom = qMax(200, total / 4);
+        m_vertical->setSizes({total - bottom, bottom});
+        const int width = m_horizontal->width();
+        const int timeline
+            = qMin(width - DetailMinimumWidth, qMax(TimelineWidth, int(width * TimelineShare)));
+        m_horizontal->setSizes({timeline, width - timeline});
+        const QSignalBlocker blocker(m_bottomAction);
+        m_bottomAction->setChecked(isBottomPanelVisible());
+    });
+}
+
+void MainWindow::raiseReplay()
+{
+    m_bottomTabs->setCurrentWidget(m_replay);
+    setBottomPanelVisible(true);
+    // Replaying is a task of its own: the replay gets room to show its results.
+    if (m_vertical->sizes().value(1) < m_vertical->height() * 2 / 5)
+        m_vertical->setSizes({m_vertical->height() * 11 / 20, m_vertical->height() * 9 / 20});
+}
