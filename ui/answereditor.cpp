@@ -4,6 +4,7 @@
 #include "mock/protocol/document.h"
 #include "mock/protocol/presets.h"
 #include "mock/protocol/validator.h"
+#include "mock/scanner/scriptrunner.h"
 #include "ui/widgets/responseeditor.h"
 
 #include <QComboBox>
@@ -19,7 +20,7 @@ using namespace MtaHooks;
 
 namespace {
 
-enum KindIndex { HoldIndex = -2, BodyIndex = -1 };
+enum KindIndex { ScriptIndex = -3, HoldIndex = -2, BodyIndex = -1 };
 
 } // namespace
 
@@ -51,6 +52,7 @@ AnswerEditor::AnswerEditor(QWidget *parent)
         m_kind->addItem(presetDescription(preset), int(preset));
     m_kind->addItem(tr("Hand-written body (template)"), int(BodyIndex));
     m_kind->addItem(tr("Hold for me to answer"), int(HoldIndex));
+    m_kind->addItem(tr("Script (JavaScript answer(call))"), int(ScriptIndex));
     m_dialect->addItem(u"Stalwart"_s, QVariant::fromValue(Dialect::Stalwart));
     m_dialect->addItem(u"draft-01"_s, QVariant::fromValue(Dialect::Draft01));
     m_dialect->addItem(u"draft-02"_s, QVariant::fromValue(Dialect::Draft02));
@@ -136,8 +138,17 @@ void AnswerEditor::setAnswer(const Mock::Answer &answer)
     case Mock::Answer::Kind::Hold:
         m_kind->setCurrentIndex(m_kind->findData(int(HoldIndex)));
         break;
+    case Mock::Answer::Kind::Plan: // a script's answer of the moment: its verdict, as a preset
+        m_kind->setCurrentIndex(0);
+        break;
+    case Mock::Answer::Kind::Script:
+        m_kind->setCurrentIndex(m_kind->findData(int(ScriptIndex)));
+        break;
     }
-    const QString body = QString::fromUtf8(answer.body);
+    m_scriptFile = answer.scriptFile;
+    m_scriptFileSource = answer.script;
+    const QString body = answer.kind == Mock::Answer::Kind::Script ? answer.script
+                                                                   : QString::fromUtf8(answer.body);
     const bool stalwart = body.contains(u"\"action\""_s);
     const bool patch = body.trimmed().startsWith(u'[');
     m_dialect->setCurrentIndex(stalwart ? 0 : (patch ? 2 : 1));
@@ -162,6 +173,12 @@ Mock::Answer AnswerEditor::answer() const
     } else if (kind == BodyIndex) {
         answer.kind = Mock::Answer::Kind::Body;
         answer.body = m_body->text().toUtf8();
+    } else if (kind == ScriptIndex) {
+        answer.kind = Mock::Answer::Kind::Script;
+        answer.script = m_body->text();
+        // Unedited, it stays the rules file's script file; edited, it is written inline.
+        if (!m_scriptFile.isEmpty() && answer.script == m_scriptFileSource)
+            answer.scriptFile = m_scriptFile;
     } else {
         answer.preset = Preset(kind);
     }
@@ -187,7 +204,10 @@ bool AnswerEditor::isValid() const
 void AnswerEditor::updateKind()
 {
     const int kind = m_kind->currentData().toInt();
-    m_bodyBox->setVisible(kind == BodyIndex);
+    m_bodyBox->setVisible(kind == BodyIndex || kind == ScriptIndex);
+    m_dialect->setVisible(kind == BodyIndex);
+    m_body->setLanguage(kind == ScriptIndex ? ResponseEditor::Language::JavaScript
+                                            : ResponseEditor::Language::Json);
     const auto delay = Mock::Delay::Kind(m_delayKind->currentIndex());
     m_delayMin->setVisible(delay == Mock::Delay::Kind::Fixed || delay == Mock::Delay::Kind::Random);
     m_delayMax->setVisible(delay == Mock::Delay::Kind::Random);
@@ -200,7 +220,14 @@ void AnswerEditor::updateKind()
 void AnswerEditor::validateBody()
 {
     bool valid = true;
-    if (m_kind->currentData().toInt() == BodyIndex) {
+    if (m_kind->currentData().toInt() == ScriptIndex) {
+        // Compiled as the rules file would be; runs against calls only in the endpoint.
+        static Mock::ScriptRunner checker;
+        const auto problem = checker.check(m_body->text());
+        valid = !problem.has_value();
+        m_problems->setText(valid ? tr("✓ compiles and defines answer(call)") : *problem);
+        m_body->setProblems({});
+    } else if (m_kind->currentData().toInt() == BodyIndex) {
         const QString text = m_body->text();
         Problems problems;
         if (text.contains(u"{{"_s)) {

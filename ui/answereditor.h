@@ -49,6 +49,8 @@ private:
     QSpinBox *m_retryAfter;
     MtaHooks::Stage m_stage = MtaHooks::Stage::Unknown;
     bool m_valid = true;
+    QString m_scriptFile; // the rules file's name for the script shown, while it is unedited
+    QString m_scriptFileSource;
 };
 
 // Validates a hand-written answer text for a dialect and stage: the problems (JSON syntax

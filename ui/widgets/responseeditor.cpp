@@ -16,6 +16,7 @@
 #include <QVBoxLayout>
 
 #include <Qsci/qscilexerdiff.h>
+#include <Qsci/qscilexerjavascript.h>
 #include <Qsci/qscilexerjson.h>
 #include <Qsci/qscilexerproperties.h>
 #include <Qsci/qsciscintilla.h>
@@ -126,6 +127,7 @@ struct ResponseEditor::Private
     QsciLexerJSON *json = nullptr;
     QsciLexerDiff *diff = nullptr;
     QsciLexerProperties *http = nullptr;
+    QsciLexerJavaScript *javaScript = nullptr;
     // Fixed style numbers: QsciStyle's automatic numbering is process-wide and runs out after 24
     // styles (it counts down from 63 to the predefined styles), which left the boxes of every
     // editor after the eighth unpainted. Styles are per editor, so fixed numbers are safe.
@@ -163,6 +165,7 @@ ResponseEditor::ResponseEditor(QWidget *parent)
     d->diff = new QsciLexerDiff(this);
     // Debian's QScintilla has no HTTP lexer; the properties lexer styles "Name: value" lines.
     d->http = new QsciLexerProperties(this);
+    d->javaScript = new QsciLexerJavaScript(this);
 
     m_editor->setUtf8(true);
     m_editor->setWrapMode(QsciScintilla::WrapNone);
@@ -344,11 +347,15 @@ void ResponseEditor::applyLanguage()
     case Language::Http:
         m_editor->setLexer(d->http);
         break;
+    case Language::JavaScript:
+        m_editor->setLexer(d->javaScript);
+        break;
     case Language::Text:
         m_editor->setLexer(nullptr);
         break;
     }
-    const bool folding = m_language == Language::Json || m_language == Language::Diff;
+    const bool folding = m_language == Language::Json || m_language == Language::Diff
+        || m_language == Language::JavaScript;
     m_editor->setFolding(
         folding ? QsciScintilla::BoxedTreeFoldStyle : QsciScintilla::NoFoldStyle, FoldMargin);
     d->pointerLabel->setVisible(m_language == Language::Json);
@@ -368,7 +375,7 @@ void ResponseEditor::applyPalette()
     QFont font = QFontDatabase::systemFont(QFontDatabase::FixedFont);
 
     for (QsciLexer *lexer : {static_cast<QsciLexer *>(d->json), static_cast<QsciLexer *>(d->diff),
-             static_cast<QsciLexer *>(d->http)}) {
+             static_cast<QsciLexer *>(d->http), static_cast<QsciLexer *>(d->javaScript)}) {
         lexer->setDefaultPaper(base);
         lexer->setDefaultColor(text);
         lexer->setDefaultFont(font);
@@ -409,6 +416,16 @@ void ResponseEditor::applyPalette()
     bold.setBold(true);
     d->diff->setFont(bold, QsciLexerDiff::Header);
     d->diff->setFont(bold, QsciLexerDiff::Comment);
+
+    d->javaScript->setColor(colors.keyword, QsciLexerJavaScript::Keyword);
+    d->javaScript->setColor(colors.string, QsciLexerJavaScript::DoubleQuotedString);
+    d->javaScript->setColor(colors.string, QsciLexerJavaScript::SingleQuotedString);
+    d->javaScript->setColor(colors.string, QsciLexerJavaScript::Regex);
+    d->javaScript->setColor(colors.number, QsciLexerJavaScript::Number);
+    d->javaScript->setColor(colors.comment, QsciLexerJavaScript::Comment);
+    d->javaScript->setColor(colors.comment, QsciLexerJavaScript::CommentLine);
+    d->javaScript->setColor(colors.comment, QsciLexerJavaScript::CommentDoc);
+    d->javaScript->setColor(colors.error, QsciLexerJavaScript::UnclosedString);
 
     d->http->setColor(colors.key, QsciLexerProperties::Key);
     d->http->setColor(colors.comment, QsciLexerProperties::Comment);

@@ -18,7 +18,7 @@ class ResponseEditor final : public QWidget
     Q_DISABLE_COPY_MOVE(ResponseEditor)
 
 public:
-    enum class Language { Json, Text, Diff, Http };
+    enum class Language { Json, Text, Diff, Http, JavaScript };
 
     explicit ResponseEditor(QWidget *parent = nullptr);
     ~ResponseEditor() override;
