@@ -340,7 +340,7 @@ struct ScriptRunner::Private
             return engine.newObject();
         if (const auto it = sessionStates.constFind(sessionKey); it != sessionStates.cend())
             return *it;
-        const QJSValue state = engine.newObject();
+        QJSValue state = engine.newObject();
         sessionStates.insert(sessionKey, state);
         sessionOrder.enqueue(sessionKey);
         while (sessionOrder.size() > MaxSessionStates)

@@ -474,7 +474,7 @@ QString MimeView::writeTemporaryCopy(QString *error)
             *error = tr("Cannot create %1.").arg(folder);
         return {};
     }
-    const QString path = QDir(folder).filePath(name);
+    QString path = QDir(folder).filePath(name);
     if (!AttachmentFiles::writePart(d->message, d->current, path, error))
         return {};
     return path;

@@ -104,7 +104,8 @@ SyntaxColors syntaxColors(bool dark)
 QByteArrayView documentBytes(QsciScintilla *editor)
 {
     const auto length = qsizetype(editor->SendScintilla(QsciScintillaBase::SCI_GETLENGTH));
-    const auto *data = reinterpret_cast<const char *>(
+    // Scintilla's API returns the pointer as an integer: there is no other way to get it.
+    const auto *data = reinterpret_cast<const char *>( // NOLINT(performance-no-int-to-ptr)
         editor->SendScintilla(QsciScintillaBase::SCI_GETCHARACTERPOINTER));
     return data ? QByteArrayView(data, length) : QByteArrayView();
 }
@@ -558,7 +559,7 @@ void ResponseEditor::showDwellTip(int position, int x, int y)
     if (x < marginWidth) {
         // Over the margin: every problem of the line under the mouse.
         const int pos = int(m_editor->SendScintilla(QsciScintillaBase::SCI_POSITIONFROMPOINT,
-            static_cast<unsigned long>(marginWidth + 1), static_cast<long>(y)));
+            static_cast<unsigned long>(marginWidth) + 1UL, static_cast<long>(y)));
         const int line = int(m_editor->SendScintilla(QsciScintillaBase::SCI_LINEFROMPOSITION, pos));
         for (const ProblemMark &mark : std::as_const(d->marks)) {
             if (mark.line == line)
