@@ -97,6 +97,12 @@ void Application::wire()
     connect(&m_endpoint, &Mock::HookEndpoint::callHeld, window, &MainWindow::onCallHeld);
     connect(&m_endpoint, &Mock::HookEndpoint::heldCallEnded, window, &MainWindow::onHeldCallEnded);
     connect(&m_endpoint, &Mock::HookEndpoint::errorOccurred, window, &MainWindow::showError);
+    connect(&m_rulebook, &Mock::Rulebook::scriptReloadFailed, window,
+        [window](const QString &path, const QString &why) {
+            window->showError(tr("Script %1 was not reloaded (%2): the previous version goes on "
+                                 "answering.")
+                                  .arg(path, why));
+        });
     connect(&m_endpoint, &Mock::HookEndpoint::listeningChanged, window, [this](bool listening) {
         m_window->setListening(listening, m_endpoint.url());
         updateExposureWarning();

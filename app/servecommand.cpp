@@ -249,6 +249,18 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
         *io.err << error << '\n';
         return ExitUsage;
     }
+    // Script files edited while serve runs take effect; a broken edit keeps the last good one.
+    QObject::connect(
+        &rulebook, &Mock::Rulebook::scriptReloaded, &rulebook, [&io](const QString &path) {
+            *io.err << "hookscope serve: script " << path << " reloaded\n";
+            io.err->flush();
+        });
+    QObject::connect(&rulebook, &Mock::Rulebook::scriptReloadFailed, &rulebook,
+        [&io](const QString &path, const QString &why) {
+            *io.err << "hookscope serve: script " << path << " not reloaded (" << why
+                    << "): the previous version goes on answering\n";
+            io.err->flush();
+        });
     if (parser.isSet(holdOption)) {
         for (const QString &name : parser.value(holdOption).split(u',', Qt::SkipEmptyParts)) {
             const Stage stage = stageFromName(name.trimmed());

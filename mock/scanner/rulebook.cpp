@@ -96,6 +96,7 @@ Rulebook::Rulebook(QObject *parent)
 void Rulebook::setRules(const QList<Rule> &rules)
 {
     m_rules = rules;
+    watchScripts();
     Q_EMIT changed();
 }
 
@@ -434,6 +435,7 @@ bool Rulebook::fromJson(const QJsonObject &json, QString *error)
     m_defaults = defaults;
     m_heldStages = held;
     m_rules = rules;
+    watchScripts();
     Q_EMIT changed();
     return true;
 }

@@ -6,6 +6,7 @@
 #include "mock/scanner/rule.h"
 #include "mock/scanner/scriptrunner.h"
 
+#include <QFileSystemWatcher>
 #include <QHash>
 #include <QObject>
 #include <QSet>
@@ -92,11 +93,19 @@ Q_SIGNALS:
     // A rule answered a call (its hit count went up), or the counts were reset. Not a change of
     // the rules: nothing to save.
     void hitsChanged();
+    // A rule's script file changed on disk and was read again (or could not be: the rule keeps
+    // the script it had, and `error` says why).
+    void scriptReloaded(const QString &path);
+    void scriptReloadFailed(const QString &path, const QString &error);
 
 private:
     QString mismatch(const Rule &rule, const MtaHooks::HookRequest &request) const;
     // Reads the scripts' files and compiles every script; false with the place on error.
     bool prepareScripts(QList<Rule> &rules, QString *error);
+    // Watches the rules' script files, so that editing one outside Hookscope takes effect.
+    void watchScripts();
+    void reloadScript(const QString &path);
+    QString scriptPath(const Answer &answer) const;
     // Runs a matching rule's script: true when it answered (or failed: the default answers).
     bool runScript(const Rule &rule, const QString &label, const MtaHooks::HookRequest &request,
         const QString &sessionKey, Decision &decision);
@@ -109,6 +118,7 @@ private:
     int m_mtaTimeoutMs = 30000;
     QString m_baseDir;
     std::unique_ptr<ScriptRunner> m_scripts;
+    QFileSystemWatcher *m_watcher = nullptr;
 };
 
 // Replaces "{{/json/pointer}}" with the request's value there: inside a JSON string the text is

@@ -5,6 +5,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
@@ -25,6 +26,78 @@ ScriptRunner &Rulebook::scripts()
     return *m_scripts;
 }
 
+QString Rulebook::scriptPath(const Answer &answer) const
+{
+    return QDir::cleanPath(
+        QDir(m_baseDir.isEmpty() ? QDir::currentPath() : m_baseDir).filePath(answer.scriptFile));
+}
+
+void Rulebook::watchScripts()
+{
+    QStringList paths;
+    for (const Rule &rule : std::as_const(m_rules)) {
+        if (rule.answer.kind == Answer::Kind::Script && !rule.answer.scriptFile.isEmpty())
+            paths << scriptPath(rule.answer);
+    }
+    if (m_watcher) {
+        m_watcher->removePaths(m_watcher->files());
+        m_watcher->removePaths(m_watcher->directories());
+    }
+    if (paths.isEmpty())
+        return;
+    if (!m_watcher) {
+        m_watcher = new QFileSystemWatcher(this);
+        connect(m_watcher, &QFileSystemWatcher::fileChanged, this, &Rulebook::reloadScript);
+        // A file saved by renaming a new one over it is gone for a moment: its folder says when
+        // it is back.
+        connect(m_watcher, &QFileSystemWatcher::directoryChanged, this, [this] {
+            for (const Rule &rule : std::as_const(m_rules)) {
+                if (rule.answer.kind != Answer::Kind::Script || rule.answer.scriptFile.isEmpty())
+                    continue;
+                const QString path = scriptPath(rule.answer);
+                if (!m_watcher->files().contains(path) && QFileInfo::exists(path))
+                    reloadScript(path);
+            }
+        });
+    }
+    m_watcher->addPaths(paths);
+    for (const QString &path : std::as_const(paths))
+        m_watcher->addPath(QFileInfo(path).absolutePath());
+}
+
+void Rulebook::reloadScript(const QString &path)
+{
+    // Editors that save by renaming a new file over the old one end the watch: watch again, and
+    // wait for the file while it is gone (the folder's watch brings it back here).
+    if (!QFileInfo::exists(path))
+        return;
+    if (!m_watcher->files().contains(path))
+        m_watcher->addPath(path);
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly) || file.size() > MaxScriptBytes) {
+        Q_EMIT scriptReloadFailed(
+            path, file.isOpen() ? u"over %1 bytes"_s.arg(MaxScriptBytes) : file.errorString());
+        return;
+    }
+    const QString source = QString::fromUtf8(file.readAll());
+    if (const auto problem = scripts().check(source)) {
+        Q_EMIT scriptReloadFailed(path, *problem);
+        return;
+    }
+    bool used = false;
+    for (Rule &rule : m_rules) {
+        if (rule.answer.kind == Answer::Kind::Script && !rule.answer.scriptFile.isEmpty()
+            && scriptPath(rule.answer) == path && rule.answer.script != source) {
+            rule.answer.script = source;
+            used = true;
+        }
+    }
+    if (!used)
+        return;
+    Q_EMIT scriptReloaded(path);
+    Q_EMIT changed();
+}
+
 bool Rulebook::prepareScripts(QList<Rule> &rules, QString *error)
 {
     for (qsizetype i = 0; i < rules.size(); ++i) {
@@ -33,8 +106,7 @@ bool Rulebook::prepareScripts(QList<Rule> &rules, QString *error)
             continue;
         const QString place = u"rules/%1"_s.arg(i);
         if (!answer.scriptFile.isEmpty()) {
-            QFile file(QDir(m_baseDir.isEmpty() ? QDir::currentPath() : m_baseDir)
-                           .filePath(answer.scriptFile));
+            QFile file(scriptPath(answer));
             if (!file.open(QIODevice::ReadOnly)) {
                 *error = u"%1: cannot read script %2: %3"_s.arg(
                     place, file.fileName(), file.errorString());

@@ -9,6 +9,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -63,6 +64,7 @@ private Q_SLOTS:
     void noFileOrNetworkAccess();
     void rulesFileScripts();
     void brokenScriptFileRefusesTheRules();
+    void scriptFileEditedOutsideIsReloaded();
 
 private:
     Decision decideWith(const QString &source, const HookRequest &call, const QString &session = {})
@@ -337,6 +339,53 @@ void TestScripts::brokenScriptFileRefusesTheRules()
                                        QJsonObject {{u"script"_s, u"var x = 1;"_s}}}}}}},
         &error));
     QVERIFY2(error.contains(u"defines no function answer"_s), qPrintable(error));
+}
+
+void TestScripts::scriptFileEditedOutsideIsReloaded()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"live.js"_s);
+    auto write = [&path](const QByteArray &source) {
+        QFile file(path);
+        return file.open(QIODevice::WriteOnly | QIODevice::Truncate)
+            && file.write(source) == source.size();
+    };
+    QVERIFY(write("function answer(call) { return discard(); }\n"));
+    Mock::Rulebook book;
+    book.setBaseDir(dir.path());
+    QString error;
+    QVERIFY2(book.fromJson(QJsonObject {{u"format"_s, u"hookscope-rules"_s}, {u"version"_s, 1},
+                               {u"rules"_s,
+                                   QJsonArray {QJsonObject {{u"answer"_s,
+                                       QJsonObject {{u"scriptFile"_s, u"live.js"_s}}}}}}},
+                 &error),
+        qPrintable(error));
+    const HookRequest call = request(u"draft01/rcpt.json"_s);
+    QCOMPARE(book.decide(call).answer.plan.verdict, AnswerPlan::Verdict::Discard);
+
+    QSignalSpy reloaded(&book, &Mock::Rulebook::scriptReloaded);
+    QSignalSpy failed(&book, &Mock::Rulebook::scriptReloadFailed);
+    QVERIFY(write("function answer(call) { return quarantine(); }\n"));
+    QVERIFY(reloaded.wait(10000));
+    QCOMPARE(book.decide(call).answer.plan.verdict, AnswerPlan::Verdict::Quarantine);
+    // A broken edit is reported and the last good script goes on answering.
+    QVERIFY(write("function answer(call) { return quarantine(; }\n"));
+    QVERIFY(failed.wait(10000));
+    QVERIFY2(failed.last().at(1).toString().contains(u"line 1"_s),
+        qPrintable(failed.last().at(1).toString()));
+    QCOMPARE(book.decide(call).answer.plan.verdict, AnswerPlan::Verdict::Quarantine);
+    // The file saved the way editors do (a new file renamed over it) is still followed.
+    const QString temporary = dir.filePath(u"live.js.tmp"_s);
+    {
+        QFile file(temporary);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("function answer(call) { return tempfail(); }\n");
+    }
+    QVERIFY(QFile::remove(path));
+    QVERIFY(QFile::rename(temporary, path));
+    QTRY_COMPARE_WITH_TIMEOUT(
+        book.decide(call).answer.plan.verdict, AnswerPlan::Verdict::Tempfail, 10000);
 }
 
 QTEST_GUILESS_MAIN(TestScripts)
