@@ -45,7 +45,9 @@ void printUsage(QTextStream &out)
            "       hookscope conform --scanner URL [--dialect D] [--auth SPEC] [--junit FILE] "
            "[--json]\n"
            "                                                    check a scanner against the "
-           "protocol\n";
+           "protocol\n"
+           "       hookscope conform --mta --listen ADDR:PORT [--duration S] [--auth SPEC]\n"
+           "                         [--junit FILE] [--json]    check an MTA against the protocol\n";
 }
 
 // The window lives in a module beside the binary (build tree) or in ../lib/hookscope (installed).

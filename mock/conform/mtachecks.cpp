@@ -146,7 +146,11 @@ void retrySameId(const MtaObservation &seen, Result &result)
         result.evidence << evidenceOf(next);
         const QByteArray before = faulted.requestHeader("X-MTA-Hooks-Request-Id");
         const QByteArray after = next.requestHeader("X-MTA-Hooks-Request-Id");
-        if (!before.isEmpty() && before == after) {
+        if (before.isEmpty()) {
+            // Scored once, by mta-request-id: without an id there is nothing to keep.
+            result.status = Status::Skip;
+            result.detail = u"the first attempt had no request id (see mta-request-id)"_s;
+        } else if (before == after) {
             result.status = Status::Pass;
             result.detail = u"retried with request id %1"_s.arg(QString::fromLatin1(after));
         } else {
