@@ -38,8 +38,8 @@ int runConformMtaCommand(const QStringList &arguments, const CommandIo &io)
     const QCommandLineOption mta(u"mta"_s, u"Check an MTA: act as its scanner."_s);
     const QCommandLineOption listen(
         u"listen"_s, u"Where the MTA calls: ADDR:PORT (port 0: any free port)."_s, u"addr"_s);
-    const QCommandLineOption duration(u"duration"_s,
-        u"Seconds to wait for the MTA to finish (default 60)."_s, u"s"_s, u"60"_s);
+    const QCommandLineOption duration(
+        u"duration"_s, u"Seconds to wait for the MTA to finish (default 60)."_s, u"s"_s, u"60"_s);
     const QCommandLineOption auth(u"auth"_s,
         u"What the MTA must present: none, bearer:TOKEN or basic:USER:PASS."_s, u"spec"_s,
         u"none"_s);
@@ -86,8 +86,8 @@ int runConformMtaCommand(const QStringList &arguments, const CommandIo &io)
     *io.err << "hookscope conform --mta: listening on " << observer.url() << " for up to "
             << seconds << " s (discovery at " << observer.url() << "/.well-known/mta-hooks)\n";
     io.err->flush();
-    QObject::connect(&observer, &Conform::MtaObserver::finished, &observer,
-        [] { QCoreApplication::quit(); });
+    QObject::connect(
+        &observer, &Conform::MtaObserver::finished, &observer, [] { QCoreApplication::quit(); });
     QTimer::singleShot(seconds * 1000, &observer, &Conform::MtaObserver::stop);
     QCoreApplication::exec();
 

@@ -47,7 +47,8 @@ void printUsage(QTextStream &out)
            "                                                    check a scanner against the "
            "protocol\n"
            "       hookscope conform --mta --listen ADDR:PORT [--duration S] [--auth SPEC]\n"
-           "                         [--junit FILE] [--json]    check an MTA against the protocol\n";
+           "                         [--junit FILE] [--json]    check an MTA against the "
+           "protocol\n";
 }
 
 // The window lives in a module beside the binary (build tree) or in ../lib/hookscope (installed).

@@ -51,8 +51,8 @@ void everyHookCall(const MtaObservation &seen, Result &result,
         if (why.isEmpty())
             continue;
         if (faults.isEmpty())
-            result.detail = u"call %1 (%2): %3"_s.arg(exchange->sequence).arg(
-                exchange->stageName, why);
+            result.detail
+                = u"call %1 (%2): %3"_s.arg(exchange->sequence).arg(exchange->stageName, why);
         faults << why;
         if (result.evidence.size() < MaxEvidence)
             result.evidence << evidenceOf(*exchange);
@@ -125,7 +125,7 @@ void idsNotReused(const MtaObservation &seen, Result &result)
             return first->requestBody == exchange.requestBody
                 ? QString()
                 : u"request id %1 already named another call (%2)"_s.arg(
-                      QString::fromLatin1(id), first->stageName);
+                    QString::fromLatin1(id), first->stageName);
         },
         u"%1 hook calls, one id per logical call"_s);
 }
@@ -191,9 +191,9 @@ void stopsAfter410(const MtaObservation &seen, Result &result)
         return;
     }
     result.status = Status::Fail;
-    result.detail = u"%1 more hook call(s) for %2 after the 410 REGISTRATION_DEREGISTERED"_s.arg(
-        later)
-                        .arg(QString::fromLatin1(registration));
+    result.detail
+        = u"%1 more hook call(s) for %2 after the 410 REGISTRATION_DEREGISTERED"_s.arg(later).arg(
+            QString::fromLatin1(registration));
 }
 
 void registersFirst(const MtaObservation &seen, Result &result)

@@ -142,9 +142,9 @@ void MtaObserver::onExchange(const Mock::Exchange &exchange)
     const auto active = control.registration(registration);
     if (!active)
         return; // configured by hand: nothing to deregister
-    const auto reply = control.handle("DELETE",
-        Mock::ControlPlane::registrationPath() + u'/' + registration, {}, "application/json", {},
-        active->owner);
+    const auto reply
+        = control.handle("DELETE", Mock::ControlPlane::registrationPath() + u'/' + registration, {},
+            "application/json", {}, active->owner);
     if (reply && reply->httpStatus == 200) {
         seen.deregisteredId = registration;
         qCDebug(lcConform) << "deregistered" << registration << "after" << d->answeredCalls
