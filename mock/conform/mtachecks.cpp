@@ -2,6 +2,8 @@
 #include "mock/conform/mtaobserver.h"
 
 #include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRegularExpression>
 
 using namespace Qt::StringLiterals;
@@ -164,6 +166,69 @@ void retrySameId(const MtaObservation &seen, Result &result)
     result.detail = u"the MTA did not retry the call answered 503 (retrying is optional)"_s;
 }
 
+// The first registration answered 201 after the call answered 404, or -1.
+qsizetype registrationAfter404(const MtaObservation &seen)
+{
+    for (qsizetype i = seen.notFoundExchange + 1; i < seen.exchanges.size(); ++i) {
+        const Mock::Exchange &next = seen.exchanges.at(i);
+        if (next.kind == Mock::ExchangeKind::Registration && next.httpStatus == 201)
+            return i;
+    }
+    return -1;
+}
+
+void registersAfter404(const MtaObservation &seen, Result &result)
+{
+    if (seen.notFoundExchange < 0) {
+        result.status = Status::Skip;
+        result.detail = u"the MTA made too few calls for one to be answered 404"_s;
+        return;
+    }
+    result.evidence << evidenceOf(seen.exchanges.at(seen.notFoundExchange));
+    const qsizetype again = registrationAfter404(seen);
+    if (again < 0) {
+        result.status = Status::Fail;
+        result.detail = u"no new registration after 404 REGISTRATION_NOT_FOUND"_s;
+        return;
+    }
+    result.evidence << evidenceOf(seen.exchanges.at(again));
+    result.status = Status::Pass;
+    result.detail = u"registered again after the 404"_s;
+}
+
+void resendsAfter404(const MtaObservation &seen, Result &result)
+{
+    const qsizetype again = seen.notFoundExchange < 0 ? -1 : registrationAfter404(seen);
+    if (again < 0) {
+        result.status = Status::Skip;
+        result.detail = u"no new registration after a 404 (see mta-registers-after-404)"_s;
+        return;
+    }
+    const Mock::Exchange &refused = seen.exchanges.at(seen.notFoundExchange);
+    const QByteArray registration = QJsonDocument::fromJson(seen.exchanges.at(again).responseBody)
+                                        .object()
+                                        .value(u"registrationId"_s)
+                                        .toString()
+                                        .toUtf8();
+    for (qsizetype i = again + 1; i < seen.exchanges.size(); ++i) {
+        const Mock::Exchange &next = seen.exchanges.at(i);
+        if (next.kind != Mock::ExchangeKind::Hook || next.requestBody != refused.requestBody)
+            continue;
+        result.evidence << evidenceOf(next);
+        if (next.requestHeader("X-MTA-Hooks-Registration") == registration) {
+            result.status = Status::Pass;
+            result.detail = u"sent the call again for %1"_s.arg(QString::fromLatin1(registration));
+        } else {
+            result.status = Status::Fail;
+            result.detail = u"sent the call again, but not for the new registration %1"_s.arg(
+                QString::fromLatin1(registration));
+        }
+        return;
+    }
+    result.status = Status::Fail;
+    result.detail = u"registered again but did not send the call answered 404 again"_s;
+}
+
 void stopsAfter410(const MtaObservation &seen, Result &result)
 {
     if (seen.goneExchange < 0) {
@@ -270,6 +335,10 @@ const QList<MtaCheck> &mtaChecks()
             }},
         {u"mta-retry-same-id"_s, u"draft-01 §d.2 Hook request headers"_s, Level::Must,
             u"a retry after 503 keeps the request id"_s, retrySameId},
+        {u"mta-registers-after-404"_s, u"draft-01 §d.2 Status codes"_s, Level::Must,
+            u"registers again after 404 REGISTRATION_NOT_FOUND"_s, registersAfter404},
+        {u"mta-resends-after-404"_s, u"draft-01 §d.2 Status codes"_s, Level::Should,
+            u"sends the call answered 404 again, for the new registration"_s, resendsAfter404},
         {u"mta-stops-after-410"_s, u"draft-01 §d.2 Status codes"_s, Level::Must,
             u"no more calls for a registration answered 410"_s, stopsAfter410},
     };

@@ -5,7 +5,6 @@
 #include "mock/scanner/hookendpoint.h"
 #include "mock/scanner/rulebook.h"
 
-#include <QSet>
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
@@ -18,8 +17,6 @@ struct MtaObserver::Private
     Mock::HookEndpoint endpoint {&rulebook};
     MtaFaultPlan plan;
     MtaObservation observation;
-    QSet<QByteArray> requestIds;
-    int distinctCalls = 0;
     int answeredCalls = 0;
     QTimer quiet;
     bool finished = false;
@@ -43,23 +40,45 @@ void MtaObserver::setPlan(const MtaFaultPlan &plan)
 
 namespace {
 
-Mock::Rule retryFaultRule(int retryAfterSeconds)
+const QString RetryRuleName = u"conform: 503 once"_s;
+const QString NotFoundRuleName = u"conform: 404 once"_s;
+
+Mock::Rule onceRule(const QString &name, const Mock::Answer &answer)
 {
     Mock::Rule rule;
-    rule.name = u"conform: 503 once"_s;
-    rule.when.times = 1; // the retry gets the stage's default answer
-    rule.answer.fault = Mock::Fault::Http503;
-    rule.answer.retryAfterSeconds = retryAfterSeconds;
+    rule.name = name;
+    rule.when.times = 1; // the call made again gets the stage's default answer
+    rule.answer = answer;
     return rule;
 }
 
 } // namespace
 
+// Armed before the call arrives: the endpoint records a call before its answer is written, so the
+// MTA cannot have sent the next call yet.
+void MtaObserver::armFaultFor(int call)
+{
+    QList<Mock::Rule> rules;
+    if (call == d->plan.retryFaultAtCall) {
+        Mock::Answer answer;
+        answer.fault = Mock::Fault::Http503;
+        answer.retryAfterSeconds = d->plan.retryAfterSeconds;
+        rules << onceRule(RetryRuleName, answer);
+    } else if (call == d->plan.notFoundAtCall) {
+        Mock::Answer answer;
+        answer.kind = Mock::Answer::Kind::Body;
+        answer.httpStatus = 404;
+        answer.body = Mock::errorBody(
+            u"REGISTRATION_NOT_FOUND"_s, u"registration not found (hookscope conform)"_s);
+        rules << onceRule(NotFoundRuleName, answer);
+    }
+    d->rulebook.setRules(rules);
+}
+
 bool MtaObserver::listen(const Mock::EndpointSettings &settings)
 {
     d->endpoint.setSettings(settings);
-    if (d->plan.retryFaultAtCall == 1)
-        d->rulebook.setRules({retryFaultRule(d->plan.retryAfterSeconds)});
+    armFaultFor(1);
     return d->endpoint.listen();
 }
 
@@ -118,21 +137,14 @@ void MtaObserver::onExchange(const Mock::Exchange &exchange)
         d->quiet.start(d->plan.quietMs);
         return;
     }
-    if (exchange.httpStatus == 503 && seen.retryFaultExchange < 0 && !exchange.fault.isEmpty())
+    if (exchange.ruleName == RetryRuleName && seen.retryFaultExchange < 0)
         seen.retryFaultExchange = index;
-
-    const QByteArray requestId = exchange.requestHeader("X-MTA-Hooks-Request-Id");
-    if (requestId.isEmpty() || !d->requestIds.contains(requestId)) {
-        d->requestIds.insert(requestId);
-        ++d->distinctCalls;
-        // Armed now, the rule answers the next call: the endpoint records a call before its
-        // answer is written, so the MTA cannot have sent that call yet.
-        if (d->plan.retryFaultAtCall > 1 && d->distinctCalls == d->plan.retryFaultAtCall - 1)
-            d->rulebook.setRules({retryFaultRule(d->plan.retryAfterSeconds)});
-    }
+    if (exchange.ruleName == NotFoundRuleName && seen.notFoundExchange < 0)
+        seen.notFoundExchange = index;
     if (exchange.httpStatus < 200 || exchange.httpStatus > 299)
         return;
     ++d->answeredCalls;
+    armFaultFor(d->answeredCalls + 1);
     const QString registration
         = QString::fromUtf8(exchange.requestHeader("X-MTA-Hooks-Registration"));
     if (d->plan.deregisterAfterCalls <= 0 || d->answeredCalls != d->plan.deregisterAfterCalls

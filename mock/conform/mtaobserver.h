@@ -13,12 +13,15 @@
 // faults on purpose and records what the MTA does next, for the checks of mtachecks.h to score.
 namespace Conform {
 
-// Which calls are answered with faults. Call numbers count distinct hook calls (request ids),
-// from 1; 0 turns the fault off.
+// Which calls are answered with faults. A call's number is one more than the number of hook
+// calls answered 2xx before it (so a retry keeps its number), from 1; 0 turns the fault off.
 struct MtaFaultPlan
 {
     int retryFaultAtCall = 1; // this call is answered 503 with Retry-After: retryAfterSeconds
     int retryAfterSeconds = 1;
+    // This call is answered 404 REGISTRATION_NOT_FOUND (the registration stays: only the MTA is
+    // told it is gone).
+    int notFoundAtCall = 2;
     // Once this many calls were answered, the MTA's registration is deregistered: its next call
     // is answered 410 REGISTRATION_DEREGISTERED.
     int deregisterAfterCalls = 3;
@@ -31,6 +34,7 @@ struct MtaObservation
 {
     QList<Mock::Exchange> exchanges;
     qint64 retryFaultExchange = -1; // index of the call answered 503
+    qint64 notFoundExchange = -1; // index of the call answered 404
     QString deregisteredId; // the registration the plan ended
     qint64 goneExchange = -1; // index of the first call answered 410
 };
@@ -63,6 +67,7 @@ Q_SIGNALS:
 
 private:
     void onExchange(const Mock::Exchange &exchange);
+    void armFaultFor(int call);
     void finish();
 
     struct Private;

@@ -10,6 +10,7 @@ REGISTRATION_DEREGISTERED and deregisters at the end. Each option breaks one rul
   --no-request-id     no X-MTA-Hooks-Request-Id header
   --new-id-on-retry   a retry gets a fresh request id
   --ignore-410        keeps calling after 410
+  --ignore-404        takes 404 as any other 4xx (default action) instead of registering again
   --bad-shape         the mail stage's envelope.from is a string, not an EnvelopeAddress
   --text-plain        hook calls are sent as text/plain
 
@@ -109,7 +110,7 @@ class Mta:
                 headers["X-MTA-Hooks-Request-Id"] = request_id
             status, answer_headers, _ = self.http("POST", self.hook_url, body, headers)
             print("%s attempt %d: HTTP %d" % (stage, attempt + 1, status), flush=True)
-            if status == 404:
+            if status == 404 and not self.args.ignore_404:
                 self.register()
                 continue
             if status != 429 and status < 500:
@@ -133,8 +134,8 @@ class Mta:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True, help="the scanner's base URL")
-    for flag in ("--no-request-id", "--new-id-on-retry", "--ignore-410", "--bad-shape",
-                 "--text-plain"):
+    for flag in ("--no-request-id", "--new-id-on-retry", "--ignore-410", "--ignore-404",
+                 "--bad-shape", "--text-plain"):
         parser.add_argument(flag, action="store_true")
     Mta(parser.parse_args()).run()
 

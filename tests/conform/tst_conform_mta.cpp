@@ -99,6 +99,7 @@ void TestConformMta::doubleFailsOnlyTheBrokenRule_data()
     QTest::newRow("no request id") << u"--no-request-id"_s << QStringList {u"mta-request-id"_s};
     QTest::newRow("new id on retry")
         << u"--new-id-on-retry"_s << QStringList {u"mta-retry-same-id"_s};
+    QTest::newRow("ignores 404") << u"--ignore-404"_s << QStringList {u"mta-registers-after-404"_s};
     QTest::newRow("ignores 410") << u"--ignore-410"_s << QStringList {u"mta-stops-after-410"_s};
     QTest::newRow("bad shape") << u"--bad-shape"_s << QStringList {u"mta-request-shape"_s};
     QTest::newRow("text/plain") << u"--text-plain"_s << QStringList {u"mta-content-type"_s};
@@ -122,6 +123,7 @@ void TestConformMta::doubleFailsOnlyTheBrokenRule()
     QVERIFY(retry && gone);
     if (failing.isEmpty()) {
         QCOMPARE(idsWith(results, Conform::Status::Skip), QStringList());
+        QVERIFY2(mta->out.contains("ehlo attempt 1: HTTP 404"), mta->out.constData());
         QVERIFY2(mta->out.contains("rcpt attempt 1: HTTP 410"), mta->out.constData());
     }
     // A failure shows what was sent.
