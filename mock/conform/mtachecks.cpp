@@ -132,6 +132,20 @@ void idsNotReused(const MtaObservation &seen, Result &result)
         u"%1 hook calls, one id per logical call"_s);
 }
 
+// The hook call that repeats the one answered 503 (same body), or -1.
+qsizetype retryOf503(const MtaObservation &seen)
+{
+    if (seen.retryFaultExchange < 0)
+        return -1;
+    const Mock::Exchange &faulted = seen.exchanges.at(seen.retryFaultExchange);
+    for (qsizetype i = seen.retryFaultExchange + 1; i < seen.exchanges.size(); ++i) {
+        const Mock::Exchange &next = seen.exchanges.at(i);
+        if (next.kind == Mock::ExchangeKind::Hook && next.requestBody == faulted.requestBody)
+            return i;
+    }
+    return -1;
+}
+
 void retrySameId(const MtaObservation &seen, Result &result)
 {
     if (seen.retryFaultExchange < 0) {
@@ -141,29 +155,59 @@ void retrySameId(const MtaObservation &seen, Result &result)
     }
     const Mock::Exchange &faulted = seen.exchanges.at(seen.retryFaultExchange);
     result.evidence << evidenceOf(faulted);
-    for (qsizetype i = seen.retryFaultExchange + 1; i < seen.exchanges.size(); ++i) {
-        const Mock::Exchange &next = seen.exchanges.at(i);
-        if (next.kind != Mock::ExchangeKind::Hook || next.requestBody != faulted.requestBody)
-            continue;
-        result.evidence << evidenceOf(next);
-        const QByteArray before = faulted.requestHeader("X-MTA-Hooks-Request-Id");
-        const QByteArray after = next.requestHeader("X-MTA-Hooks-Request-Id");
-        if (before.isEmpty()) {
-            // Scored once, by mta-request-id: without an id there is nothing to keep.
-            result.status = Status::Skip;
-            result.detail = u"the first attempt had no request id (see mta-request-id)"_s;
-        } else if (before == after) {
-            result.status = Status::Pass;
-            result.detail = u"retried with request id %1"_s.arg(QString::fromLatin1(after));
-        } else {
-            result.status = Status::Fail;
-            result.detail = u"the retry's request id is \"%1\", the first attempt's \"%2\""_s.arg(
-                QString::fromLatin1(after), QString::fromLatin1(before));
-        }
+    const qsizetype retry = retryOf503(seen);
+    if (retry < 0) {
+        result.status = Status::Skip;
+        result.detail = u"the MTA did not retry the call answered 503 (retrying is optional)"_s;
         return;
     }
-    result.status = Status::Skip;
-    result.detail = u"the MTA did not retry the call answered 503 (retrying is optional)"_s;
+    const Mock::Exchange &next = seen.exchanges.at(retry);
+    result.evidence << evidenceOf(next);
+    const QByteArray before = faulted.requestHeader("X-MTA-Hooks-Request-Id");
+    const QByteArray after = next.requestHeader("X-MTA-Hooks-Request-Id");
+    if (before.isEmpty()) {
+        // Scored once, by mta-request-id: without an id there is nothing to keep.
+        result.status = Status::Skip;
+        result.detail = u"the first attempt had no request id (see mta-request-id)"_s;
+    } else if (before == after) {
+        result.status = Status::Pass;
+        result.detail = u"retried with request id %1"_s.arg(QString::fromLatin1(after));
+    } else {
+        result.status = Status::Fail;
+        result.detail = u"the retry's request id is \"%1\", the first attempt's \"%2\""_s.arg(
+            QString::fromLatin1(after), QString::fromLatin1(before));
+    }
+}
+
+void honoursRetryAfter(const MtaObservation &seen, Result &result)
+{
+    const qsizetype retry = retryOf503(seen);
+    if (retry < 0) {
+        result.status = Status::Skip;
+        result.detail = u"the MTA did not retry the call answered 503"_s;
+        return;
+    }
+    const Mock::Exchange &faulted = seen.exchanges.at(seen.retryFaultExchange);
+    const Mock::Exchange &again = seen.exchanges.at(retry);
+    result.evidence << evidenceOf(faulted) << evidenceOf(again);
+    QByteArray retryAfter;
+    for (const auto &[name, value] : faulted.responseHeaders) {
+        if (name.compare("Retry-After", Qt::CaseInsensitive) == 0)
+            retryAfter = value.trimmed();
+    }
+    // The arrival times have millisecond precision; the answer went out just after its arrival.
+    constexpr qint64 ToleranceMs = 50;
+    const qint64 waitedMs = faulted.received.msecsTo(again.received);
+    const qint64 askedMs = retryAfter.toLongLong() * 1000;
+    if (waitedMs + ToleranceMs >= askedMs) {
+        result.status = Status::Pass;
+        result.detail = u"retried after %1 ms (Retry-After: %2)"_s.arg(waitedMs).arg(
+            QString::fromLatin1(retryAfter));
+        return;
+    }
+    result.status = Status::Fail;
+    result.detail = u"retried after %1 ms, before the Retry-After of %2 s"_s.arg(waitedMs).arg(
+        QString::fromLatin1(retryAfter));
 }
 
 // The first registration answered 201 after the call answered 404, or -1.
@@ -335,6 +379,8 @@ const QList<MtaCheck> &mtaChecks()
             }},
         {u"mta-retry-same-id"_s, u"draft-01 §d.2 Hook request headers"_s, Level::Must,
             u"a retry after 503 keeps the request id"_s, retrySameId},
+        {u"mta-honours-retry-after"_s, u"draft-01 §d.2 Status codes"_s, Level::Should,
+            u"waits as Retry-After asks before retrying"_s, honoursRetryAfter},
         {u"mta-registers-after-404"_s, u"draft-01 §d.2 Status codes"_s, Level::Must,
             u"registers again after 404 REGISTRATION_NOT_FOUND"_s, registersAfter404},
         {u"mta-resends-after-404"_s, u"draft-01 §d.2 Status codes"_s, Level::Should,

@@ -10,6 +10,7 @@ REGISTRATION_DEREGISTERED and deregisters at the end. Each option breaks one rul
   --no-request-id     no X-MTA-Hooks-Request-Id header
   --new-id-on-retry   a retry gets a fresh request id
   --ignore-410        keeps calling after 410
+  --no-retry-after    retries at once, whatever Retry-After says
   --ignore-404        takes 404 as any other 4xx (default action) instead of registering again
   --bad-shape         the mail stage's envelope.from is a string, not an EnvelopeAddress
   --text-plain        hook calls are sent as text/plain
@@ -116,7 +117,10 @@ class Mta:
             if status != 429 and status < 500:
                 return status
             retry_after = answer_headers.get("Retry-After")
-            time.sleep(min(float(retry_after), 5.0) if retry_after else delay)
+            if retry_after and not self.args.no_retry_after:
+                time.sleep(min(float(retry_after), 5.0))
+            elif not self.args.no_retry_after:
+                time.sleep(delay)
             delay = min(delay * 2, 5.0)
             if self.args.new_id_on_retry:
                 request_id = uuid.uuid4().hex
@@ -135,7 +139,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True, help="the scanner's base URL")
     for flag in ("--no-request-id", "--new-id-on-retry", "--ignore-410", "--ignore-404",
-                 "--bad-shape", "--text-plain"):
+                 "--no-retry-after", "--bad-shape", "--text-plain"):
         parser.add_argument(flag, action="store_true")
     Mta(parser.parse_args()).run()
 

@@ -99,6 +99,8 @@ void TestConformMta::doubleFailsOnlyTheBrokenRule_data()
     QTest::newRow("no request id") << u"--no-request-id"_s << QStringList {u"mta-request-id"_s};
     QTest::newRow("new id on retry")
         << u"--new-id-on-retry"_s << QStringList {u"mta-retry-same-id"_s};
+    QTest::newRow("no Retry-After")
+        << u"--no-retry-after"_s << QStringList {u"mta-honours-retry-after"_s};
     QTest::newRow("ignores 404") << u"--ignore-404"_s << QStringList {u"mta-registers-after-404"_s};
     QTest::newRow("ignores 410") << u"--ignore-410"_s << QStringList {u"mta-stops-after-410"_s};
     QTest::newRow("bad shape") << u"--bad-shape"_s << QStringList {u"mta-request-shape"_s};
