@@ -19,10 +19,11 @@ using namespace ConformTest;
 namespace {
 
 // Scores an MTA: listens on a free port, lets `drive` start the MTA, waits for the observer.
-QList<Conform::Result> observe(const std::function<void(const QString &url)> &drive)
+QList<Conform::Result> observe(const std::function<void(const QString &url)> &drive,
+    const Mock::EndpointSettings &settings = {})
 {
     Conform::MtaObserver observer;
-    if (!observer.listen({})) {
+    if (!observer.listen(settings)) {
         qWarning("cannot listen: %s", qPrintable(observer.errorString()));
         return {};
     }
@@ -50,6 +51,7 @@ class TestConformMta : public QObject
 
 private Q_SLOTS:
     void checksAreDistinct();
+    void replayerPassesEveryCheck_data();
     void replayerPassesEveryCheck();
     void doubleFailsOnlyTheBrokenRule_data();
     void doubleFailsOnlyTheBrokenRule();
@@ -71,22 +73,37 @@ void TestConformMta::checksAreDistinct()
         QCOMPARE(Conform::statusName(result.status), u"SKIP"_s);
 }
 
+void TestConformMta::replayerPassesEveryCheck_data()
+{
+    QTest::addColumn<QString>("auth");
+    QTest::newRow("no credentials") << u"none"_s;
+    // The plan deregisters as the registration's owner: with credentials checked, only it may.
+    QTest::newRow("bearer") << u"bearer:conform-mta-0123456789abcdef"_s;
+}
+
 void TestConformMta::replayerPassesEveryCheck()
 {
+    QFETCH(QString, auth);
+    QString error;
+    const auto settings = Mock::EndpointSettings::withAuth({}, auth, &error);
+    QVERIFY2(settings, qPrintable(error));
     const Mock::SessionRecording session = MtaTest::session(u"inbound-mx.json"_s);
     QVERIFY(!session.stages.isEmpty());
     Mock::SessionReplayer replayer;
     QSignalSpy replayed(&replayer, &Mock::SessionReplayer::finished);
-    const QList<Conform::Result> results = observe([&](const QString &url) {
-        Mock::ReplayTarget target;
-        target.url = QUrl(url);
-        target.dialect = MtaHooks::Dialect::Draft01;
-        target.timeoutMs = 20000;
-        replayer.start({session}, target);
-    });
+    const QList<Conform::Result> results = observe(
+        [&](const QString &url) {
+            Mock::ReplayTarget target;
+            target.url = QUrl(url);
+            target.dialect = MtaHooks::Dialect::Draft01;
+            target.auth = auth;
+            target.timeoutMs = 20000;
+            replayer.start({session}, target);
+        },
+        *settings);
     QVERIFY(!results.isEmpty());
     QVERIFY2(idsWith(results, Conform::Status::Fail).isEmpty(), describe(results).constData());
-    // The fault plan provoked both behaviours: a skip here would hide a broken plan.
+    // The fault plan provoked every behaviour: a skip here would hide a broken plan.
     QCOMPARE(idsWith(results, Conform::Status::Skip), QStringList());
     QVERIFY(replayed.size() == 1 || replayed.wait(Patience));
 }
