@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/conformcommand.h"
 
+#include "app/conformmtacommand.h"
+
 #include "mock/capture/httpvocabulary.h"
 #include "mock/conform/conformreport.h"
 #include "mock/conform/conformrunner.h"
@@ -37,6 +39,8 @@ void printResult(const Conform::Result &result, QTextStream &out)
 
 int runConformCommand(const QStringList &arguments, const CommandIo &io)
 {
+    if (arguments.contains(u"--mta"_s))
+        return runConformMtaCommand(arguments, io);
     QCommandLineParser parser;
     parser.setApplicationDescription(u"Check a scanner against the protocol, like h2spec."_s);
     const QCommandLineOption scanner(u"scanner"_s,

@@ -45,6 +45,9 @@ void printUsage(QTextStream &out)
            "       hookscope conform --scanner URL [--dialect D] [--auth SPEC] [--junit FILE] "
            "[--json]\n"
            "                                                    check a scanner against the "
+           "protocol\n"
+           "       hookscope conform --mta --listen ADDR:PORT [--duration S] [--auth SPEC]\n"
+           "                         [--junit FILE] [--json]    check an MTA against the "
            "protocol\n";
 }
 

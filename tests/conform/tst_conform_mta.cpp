@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// `hookscope conform --mta`: Hookscope's own mock MTA (the replayer, with discovery and
+// registration) passes every check; mta_double.py, an MTA written from the protocol reference,
+// passes them clean and fails exactly the matching check with one rule broken; the command's exit
+// codes, JSON and JUnit. HTTP on 127.0.0.1 only.
+#include "mock/conform/mtaobserver.h"
+#include "mock/mta/sessionreplayer.h"
+#include "tests/conform/conformtest.h"
+#include "tests/mta/mtatest.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+
+using namespace Qt::StringLiterals;
+using namespace ConformTest;
+
+namespace {
+
+// Scores an MTA: listens on a free port, lets `drive` start the MTA, waits for the observer.
+QList<Conform::Result> observe(const std::function<void(const QString &url)> &drive,
+    const Mock::EndpointSettings &settings = {})
+{
+    Conform::MtaObserver observer;
+    if (!observer.listen(settings)) {
+        qWarning("cannot listen: %s", qPrintable(observer.errorString()));
+        return {};
+    }
+    QSignalSpy finished(&observer, &Conform::MtaObserver::finished);
+    drive(observer.url());
+    if (finished.isEmpty() && !finished.wait(Patience))
+        qWarning("the MTA did not finish in time");
+    return observer.results();
+}
+
+const Conform::Result *find(const QList<Conform::Result> &results, const QString &id)
+{
+    for (const Conform::Result &result : results) {
+        if (result.id == id)
+            return &result;
+    }
+    return nullptr;
+}
+
+} // namespace
+
+class TestConformMta : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void checksAreDistinct();
+    void replayerPassesEveryCheck_data();
+    void replayerPassesEveryCheck();
+    void doubleFailsOnlyTheBrokenRule_data();
+    void doubleFailsOnlyTheBrokenRule();
+    void commandExitCodes();
+    void commandWithoutCallers();
+};
+
+void TestConformMta::checksAreDistinct()
+{
+    QSet<QString> ids;
+    for (const Conform::MtaCheck &check : Conform::mtaChecks()) {
+        QVERIFY2(!ids.contains(check.id), qPrintable(check.id));
+        ids.insert(check.id);
+        QVERIFY(check.clause.startsWith(u"draft-01 §"_s));
+        QVERIFY(check.score);
+    }
+    // Nothing seen: every check is skipped, none passes on no evidence.
+    for (const Conform::Result &result : Conform::scoreMta({}))
+        QCOMPARE(Conform::statusName(result.status), u"SKIP"_s);
+}
+
+void TestConformMta::replayerPassesEveryCheck_data()
+{
+    QTest::addColumn<QString>("auth");
+    QTest::newRow("no credentials") << u"none"_s;
+    // The plan deregisters as the registration's owner: with credentials checked, only it may.
+    QTest::newRow("bearer") << u"bearer:conform-mta-0123456789abcdef"_s;
+}
+
+void TestConformMta::replayerPassesEveryCheck()
+{
+    QFETCH(QString, auth);
+    QString error;
+    const auto settings = Mock::EndpointSettings::withAuth({}, auth, &error);
+    QVERIFY2(settings, qPrintable(error));
+    const Mock::SessionRecording session = MtaTest::session(u"inbound-mx.json"_s);
+    QVERIFY(!session.stages.isEmpty());
+    Mock::SessionReplayer replayer;
+    QSignalSpy replayed(&replayer, &Mock::SessionReplayer::finished);
+    const QList<Conform::Result> results = observe(
+        [&](const QString &url) {
+            Mock::ReplayTarget target;
+            target.url = QUrl(url);
+            target.dialect = MtaHooks::Dialect::Draft01;
+            target.auth = auth;
+            target.timeoutMs = 20000;
+            replayer.start({session}, target);
+        },
+        *settings);
+    QVERIFY(!results.isEmpty());
+    QVERIFY2(idsWith(results, Conform::Status::Fail).isEmpty(), describe(results).constData());
+    // The fault plan provoked every behaviour: a skip here would hide a broken plan.
+    QCOMPARE(idsWith(results, Conform::Status::Skip), QStringList());
+    QVERIFY(replayed.size() == 1 || replayed.wait(Patience));
+}
+
+void TestConformMta::doubleFailsOnlyTheBrokenRule_data()
+{
+    QTest::addColumn<QString>("option");
+    QTest::addColumn<QStringList>("failing");
+    QTest::newRow("clean") << QString() << QStringList();
+    QTest::newRow("no request id") << u"--no-request-id"_s << QStringList {u"mta-request-id"_s};
+    QTest::newRow("new id on retry")
+        << u"--new-id-on-retry"_s << QStringList {u"mta-retry-same-id"_s};
+    QTest::newRow("no Retry-After")
+        << u"--no-retry-after"_s << QStringList {u"mta-honours-retry-after"_s};
+    QTest::newRow("ignores 404") << u"--ignore-404"_s << QStringList {u"mta-registers-after-404"_s};
+    QTest::newRow("ignores 410") << u"--ignore-410"_s << QStringList {u"mta-stops-after-410"_s};
+    QTest::newRow("bad shape") << u"--bad-shape"_s << QStringList {u"mta-request-shape"_s};
+    QTest::newRow("text/plain") << u"--text-plain"_s << QStringList {u"mta-content-type"_s};
+}
+
+void TestConformMta::doubleFailsOnlyTheBrokenRule()
+{
+    QFETCH(QString, option);
+    QFETCH(QStringList, failing);
+    std::unique_ptr<Child> mta;
+    const QList<Conform::Result> results = observe([&](const QString &url) {
+        QStringList arguments {u"" HOOKSCOPE_MTA_DOUBLE ""_s, u"--url"_s, url};
+        if (!option.isEmpty())
+            arguments << option;
+        mta = std::make_unique<Child>(u"" HOOKSCOPE_PYTHON ""_s, arguments);
+    });
+    QCOMPARE(mta->waitExit(), 0);
+    QCOMPARE(idsWith(results, Conform::Status::Fail), failing);
+    const Conform::Result *retry = find(results, u"mta-retry-same-id"_s);
+    const Conform::Result *gone = find(results, u"mta-stops-after-410"_s);
+    QVERIFY(retry && gone);
+    if (failing.isEmpty()) {
+        QCOMPARE(idsWith(results, Conform::Status::Skip), QStringList());
+        QVERIFY2(mta->out.contains("ehlo attempt 1: HTTP 404"), mta->out.constData());
+        QVERIFY2(mta->out.contains("rcpt attempt 1: HTTP 410"), mta->out.constData());
+    }
+    // A failure shows what was sent.
+    for (const Conform::Result &result : results) {
+        if (result.status == Conform::Status::Fail)
+            QVERIFY2(!result.evidence.isEmpty() && result.evidence.first().sent.contains(u"POST"_s),
+                qPrintable(result.id));
+    }
+}
+
+void TestConformMta::commandExitCodes()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QRegularExpression listening(
+        u"conform --mta: listening on http://127\\.0\\.0\\.1:(\\d+)"_s);
+    const QString junit = dir.filePath(u"mta.xml"_s);
+    for (const QString &option : {QString(), u"--ignore-410"_s}) {
+        Child command(TestSupport::hookscopeBinary(),
+            {u"conform"_s, u"--mta"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--duration"_s, u"60"_s,
+                u"--json"_s, u"--junit"_s, junit});
+        const quint16 port = command.waitPort(listening, false);
+        QVERIFY2(port != 0, command.err.constData());
+        QStringList arguments {
+            u"" HOOKSCOPE_MTA_DOUBLE ""_s, u"--url"_s, u"http://127.0.0.1:%1"_s.arg(port)};
+        if (!option.isEmpty())
+            arguments << option;
+        Child mta(u"" HOOKSCOPE_PYTHON ""_s, arguments);
+        QCOMPARE(mta.waitExit(), 0);
+        QCOMPARE(command.waitExit(), option.isEmpty() ? 0 : 1);
+        const QJsonObject report = QJsonDocument::fromJson(command.out).object();
+        QCOMPARE(report.value(u"mode"_s).toString(), u"mta"_s);
+        QCOMPARE(report.value(u"summary"_s)[u"mustFailures"_s].toInt(), option.isEmpty() ? 0 : 1);
+        QCOMPARE(report.value(u"results"_s).toArray().size(), Conform::mtaChecks().size());
+        QFile xml(junit);
+        QVERIFY(xml.open(QIODevice::ReadOnly));
+        QCOMPARE(xml.readAll().contains("<failure"), !option.isEmpty());
+    }
+}
+
+void TestConformMta::commandWithoutCallers()
+{
+    Child command(TestSupport::hookscopeBinary(),
+        {u"conform"_s, u"--mta"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--duration"_s, u"1"_s});
+    QCOMPARE(command.waitExit(), 2);
+    QVERIFY2(command.err.contains("no MTA called"), command.err.constData());
+    Child usage(TestSupport::hookscopeBinary(),
+        {u"conform"_s, u"--mta"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--duration"_s, u"0"_s});
+    QCOMPARE(usage.waitExit(), 2);
+    QVERIFY(usage.err.contains("--duration"));
+}
+
+QTEST_GUILESS_MAIN(TestConformMta)
+#include "tst_conform_mta.moc"
