@@ -348,17 +348,8 @@ void HookEndpoint::Private::continueHook(const std::shared_ptr<Call> &call)
         // draft-01 §"Deregistration": no new hook calls after it; 410 tells the MTA to stop. An
         // expired registration is gone (404: register again), another caller's is not this
         // one's (403).
-        const auto refusal = controlPlane.refuseHook(
-            call->registrationId, callerIdentity(settings, exchange.requestHeaders));
-        if (refusal) {
-            exchange.verdict = Verdict::Error;
-            exchange.ruleName = u"control plane"_s;
-            exchange.ruleReason = refusal->problems.value(0).message;
-            exchange.problems += withOrigin(refusal->problems, ProblemOrigin::Transport);
-            call->refused = true;
-            finish(call, refusal->httpStatus, refusal->contentType, refusal->body);
+        if (refuseForRegistration(call, false))
             return;
-        }
     }
 
     const Decision decision = rulebook->decide(call->request, exchange.sessionKey);

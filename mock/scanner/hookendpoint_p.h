@@ -73,6 +73,9 @@ struct HookEndpoint::Private
     // The refusal a strict endpoint (EndpointSettings::strict) gives a hook call that breaks a
     // draft MUST, written and recorded; false when the call may go on. strictchecks.cpp.
     bool refuseStrictly(const std::shared_ptr<Call> &call);
+    // The control plane's refusal of a draft call for its registration (404 expired, or unknown
+    // when `refuseUnknown`; 403 another caller's; 410 deregistered), written; false when none.
+    bool refuseForRegistration(const std::shared_ptr<Call> &call, bool refuseUnknown);
     // A strict endpoint answers a retry (same request id, same body) as it answered the first.
     bool answerRetry(const std::shared_ptr<Call> &call);
     void noteRequestId(const std::shared_ptr<Call> &call);

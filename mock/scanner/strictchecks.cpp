@@ -82,6 +82,23 @@ void HookEndpoint::Private::noteRequestId(const std::shared_ptr<Call> &call)
             ProblemOrigin::Transport});
 }
 
+bool HookEndpoint::Private::refuseForRegistration(
+    const std::shared_ptr<Call> &call, bool refuseUnknown)
+{
+    Exchange &exchange = call->exchange;
+    const auto refusal = controlPlane.refuseHook(
+        call->registrationId, callerIdentity(settings, exchange.requestHeaders), refuseUnknown);
+    if (!refusal)
+        return false;
+    exchange.verdict = Verdict::Error;
+    exchange.ruleName = u"control plane"_s;
+    exchange.ruleReason = refusal->problems.value(0).message;
+    exchange.problems += withOrigin(refusal->problems, ProblemOrigin::Transport);
+    call->refused = true;
+    finish(call, refusal->httpStatus, refusal->contentType, refusal->body);
+    return true;
+}
+
 bool HookEndpoint::Private::refuseStrictly(const std::shared_ptr<Call> &call)
 {
     Exchange &exchange = call->exchange;
@@ -92,18 +109,8 @@ bool HookEndpoint::Private::refuseStrictly(const std::shared_ptr<Call> &call)
     if (!refusal && draft) {
         // Unknown (404, register again), expired (404), another caller's (403) or deregistered
         // (410).
-        const auto controlRefusal = controlPlane.refuseHook(
-            call->registrationId, callerIdentity(settings, exchange.requestHeaders), true);
-        if (controlRefusal) {
-            exchange.verdict = Verdict::Error;
-            exchange.ruleName = u"control plane"_s;
-            exchange.ruleReason = controlRefusal->problems.value(0).message;
-            exchange.problems += withOrigin(controlRefusal->problems, ProblemOrigin::Transport);
-            call->refused = true;
-            finish(call, controlRefusal->httpStatus, controlRefusal->contentType,
-                controlRefusal->body);
+        if (refuseForRegistration(call, true))
             return true;
-        }
     }
     if (!refusal && call->sighting.conflict)
         // Hookscope's choice where the draft is silent (rspamd answers the same): a reused id
