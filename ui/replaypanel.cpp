@@ -208,12 +208,14 @@ ReplayPanel::ReplayPanel(QWidget *parent)
     auto *left = new QWidget(this);
     auto *leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(0, 0, 0, 0);
-    leftLayout->addWidget(new QLabel(tr("<b>Sessions</b>"), this));
-    leftLayout->addWidget(m_list, 1);
-    leftLayout->addLayout(listButtons);
-    leftLayout->addLayout(form);
+    // What to replay against and the Replay button first: the panel is often short, and what
+    // scrolls out of view should be the list, not the controls.
     leftLayout->addLayout(runRow);
+    leftLayout->addLayout(form);
     leftLayout->addWidget(m_summary);
+    leftLayout->addWidget(new QLabel(tr("<b>Sessions</b>"), this));
+    leftLayout->addLayout(listButtons);
+    leftLayout->addWidget(m_list, 1);
 
     auto *right = new QSplitter(Qt::Vertical, this);
     right->addWidget(m_results);

@@ -10,12 +10,15 @@
 #include "ui/mainwindow.h"
 #include "ui/models/rulesmodel.h"
 #include "ui/models/sessionmodel.h"
+#include "ui/replaypanel.h"
 
 #include <QAction>
 #include <QCheckBox>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
 #include <QStandardPaths>
@@ -216,6 +219,44 @@ private Q_SLOTS:
             const QRect at(hold->mapTo(defaults->viewport(), QPoint(0, 0)), hold->size());
             QVERIFY2(viewport.contains(at),
                 qPrintable(u"%1's switch at %2,%3 outside %4x%5"_s.arg(stage)
+                               .arg(at.x())
+                               .arg(at.y())
+                               .arg(viewport.width())
+                               .arg(viewport.height())));
+        }
+    }
+
+    // Issue 15 item 2: at the default layout the Replay button and the scanner URL are in view,
+    // not below the (empty) list of sessions.
+    void replayControlsInView()
+    {
+        MainWindow *window = windowAt({1280, 800});
+        ReplayPanel *panel = window->replayPanel();
+        for (QTabWidget *tabs : window->findChildren<QTabWidget *>()) {
+            if (tabs->indexOf(panel) >= 0)
+                tabs->setCurrentWidget(panel);
+        }
+        QTRY_VERIFY(panel->runButton()->isVisible());
+        auto *scroll = qobject_cast<QScrollArea *>(
+            panel->runButton()->parentWidget()->parentWidget()->parentWidget());
+        QVERIFY(scroll);
+        const QRect viewport = scroll->viewport()->rect();
+        QVERIFY(viewport.height() > 0);
+        QLineEdit *url = nullptr;
+        for (QLineEdit *edit : panel->findChildren<QLineEdit *>()) {
+            if (edit->placeholderText().startsWith(u"http://"_s))
+                url = edit;
+        }
+        for (QWidget *control :
+            {static_cast<QWidget *>(panel->runButton()), static_cast<QWidget *>(url)}) {
+            QVERIFY(control);
+            const QRect at(control->mapTo(scroll->viewport(), QPoint(0, 0)), control->size());
+            // In view from top to bottom, and starting inside it (a wide field may run on).
+            const bool inView = at.top() >= 0 && at.bottom() <= viewport.bottom()
+                && viewport.contains(at.topLeft());
+            QVERIFY2(inView,
+                qPrintable(u"%1 at %2,%3 outside %4x%5"_s
+                               .arg(QString::fromLatin1(control->metaObject()->className()))
                                .arg(at.x())
                                .arg(at.y())
                                .arg(viewport.width())
