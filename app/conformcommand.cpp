@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/conformcommand.h"
 
+#include "app/conformoutput.h"
+
 #include "app/conformmtacommand.h"
 
 #include "mock/capture/httpvocabulary.h"
@@ -16,26 +18,7 @@
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
 
-namespace {
-
-void printResult(const Conform::Result &result, QTextStream &out)
-{
-    out << Conform::statusName(result.status) << "  "
-        << Conform::levelName(result.level).leftJustified(6) << "  "
-        << result.clause.leftJustified(48) << "  " << result.title << '\n';
-    if (result.status == Conform::Status::Pass)
-        return;
-    if (!result.detail.isEmpty())
-        out << "      " << result.detail << '\n';
-    if (result.status != Conform::Status::Fail)
-        return;
-    // The evidence, indented under the failure.
-    const QString evidence = Conform::evidenceText(result);
-    for (const QString &line : evidence.split(u'\n'))
-        out << "        " << line << '\n';
-}
-
-} // namespace
+namespace { } // namespace
 
 int runConformCommand(const QStringList &arguments, const CommandIo &io)
 {
@@ -116,7 +99,7 @@ int runConformCommand(const QStringList &arguments, const CommandIo &io)
         [&io, asJson](const Conform::Result &result) {
             if (asJson)
                 return;
-            printResult(result, *io.out);
+            printConformResult(result, *io.out, 48);
             io.out->flush();
         });
     QObject::connect(
@@ -129,22 +112,8 @@ int runConformCommand(const QStringList &arguments, const CommandIo &io)
     report.dialect = target.dialect;
     report.results = runner.results();
     report.unreachable = runner.unreachable();
-    if (asJson) {
-        *io.out << QJsonDocument(Conform::jsonReport(report)).toJson(QJsonDocument::Indented);
-    } else {
-        *io.out << report.count(Conform::Status::Pass) << " passed, "
-                << report.count(Conform::Status::Fail) << " failed (" << report.mustFailures()
-                << " MUST), " << report.count(Conform::Status::Skip) << " skipped\n";
-    }
-    io.out->flush();
-    if (parser.isSet(junit)) {
-        QSaveFile file(parser.value(junit));
-        if (!file.open(QIODevice::WriteOnly) || file.write(Conform::junitXml(report)) < 0
-            || !file.commit()) {
-            *io.err << "cannot write " << parser.value(junit) << ": " << file.errorString() << '\n';
-            return ExitUsage;
-        }
-    }
+    if (!finishConformReport(report, asJson, {}, parser.value(junit), io))
+        return ExitUsage;
     if (report.unreachable) {
         *io.err << "the scanner at " << report.scanner << " did not answer\n";
         return ExitUsage;

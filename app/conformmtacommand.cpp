@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/conformmtacommand.h"
 
+#include "app/conformoutput.h"
+
 #include "mock/conform/conformreport.h"
 #include "mock/conform/mtaobserver.h"
 
@@ -15,19 +17,6 @@ using namespace Qt::StringLiterals;
 namespace {
 
 constexpr int MaxDurationSeconds = 24 * 3600;
-
-void printResult(const Conform::Result &result, QTextStream &out)
-{
-    out << Conform::statusName(result.status) << "  "
-        << Conform::levelName(result.level).leftJustified(6) << "  "
-        << result.clause.leftJustified(40) << "  " << result.title << '\n';
-    if (!result.detail.isEmpty() && result.status != Conform::Status::Pass)
-        out << "      " << result.detail << '\n';
-    if (result.status != Conform::Status::Fail)
-        return;
-    for (const QString &line : Conform::evidenceText(result).split(u'\n'))
-        out << "        " << line << '\n';
-}
 
 } // namespace
 
@@ -96,26 +85,13 @@ int runConformMtaCommand(const QStringList &arguments, const CommandIo &io)
     report.results = observer.results();
     report.unreachable = observer.observation().exchanges.isEmpty();
     const bool asJson = parser.isSet(json);
-    if (asJson) {
-        QJsonObject document = Conform::jsonReport(report);
-        document.insert(u"mode"_s, u"mta"_s);
-        *io.out << QJsonDocument(document).toJson(QJsonDocument::Indented);
-    } else {
+    if (!asJson) {
         for (const Conform::Result &result : report.results)
-            printResult(result, *io.out);
-        *io.out << report.count(Conform::Status::Pass) << " passed, "
-                << report.count(Conform::Status::Fail) << " failed (" << report.mustFailures()
-                << " MUST), " << report.count(Conform::Status::Skip) << " skipped\n";
+            printConformResult(result, *io.out, 40);
     }
-    io.out->flush();
-    if (parser.isSet(junit)) {
-        QSaveFile file(parser.value(junit));
-        if (!file.open(QIODevice::WriteOnly) || file.write(Conform::junitXml(report)) < 0
-            || !file.commit()) {
-            *io.err << "cannot write " << parser.value(junit) << ": " << file.errorString() << '\n';
-            return ExitUsage;
-        }
-    }
+    if (!finishConformReport(
+            report, asJson, QJsonObject {{u"mode"_s, u"mta"_s}}, parser.value(junit), io))
+        return ExitUsage;
     if (report.unreachable) {
         *io.err << "no MTA called " << observer.url() << " within " << seconds << " s\n";
         return ExitUsage;
