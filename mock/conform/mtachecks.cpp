@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "mock/conform/mtachecks_p.h"
 #include "mock/conform/mtaobserver.h"
 
 #include <QElapsedTimer>
@@ -348,7 +349,7 @@ Evidence evidenceOf(const Mock::Exchange &exchange)
 
 const QList<MtaCheck> &mtaChecks()
 {
-    static const QList<MtaCheck> checks {
+    static const QList<MtaCheck> checks = QList<MtaCheck> {
         {u"mta-registers"_s, u"draft-01 §b.3 Registration"_s, Level::Should,
             u"registers before calling"_s, registersFirst},
         {u"mta-registration-header"_s, u"draft-01 §d.2 Hook request headers"_s, Level::Must,
@@ -387,7 +388,7 @@ const QList<MtaCheck> &mtaChecks()
             u"sends the call answered 404 again, for the new registration"_s, resendsAfter404},
         {u"mta-stops-after-410"_s, u"draft-01 §d.2 Status codes"_s, Level::Must,
             u"no more calls for a registration answered 410"_s, stopsAfter410},
-    };
+    } + Detail::answerChecks();
     return checks;
 }
 

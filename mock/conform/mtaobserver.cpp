@@ -2,9 +2,11 @@
 #include "mock/conform/mtaobserver.h"
 
 #include "mock/conform/logging.h"
+#include "mock/conform/mtaprobes_p.h"
 #include "mock/scanner/hookendpoint.h"
 #include "mock/scanner/rulebook.h"
 
+#include <QJsonArray>
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
@@ -18,6 +20,7 @@ struct MtaObserver::Private
     MtaFaultPlan plan;
     MtaObservation observation;
     int answeredCalls = 0;
+    Detail::AnswerProbes probes;
     QTimer quiet;
     bool finished = false;
 };
@@ -55,11 +58,15 @@ Mock::Rule onceRule(const QString &name, const Mock::Answer &answer)
 } // namespace
 
 // Armed before the call arrives: the endpoint records a call before its answer is written, so the
-// MTA cannot have sent the next call yet.
+// MTA cannot have sent the next call yet (an MTA with calls of several sessions in flight may see
+// a probe land in another transaction; the checks read each probe on its own).
 void MtaObserver::armFaultFor(int call)
 {
     QList<Mock::Rule> rules;
-    if (call == d->plan.retryFaultAtCall) {
+    const int lastFault = qMax(d->plan.retryFaultAtCall, d->plan.notFoundAtCall);
+    if (d->plan.answerProbes && call > lastFault) {
+        rules = d->probes.rules();
+    } else if (call == d->plan.retryFaultAtCall) {
         Mock::Answer answer;
         answer.fault = Mock::Fault::Http503;
         answer.retryAfterSeconds = d->plan.retryAfterSeconds;
@@ -143,16 +150,35 @@ void MtaObserver::onExchange(const Mock::Exchange &exchange)
         seen.notFoundExchange = index;
     if (exchange.httpStatus < 200 || exchange.httpStatus > 299)
         return;
-    ++d->answeredCalls;
-    armFaultFor(d->answeredCalls + 1);
     const QString registration
         = QString::fromUtf8(exchange.requestHeader("X-MTA-Hooks-Registration"));
-    if (d->plan.deregisterAfterCalls <= 0 || d->answeredCalls != d->plan.deregisterAfterCalls
-        || registration.isEmpty())
+    QStringList negotiated;
+    if (const auto active = d->endpoint.controlPlane().registration(registration)) {
+        for (const QJsonValue &stage :
+            active->negotiated.value(u"inbound"_s)[u"stages"_s].toArray())
+            negotiated << stage.toString();
+        if (negotiated.isEmpty())
+            negotiated << u"none"_s; // outbound only: no inbound probe can be given
+    }
+    d->probes.see(exchange, index, seen, negotiated);
+    ++d->answeredCalls;
+    armFaultFor(d->answeredCalls + 1);
+    deregisterWhenDue(exchange);
+}
+
+void MtaObserver::deregisterWhenDue(const Mock::Exchange &exchange)
+{
+    MtaObservation &seen = d->observation;
+    const QString registration
+        = QString::fromUtf8(exchange.requestHeader("X-MTA-Hooks-Registration"));
+    const bool probesOver = !d->plan.answerProbes || d->probes.done()
+        || d->answeredCalls >= d->plan.deregisterAfterCalls + d->plan.probeCallLimit;
+    if (d->plan.deregisterAfterCalls <= 0 || d->answeredCalls < d->plan.deregisterAfterCalls
+        || !probesOver || registration.isEmpty() || !seen.deregisteredId.isEmpty())
         return;
     Mock::ControlPlane &control = d->endpoint.controlPlane();
     const auto active = control.registration(registration);
-    if (!active)
+    if (!active || active->status != u"active"_s)
         return; // configured by hand: nothing to deregister
     const auto reply
         = control.handle("DELETE", Mock::ControlPlane::registrationPath() + u'/' + registration, {},

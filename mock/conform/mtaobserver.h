@@ -22,9 +22,16 @@ struct MtaFaultPlan
     // This call is answered 404 REGISTRATION_NOT_FOUND (the registration stays: only the MTA is
     // told it is gone).
     int notFoundAtCall = 2;
-    // Once this many calls were answered, the MTA's registration is deregistered: its next call
-    // is answered 410 REGISTRATION_DEREGISTERED.
+    // Once this many calls were answered (and the answer probes were given), the MTA's
+    // registration is deregistered: its next call is answered 410 REGISTRATION_DEREGISTERED.
     int deregisterAfterCalls = 3;
+    // After the faults, answers the MTA should act on (mtaprobes_p.h), each probe on the first
+    // call of its stage, the later ones in transactions of their own: a new envelope sender at
+    // mail, an added recipient at rcpt, a rejected recipient, a rejected mail.
+    bool answerProbes = true;
+    // The probes wait at most this many more answered calls for their stages; then the
+    // registration is ended all the same.
+    int probeCallLimit = 40;
     // After a 410, how long the MTA is watched for calls it should no longer make.
     int quietMs = 2000;
 };
@@ -37,7 +44,16 @@ struct MtaObservation
     qint64 notFoundExchange = -1; // index of the call answered 404
     QString deregisteredId; // the registration the plan ended
     qint64 goneExchange = -1; // index of the first call answered 410
+    // The answer probes: the index of the call answered so, -1 when none was.
+    qint64 senderChangeExchange = -1; // mail: envelope.from changed to changedSenderAddress()
+    qint64 recipientAddExchange = -1; // rcpt: addedRecipientAddress() added to envelope.to
+    qint64 recipientRejectExchange = -1; // rcpt: reject (the recipient it was about)
+    qint64 mailRejectExchange = -1; // mail: reject
 };
+
+// The addresses the answer probes put into the envelope.
+QString changedSenderAddress();
+QString addedRecipientAddress();
 
 class MtaObserver final : public QObject
 {
@@ -68,6 +84,7 @@ Q_SIGNALS:
 private:
     void onExchange(const Mock::Exchange &exchange);
     void armFaultFor(int call);
+    void deregisterWhenDue(const Mock::Exchange &exchange);
     void finish();
 
     struct Private;

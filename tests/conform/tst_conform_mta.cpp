@@ -34,6 +34,12 @@ QList<Conform::Result> observe(const std::function<void(const QString &url)> &dr
     return observer.results();
 }
 
+QStringList answerCheckIds()
+{
+    return {u"mta-applies-new-sender"_s, u"mta-applies-added-recipient"_s,
+        u"mta-drops-rejected-recipient"_s, u"mta-stops-after-reject"_s};
+}
+
 const Conform::Result *find(const QList<Conform::Result> &results, const QString &id)
 {
     for (const Conform::Result &result : results) {
@@ -89,6 +95,9 @@ void TestConformMta::replayerPassesEveryCheck()
     QVERIFY2(settings, qPrintable(error));
     const Mock::SessionRecording session = MtaTest::session(u"inbound-mx.json"_s);
     QVERIFY(!session.stages.isEmpty());
+    // One session for the faults and the first answer probes, one each for the later probes
+    // (a rejected recipient, a rejected mail), one that meets the end of the registration.
+    const QList<Mock::SessionRecording> sessions(5, session);
     Mock::SessionReplayer replayer;
     QSignalSpy replayed(&replayer, &Mock::SessionReplayer::finished);
     const QList<Conform::Result> results = observe(
@@ -98,7 +107,7 @@ void TestConformMta::replayerPassesEveryCheck()
             target.dialect = MtaHooks::Dialect::Draft01;
             target.auth = auth;
             target.timeoutMs = 20000;
-            replayer.start({session}, target);
+            replayer.start(sessions, target);
         },
         *settings);
     QVERIFY(!results.isEmpty());
@@ -122,6 +131,14 @@ void TestConformMta::doubleFailsOnlyTheBrokenRule_data()
     QTest::newRow("ignores 410") << u"--ignore-410"_s << QStringList {u"mta-stops-after-410"_s};
     QTest::newRow("bad shape") << u"--bad-shape"_s << QStringList {u"mta-request-shape"_s};
     QTest::newRow("text/plain") << u"--text-plain"_s << QStringList {u"mta-content-type"_s};
+    QTest::newRow("ignores a new sender")
+        << u"--ignore-sender-change"_s << QStringList {u"mta-applies-new-sender"_s};
+    QTest::newRow("ignores added recipients")
+        << u"--ignore-added-recipients"_s << QStringList {u"mta-applies-added-recipient"_s};
+    QTest::newRow("keeps rejected recipients")
+        << u"--keep-rejected-recipients"_s << QStringList {u"mta-drops-rejected-recipient"_s};
+    QTest::newRow("goes on after a reject")
+        << u"--continue-after-reject"_s << QStringList {u"mta-stops-after-reject"_s};
 }
 
 void TestConformMta::doubleFailsOnlyTheBrokenRule()
@@ -143,7 +160,15 @@ void TestConformMta::doubleFailsOnlyTheBrokenRule()
     if (failing.isEmpty()) {
         QCOMPARE(idsWith(results, Conform::Status::Skip), QStringList());
         QVERIFY2(mta->out.contains("ehlo attempt 1: HTTP 404"), mta->out.constData());
-        QVERIFY2(mta->out.contains("rcpt attempt 1: HTTP 410"), mta->out.constData());
+        // The answer probes took three sessions; the fourth met the end of the registration.
+        QVERIFY2(
+            mta->out.contains("mail refused (reject): transaction ends"), mta->out.constData());
+        QVERIFY2(mta->out.contains("ehlo attempt 1: HTTP 410"), mta->out.constData());
+        for (const QString &id : answerCheckIds()) {
+            const Conform::Result *applied = find(results, id);
+            QVERIFY2(applied && applied->status == Conform::Status::Pass, qPrintable(id));
+            QVERIFY2(applied->evidence.size() >= 2, qPrintable(id)); // the answer and what followed
+        }
     }
     // A failure shows what was sent.
     for (const Conform::Result &result : results) {
