@@ -6,7 +6,8 @@ sends SMTP sessions (connect, ehlo, mail, one rcpt per recipient, data), each fr
 port, until the scanner ends its registration (410) or --sessions have been sent. Hook calls carry
 X-MTA-Hooks-Registration and X-MTA-Hooks-Request-Id; 5xx/429 are retried (at most 3 retries,
 Retry-After honoured, else 100 ms doubling); 404 REGISTRATION_NOT_FOUND registers again and sends
-the call again; 410 REGISTRATION_DEREGISTERED stops all calls; the end deregisters.
+the call again; 410 REGISTRATION_DEREGISTERED stops all calls; the end deregisters. --stages
+names the stages it registers for (default all five).
 
 Answers are applied as §c.2 says: a 200 body is a patch of the request document ({set, add,
 delete}, applied set, then add, then delete; an -02 RFC 6902 array is applied in order), 204 or
@@ -205,7 +206,7 @@ class Mta:
         discovery = json.loads(body)
         offered = discovery["capabilities"]["inbound"]["stages"]
         url = urllib.parse.urljoin(self.base + "/", discovery["endpoints"]["registration"])
-        wanted = [s for s in ("connect", "ehlo", "mail", "rcpt", "data") if s in offered]
+        wanted = [s for s in self.args.stages.split(",") if s in offered]
         request = {"name": "mta-double", "version": "1", "timeoutMs": 10000, "expiresAt": None,
                    "serialization": "json",
                    "inbound": {"stages": wanted, "properties": None}}
@@ -254,7 +255,8 @@ class Mta:
         return status, document
 
     def stage(self, stage, session, recipient=None):
-        """Calls a stage; False when the registration ended. Returns (going on, result)."""
+        """Calls a stage (when registered for it). Returns whether calls go on (False once the
+        registration ended) and the document as the answer left it (None: nothing to apply)."""
         if stage not in self.stages:
             return True, None
         status, result = self.call(stage, stage_body(stage, session, self.args, recipient))
@@ -326,6 +328,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True, help="the scanner's base URL")
     parser.add_argument("--sessions", type=int, default=6, help="the most sessions sent")
+    parser.add_argument("--stages", default="connect,ehlo,mail,rcpt,data",
+                        help="the inbound stages to register for")
     for flag in ("--no-request-id", "--new-id-on-retry", "--ignore-410", "--ignore-404",
                  "--no-retry-after", "--bad-shape", "--text-plain", "--ignore-sender-change",
                  "--ignore-added-recipients", "--keep-rejected-recipients",

@@ -61,6 +61,7 @@ private Q_SLOTS:
     void replayerPassesEveryCheck();
     void doubleFailsOnlyTheBrokenRule_data();
     void doubleFailsOnlyTheBrokenRule();
+    void probesOfStagesNotCalledAreSkipped();
     void commandExitCodes();
     void commandWithoutCallers();
 };
@@ -82,14 +83,18 @@ void TestConformMta::checksAreDistinct()
 void TestConformMta::replayerPassesEveryCheck_data()
 {
     QTest::addColumn<QString>("auth");
-    QTest::newRow("no credentials") << u"none"_s;
+    QTest::addColumn<MtaHooks::Encoding>("encoding");
+    QTest::newRow("no credentials") << u"none"_s << MtaHooks::Encoding::Json;
     // The plan deregisters as the registration's owner: with credentials checked, only it may.
-    QTest::newRow("bearer") << u"bearer:conform-mta-0123456789abcdef"_s;
+    QTest::newRow("bearer") << u"bearer:conform-mta-0123456789abcdef"_s << MtaHooks::Encoding::Json;
+    // The answer probes reach a CBOR MTA in CBOR.
+    QTest::newRow("cbor") << u"none"_s << MtaHooks::Encoding::Cbor;
 }
 
 void TestConformMta::replayerPassesEveryCheck()
 {
     QFETCH(QString, auth);
+    QFETCH(MtaHooks::Encoding, encoding);
     QString error;
     const auto settings = Mock::EndpointSettings::withAuth({}, auth, &error);
     QVERIFY2(settings, qPrintable(error));
@@ -106,6 +111,7 @@ void TestConformMta::replayerPassesEveryCheck()
             target.url = QUrl(url);
             target.dialect = MtaHooks::Dialect::Draft01;
             target.auth = auth;
+            target.encoding = encoding;
             target.timeoutMs = 20000;
             replayer.start(sessions, target);
         },
@@ -115,6 +121,12 @@ void TestConformMta::replayerPassesEveryCheck()
     // The fault plan provoked every behaviour: a skip here would hide a broken plan.
     QCOMPARE(idsWith(results, Conform::Status::Skip), QStringList());
     QVERIFY(replayed.size() == 1 || replayed.wait(Patience));
+    const Conform::Result *sender = find(results, u"mta-applies-new-sender"_s);
+    QVERIFY(sender->detail.contains(Conform::changedSenderAddress()));
+    const QString probe = sender->evidence.first().sent + sender->evidence.first().seen;
+    QVERIFY2(probe.contains(encoding == MtaHooks::Encoding::Cbor ? u"application/cbor"_s
+                                                                 : u"application/json"_s),
+        qPrintable(probe));
 }
 
 void TestConformMta::doubleFailsOnlyTheBrokenRule_data()
@@ -176,6 +188,25 @@ void TestConformMta::doubleFailsOnlyTheBrokenRule()
             QVERIFY2(!result.evidence.isEmpty() && result.evidence.first().sent.contains(u"POST"_s),
                 qPrintable(result.id));
     }
+}
+
+// An MTA that did not register for mail and rcpt gets no answer probe there: the checks on them
+// are skipped with the reason, none fails, and the registration is still ended.
+void TestConformMta::probesOfStagesNotCalledAreSkipped()
+{
+    std::unique_ptr<Child> mta;
+    const QList<Conform::Result> results = observe([&](const QString &url) {
+        mta = std::make_unique<Child>(u"" HOOKSCOPE_PYTHON ""_s,
+            QStringList {u"" HOOKSCOPE_MTA_DOUBLE ""_s, u"--url"_s, url, u"--stages"_s,
+                u"connect,ehlo,data"_s});
+    });
+    QCOMPARE(mta->waitExit(), 0);
+    QCOMPARE(idsWith(results, Conform::Status::Fail), QStringList());
+    QCOMPARE(idsWith(results, Conform::Status::Skip), answerCheckIds());
+    QCOMPARE(find(results, u"mta-applies-new-sender"_s)->detail, u"the MTA made no mail call"_s);
+    QCOMPARE(
+        find(results, u"mta-drops-rejected-recipient"_s)->detail, u"the MTA made no rcpt call"_s);
+    QCOMPARE(Conform::statusName(find(results, u"mta-stops-after-410"_s)->status), u"PASS"_s);
 }
 
 void TestConformMta::commandExitCodes()
