@@ -199,18 +199,14 @@ QList<MtaCheck> answerChecks()
     // policy-check added recipients): SHOULD. A reject is the reply the MTA sends: after a 5xx to
     // MAIL FROM there is no transaction left to call rcpt or data for.
     return {
-        {u"mta-applies-new-sender"_s, u"draft-01 §c.2 Draft response (envelope edits)"_s,
-            Level::Should, u"a changed envelope sender is in the transaction's later calls"_s,
-            appliesNewSender},
-        {u"mta-applies-added-recipient"_s, u"draft-01 §c.2 Draft response (envelope edits)"_s,
-            Level::Should, u"a recipient added at rcpt is in the data call"_s,
-            appliesAddedRecipient},
-        {u"mta-drops-rejected-recipient"_s, u"draft-01 §c.2 Draft response (verdict), §f.3"_s,
-            Level::Should, u"a recipient rejected at rcpt is not in the data call"_s,
-            dropsRejectedRecipient},
-        {u"mta-stops-after-reject"_s, u"draft-01 §c.2 Draft response (verdict: reject)"_s,
-            Level::Must, u"no rcpt or data call for a transaction rejected at mail"_s,
-            stopsAfterRejectedMail},
+        {u"mta-applies-new-sender"_s, u"draft-01 §c.2 Envelope edits"_s, Level::Should,
+            u"a changed envelope sender is in the transaction's later calls"_s, appliesNewSender},
+        {u"mta-applies-added-recipient"_s, u"draft-01 §c.2 Envelope edits"_s, Level::Should,
+            u"a recipient added at rcpt is in the data call"_s, appliesAddedRecipient},
+        {u"mta-drops-rejected-recipient"_s, u"draft-01 §c.2 Verdict, §f.3"_s, Level::Should,
+            u"a recipient rejected at rcpt is not in the data call"_s, dropsRejectedRecipient},
+        {u"mta-stops-after-reject"_s, u"draft-01 §c.2 Verdict (reject)"_s, Level::Must,
+            u"no rcpt or data call for a transaction rejected at mail"_s, stopsAfterRejectedMail},
     };
 }
 
