@@ -26,27 +26,6 @@ namespace Detail {
 
 namespace {
 
-struct ProbeSpec
-{
-    QString ruleName;
-    Stage stage;
-    bool freshTransaction; // not in the transaction of the probe before
-    qint64 MtaObservation::*exchange;
-};
-
-const QList<ProbeSpec> &probeSpecs()
-{
-    static const QList<ProbeSpec> specs {
-        {u"conform: new envelope sender"_s, Stage::Mail, false,
-            &MtaObservation::senderChangeExchange},
-        {u"conform: add a recipient"_s, Stage::Rcpt, false, &MtaObservation::recipientAddExchange},
-        {u"conform: reject a recipient"_s, Stage::Rcpt, true,
-            &MtaObservation::recipientRejectExchange},
-        {u"conform: reject the mail"_s, Stage::Mail, true, &MtaObservation::mailRejectExchange},
-    };
-    return specs;
-}
-
 Mock::Answer planAnswer(const MtaHooks::AnswerPlan &plan)
 {
     Mock::Answer answer;
@@ -68,21 +47,44 @@ Mock::Answer newSenderAnswer()
     return answer;
 }
 
-Mock::Answer answerFor(int probe)
+Mock::Answer addRecipientAnswer()
 {
     MtaHooks::AnswerPlan plan;
-    switch (probe) {
-    case 0:
-        return newSenderAnswer();
-    case 1:
-        plan.edits << MtaHooks::AnswerPlan::Edit {
-            MtaHooks::AnswerPlan::Edit::Kind::AddRecipient, addedRecipientAddress(), {}};
-        return planAnswer(plan);
-    default:
-        plan.verdict = MtaHooks::AnswerPlan::Verdict::Reject;
-        plan.reply = {550, u"5.7.1"_s, u"Rejected by hookscope conform"_s};
-        return planAnswer(plan);
-    }
+    plan.edits << MtaHooks::AnswerPlan::Edit {
+        MtaHooks::AnswerPlan::Edit::Kind::AddRecipient, addedRecipientAddress(), {}};
+    return planAnswer(plan);
+}
+
+Mock::Answer rejectAnswer()
+{
+    MtaHooks::AnswerPlan plan;
+    plan.verdict = MtaHooks::AnswerPlan::Verdict::Reject;
+    plan.reply = {550, u"5.7.1"_s, u"Rejected by hookscope conform"_s};
+    return planAnswer(plan);
+}
+
+struct ProbeSpec
+{
+    QString ruleName;
+    Stage stage;
+    bool freshTransaction; // not in the transaction of the probe before
+    Mock::Answer (*answer)();
+    qint64 MtaObservation::*exchange;
+};
+
+const QList<ProbeSpec> &probeSpecs()
+{
+    static const QList<ProbeSpec> specs {
+        {u"conform: new envelope sender"_s, Stage::Mail, false, newSenderAnswer,
+            &MtaObservation::senderChangeExchange},
+        {u"conform: add a recipient"_s, Stage::Rcpt, false, addRecipientAnswer,
+            &MtaObservation::recipientAddExchange},
+        {u"conform: reject a recipient"_s, Stage::Rcpt, true, rejectAnswer,
+            &MtaObservation::recipientRejectExchange},
+        {u"conform: reject the mail"_s, Stage::Mail, true, rejectAnswer,
+            &MtaObservation::mailRejectExchange},
+    };
+    return specs;
 }
 
 } // namespace
@@ -98,7 +100,7 @@ QList<Mock::Rule> AnswerProbes::rules() const
     rule.name = spec.ruleName;
     rule.when.stages = {spec.stage};
     rule.when.times = 1;
-    rule.answer = answerFor(m_next);
+    rule.answer = spec.answer();
     return {rule};
 }
 
