@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/servecommand.h"
 
+#include "app/calllog.h"
+
 #include "app/signalwatcher.h"
 #include "mock/capture/capturestore.h"
 #include "mock/scanner/hookendpoint.h"
@@ -10,8 +12,6 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QStandardPaths>
 
 #include <limits>
@@ -27,46 +27,6 @@ QString defaultDatabase()
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     QDir().mkpath(dir);
     return dir + u"/captures.sqlite"_s;
-}
-
-void printExchange(const Mock::Exchange &exchange, bool json, QTextStream &out)
-{
-    const QString action = exchange.verdict != Verdict::None ? verdictName(exchange.verdict)
-                                                             : actionName(exchange.action);
-    if (json) {
-        const QJsonObject line {
-            {u"time"_s, exchange.received.toString(Qt::ISODateWithMs)},
-            {u"session"_s, exchange.sessionKey},
-            {u"kind"_s, Mock::exchangeKindName(exchange.kind)},
-            {u"stage"_s,
-                exchange.stageName.isEmpty() ? QJsonValue(QJsonValue::Null)
-                                             : QJsonValue(exchange.stageName)},
-            {u"dialect"_s,
-                exchange.dialect == Dialect::Unknown ? QJsonValue(QJsonValue::Null)
-                                                     : QJsonValue(dialectName(exchange.dialect))},
-            {u"rule"_s, exchange.ruleName},
-            {u"action"_s, action.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(action)},
-            {u"status"_s, exchange.httpStatus},
-            {u"latencyMs"_s, double(exchange.latencyUs) / 1000.0},
-            {u"problems"_s, int(exchange.problems.size())},
-            {u"id"_s, double(exchange.id)},
-        };
-        out << QJsonDocument(line).toJson(QJsonDocument::Compact) << '\n';
-    } else {
-        out << exchange.received.toLocalTime().toString(u"HH:mm:ss.zzz"_s) << "  "
-            << (exchange.stageName.isEmpty() ? Mock::exchangeKindName(exchange.kind)
-                                             : exchange.stageName)
-                   .leftJustified(9)
-            << ' ' << dialectName(exchange.dialect).leftJustified(9) << ' '
-            << QString::number(exchange.httpStatus).rightJustified(3) << ' '
-            << action.leftJustified(10) << ' '
-            << QString::number(double(exchange.latencyUs) / 1000.0, 'f', 1).rightJustified(7)
-            << " ms  " << exchange.ruleName;
-        if (!exchange.problems.isEmpty())
-            out << "  (" << exchange.problems.size() << " problem(s))";
-        out << "  " << exchange.sessionKey << '\n';
-    }
-    out.flush();
 }
 
 } // namespace
@@ -306,6 +266,7 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
                    "hooks (see --auth-file)\n";
         io.err->flush();
     }
+    CallLog log(*io.out, parser.isSet(jsonOption)); // outlives the endpoint: its last lines too
     Mock::HookEndpoint endpoint(&rulebook);
     endpoint.setSettings(settings);
     endpoint.setCaptureStore(&store);
@@ -313,9 +274,7 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
         *io.err << endpoint.errorString() << '\n';
         return ExitUsage;
     }
-    const bool json = parser.isSet(jsonOption);
-    QObject::connect(&endpoint, &Mock::HookEndpoint::exchangeCaptured, &endpoint,
-        [json, &io](const Mock::Exchange &exchange) { printExchange(exchange, json, *io.out); });
+    QObject::connect(&endpoint, &Mock::HookEndpoint::exchangeCaptured, &log, &CallLog::print);
     QObject::connect(&endpoint, &Mock::HookEndpoint::errorOccurred, &endpoint,
         [&io, &store](const QString &message) {
             if (!store.isStoring() && message.startsWith(u"capture not saved"_s))

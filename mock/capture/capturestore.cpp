@@ -281,6 +281,60 @@ bool CaptureStore::Private::saveBatch(QList<Exchange> &exchanges)
     return ok;
 }
 
+bool CaptureStore::saveAllInBackground(QList<Exchange> exchanges, QObject *context,
+    std::function<void(QList<Exchange> &saved, bool stored)> done)
+{
+    if (!d->isOpen || d->writerOnly || d->backgroundFailed || !isFileDatabase(d->path)
+        || !d->mayWrite())
+        return false;
+    if (!d->writer) {
+        d->writer = std::make_unique<Detail::BackgroundWriter>(d->path);
+        if (!d->writer->isReady()) {
+            qCWarning(lcCaptureStore).noquote()
+                << "group commits stay on the event loop:" << d->writer->errorString();
+            d->writer.reset();
+            d->backgroundFailed = true;
+            return false;
+        }
+    }
+    const qint64 inserted = std::count_if(
+        exchanges.cbegin(), exchanges.cend(), [](const Exchange &e) { return e.id == 0; });
+    d->writer->submit(std::move(exchanges),
+        [this, context = QPointer<QObject>(context), done = std::move(done), inserted](
+            QList<Exchange> &saved, bool stored, const QString &error) {
+            // As saveAll(): a failed batch counts nothing as lost; the caller stores its exchanges
+            // one by one here, and those failures count.
+            if (stored) {
+                d->noteWriteSucceeded();
+                d->noteSaved(saved, inserted);
+                Q_EMIT batchSaved(int(saved.size()));
+            } else {
+                d->lastError = error;
+            }
+            if (context)
+                done(saved, stored);
+        });
+    return true;
+}
+
+void CaptureStore::finishBackgroundSaves()
+{
+    if (d->writer)
+        d->writer->finish();
+}
+
+int CaptureStore::backgroundSavesPending() const
+{
+    return d->writer ? d->writer->pending() : 0;
+}
+
+bool CaptureStore::openAsWriter(const QString &path)
+{
+    d->writerOnly = true;
+    setFaultRetryInterval(0); // the owning store decides when to stop trying, not this one
+    return open(path);
+}
+
 CaptureStore::CaptureStore(QObject *parent)
     : QObject(parent)
     , d(std::make_unique<Private>())
@@ -344,11 +398,13 @@ bool CaptureStore::open(const QString &path)
         return fail();
     if (!d->prepareStatements())
         return fail();
-    d->removeOrphanParts();
+    if (!d->writerOnly)
+        d->removeOrphanParts();
     if (isFileDatabase(path)) {
         if (!d->exec(u"PRAGMA wal_autocheckpoint = 0"_s))
             return fail();
-        d->checkpointer = std::make_unique<Detail::WalCheckpointer>(path);
+        if (!d->writerOnly)
+            d->checkpointer = std::make_unique<Detail::WalCheckpointer>(path);
         d->logBytes = 0;
     }
     qCDebug(lcCaptureStore) << "opened" << path << "schema" << Detail::CaptureSchemaVersion;
@@ -361,6 +417,9 @@ void CaptureStore::close()
 {
     if (d->connectionName.isEmpty())
         return;
+    // Batches being stored in the background are stored, and their callers told, first.
+    d->writer.reset();
+    d->backgroundFailed = false;
     // Bodies still being written in parts are lost: their callers hear it now, not never.
     for (Private::PartJob &job : std::exchange(d->partJobs, {}))
         d->endPartJob(std::move(job), false);

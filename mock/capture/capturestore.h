@@ -15,6 +15,10 @@
 
 namespace Mock {
 
+namespace Detail {
+class BackgroundWriter;
+}
+
 // One session as the session list shows it, aggregated over all of its exchanges.
 struct SessionSummary
 {
@@ -66,6 +70,17 @@ public:
     // As save() for many exchanges in one transaction (imports, benchmarks): all or nothing.
     // Emits batchSaved once instead of exchangeSaved per exchange.
     bool saveAll(QList<Exchange> &exchanges);
+    // As saveAll(), on a thread and connection of the store's own (a file database only), so that
+    // this thread goes on while SQLite commits: the endpoint's group commit. `done` runs on this
+    // thread once the batch is stored (true, ids set, batchSaved emitted first) or not (false,
+    // nothing stored, lastError() says why), unless `context` has gone; batches are stored and
+    // done in the order given. False, with nothing queued, when it cannot be done that way (an
+    // in-memory database, a storage fault being waited out): then save on this thread instead.
+    bool saveAllInBackground(QList<Exchange> exchanges, QObject *context,
+        std::function<void(QList<Exchange> &saved, bool stored)> done);
+    // Blocks until every batch given to saveAllInBackground is stored and its `done` has run.
+    void finishBackgroundSaves();
+    int backgroundSavesPending() const;
 
     qint64 count(const CaptureQuery &query = {}) const;
     // Exchanges in arrival order (id ascending) without header lists and bodies.
@@ -130,6 +145,11 @@ Q_SIGNALS:
     void lostCapturesChanged(qint64 lost); // queued as storageHealthChanged
 
 private:
+    friend class Detail::BackgroundWriter;
+    // The connection of a BackgroundWriter: writes only; leaves the file's housekeeping
+    // (orphaned parts, checkpoints, retention) to the store that owns the writer.
+    bool openAsWriter(const QString &path);
+
     struct Private;
     std::unique_ptr<Private> d;
 };

@@ -5,6 +5,7 @@
 // capturehealth.cpp (storage faults) and captureretention.cpp (pruning old sessions): the only
 // files that talk SQL.
 
+#include "mock/capture/backgroundwriter_p.h"
 #include "mock/capture/capturestore.h"
 #include "mock/capture/walcheckpointer_p.h"
 
@@ -73,6 +74,12 @@ struct CaptureStore::Private
     void endPartJob(PartJob job, bool stored);
     bool loadParts(Exchange &exchange, qint64 spool);
     void removeOrphanParts();
+
+    // Group commits off this thread (saveAllInBackground), made on first use. A writer's own
+    // store has writerOnly set; backgroundFailed: the writer could not open, do not try again.
+    std::unique_ptr<Detail::BackgroundWriter> writer;
+    bool writerOnly = false;
+    bool backgroundFailed = false;
 
     // Checkpoints of a file's write-ahead log, off this thread (none for ":memory:").
     std::unique_ptr<Detail::WalCheckpointer> checkpointer;

@@ -20,7 +20,7 @@ CommitQueue::~CommitQueue() = default;
 
 void CommitQueue::setStore(CaptureStore *store)
 {
-    flush(); // what was answered so far goes to the store it was answered for
+    flushNow(); // what was answered so far goes to the store it was answered for
     m_store = store;
 }
 
@@ -83,26 +83,58 @@ void CommitQueue::flush()
     if (m_queue.isEmpty())
         return;
     const QList<Entry> batch = std::exchange(m_queue, {});
+    QList<Exchange> exchanges;
+    exchanges.reserve(batch.size());
+    for (const Entry &entry : batch)
+        exchanges.append(*entry.exchange);
+    if (m_store && !m_synchronous) {
+        QElapsedTimer clock;
+        clock.start();
+        const bool queued = m_store->saveAllInBackground(
+            exchanges, this, [this, batch, clock](QList<Exchange> &saved, bool stored) {
+                --m_inBackground;
+                qCDebug(lcEndpoint) << "committed" << batch.size() << "exchange(s) in"
+                                    << clock.nsecsElapsed() / 1000 << "us (background)";
+                finishBatch(batch, saved, stored);
+            });
+        if (queued) {
+            ++m_inBackground;
+            return;
+        }
+    }
+    bool stored = false;
     if (m_store) {
         QElapsedTimer clock;
         clock.start();
-        QList<Exchange> exchanges;
-        exchanges.reserve(batch.size());
-        for (const Entry &entry : batch)
-            exchanges.append(*entry.exchange);
-        if (m_store->saveAll(exchanges)) {
-            for (qsizetype i = 0; i < batch.size(); ++i)
-                batch.at(i).exchange->id = exchanges.at(i).id;
-        } else {
-            // All or nothing failed: store them one by one, so one bad row loses only itself.
-            for (const Entry &entry : batch)
-                saveNow(*entry.exchange);
-        }
+        stored = m_store->saveAll(exchanges);
         qCDebug(lcEndpoint) << "committed" << batch.size() << "exchange(s) in"
                             << clock.nsecsElapsed() / 1000 << "us";
     }
+    finishBatch(batch, exchanges, stored);
+}
+
+void CommitQueue::finishBatch(const QList<Entry> &batch, const QList<Exchange> &saved, bool stored)
+{
+    if (m_store && stored) {
+        for (qsizetype i = 0; i < batch.size(); ++i)
+            batch.at(i).exchange->id = saved.at(i).id;
+    } else if (m_store) {
+        // All or nothing failed: store them one by one, so one bad row loses only itself.
+        for (const Entry &entry : batch)
+            saveNow(*entry.exchange);
+    }
     for (const Entry &entry : batch)
         entry.written();
+}
+
+void CommitQueue::flushNow()
+{
+    m_synchronous = true;
+    if (m_inBackground > 0 && m_store)
+        m_store->finishBackgroundSaves(); // runs the completions of every batch in the background
+    m_inBackground = 0;
+    flush();
+    m_synchronous = false;
 }
 
 } // namespace Mock

@@ -135,7 +135,7 @@ void HookEndpoint::close()
 {
     // Answers decided but not yet on disk are stored (and written, though their sockets are about
     // to go): nothing an MTA may have been told is lost.
-    d->commits.flush();
+    d->commits.flushNow();
     if (!d->engine)
         return;
     // Held and delayed calls get nothing more: their sockets go with the server.

@@ -47,6 +47,8 @@ private Q_SLOTS:
     void aloneStoredBeforeWritten();
     void groupedInOnePassInOrder();
     void flushCommitsTheGroupNow();
+    void fileGroupCommittedOnWriterThread();
+    void flushWaitsForTheWriterThread();
     void newStoreGetsNothingOfTheOld();
     void largeBodyStoredInParts();
     void failedGroupStoredOneByOne();
@@ -144,6 +146,75 @@ void TestCommitQueue::groupedInOnePassInOrder()
     QCOMPARE(batches.count(), 2);
 }
 
+// A file store commits groups on its writer thread: the event loop goes on, and each answer is
+// written only once its exchange is in the file, as another connection reads it.
+void TestCommitQueue::fileGroupCommittedOnWriterThread()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"captures.sqlite"_s);
+    CaptureStore store;
+    QVERIFY2(store.open(path), qPrintable(store.lastError()));
+    CaptureStore reader;
+    QVERIFY2(reader.open(path), qPrintable(reader.lastError()));
+    CommitQueue queue;
+    queue.setStore(&store);
+    queue.setGrouped(true);
+    QSignalSpy batches(&store, &CaptureStore::batchSaved);
+    QList<QByteArray> written;
+    int onDiskWhenWritten = 0;
+    QList<std::shared_ptr<Exchange>> exchanges;
+    const auto commit = [&](const char *name) {
+        const auto e = exchange(name);
+        exchanges.append(e);
+        queue.commit(e, [&, e] {
+            written.append(e->path);
+            if (e->id > 0 && reader.load(e->id))
+                ++onDiskWhenWritten;
+        });
+    };
+    for (const char *name : {"/1", "/2", "/3"})
+        commit(name);
+    QVERIFY(written.isEmpty());
+    QTRY_VERIFY(!written.isEmpty());
+    for (const char *name : {"/4", "/5"})
+        commit(name);
+    QTRY_COMPARE(written.size(), 5);
+    QCOMPARE(written, (QList<QByteArray> {"/1", "/2", "/3", "/4", "/5"}));
+    QCOMPARE(onDiskWhenWritten, 5);
+    for (qsizetype i = 1; i < exchanges.size(); ++i)
+        QVERIFY(exchanges.at(i)->id > exchanges.at(i - 1)->id);
+    QCOMPARE(store.backgroundSavesPending(), 0);
+    int stored = 0;
+    for (const QList<QVariant> &batch : std::as_const(batches))
+        stored += batch.first().toInt();
+    QCOMPARE(stored, 5);
+    QCOMPARE(reader.count(), 5);
+}
+
+void TestCommitQueue::flushWaitsForTheWriterThread()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"captures.sqlite"_s);
+    CaptureStore store;
+    QVERIFY2(store.open(path), qPrintable(store.lastError()));
+    CommitQueue queue;
+    queue.setStore(&store);
+    queue.setGrouped(true);
+    QList<QByteArray> written;
+    const auto first = exchange("/1");
+    queue.commit(first, [&written, first] { written.append(first->path); });
+    const auto second = exchange("/2");
+    queue.commit(second, [&written, second] { written.append(second->path); });
+    queue.flushNow(); // the endpoint closes: both are stored and written before this returns
+    QCOMPARE(written, (QList<QByteArray> {"/1", "/2"}));
+    QVERIFY(first->id > 0);
+    QVERIFY(second->id > first->id);
+    QCOMPARE(store.backgroundSavesPending(), 0);
+    QCOMPARE(store.count(), 2);
+}
+
 void TestCommitQueue::flushCommitsTheGroupNow()
 {
     CommitQueue queue;
@@ -153,7 +224,7 @@ void TestCommitQueue::flushCommitsTheGroupNow()
     const auto second = exchange("/2");
     queue.commit(first, note(first));
     queue.commit(second, note(second));
-    queue.flush(); // the endpoint closes
+    queue.flushNow(); // the endpoint closes
     QCOMPARE(m_written, (QList<QByteArray> {"/1", "/2"}));
     QCOMPARE(m_storedWhenWritten, 2);
     QCOMPARE(queue.queued(), 0);
