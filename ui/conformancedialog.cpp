@@ -73,8 +73,17 @@ ConformanceDialog::ConformanceDialog(QWidget *parent)
                              "calls with faults and judge what the MTA does next"));
     m_pages->addWidget(buildScannerPage());
     m_pages->addWidget(buildMtaPage());
-    connect(m_scannerMode, &QRadioButton::toggled, this,
-        [this](bool scanner) { m_pages->setCurrentIndex(scanner ? 0 : 1); });
+    // The stack is as tall as the page shown, not as its tallest page: no gap under the
+    // scanner's three rows.
+    const auto showPage = [this](bool scanner) {
+        m_pages->setCurrentIndex(scanner ? 0 : 1);
+        for (int i = 0; i < m_pages->count(); ++i)
+            m_pages->widget(i)->setSizePolicy(QSizePolicy::Preferred,
+                i == m_pages->currentIndex() ? QSizePolicy::Maximum : QSizePolicy::Ignored);
+        m_pages->adjustSize();
+    };
+    connect(m_scannerMode, &QRadioButton::toggled, this, showPage);
+    showPage(true);
 
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -136,8 +145,9 @@ ConformanceDialog::ConformanceDialog(QWidget *parent)
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(m_view);
     split->addWidget(evidencePane);
-    split->setStretchFactor(0, 1);
-    split->setStretchFactor(1, 1);
+    // The table gets the larger part: a scanner run has two dozen rows.
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
     split->setChildrenCollapsible(false);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
@@ -171,7 +181,10 @@ QWidget *ConformanceDialog::buildScannerPage()
     auto *form = new QFormLayout(page);
     form->setContentsMargins(0, 0, 0, 0);
     form->addRow(tr("Scanner URL"), m_url);
-    form->addRow(tr("Dialect"), m_dialect);
+    auto *dialectRow = new QHBoxLayout;
+    dialectRow->addWidget(m_dialect);
+    dialectRow->addStretch(1);
+    form->addRow(tr("Dialect"), dialectRow);
     form->addRow(tr("Authentication"), m_auth);
     return page;
 }
@@ -199,7 +212,10 @@ QWidget *ConformanceDialog::buildMtaPage()
     auto *form = new QFormLayout(page);
     form->setContentsMargins(0, 0, 0, 0);
     form->addRow(tr("Listen on"), m_listen);
-    form->addRow(tr("Wait up to"), m_duration);
+    auto *durationRow = new QHBoxLayout;
+    durationRow->addWidget(m_duration);
+    durationRow->addStretch(1);
+    form->addRow(tr("Wait up to"), durationRow);
     form->addRow(tr("MTA must present"), m_mtaAuth);
     form->addRow(tr("MTA's scanner"), m_listening);
     return page;
@@ -265,12 +281,14 @@ void ConformanceDialog::runStarted()
     m_finished = false;
     if (m_runMode == Mode::Mta)
         m_listening->setText(tr("Starting…"));
+    m_listeningUrl.clear();
     updateSummary();
     updateButtons();
 }
 
 void ConformanceDialog::setListening(const QString &url)
 {
+    m_listeningUrl = url;
     m_listening->setText(tr("Listening on <b>%1</b>: point the MTA there (discovery at "
                             "%1/.well-known/mta-hooks). The checks are scored when it is done.")
                              .arg(url.toHtmlEscaped()));
@@ -300,7 +318,8 @@ void ConformanceDialog::runFinished(const Conform::Report &report)
     m_running = false;
     m_finished = true;
     if (m_runMode == Mode::Mta)
-        m_listening->setText(tr("Stopped listening (was %1).").arg(report.scanner));
+        m_listening->setText(
+            tr("Stopped listening on %1; Run to listen again.").arg(m_listeningUrl));
     updateSummary();
     updateButtons();
 }

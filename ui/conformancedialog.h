@@ -98,6 +98,7 @@ private:
     QPlainTextEdit *m_evidence;
     QPushButton *m_showInTimeline;
     Conform::Report m_report;
+    QString m_listeningUrl;
     Mode m_runMode = Mode::Scanner;
     bool m_running = false;
     bool m_stopping = false;
