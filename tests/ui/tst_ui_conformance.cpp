@@ -189,6 +189,25 @@ private Q_SLOTS:
         QVERIFY(d->summaryLabel()->text().contains(u"Listen on"_s));
     }
 
+    void mtaStopScoresWhatWasSeen()
+    {
+        ConformanceDialog *d = openDialog();
+        QVERIFY(d);
+        d->setMode(ConformanceDialog::Mode::Mta);
+        QTest::mouseClick(d->runButton(), Qt::LeftButton);
+        QVERIFY(d->isRunning());
+        QVERIFY(d->listeningLabel()->text().contains(u"http://127.0.0.1:"_s));
+        QTest::mouseClick(d->stopButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!d->isRunning(), Patience);
+        // No MTA called: every check is skipped, none passes on no evidence.
+        QCOMPARE(d->model()->rowCount(), Conform::mtaChecks().size());
+        QCOMPARE(d->model()->count(Conform::Status::Skip), d->model()->rowCount());
+        QVERIFY(d->report().unreachable);
+        QVERIFY2(d->summaryLabel()->text().contains(u"No MTA called"_s),
+            qPrintable(d->summaryLabel()->text()));
+        QCOMPARE(m_app->store()->count(), 0);
+    }
+
     void mtaChecksLeadToTheTimeline()
     {
 #ifndef HOOKSCOPE_MTA_DOUBLE
