@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/application.h"
 
+#include "app/conformancecontroller.h"
+
 #include "mock/capture/harexport.h"
 #include "mock/capture/sessionfile.h"
 #include "mock/mta/recordings.h"
 #include "mock/mta/requestbuilder.h"
 #include "mock/protocol/codec.h"
 #include "mock/scanner/callanalysis.h"
+#include "ui/conformancedialog.h"
 #include "ui/mainwindow.h"
 #include "ui/models/sessionmodel.h"
 #include "ui/replaypanel.h"
@@ -142,6 +145,8 @@ void Application::wire()
     connect(window, &MainWindow::demoRequested, this, [this] { runDemo(); });
     wireReplay();
     wireDemo();
+    // Owned by the dialog, which it runs for: gone with the window, before the store it saves to.
+    new ConformanceController(window->conformanceDialog(), &m_store, window->conformanceDialog());
 }
 
 void Application::wireDemo()

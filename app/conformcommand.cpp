@@ -5,9 +5,9 @@
 
 #include "app/conformmtacommand.h"
 
-#include "mock/capture/httpvocabulary.h"
 #include "mock/conform/conformreport.h"
 #include "mock/conform/conformrunner.h"
+#include "mock/conform/conformtarget.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -16,9 +16,6 @@
 #include <QSaveFile>
 
 using namespace Qt::StringLiterals;
-using namespace MtaHooks;
-
-namespace { } // namespace
 
 int runConformCommand(const QStringList &arguments, const CommandIo &io)
 {
@@ -56,28 +53,24 @@ int runConformCommand(const QStringList &arguments, const CommandIo &io)
                 << '\n';
         return ExitUsage;
     }
-    Conform::Target target;
-    target.url = QUrl(parser.value(scanner));
-    if (!target.url.isValid() || target.url.host().isEmpty()
-        || (target.url.scheme() != u"http"_s && target.url.scheme() != u"https"_s)) {
-        *io.err << "--scanner needs an http:// or https:// URL\n";
+    Conform::TargetError targetError;
+    const auto checked = Conform::makeTarget(
+        {parser.value(scanner), parser.value(dialect), parser.value(auth)}, &targetError);
+    if (!checked) {
+        switch (targetError.field) {
+        case Conform::TargetError::Field::Url:
+            *io.err << "--scanner " << targetError.message << '\n';
+            break;
+        case Conform::TargetError::Field::Dialect:
+            *io.err << targetError.message << '\n';
+            break;
+        case Conform::TargetError::Field::Auth:
+            *io.err << "--auth: " << targetError.message << '\n';
+            break;
+        }
         return ExitUsage;
     }
-    const auto chosen = dialectFromName(parser.value(dialect));
-    if (!chosen || *chosen == Dialect::Unknown) {
-        *io.err << "unknown dialect: " << parser.value(dialect) << '\n';
-        return ExitUsage;
-    }
-    target.dialect = *chosen;
-    QString authError;
-    if (!Mock::HttpAuth::parse(parser.value(auth), &authError)) {
-        *io.err << "--auth: "
-                << (authError.isEmpty() ? u"must be none, bearer:TOKEN or basic:USER:PASS"_s
-                                        : authError)
-                << '\n';
-        return ExitUsage;
-    }
-    target.auth = parser.value(auth);
+    Conform::Target target = *checked;
     bool ok = false;
     target.timeoutMs = parser.value(timeout).toInt(&ok);
     if (!ok || target.timeoutMs < 1) {

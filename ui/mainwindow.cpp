@@ -4,6 +4,7 @@
 #include "mock/capture/capturestore.h"
 #include "mock/scanner/rulebook.h"
 #include "ui/answerspanel.h"
+#include "ui/conformancedialog.h"
 #include "ui/filterbar.h"
 #include "ui/heldcallpanel.h"
 #include "ui/logging.h"
@@ -65,6 +66,7 @@ MainWindow::MainWindow(
     , m_held(new HeldCallPanel(this))
     , m_answers(new AnswersPanel(rulebook, this))
     , m_replay(new ReplayPanel(this))
+    , m_conformance(new ConformanceDialog(this))
     , m_banner(new QLabel(this))
     , m_address(new QToolButton(this))
     , m_counts(new QLabel(this))
@@ -101,6 +103,8 @@ MainWindow::MainWindow(
     connect(m_held, &HeldCallPanel::sendRequested, this, &MainWindow::heldAnswerSubmitted);
     connect(m_held, &HeldCallPanel::releaseRequested, this, &MainWindow::heldReleaseRequested);
     connect(m_answers, &AnswersPanel::statusMessage, this, &MainWindow::showStatus);
+    connect(m_conformance, &ConformanceDialog::showExchangeRequested, this,
+        &MainWindow::revealExchange);
 
     // Follow new calls while the user is at the bottom; stop when they scroll away.
     connect(m_timeline->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
@@ -265,6 +269,18 @@ bool MainWindow::selectExchange(qint64 id)
     m_timeline->expand(index.parent());
     m_timeline->setCurrentIndex(index);
     m_timeline->scrollTo(index);
+    return true;
+}
+
+bool MainWindow::revealExchange(qint64 id)
+{
+    if (!selectExchange(id)) {
+        showStatus(tr("The call is not in the timeline: the filter hides it, or it was deleted"));
+        return false;
+    }
+    raise();
+    activateWindow();
+    m_timeline->setFocus();
     return true;
 }
 

@@ -9,6 +9,7 @@
 #include <QMainWindow>
 
 class AnswersPanel;
+class ConformanceDialog;
 class ExchangeDetail;
 class FilterBar;
 class HeldCallPanel;
@@ -62,12 +63,16 @@ public:
     AnswersPanel *answersPanel() const { return m_answers; }
     QAction *listenAction() const { return m_listenAction; }
     ReplayPanel *replayPanel() const { return m_replay; }
+    ConformanceDialog *conformanceDialog() const { return m_conformance; }
     QStringList selectedSessionKeys() const;
 
     // A banner over the timeline (demo mode explains each sample session there).
     void showBanner(const QString &title, const QString &text);
     void hideBanner();
     void raiseReplay();
+    void showConformance(); // Tools ▸ Conformance…: the dialog, shown and raised
+    // A conformance check's evidence: the main window to the front with that call selected.
+    bool revealExchange(qint64 id);
     // First run (no saved layout): the timeline and details get the room, the docks start small.
     void applyDefaultLayout();
     // The panel of answers and replays under the timeline: hidden, it gives its height back.
@@ -123,6 +128,7 @@ private:
     HeldCallPanel *m_held;
     AnswersPanel *m_answers;
     ReplayPanel *m_replay;
+    ConformanceDialog *m_conformance;
     QLabel *m_banner;
     class QTabWidget *m_bottomTabs = nullptr;
     class QSplitter *m_vertical = nullptr;

@@ -116,6 +116,13 @@ void MainWindow::buildActions()
             QApplication::clipboard()->setText(Mock::curlCommand(*exchange, m_url));
     });
 
+    // Both mock roles' tasks of their own: replaying sessions at a scanner and checking a peer
+    // against the protocol.
+    QMenu *toolsMenu = menuBar()->addMenu(tr("&Tools"));
+    toolsMenu->addAction(tr("&Replay sessions"), this, &MainWindow::raiseReplay);
+    toolsMenu->addAction(tr("&Conformance…"), this, &MainWindow::showConformance)
+        ->setToolTip(tr("Check a scanner or an MTA against the protocol (hookscope conform)"));
+
     QMenu *viewMenu = menuBar()->addMenu(tr("&View"));
     viewMenu
         ->addAction(tr("&Focus filter"), this,

@@ -5,6 +5,7 @@
 #include "ui/mainwindow.h"
 
 #include "ui/answerspanel.h"
+#include "ui/conformancedialog.h"
 #include "ui/filterbar.h"
 #include "ui/heldcallpanel.h"
 #include "ui/models/sessionmodel.h"
@@ -255,6 +256,13 @@ void MainWindow::applyDefaultLayout()
         const QSignalBlocker blocker(m_bottomAction);
         m_bottomAction->setChecked(isBottomPanelVisible());
     });
+}
+
+void MainWindow::showConformance()
+{
+    m_conformance->show();
+    m_conformance->raise();
+    m_conformance->activateWindow();
 }
 
 void MainWindow::raiseReplay()

@@ -90,6 +90,7 @@ struct Runner::Private
     bool running = false;
     bool anyAnswer = false;
     bool unreachable = false;
+    bool stopped = false;
     QByteArray authorization;
     QByteArray wrong;
     Mock::ClientTls tls;
@@ -232,6 +233,7 @@ void Runner::start(const Target &target)
     d->next = 0;
     d->anyAnswer = false;
     d->unreachable = false;
+    d->stopped = false;
     const auto auth = Mock::HttpAuth::parse(target.auth).value_or(Mock::HttpAuth {});
     d->authorization = auth.authorization();
     d->wrong = wrongAuthorization(auth);
@@ -246,10 +248,10 @@ void Runner::start(const Target &target)
 
 void Runner::Private::runNext()
 {
-    while (next < checks.size() && unreachable) {
+    while (next < checks.size() && (unreachable || stopped)) {
         const Check &check = checks.at(next++);
         Result skipped {check.id, check.clause, check.level, check.title, Status::Skip,
-            u"the scanner did not answer"_s, {}, 0};
+            unreachable ? u"the scanner did not answer"_s : u"stopped before it ran"_s, {}, 0};
         results.append(skipped);
         Q_EMIT q->checkFinished(skipped);
     }
@@ -270,6 +272,12 @@ void Runner::Private::finished(const Result &result)
     results.append(result);
     Q_EMIT q->checkFinished(result);
     runNext();
+}
+
+void Runner::stop()
+{
+    if (d->running)
+        d->stopped = true;
 }
 
 bool Runner::isRunning() const

@@ -24,6 +24,9 @@ public:
     // A subset of the table, for tests; default: checksFor(target.dialect).
     void setChecks(const QList<Check> &checks);
     void start(const Target &target);
+    // Skips the checks not yet started. The running one ends first (its request may be in flight
+    // and its callbacks hold on to it), then finished() comes as usual.
+    void stop();
     bool isRunning() const;
     bool unreachable() const;
     QList<Result> results() const;

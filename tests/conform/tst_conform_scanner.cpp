@@ -2,6 +2,7 @@
 // `hookscope conform --scanner` against tests/conform/scanner_double.py: clean, every check
 // passes; with one rule broken, exactly the check for that rule fails.
 #include "mock/conform/conformreport.h"
+#include "mock/conform/conformtarget.h"
 #include "tests/conform/conformtest.h"
 
 #include <QFile>
@@ -69,6 +70,8 @@ private Q_SLOTS:
     void unreachableScanner();
     void commandReportsAndExitCodes();
     void junitCountsOnlyMustFailures();
+    void targetsAreCheckedBeforeSending_data();
+    void targetsAreCheckedBeforeSending();
 };
 
 void TestConformScanner::tableIsWellFormed()
@@ -297,6 +300,54 @@ void TestConformScanner::junitCountsOnlyMustFailures()
     QVERIFY(failureText.contains(u"{\"a\":1}"_s));
     QCOMPARE(skipped, 1);
     QCOMPARE(shouldNote, u"SHOULD not met: differs"_s);
+}
+
+// The window's dialog and the command check a target in one place; the command names the
+// option that is wrong.
+void TestConformScanner::targetsAreCheckedBeforeSending_data()
+{
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<QString>("dialect");
+    QTest::addColumn<QString>("auth");
+    QTest::addColumn<int>("field"); // -1: accepted
+    QTest::addColumn<QByteArray>("said");
+    QTest::newRow("fine") << u"http://127.0.0.1:9"_s << u"draft-02"_s << u"bearer:t"_s << -1
+                          << QByteArray();
+    QTest::newRow("ftp") << u"ftp://127.0.0.1"_s << u"draft-01"_s << u"none"_s
+                         << int(Conform::TargetError::Field::Url)
+                         << QByteArray("--scanner needs an http:// or https:// URL");
+    QTest::newRow("no host") << u"http://"_s << u"draft-01"_s << u"none"_s
+                             << int(Conform::TargetError::Field::Url)
+                             << QByteArray("--scanner needs an http:// or https:// URL");
+    QTest::newRow("dialect") << u"http://127.0.0.1:9"_s << u"draft-99"_s << u"none"_s
+                             << int(Conform::TargetError::Field::Dialect)
+                             << QByteArray("unknown dialect: draft-99");
+    QTest::newRow("auth") << u"http://127.0.0.1:9"_s << u"draft-01"_s << u"token"_s
+                          << int(Conform::TargetError::Field::Auth) << QByteArray("--auth: ");
+}
+
+void TestConformScanner::targetsAreCheckedBeforeSending()
+{
+    QFETCH(QString, url);
+    QFETCH(QString, dialect);
+    QFETCH(QString, auth);
+    QFETCH(int, field);
+    QFETCH(QByteArray, said);
+    Conform::TargetError error;
+    const auto target = Conform::makeTarget({url, dialect, auth}, &error);
+    QCOMPARE(target.has_value(), field < 0);
+    if (target) {
+        QCOMPARE(target->url, QUrl(url));
+        QCOMPARE(target->dialect, MtaHooks::Dialect::Draft02);
+        QCOMPARE(target->auth, auth);
+        return;
+    }
+    QCOMPARE(int(error.field), field);
+    QVERIFY(!error.message.isEmpty());
+    Child command(TestSupport::hookscopeBinary(),
+        {u"conform"_s, u"--scanner"_s, url, u"--dialect"_s, dialect, u"--auth"_s, auth});
+    QCOMPARE(command.waitExit(), 2);
+    QVERIFY2(command.err.startsWith(said), command.err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestConformScanner)

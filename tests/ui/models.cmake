@@ -20,3 +20,6 @@ hookscope_add_test(NAME tst_ui_rulesmodel
 hookscope_add_test(NAME tst_ui_headersmodel
     SOURCES tst_ui_headersmodel.cpp
     LIBRARIES hookscope_ui)
+hookscope_add_test(NAME tst_ui_conformresultsmodel
+    SOURCES tst_ui_conformresultsmodel.cpp
+    LIBRARIES hookscope_ui)

@@ -7,4 +7,5 @@ list(APPEND HOOKSCOPE_UI_SOURCES
     models/rulesmodel.h models/rulesmodel.cpp
     models/headersmodel.h models/headersmodel.cpp
     models/verdictstyle.h models/verdictstyle.cpp
+    models/conformresultsmodel.h models/conformresultsmodel.cpp
 )
