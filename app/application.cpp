@@ -217,6 +217,7 @@ void Application::applyPreferences(const Preferences &preferences, bool restartE
         settings.address = *m_options.listenAddress;
     if (m_options.listenPort)
         settings.port = *m_options.listenPort;
+    settings.groupCommit = true; // the timeline keeps up with a busy MTA (issue 12)
     m_endpoint.setSettings(settings);
     m_rulebook.setHoldTimeoutMs(preferences.holdTimeoutMs);
     m_rulebook.setMtaTimeoutMs(preferences.mtaTimeoutMs);

@@ -113,9 +113,24 @@ MainWindow::MainWindow(
     connect(m_sessions, &SessionModel::exchangeAppended, this, [this](const QModelIndex &index) {
         if (!m_followTail)
             return;
-        // Following the tail shows the calls of the session that is talking.
-        m_timeline->expand(index.parent().isValid() ? index.parent() : index.siblingAtColumn(0));
-        m_timeline->scrollToBottom();
+        // Following the tail shows the calls of the session that is talking. Under load calls
+        // come in hundreds per event-loop pass, and each scroll lays the tree out again: the
+        // view follows once per pass, to the session of the last call.
+        m_tailSession = index.parent().isValid() ? index.parent() : index.siblingAtColumn(0);
+        if (m_followQueued)
+            return;
+        m_followQueued = true;
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                m_followQueued = false;
+                if (!m_followTail)
+                    return;
+                if (m_tailSession.isValid())
+                    m_timeline->expand(m_tailSession);
+                m_timeline->scrollToBottom();
+            },
+            Qt::QueuedConnection);
     });
     refreshCounts();
     setListening(false, QString());

@@ -7,6 +7,7 @@
 
 #include <QHash>
 #include <QMainWindow>
+#include <QPersistentModelIndex>
 
 class AnswersPanel;
 class ConformanceDialog;
@@ -146,6 +147,8 @@ private:
     QHash<qint64, Mock::HeldCall> m_heldCalls; // by exchange id
     QHash<QString, int> m_verdictCounts;
     bool m_followTail = true;
+    bool m_followQueued = false;
+    QPersistentModelIndex m_tailSession; // the session to show when the view follows next
     class QTimer *m_countsTimer;
     class QTimer *m_heldTimer;
 };

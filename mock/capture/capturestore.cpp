@@ -297,17 +297,20 @@ bool CaptureStore::saveAllInBackground(QList<Exchange> exchanges, QObject *conte
             return false;
         }
     }
-    const qint64 inserted = std::count_if(
-        exchanges.cbegin(), exchanges.cend(), [](const Exchange &e) { return e.id == 0; });
+    QList<bool> isNew;
+    isNew.reserve(exchanges.size());
+    for (const Exchange &e : std::as_const(exchanges))
+        isNew.append(e.id == 0);
+    const qint64 inserted = isNew.count(true);
     d->writer->submit(std::move(exchanges),
-        [this, context = QPointer<QObject>(context), done = std::move(done), inserted](
+        [this, context = QPointer<QObject>(context), done = std::move(done), isNew, inserted](
             QList<Exchange> &saved, bool stored, const QString &error) {
             // As saveAll(): a failed batch counts nothing as lost; the caller stores its exchanges
             // one by one here, and those failures count.
             if (stored) {
                 d->noteWriteSucceeded();
                 d->noteSaved(saved, inserted);
-                Q_EMIT batchSaved(int(saved.size()));
+                announce(saved, true, isNew);
             } else {
                 d->lastError = error;
             }
@@ -477,14 +480,17 @@ bool CaptureStore::save(Exchange &exchange)
     return true;
 }
 
-bool CaptureStore::saveAll(QList<Exchange> &exchanges)
+bool CaptureStore::saveAll(QList<Exchange> &exchanges, bool announceEach)
 {
     // Nothing counts as lost here: a caller (the endpoint's group commit) that cares saves the
     // exchanges of a failed batch one by one, and those failures count.
     if (!d->mayWrite())
         return false;
-    const qint64 inserted = std::count_if(
-        exchanges.cbegin(), exchanges.cend(), [](const Exchange &e) { return e.id == 0; });
+    QList<bool> isNew;
+    isNew.reserve(exchanges.size());
+    for (const Exchange &e : std::as_const(exchanges))
+        isNew.append(e.id == 0);
+    const qint64 inserted = isNew.count(true);
     if (!d->saveBatch(exchanges)) {
         d->noteWriteFailed();
         if (d->storing)
@@ -493,8 +499,18 @@ bool CaptureStore::saveAll(QList<Exchange> &exchanges)
     }
     d->noteWriteSucceeded();
     d->noteSaved(exchanges, inserted);
-    Q_EMIT batchSaved(int(exchanges.size()));
+    announce(exchanges, announceEach, isNew);
     return true;
+}
+
+void CaptureStore::announce(const QList<Exchange> &saved, bool each, const QList<bool> &isNew)
+{
+    if (!each) {
+        Q_EMIT batchSaved(int(saved.size()));
+        return;
+    }
+    for (qsizetype i = 0; i < saved.size(); ++i)
+        Q_EMIT exchangeSaved(Detail::summaryOf(saved.at(i)), isNew.value(i));
 }
 
 qint64 CaptureStore::count(const CaptureQuery &query) const

@@ -68,13 +68,14 @@ public:
         std::function<void(const Mock::Exchange &saved, bool stored)> done);
     static constexpr qsizetype PartBytes = 1024 * 1024;
     // As save() for many exchanges in one transaction (imports, benchmarks): all or nothing.
-    // Emits batchSaved once instead of exchangeSaved per exchange.
-    bool saveAll(QList<Exchange> &exchanges);
+    // Emits batchSaved once instead of exchangeSaved per exchange, unless announceEach (live
+    // calls of a group commit, for lists that follow them as they come).
+    bool saveAll(QList<Exchange> &exchanges, bool announceEach = false);
     // As saveAll(), on a thread and connection of the store's own (a file database only), so that
     // this thread goes on while SQLite commits: the endpoint's group commit. `done` runs on this
-    // thread once the batch is stored (true, ids set, batchSaved emitted first) or not (false,
-    // nothing stored, lastError() says why), unless `context` has gone; batches are stored and
-    // done in the order given. False, with nothing queued, when it cannot be done that way (an
+    // thread once the batch is stored (true, ids set, exchangeSaved emitted for each) or not
+    // (false, nothing stored, lastError() says why), unless `context` has gone; batches are stored
+    // and done in the order given. False, with nothing queued, when it cannot be done that way (an
     // in-memory database, a storage fault being waited out): then save on this thread instead.
     bool saveAllInBackground(QList<Exchange> exchanges, QObject *context,
         std::function<void(QList<Exchange> &saved, bool stored)> done);
@@ -149,6 +150,7 @@ private:
     // The connection of a BackgroundWriter: writes only; leaves the file's housekeeping
     // (orphaned parts, checkpoints, retention) to the store that owns the writer.
     bool openAsWriter(const QString &path);
+    void announce(const QList<Exchange> &saved, bool each, const QList<bool> &isNew);
 
     struct Private;
     std::unique_ptr<Private> d;

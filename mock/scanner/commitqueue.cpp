@@ -106,7 +106,7 @@ void CommitQueue::flush()
     if (m_store) {
         QElapsedTimer clock;
         clock.start();
-        stored = m_store->saveAll(exchanges);
+        stored = m_store->saveAll(exchanges, true); // live calls: announced one by one
         qCDebug(lcEndpoint) << "committed" << batch.size() << "exchange(s) in"
                             << clock.nsecsElapsed() / 1000 << "us";
     }

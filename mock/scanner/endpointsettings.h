@@ -46,10 +46,9 @@ struct EndpointSettings
     bool strict = false;
     MtaHooks::Dialect forcedDialect = MtaHooks::Dialect::Unknown; // Unknown: from the body
     qint64 oversizeBytes = 52428800 + 1; // Stalwart's default maxResponseSize, plus one
-    // Store the answers decided in one event-loop pass in one transaction, then write them (each
-    // still on disk before its answer goes out). Much faster under load, but the capture store
-    // then announces them with batchSaved, not exchangeSaved per exchange: only for listeners
-    // that follow exchangeCaptured (hookscope serve), not for a live list fed by exchangeSaved.
+    // Store the answers decided in one event-loop pass in one transaction (of a file store: on
+    // its writer thread, while the loop goes on), then write them, each still on disk before its
+    // answer goes out. The store announces each exchange with exchangeSaved as usual.
     bool groupCommit = false;
 
     // "bearer:TOKEN", "basic:USER:PASS" or "none".

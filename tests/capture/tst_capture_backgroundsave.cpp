@@ -57,7 +57,7 @@ void TestCaptureBackgroundSave::batchesStoredInOrderOnAnotherThread()
     QVERIFY(dir.isValid());
     CaptureStore store;
     QVERIFY2(store.open(dir.filePath(u"c.sqlite"_s)), qPrintable(store.lastError()));
-    QSignalSpy batches(&store, &CaptureStore::batchSaved);
+    QSignalSpy announced(&store, &CaptureStore::exchangeSaved);
     QList<Outcome> outcomes;
     const auto record = [&outcomes](QList<Exchange> &saved, bool stored) {
         Outcome outcome;
@@ -80,10 +80,12 @@ void TestCaptureBackgroundSave::batchesStoredInOrderOnAnotherThread()
     QList<qint64> ids = outcomes.at(0).ids + outcomes.at(1).ids;
     for (qsizetype i = 1; i < ids.size(); ++i)
         QVERIFY(ids.at(i) > ids.at(i - 1));
-    int announced = 0;
-    for (const QList<QVariant> &batch : std::as_const(batches))
-        announced += batch.first().toInt();
-    QCOMPARE(announced, 5);
+    // Announced one by one, as new, in order, before each batch's caller hears of it.
+    QCOMPARE(announced.count(), 5);
+    for (qsizetype i = 0; i < announced.size(); ++i) {
+        QCOMPARE(announced.at(i).at(0).value<Exchange>().id, ids.at(i));
+        QVERIFY(announced.at(i).at(1).toBool());
+    }
     // What the writer stored, this store's own connection reads.
     QCOMPARE(store.count(), 5);
     QCOMPARE(store.sessionCount(), 2);
@@ -132,14 +134,14 @@ void TestCaptureBackgroundSave::goneContextIsNotCalled()
     QVERIFY(dir.isValid());
     CaptureStore store;
     QVERIFY(store.open(dir.filePath(u"c.sqlite"_s)));
-    QSignalSpy batches(&store, &CaptureStore::batchSaved);
+    QSignalSpy announced(&store, &CaptureStore::exchangeSaved);
     bool called = false;
     {
         QObject context;
         QVERIFY(store.saveAllInBackground(
             batchOf(u"a"_s, 2), &context, [&called](QList<Exchange> &, bool) { called = true; }));
     }
-    QTRY_COMPARE(batches.count(), 1); // stored all the same
+    QTRY_COMPARE(announced.count(), 2); // stored all the same
     QCOMPARE(store.count(), 2);
     QVERIFY(!called);
 }

@@ -122,10 +122,17 @@ void TestCommitQueue::groupedInOnePassInOrder()
     queue.setStore(&m_store);
     queue.setGrouped(true);
     QSignalSpy batches(&m_store, &CaptureStore::batchSaved);
+    QSignalSpy saved(&m_store, &CaptureStore::exchangeSaved);
     QList<std::shared_ptr<Exchange>> exchanges;
+    qint64 storedAtFirstAnswer = -1;
     for (const char *path : {"/1", "/2", "/3"}) {
         exchanges.append(exchange(path));
-        queue.commit(exchanges.last(), note(exchanges.last()));
+        const auto e = exchanges.last();
+        queue.commit(e, [this, e, &storedAtFirstAnswer, written = note(e)] {
+            if (storedAtFirstAnswer < 0)
+                storedAtFirstAnswer = m_store.count();
+            written();
+        });
     }
     // Nothing on disk and nothing written until the end of this pass.
     QVERIFY(m_written.isEmpty());
@@ -134,8 +141,10 @@ void TestCommitQueue::groupedInOnePassInOrder()
     QTRY_COMPARE(m_written.size(), 3);
     QCOMPARE(m_written, (QList<QByteArray> {"/1", "/2", "/3"}));
     QCOMPARE(m_storedWhenWritten, 3);
-    QCOMPARE(batches.count(), 1); // one transaction
-    QCOMPARE(batches.first().first().toInt(), 3);
+    QCOMPARE(storedAtFirstAnswer, 3); // one transaction, committed before the first answer
+    // Live calls: each announced as new, as save() does, for lists that follow them.
+    QCOMPARE(batches.count(), 0);
+    QCOMPARE(saved.count(), 3);
     QVERIFY(exchanges[0]->id > 0);
     QVERIFY(exchanges[1]->id > exchanges[0]->id);
     QVERIFY(exchanges[2]->id > exchanges[1]->id);
@@ -143,7 +152,7 @@ void TestCommitQueue::groupedInOnePassInOrder()
     const auto later = exchange("/4");
     queue.commit(later, note(later));
     QTRY_COMPARE(m_written.size(), 4);
-    QCOMPARE(batches.count(), 2);
+    QCOMPARE(saved.count(), 4);
 }
 
 // A file store commits groups on its writer thread: the event loop goes on, and each answer is
@@ -160,7 +169,7 @@ void TestCommitQueue::fileGroupCommittedOnWriterThread()
     CommitQueue queue;
     queue.setStore(&store);
     queue.setGrouped(true);
-    QSignalSpy batches(&store, &CaptureStore::batchSaved);
+    QSignalSpy saved(&store, &CaptureStore::exchangeSaved);
     QList<QByteArray> written;
     int onDiskWhenWritten = 0;
     QList<std::shared_ptr<Exchange>> exchanges;
@@ -185,10 +194,7 @@ void TestCommitQueue::fileGroupCommittedOnWriterThread()
     for (qsizetype i = 1; i < exchanges.size(); ++i)
         QVERIFY(exchanges.at(i)->id > exchanges.at(i - 1)->id);
     QCOMPARE(store.backgroundSavesPending(), 0);
-    int stored = 0;
-    for (const QList<QVariant> &batch : std::as_const(batches))
-        stored += batch.first().toInt();
-    QCOMPARE(stored, 5);
+    QCOMPARE(saved.count(), 5);
     QCOMPARE(reader.count(), 5);
 }
 
