@@ -15,6 +15,7 @@
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -23,7 +24,9 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QTextCursor>
 #include <QTreeView>
+#include <QUrl>
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
@@ -32,6 +35,26 @@ namespace {
 
 constexpr int MaxDurationSeconds = 24 * 3600;
 const QString AuthPlaceholder = u"none | bearer:TOKEN | basic:USER:PASS"_s;
+
+enum EvidenceItemRole { CapturedIdRole = Qt::UserRole + 1, TextPositionRole };
+
+QString firstLine(const QString &text)
+{
+    return text.section(u'\n', 0, 0).trimmed();
+}
+
+// "POST /hooks/r1 → HTTP 200": the request line with the path only (the scanner's origin is the
+// same on every line), then the answer's status line.
+QString exchangeLabel(int number, const Conform::Evidence &evidence)
+{
+    QString request = firstLine(evidence.sent);
+    const QString method = request.section(u' ', 0, 0);
+    const QUrl url(request.section(u' ', 1));
+    if (!url.scheme().isEmpty())
+        request = method + u' ' + (url.path().isEmpty() ? u"/"_s : url.path())
+            + (url.hasQuery() ? u'?' + url.query() : QString());
+    return u"%1. %2  →  %3"_s.arg(number).arg(request, firstLine(evidence.seen));
+}
 
 QString resultHeading(const Conform::Result &result)
 {
@@ -56,6 +79,7 @@ ConformanceDialog::ConformanceDialog(QWidget *parent)
     , m_saveJunit(new QPushButton(tr("Save &JUnit…"), this))
     , m_saveJson(new QPushButton(tr("Save JS&ON…"), this))
     , m_view(new QTreeView(this))
+    , m_exchanges(new QListWidget(this))
     , m_evidence(new QPlainTextEdit(this))
     , m_showInTimeline(new QPushButton(tr("Show in &timeline"), this))
 {
@@ -119,9 +143,17 @@ ConformanceDialog::ConformanceDialog(QWidget *parent)
     m_evidence->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_evidence->setPlaceholderText(tr("Select a check to see its evidence: each request sent "
                                       "and the answer seen."));
-    m_showInTimeline->setToolTip(tr("Select this check's exchange in the main window's timeline "
-                                    "(MTA checks: the calls are captured like any other)"));
+    m_exchanges->setToolTip(tr("The exchanges that are this check's evidence; the one picked "
+                               "here is the one Show in timeline selects"));
+    m_exchanges->setUniformItemSizes(true);
+    connect(
+        m_exchanges, &QListWidget::currentRowChanged, this, &ConformanceDialog::showEvidenceItem);
+    connect(m_exchanges, &QListWidget::itemActivated, this, &ConformanceDialog::showInTimeline);
+    m_showInTimeline->setToolTip(tr("Select the exchange picked in the evidence list in the main "
+                                    "window's timeline (every call of a run is captured)"));
     connect(m_showInTimeline, &QPushButton::clicked, this, &ConformanceDialog::showInTimeline);
+    connect(
+        m_model, &QAbstractItemModel::dataChanged, this, &ConformanceDialog::refreshCapturedIds);
 
     auto *modeRow = new QHBoxLayout;
     modeRow->addWidget(m_scannerMode);
@@ -141,7 +173,13 @@ ConformanceDialog::ConformanceDialog(QWidget *parent)
     evidenceHeader->addWidget(new QLabel(tr("<b>Evidence</b>"), evidencePane), 1);
     evidenceHeader->addWidget(m_showInTimeline);
     evidenceLayout->addLayout(evidenceHeader);
-    evidenceLayout->addWidget(m_evidence, 1);
+    auto *evidenceSplit = new QSplitter(Qt::Horizontal, evidencePane);
+    evidenceSplit->addWidget(m_exchanges);
+    evidenceSplit->addWidget(m_evidence);
+    evidenceSplit->setStretchFactor(1, 1);
+    evidenceSplit->setChildrenCollapsible(false);
+    evidenceSplit->setSizes({320, 780});
+    evidenceLayout->addWidget(evidenceSplit, 1);
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(m_view);
     split->addWidget(evidencePane);
@@ -274,6 +312,7 @@ void ConformanceDialog::requestRun()
 void ConformanceDialog::runStarted()
 {
     m_model->clear();
+    m_exchanges->clear();
     m_evidence->clear();
     m_report = {};
     m_running = true;
@@ -304,9 +343,9 @@ void ConformanceDialog::runRefused(const QString &message)
     updateButtons();
 }
 
-void ConformanceDialog::addResult(const Conform::Result &result, const QList<qint64> &exchangeIds)
+void ConformanceDialog::addResult(const Conform::Result &result)
 {
-    m_model->addResult(result, exchangeIds);
+    m_model->addResult(result);
     if (!m_view->currentIndex().isValid() && result.status == Conform::Status::Fail)
         m_view->setCurrentIndex(m_model->index(m_model->rowCount() - 1, 0));
     updateSummary();
@@ -363,32 +402,86 @@ void ConformanceDialog::updateButtons()
     const bool saved = m_finished && m_model->rowCount() > 0;
     m_saveJunit->setEnabled(saved);
     m_saveJson->setEnabled(saved);
-    const QModelIndex current = m_view->currentIndex();
-    m_showInTimeline->setEnabled(
-        current.isValid() && !m_model->exchangeIds(current.row()).isEmpty());
+    const QListWidgetItem *item = m_exchanges->currentItem();
+    m_showInTimeline->setEnabled(item && item->data(CapturedIdRole).toLongLong() > 0);
+}
+
+void ConformanceDialog::exchangeCaptured(qint64 exchange, qint64 id)
+{
+    m_model->setCapturedId(exchange, id); // dataChanged → refreshCapturedIds
 }
 
 void ConformanceDialog::showSelection()
 {
     const QModelIndex current = m_view->currentIndex();
-    updateButtons();
+    QSignalBlocker quiet(m_exchanges);
+    m_exchanges->clear();
     if (!current.isValid()) {
         m_evidence->clear();
+        updateButtons();
         return;
     }
     const Conform::Result result = m_model->result(current.row());
-    const QString evidence = Conform::evidenceText(result);
-    m_evidence->setPlainText(resultHeading(result) + u"\n\n"_s
-        + (evidence.isEmpty() ? tr("(no exchange is recorded for this check)") : evidence));
+    QString text = resultHeading(result) + u"\n\n"_s;
+    if (result.evidence.isEmpty())
+        text += tr("(no exchange is recorded for this check)");
+    const auto count = result.evidence.size();
+    for (qsizetype i = 0; i < count; ++i) {
+        const Conform::Evidence &evidence = result.evidence.at(i);
+        if (i > 0)
+            text += u"\n\n"_s;
+        auto *item = new QListWidgetItem(exchangeLabel(int(i) + 1, evidence), m_exchanges);
+        item->setData(TextPositionRole, int(text.size()));
+        item->setData(CapturedIdRole, evidence.capturedId);
+        if (count > 1)
+            text += u"── %1 of %2 ──\n"_s.arg(i + 1).arg(count);
+        text += u">>> sent\n"_s + evidence.sent.trimmed() + u"\n<<< seen\n"_s
+            + evidence.seen.trimmed();
+    }
+    m_evidence->setPlainText(text);
+    refreshCapturedIds();
+    if (m_exchanges->count() > 0)
+        m_exchanges->setCurrentRow(0); // quiet: the text stays at its top, with the heading
+    updateButtons();
+}
+
+void ConformanceDialog::refreshCapturedIds()
+{
+    const Conform::Result result = m_model->result(m_view->currentIndex().row());
+    for (int i = 0; i < m_exchanges->count() && i < result.evidence.size(); ++i) {
+        QListWidgetItem *item = m_exchanges->item(i);
+        const qint64 id = result.evidence.at(i).capturedId;
+        item->setData(CapturedIdRole, id);
+        item->setForeground(id > 0 ? palette().brush(QPalette::Text)
+                                   : palette().brush(QPalette::Disabled, QPalette::Text));
+        item->setToolTip(
+            id > 0 ? tr("Captured as call %1").arg(id) : tr("Not in the capture store"));
+    }
+    updateButtons();
+}
+
+void ConformanceDialog::showEvidenceItem()
+{
+    const QListWidgetItem *item = m_exchanges->currentItem();
+    if (item) {
+        // To the end first, so that the exchange's block comes to the top of the view.
+        QTextCursor cursor = m_evidence->textCursor();
+        cursor.movePosition(QTextCursor::End);
+        m_evidence->setTextCursor(cursor);
+        m_evidence->ensureCursorVisible();
+        cursor.setPosition(item->data(TextPositionRole).toInt());
+        m_evidence->setTextCursor(cursor);
+        m_evidence->ensureCursorVisible();
+    }
+    updateButtons();
 }
 
 void ConformanceDialog::showInTimeline()
 {
-    const QModelIndex current = m_view->currentIndex();
-    const QList<qint64> ids
-        = current.isValid() ? m_model->exchangeIds(current.row()) : QList<qint64>();
-    if (!ids.isEmpty())
-        Q_EMIT showExchangeRequested(ids.constFirst());
+    const QListWidgetItem *item = m_exchanges->currentItem();
+    const qint64 id = item ? item->data(CapturedIdRole).toLongLong() : 0;
+    if (id > 0)
+        Q_EMIT showExchangeRequested(id);
 }
 
 void ConformanceDialog::save(bool asJson)
