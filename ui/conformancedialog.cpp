@@ -146,6 +146,9 @@ ConformanceDialog::ConformanceDialog(QWidget *parent)
     m_exchanges->setToolTip(tr("The exchanges that are this check's evidence; the one picked "
                                "here is the one Show in timeline selects"));
     m_exchanges->setUniformItemSizes(true);
+    // A hook URL carries a long registration id: the status at the end must stay in view.
+    m_exchanges->setTextElideMode(Qt::ElideMiddle);
+    m_exchanges->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     connect(
         m_exchanges, &QListWidget::currentRowChanged, this, &ConformanceDialog::showEvidenceItem);
     connect(m_exchanges, &QListWidget::itemActivated, this, &ConformanceDialog::showInTimeline);
