@@ -105,7 +105,7 @@ struct Runner::Private
     qint64 recorded = 0; // exchanges numbered so far in this run
 
     void runNext();
-    Evidence record(Detail::SentCall sent);
+    Evidence record(const Detail::SentCall &sent);
     void configure(Mock::HookClient *client) const
     {
         client->setTls(tls);
@@ -260,7 +260,7 @@ void Runner::start(const Target &target)
     QTimer::singleShot(0, this, [this] { d->runNext(); });
 }
 
-Evidence Runner::Private::record(Detail::SentCall sent)
+Evidence Runner::Private::record(const Detail::SentCall &sent)
 {
     Evidence evidence {
         formatSent(sent.call, sent.authorization), formatSeen(sent.result), recorded++, 0};
