@@ -82,6 +82,7 @@ private:
     void showSelection();
     void refreshCapturedIds();
     void showEvidenceItem();
+    qint64 pickedExchangeId() const; // of the evidence list's current item, 0 when none
     void showInTimeline();
     void updateSummary();
     void updateButtons();
