@@ -7,18 +7,7 @@
 #include "mock/conform/mtaobserver.h"
 #include "ui/conformancedialog.h"
 
-#include <QHash>
-
 using namespace Qt::StringLiterals;
-
-namespace {
-
-QString evidenceKey(const Conform::Evidence &evidence)
-{
-    return evidence.sent + u'\0' + evidence.seen;
-}
-
-} // namespace
 
 ConformanceController::ConformanceController(
     ConformanceDialog *dialog, Mock::CaptureStore *store, QObject *parent)
@@ -39,7 +28,11 @@ ConformanceController::~ConformanceController() = default;
 void ConformanceController::runScanner(const Conform::Target &target)
 {
     m_target = target;
+    ++m_run;
     m_runner = std::make_unique<Conform::Runner>();
+    // Before the check's result: a row arrives with its exchanges already stored.
+    connect(
+        m_runner.get(), &Conform::Runner::exchangeRecorded, this, &ConformanceController::capture);
     connect(m_runner.get(), &Conform::Runner::checkFinished, m_dialog,
         [this](const Conform::Result &result) { m_dialog->addResult(result); });
     connect(m_runner.get(), &Conform::Runner::finished, this,
@@ -59,10 +52,14 @@ void ConformanceController::onScannerFinished()
 
 void ConformanceController::runMta(const Mock::EndpointSettings &settings, int seconds)
 {
-    m_captured.clear();
+    ++m_run;
+    m_seen = 0;
     m_observer = std::make_unique<Conform::MtaObserver>();
+    // Captured like any call to the window's own endpoint, so the timeline shows the MTA's
+    // calls; the observer's endpoint has no store of its own. The n-th call reported is
+    // observation().exchanges[n], the index the checks' evidence names.
     connect(m_observer.get(), &Conform::MtaObserver::exchangeSeen, this,
-        &ConformanceController::onExchangeSeen);
+        [this](const Mock::Exchange &exchange) { capture(exchange, m_seen++); });
     connect(m_observer.get(), &Conform::MtaObserver::finished, this,
         &ConformanceController::onMtaFinished);
     if (!m_observer->listen(settings)) {
@@ -77,13 +74,17 @@ void ConformanceController::runMta(const Mock::EndpointSettings &settings, int s
     m_deadline.start(seconds * 1000);
 }
 
-void ConformanceController::onExchangeSeen(const Mock::Exchange &exchange)
+void ConformanceController::capture(const Mock::Exchange &exchange, qint64 index)
 {
-    // Captured like any call to the window's own endpoint, so the timeline shows the MTA's
-    // calls; the observer's endpoint has no store of its own.
     Mock::Exchange captured = exchange;
     captured.id = 0;
-    m_captured.append(m_store->save(captured) ? captured.id : 0);
+    // In parts: the scanner's 413 probe and an MTA's data calls may carry large messages. Small
+    // ones are stored before this returns.
+    m_store->saveInParts(
+        captured, this, [this, index, run = m_run](const Mock::Exchange &saved, bool stored) {
+            if (stored && run == m_run)
+                m_dialog->exchangeCaptured(index, saved.id);
+        });
 }
 
 void ConformanceController::stop()
@@ -102,30 +103,9 @@ void ConformanceController::onMtaFinished()
     report.scanner = u"MTA calling "_s + m_observer->url();
     report.results = m_observer->results();
     report.unreachable = m_observer->observation().exchanges.isEmpty();
-    const QHash<QString, qint64> captured = capturedByEvidence();
-    for (const Conform::Result &result : std::as_const(report.results)) {
-        QList<qint64> ids;
-        for (const Conform::Evidence &evidence : result.evidence) {
-            const qint64 id = captured.value(evidenceKey(evidence));
-            if (id > 0 && !ids.contains(id))
-                ids.append(id);
-        }
-        m_dialog->addResult(result, ids);
-    }
+    for (const Conform::Result &result : std::as_const(report.results))
+        m_dialog->addResult(result);
     m_dialog->runFinished(report);
     // The port is let go; not now, in the middle of the observer's own signal.
     m_observer.release()->deleteLater();
-}
-
-QHash<QString, qint64> ConformanceController::capturedByEvidence() const
-{
-    // The checks quote exchanges as text (Conform::evidenceOf): the same text names the exchange.
-    const QList<Mock::Exchange> &seen = m_observer->observation().exchanges;
-    QHash<QString, qint64> byText;
-    for (qsizetype i = 0; i < seen.size() && i < m_captured.size(); ++i) {
-        const QString key = evidenceKey(Conform::evidenceOf(seen.at(i)));
-        if (m_captured.at(i) > 0 && !byText.contains(key))
-            byText.insert(key, m_captured.at(i));
-    }
-    return byText;
 }

@@ -15,6 +15,7 @@
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -33,15 +34,6 @@ namespace {
 constexpr int MaxDurationSeconds = 24 * 3600;
 const QString AuthPlaceholder = u"none | bearer:TOKEN | basic:USER:PASS"_s;
 
-QString resultHeading(const Conform::Result &result)
-{
-    QString heading = u"%1  %2  %3\n%4"_s.arg(Conform::statusName(result.status),
-        Conform::levelName(result.level), result.title, result.clause);
-    if (!result.detail.isEmpty())
-        heading += u"\n"_s + result.detail;
-    return heading;
-}
-
 } // namespace
 
 ConformanceDialog::ConformanceDialog(QWidget *parent)
@@ -56,6 +48,7 @@ ConformanceDialog::ConformanceDialog(QWidget *parent)
     , m_saveJunit(new QPushButton(tr("Save &JUnit…"), this))
     , m_saveJson(new QPushButton(tr("Save JS&ON…"), this))
     , m_view(new QTreeView(this))
+    , m_exchanges(new QListWidget(this))
     , m_evidence(new QPlainTextEdit(this))
     , m_showInTimeline(new QPushButton(tr("Show in &timeline"), this))
 {
@@ -119,9 +112,20 @@ ConformanceDialog::ConformanceDialog(QWidget *parent)
     m_evidence->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_evidence->setPlaceholderText(tr("Select a check to see its evidence: each request sent "
                                       "and the answer seen."));
-    m_showInTimeline->setToolTip(tr("Select this check's exchange in the main window's timeline "
-                                    "(MTA checks: the calls are captured like any other)"));
+    m_exchanges->setToolTip(tr("The exchanges that are this check's evidence; the one picked "
+                               "here is the one Show in timeline selects"));
+    m_exchanges->setUniformItemSizes(true);
+    // A hook URL carries a long registration id: the status at the end must stay in view.
+    m_exchanges->setTextElideMode(Qt::ElideMiddle);
+    m_exchanges->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    connect(
+        m_exchanges, &QListWidget::currentRowChanged, this, &ConformanceDialog::showEvidenceItem);
+    connect(m_exchanges, &QListWidget::itemActivated, this, &ConformanceDialog::showInTimeline);
+    m_showInTimeline->setToolTip(tr("Select the exchange picked in the evidence list in the main "
+                                    "window's timeline (every call of a run is captured)"));
     connect(m_showInTimeline, &QPushButton::clicked, this, &ConformanceDialog::showInTimeline);
+    connect(
+        m_model, &QAbstractItemModel::dataChanged, this, &ConformanceDialog::refreshCapturedIds);
 
     auto *modeRow = new QHBoxLayout;
     modeRow->addWidget(m_scannerMode);
@@ -141,7 +145,13 @@ ConformanceDialog::ConformanceDialog(QWidget *parent)
     evidenceHeader->addWidget(new QLabel(tr("<b>Evidence</b>"), evidencePane), 1);
     evidenceHeader->addWidget(m_showInTimeline);
     evidenceLayout->addLayout(evidenceHeader);
-    evidenceLayout->addWidget(m_evidence, 1);
+    auto *evidenceSplit = new QSplitter(Qt::Horizontal, evidencePane);
+    evidenceSplit->addWidget(m_exchanges);
+    evidenceSplit->addWidget(m_evidence);
+    evidenceSplit->setStretchFactor(1, 1);
+    evidenceSplit->setChildrenCollapsible(false);
+    evidenceSplit->setSizes({320, 780});
+    evidenceLayout->addWidget(evidenceSplit, 1);
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(m_view);
     split->addWidget(evidencePane);
@@ -274,6 +284,7 @@ void ConformanceDialog::requestRun()
 void ConformanceDialog::runStarted()
 {
     m_model->clear();
+    m_exchanges->clear();
     m_evidence->clear();
     m_report = {};
     m_running = true;
@@ -304,9 +315,9 @@ void ConformanceDialog::runRefused(const QString &message)
     updateButtons();
 }
 
-void ConformanceDialog::addResult(const Conform::Result &result, const QList<qint64> &exchangeIds)
+void ConformanceDialog::addResult(const Conform::Result &result)
 {
-    m_model->addResult(result, exchangeIds);
+    m_model->addResult(result);
     if (!m_view->currentIndex().isValid() && result.status == Conform::Status::Fail)
         m_view->setCurrentIndex(m_model->index(m_model->rowCount() - 1, 0));
     updateSummary();
@@ -363,32 +374,7 @@ void ConformanceDialog::updateButtons()
     const bool saved = m_finished && m_model->rowCount() > 0;
     m_saveJunit->setEnabled(saved);
     m_saveJson->setEnabled(saved);
-    const QModelIndex current = m_view->currentIndex();
-    m_showInTimeline->setEnabled(
-        current.isValid() && !m_model->exchangeIds(current.row()).isEmpty());
-}
-
-void ConformanceDialog::showSelection()
-{
-    const QModelIndex current = m_view->currentIndex();
-    updateButtons();
-    if (!current.isValid()) {
-        m_evidence->clear();
-        return;
-    }
-    const Conform::Result result = m_model->result(current.row());
-    const QString evidence = Conform::evidenceText(result);
-    m_evidence->setPlainText(resultHeading(result) + u"\n\n"_s
-        + (evidence.isEmpty() ? tr("(no exchange is recorded for this check)") : evidence));
-}
-
-void ConformanceDialog::showInTimeline()
-{
-    const QModelIndex current = m_view->currentIndex();
-    const QList<qint64> ids
-        = current.isValid() ? m_model->exchangeIds(current.row()) : QList<qint64>();
-    if (!ids.isEmpty())
-        Q_EMIT showExchangeRequested(ids.constFirst());
+    m_showInTimeline->setEnabled(pickedExchangeId() > 0);
 }
 
 void ConformanceDialog::save(bool asJson)

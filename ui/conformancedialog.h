@@ -11,6 +11,7 @@ class QButtonGroup;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QListWidget;
 class QPlainTextEdit;
 class QPushButton;
 class QRadioButton;
@@ -20,9 +21,11 @@ class QTreeView;
 
 // `hookscope conform` in the window: check a scanner (the checks run against its URL) or an MTA
 // (Hookscope listens as its scanner, answers some calls with faults and scores what the MTA does).
-// One row per check; the selected row's evidence (each exchange, sent then seen) below the table,
-// and in MTA mode a way to the captured exchange in the timeline. It sends nothing itself: app/
-// runs the checks when a run is requested and feeds the results back.
+// One row per check; below the table the selected row's evidence: a list of its exchanges and
+// their text (each sent, then seen). Every exchange of a run is captured (what Hookscope sends to a
+// scanner, what an MTA sends to Hookscope), so the one picked in the list can be shown in the
+// timeline. It sends nothing itself: app/ runs the checks when a run is requested and feeds the
+// results and the captured ids back.
 class ConformanceDialog final : public QDialog
 {
     Q_OBJECT
@@ -42,13 +45,17 @@ public:
     void runStarted(); // rows cleared, Stop enabled
     void setListening(const QString &url); // MTA mode: where to point the MTA
     void runRefused(const QString &message); // nothing runs (cannot listen, bad input)
-    void addResult(const Conform::Result &result, const QList<qint64> &exchangeIds = {});
+    void addResult(const Conform::Result &result);
+    // The run's exchange `exchange` (Conform::Evidence::exchange) is in the capture store as `id`.
+    void exchangeCaptured(qint64 exchange, qint64 id);
     void runFinished(const Conform::Report &report);
 
     // For app/ and tests.
     ConformResultsModel *model() const { return m_model; }
     QTreeView *resultsView() const { return m_view; }
     QPlainTextEdit *evidenceView() const { return m_evidence; }
+    // One item per exchange of the selected row; its current item is what Show in timeline shows.
+    QListWidget *evidenceList() const { return m_exchanges; }
     QLineEdit *scannerUrlEdit() const { return m_url; }
     QComboBox *dialectBox() const { return m_dialect; }
     QLineEdit *scannerAuthEdit() const { return m_auth; }
@@ -73,6 +80,9 @@ private:
     QWidget *buildMtaPage();
     void requestRun();
     void showSelection();
+    void refreshCapturedIds();
+    void showEvidenceItem();
+    qint64 pickedExchangeId() const; // of the evidence list's current item, 0 when none
     void showInTimeline();
     void updateSummary();
     void updateButtons();
@@ -95,6 +105,7 @@ private:
     QPushButton *m_saveJunit;
     QPushButton *m_saveJson;
     QTreeView *m_view;
+    QListWidget *m_exchanges;
     QPlainTextEdit *m_evidence;
     QPushButton *m_showInTimeline;
     Conform::Report m_report;

@@ -41,10 +41,16 @@ struct Target
 
 // One request sent and the answer seen, as text for people: request line, headers (credentials
 // masked) and the start of the body; status line, headers and the start of the answer's body.
+// The exchange itself is named by its place in the run, so that a window can lead from a check to
+// the captured call without matching text: `exchange` is the index of Runner::exchangeRecorded's
+// exchange (scanner mode) or of MtaObservation::exchanges (MTA mode), -1 when there is none;
+// `capturedId` is its id in a capture store once whoever stores it says so, 0 until then.
 struct Evidence
 {
     QString sent;
     QString seen;
+    qint64 exchange = -1;
+    qint64 capturedId = 0;
 };
 
 struct Result

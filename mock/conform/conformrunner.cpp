@@ -4,8 +4,11 @@
 #include "mock/capture/exchange.h"
 #include "mock/capture/httpvocabulary.h"
 #include "mock/conform/logging.h"
+#include "mock/conform/sentexchange_p.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
+#include <QMetaMethod>
 #include <QTimer>
 
 #include <algorithm>
@@ -98,8 +101,11 @@ struct Runner::Private
     Mock::HookClient *anonymous = nullptr;
     Mock::HookClient *impostor = nullptr;
     std::unique_ptr<Run> current;
+    QString sessionKey;
+    qint64 recorded = 0; // exchanges numbered so far in this run
 
     void runNext();
+    Evidence record(const Detail::SentCall &sent);
     void configure(Mock::HookClient *client) const
     {
         client->setTls(tls);
@@ -141,8 +147,10 @@ public:
         timed.maxRetries = 0;
         qCDebug(lcConform) << m_result.id << call.method << call.url;
         client->send(timed,
-            [this, timed, authorization, then = std::move(then)](const Mock::HttpResult &result) {
-                m_result.evidence.append({formatSent(timed, authorization), formatSeen(result)});
+            [this, timed, authorization, sent = QDateTime::currentDateTimeUtc(),
+                then = std::move(then)](const Mock::HttpResult &result) {
+                m_result.evidence.append(
+                    m_runner->record({m_result.id, timed, authorization, result, sent}));
                 if (result.status != 0)
                     m_runner->anyAnswer = true;
                 else if (!m_runner->anyAnswer)
@@ -182,7 +190,10 @@ public:
 
     void addEvidence(const Mock::HttpCall &call, const Mock::HttpResult &result) override
     {
-        m_result.evidence.append({formatSent(call, m_runner->authorization), formatSeen(result)});
+        // Sent with others by sendAll: it went out about one latency ago.
+        const QDateTime sent = QDateTime::currentDateTimeUtc().addMSecs(-(result.latencyUs / 1000));
+        m_result.evidence.append(
+            m_runner->record({m_result.id, call, m_runner->authorization, result, sent}));
     }
 
     void finish(Status status, const QString &detail) override
@@ -234,6 +245,9 @@ void Runner::start(const Target &target)
     d->anyAnswer = false;
     d->unreachable = false;
     d->stopped = false;
+    d->recorded = 0;
+    d->sessionKey
+        = u"conform-"_s + QDateTime::currentDateTimeUtc().toString(u"yyyyMMdd'T'HHmmss.zzz'Z'"_s);
     const auto auth = Mock::HttpAuth::parse(target.auth).value_or(Mock::HttpAuth {});
     d->authorization = auth.authorization();
     d->wrong = wrongAuthorization(auth);
@@ -244,6 +258,20 @@ void Runner::start(const Target &target)
     d->impostor->setAuthorization(d->wrong);
     d->running = true;
     QTimer::singleShot(0, this, [this] { d->runNext(); });
+}
+
+Evidence Runner::Private::record(const Detail::SentCall &sent)
+{
+    Evidence evidence {
+        formatSent(sent.call, sent.authorization), formatSeen(sent.result), recorded++, 0};
+    // Decoding and judging a call is for a listener only (the command has none).
+    if (q->isSignalConnected(QMetaMethod::fromSignal(&Runner::exchangeRecorded))) {
+        Mock::Exchange exchange = Detail::sentExchange(sent, target, facts);
+        exchange.sessionKey = sessionKey;
+        exchange.sequence = int(evidence.exchange) + 1;
+        Q_EMIT q->exchangeRecorded(exchange, evidence.exchange);
+    }
+    return evidence;
 }
 
 void Runner::Private::runNext()
@@ -293,6 +321,11 @@ bool Runner::unreachable() const
 QList<Result> Runner::results() const
 {
     return d->results;
+}
+
+QString Runner::sessionKey() const
+{
+    return d->sessionKey;
 }
 
 bool Runner::mustsPass() const

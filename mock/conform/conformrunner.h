@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "mock/capture/exchange.h"
 #include "mock/conform/conformcheck.h"
 
 #include <QObject>
@@ -12,6 +13,11 @@ namespace Conform {
 // Runs the checks for the target's dialect one after the other and reports each result. When the
 // first request of the run gets no HTTP answer at all the scanner is unreachable: the remaining
 // checks are skipped and unreachable() is true (the command's exit code 2).
+//
+// Every call recorded as evidence is numbered in the run (Evidence::exchange, from 0) and, when
+// something listens to exchangeRecorded, also given as a Mock::Exchange of the run's own session
+// (sessionKey "conform-…", sequence = number + 1), before the check that made it ends: the window
+// captures them so that the timeline shows what Hookscope sent.
 class Runner final : public QObject
 {
     Q_OBJECT
@@ -32,9 +38,11 @@ public:
     QList<Result> results() const;
     // True when no MUST-level check failed.
     bool mustsPass() const;
+    QString sessionKey() const; // of the exchanges of the current or last run
 
 Q_SIGNALS:
     void checkFinished(const Conform::Result &result);
+    void exchangeRecorded(const Mock::Exchange &exchange, qint64 index);
     void finished();
 
 private:

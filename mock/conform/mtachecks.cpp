@@ -7,6 +7,8 @@
 #include <QJsonObject>
 #include <QRegularExpression>
 
+#include <functional>
+
 using namespace Qt::StringLiterals;
 
 // The checks `hookscope conform --mta` scores an MTA on, one entry each: what the clause asks and
@@ -58,7 +60,7 @@ void everyHookCall(const MtaObservation &seen, Result &result,
                 = u"call %1 (%2): %3"_s.arg(exchange->sequence).arg(exchange->stageName, why);
         faults << why;
         if (result.evidence.size() < MaxEvidence)
-            result.evidence << evidenceOf(*exchange);
+            result.evidence << evidenceOf(seen, *exchange);
     }
     if (faults.isEmpty()) {
         result.status = Status::Pass;
@@ -155,7 +157,7 @@ void retrySameId(const MtaObservation &seen, Result &result)
         return;
     }
     const Mock::Exchange &faulted = seen.exchanges.at(seen.retryFaultExchange);
-    result.evidence << evidenceOf(faulted);
+    result.evidence << evidenceOf(seen, faulted);
     const qsizetype retry = retryOf503(seen);
     if (retry < 0) {
         result.status = Status::Skip;
@@ -163,7 +165,7 @@ void retrySameId(const MtaObservation &seen, Result &result)
         return;
     }
     const Mock::Exchange &next = seen.exchanges.at(retry);
-    result.evidence << evidenceOf(next);
+    result.evidence << evidenceOf(seen, next);
     const QByteArray before = faulted.requestHeader("X-MTA-Hooks-Request-Id");
     const QByteArray after = next.requestHeader("X-MTA-Hooks-Request-Id");
     if (before.isEmpty()) {
@@ -190,7 +192,7 @@ void honoursRetryAfter(const MtaObservation &seen, Result &result)
     }
     const Mock::Exchange &faulted = seen.exchanges.at(seen.retryFaultExchange);
     const Mock::Exchange &again = seen.exchanges.at(retry);
-    result.evidence << evidenceOf(faulted) << evidenceOf(again);
+    result.evidence << evidenceOf(seen, faulted) << evidenceOf(seen, again);
     QByteArray retryAfter;
     for (const auto &[name, value] : faulted.responseHeaders) {
         if (name.compare("Retry-After", Qt::CaseInsensitive) == 0)
@@ -229,14 +231,14 @@ void registersAfter404(const MtaObservation &seen, Result &result)
         result.detail = u"the MTA made too few calls for one to be answered 404"_s;
         return;
     }
-    result.evidence << evidenceOf(seen.exchanges.at(seen.notFoundExchange));
+    result.evidence << evidenceOf(seen, seen.exchanges.at(seen.notFoundExchange));
     const qsizetype again = registrationAfter404(seen);
     if (again < 0) {
         result.status = Status::Fail;
         result.detail = u"no new registration after 404 REGISTRATION_NOT_FOUND"_s;
         return;
     }
-    result.evidence << evidenceOf(seen.exchanges.at(again));
+    result.evidence << evidenceOf(seen, seen.exchanges.at(again));
     result.status = Status::Pass;
     result.detail = u"registered again after the 404"_s;
 }
@@ -259,7 +261,7 @@ void resendsAfter404(const MtaObservation &seen, Result &result)
         const Mock::Exchange &next = seen.exchanges.at(i);
         if (next.kind != Mock::ExchangeKind::Hook || next.requestBody != refused.requestBody)
             continue;
-        result.evidence << evidenceOf(next);
+        result.evidence << evidenceOf(seen, next);
         if (next.requestHeader("X-MTA-Hooks-Registration") == registration) {
             result.status = Status::Pass;
             result.detail = u"sent the call again for %1"_s.arg(QString::fromLatin1(registration));
@@ -284,7 +286,7 @@ void stopsAfter410(const MtaObservation &seen, Result &result)
         return;
     }
     const Mock::Exchange &gone = seen.exchanges.at(seen.goneExchange);
-    result.evidence << evidenceOf(gone);
+    result.evidence << evidenceOf(seen, gone);
     const QByteArray registration = gone.requestHeader("X-MTA-Hooks-Registration");
     int later = 0;
     for (qsizetype i = seen.goneExchange + 1; i < seen.exchanges.size(); ++i) {
@@ -293,7 +295,7 @@ void stopsAfter410(const MtaObservation &seen, Result &result)
             || next.requestHeader("X-MTA-Hooks-Registration") != registration)
             continue;
         if (++later == 1)
-            result.evidence << evidenceOf(next);
+            result.evidence << evidenceOf(seen, next);
     }
     if (later == 0) {
         result.status = Status::Pass;
@@ -317,7 +319,7 @@ void registersFirst(const MtaObservation &seen, Result &result)
         if (exchange.kind == Mock::ExchangeKind::Hook) {
             result.status = Status::Fail;
             result.detail = u"a hook call came before any registration"_s;
-            result.evidence << evidenceOf(exchange);
+            result.evidence << evidenceOf(seen, exchange);
             return;
         }
     }
@@ -327,9 +329,14 @@ void registersFirst(const MtaObservation &seen, Result &result)
 
 } // namespace
 
-Evidence evidenceOf(const Mock::Exchange &exchange)
+Evidence evidenceOf(const MtaObservation &observation, const Mock::Exchange &exchange)
 {
     Evidence evidence;
+    // The checks hold references into the list: the address is the index.
+    const Mock::Exchange *first = observation.exchanges.constData();
+    const std::less<const Mock::Exchange *> before;
+    if (!before(&exchange, first) && before(&exchange, first + observation.exchanges.size()))
+        evidence.exchange = &exchange - first;
     Mock::HttpHeaders headers = exchange.requestHeaders;
     Mock::redactCredentials(headers);
     QStringList sent {QString::fromLatin1(exchange.method + ' ' + exchange.path)};

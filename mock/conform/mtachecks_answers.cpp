@@ -65,14 +65,14 @@ void appliesNewSender(const MtaObservation &seen, Result &result)
 {
     if (!probeGiven(seen, seen.senderChangeExchange, Stage::Mail, result))
         return;
-    result.evidence << evidenceOf(seen.exchanges.at(seen.senderChangeExchange));
+    result.evidence << evidenceOf(seen, seen.exchanges.at(seen.senderChangeExchange));
     const QString changed = changedSenderAddress();
     int carrying = 0;
     for (const Mock::Exchange *next : laterInTransaction(seen, seen.senderChangeExchange)) {
         if (next->recipients.isEmpty())
             continue; // no envelope in this call
         if (next->mailFrom != changed) {
-            result.evidence << evidenceOf(*next);
+            result.evidence << evidenceOf(seen, *next);
             result.status = Status::Fail;
             result.detail
                 = u"the %1 call after it still has envelope.from \"%2\", not \"%3\""_s.arg(
@@ -80,7 +80,7 @@ void appliesNewSender(const MtaObservation &seen, Result &result)
             return;
         }
         if (++carrying == 1)
-            result.evidence << evidenceOf(*next);
+            result.evidence << evidenceOf(seen, *next);
     }
     if (carrying == 0) {
         result.status = Status::Skip;
@@ -105,14 +105,14 @@ void appliesAddedRecipient(const MtaObservation &seen, Result &result)
 {
     if (!probeGiven(seen, seen.recipientAddExchange, Stage::Rcpt, result))
         return;
-    result.evidence << evidenceOf(seen.exchanges.at(seen.recipientAddExchange));
+    result.evidence << evidenceOf(seen, seen.exchanges.at(seen.recipientAddExchange));
     const Mock::Exchange *data = dataCallAfter(seen, seen.recipientAddExchange);
     if (!data) {
         result.status = Status::Skip;
         result.detail = u"no data call followed in that transaction"_s;
         return;
     }
-    result.evidence << evidenceOf(*data);
+    result.evidence << evidenceOf(seen, *data);
     const QString added = addedRecipientAddress();
     if (listsAddress(data->recipients, added)) {
         result.status = Status::Pass;
@@ -129,7 +129,7 @@ void dropsRejectedRecipient(const MtaObservation &seen, Result &result)
     if (!probeGiven(seen, seen.recipientRejectExchange, Stage::Rcpt, result))
         return;
     const Mock::Exchange &rejectedCall = seen.exchanges.at(seen.recipientRejectExchange);
-    result.evidence << evidenceOf(rejectedCall);
+    result.evidence << evidenceOf(seen, rejectedCall);
     if (rejectedCall.recipients.isEmpty()) {
         result.status = Status::Skip;
         result.detail = u"the rejected rcpt call carried no recipient"_s;
@@ -143,7 +143,7 @@ void dropsRejectedRecipient(const MtaObservation &seen, Result &result)
         if (next->stage == Stage::Rcpt && !kept.isEmpty())
             kept.removeLast();
         if (listsAddress(kept, rejected)) {
-            result.evidence << evidenceOf(*next);
+            result.evidence << evidenceOf(seen, *next);
             result.status = Status::Fail;
             result.detail = u"the %1 call after it still lists %2 in envelope.to"_s.arg(
                 next->stageName, rejected);
@@ -157,7 +157,7 @@ void dropsRejectedRecipient(const MtaObservation &seen, Result &result)
             = u"no data call followed in that transaction (none is due when no recipient is left)"_s;
         return;
     }
-    result.evidence << evidenceOf(*data);
+    result.evidence << evidenceOf(seen, *data);
     result.status = Status::Pass;
     result.detail = u"the data call's envelope.to (%1) leaves out %2"_s.arg(
         data->recipients.join(u", "_s), rejected);
@@ -167,10 +167,10 @@ void stopsAfterRejectedMail(const MtaObservation &seen, Result &result)
 {
     if (!probeGiven(seen, seen.mailRejectExchange, Stage::Mail, result))
         return;
-    result.evidence << evidenceOf(seen.exchanges.at(seen.mailRejectExchange));
+    result.evidence << evidenceOf(seen, seen.exchanges.at(seen.mailRejectExchange));
     const auto later = laterInTransaction(seen, seen.mailRejectExchange);
     if (!later.isEmpty()) {
-        result.evidence << evidenceOf(*later.constFirst());
+        result.evidence << evidenceOf(seen, *later.constFirst());
         result.status = Status::Fail;
         result.detail
             = u"%1 more call(s) for the rejected transaction, the first at %2"_s.arg(later.size())
@@ -183,7 +183,8 @@ void stopsAfterRejectedMail(const MtaObservation &seen, Result &result)
         result.detail = u"the MTA made no call after the rejected mail: nothing shows it stopped"_s;
         return;
     }
-    result.evidence << evidenceOf(seen.exchanges.at(seen.mailRejectExchange + 1)); // what came
+    result.evidence << evidenceOf(
+        seen, seen.exchanges.at(seen.mailRejectExchange + 1)); // what came
     result.status = Status::Pass;
     result.detail = u"no rcpt or data call for the rejected transaction; %1 later call(s) for "
                     "others"_s.arg(after);

@@ -105,7 +105,8 @@ struct MtaCheck
 const QList<MtaCheck> &mtaChecks();
 QList<Result> scoreMta(const MtaObservation &observation);
 
-// An exchange as evidence: the request as sent, the answer as seen.
-Evidence evidenceOf(const Mock::Exchange &exchange);
+// An exchange of the observation as evidence: the request as sent, the answer as seen, and its
+// index in observation.exchanges (-1 when `exchange` is not one of them).
+Evidence evidenceOf(const MtaObservation &observation, const Mock::Exchange &exchange);
 
 } // namespace Conform

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Tools ▸ Conformance… through the real composition root: the scanner checks against an
 // in-process strict endpoint (rows arrive one per check, every MUST passes, a row shows its
-// request and answer), Stop skips what has not started, and the MTA checks against
-// tests/conform/mta_double.py (the calls land in the capture store and a row's "Show in timeline"
-// selects its call in the window). HTTP on 127.0.0.1 only.
+// request and answer, every call sent is captured in a session of the run and a row's "Show in
+// timeline" selects the exchange picked in its evidence list), Stop skips what has not started, and
+// the MTA checks against tests/conform/mta_double.py (the calls land in the capture store and a
+// row's "Show in timeline" selects its call in the window). HTTP on 127.0.0.1 only.
 #include "app/application.h"
+#include "mock/capture/capturestore.h"
 #include "mock/conform/conformcheck.h"
 #include "mock/conform/mtaobserver.h"
 #include "mock/scanner/hookendpoint.h"
@@ -17,11 +19,13 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QSet>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -54,6 +58,15 @@ struct StrictScanner
         return endpoint.listen();
     }
 };
+
+int rowOf(ConformanceDialog *d, const QString &checkId)
+{
+    for (int row = 0; row < d->model()->rowCount(); ++row) {
+        if (d->model()->result(row).id == checkId)
+            return row;
+    }
+    return -1;
+}
 
 QAction *menuAction(QMenuBar *bar, const QString &menu, const QString &item)
 {
@@ -155,8 +168,88 @@ private Q_SLOTS:
         QVERIFY(evidence.indexOf(u">>> sent"_s) < evidence.indexOf(u"<<< seen"_s));
         QVERIFY2(evidence.contains(u"HTTP 2"_s), qPrintable(evidence));
         QVERIFY(!evidence.contains(Token)); // credentials masked
-        // Scanner checks store nothing: there is no call to show in the timeline.
-        QVERIFY(!d->showInTimelineButton()->isEnabled());
+    }
+
+    void scannerCallsLeadToTheTimeline()
+    {
+        StrictScanner scanner;
+        QVERIFY(scanner.listen());
+        ConformanceDialog *d = openDialog();
+        QVERIFY(d);
+        runScanner(d, scanner.endpoint.url());
+        QTRY_VERIFY_WITH_TIMEOUT(!d->isRunning(), Patience);
+        QCOMPARE(d->model()->mustFailures(), 0);
+
+        // Every call recorded as evidence is captured, once, in a session of the run's own.
+        Mock::CaptureStore *store = m_app->store();
+        qsizetype evidence = 0;
+        QSet<qint64> ids;
+        for (const Conform::Result &result : d->model()->results()) {
+            evidence += result.evidence.size();
+            for (const Conform::Evidence &e : result.evidence) {
+                QVERIFY2(e.capturedId > 0, qPrintable(result.id));
+                ids.insert(e.capturedId);
+            }
+        }
+        QCOMPARE(store->count(), evidence);
+        QCOMPARE(qsizetype(ids.size()), evidence);
+        QCOMPARE(store->sessionCount(), 1);
+        const QString session = store->sessions({}, 0, 1).constFirst().sessionKey;
+        QVERIFY2(session.startsWith(u"conform-"_s), qPrintable(session));
+
+        // A hook call as the timeline shows it: decoded, judged, the scanner as its peer.
+        const int data = rowOf(d, u"hook.stage.data"_s);
+        QVERIFY(data >= 0);
+        const auto hook = store->load(d->model()->exchangeIds(data).constFirst());
+        QVERIFY(hook.has_value());
+        QCOMPARE(hook->sessionKey, session);
+        QCOMPARE(hook->kind, Mock::ExchangeKind::Hook);
+        QCOMPARE(hook->method, QByteArray("POST"));
+        QCOMPARE(hook->stage, MtaHooks::Stage::Data);
+        QCOMPARE(hook->dialect, MtaHooks::Dialect::Draft01);
+        QCOMPARE(hook->httpStatus, 200);
+        QCOMPARE(hook->verdict, MtaHooks::Verdict::Accept);
+        QCOMPARE(hook->peerAddress, u"127.0.0.1"_s);
+        QCOMPARE(hook->peerPort, scanner.endpoint.serverPort());
+        QCOMPARE(hook->note, u"conform: hook.stage.data"_s);
+        QCOMPARE(hook->requestHeader("Authorization"), QByteArray("Bearer ***"));
+        QVERIFY(!hook->requestBody.isEmpty());
+        const auto discovery = store->load(d->model()->exchangeIds(0).constFirst());
+        QVERIFY(discovery.has_value());
+        QCOMPARE(discovery->kind, Mock::ExchangeKind::Discovery);
+        QCOMPARE(discovery->method, QByteArray("GET"));
+
+        // A row leads to its exchange in the window's timeline.
+        d->resultsView()->setCurrentIndex(d->model()->index(data, 0));
+        QCOMPARE(d->evidenceList()->count(), d->model()->result(data).evidence.size());
+        QCOMPARE(d->evidenceList()->currentRow(), 0);
+        QVERIFY(d->showInTimelineButton()->isEnabled());
+        QTest::mouseClick(d->showInTimelineButton(), Qt::LeftButton);
+        QTRY_COMPARE(m_app->window()->currentExchangeId(), hook->id);
+
+        // A row with several exchanges lists them; the one picked is the one shown.
+        const int retry = rowOf(d, u"hook.retry-same-answer"_s);
+        QVERIFY(retry >= 0);
+        const QList<Conform::Evidence> retries = d->model()->result(retry).evidence;
+        QVERIFY(retries.size() >= 3); // the call, its retry, one of the 16 racing
+        d->resultsView()->setCurrentIndex(d->model()->index(retry, 0));
+        QCOMPARE(d->evidenceList()->count(), retries.size());
+        QVERIFY2(d->evidenceList()->item(1)->text().startsWith(u"2. POST /"_s),
+            qPrintable(d->evidenceList()->item(1)->text()));
+        QVERIFY(d->evidenceList()->item(1)->text().contains(u"HTTP 200"_s));
+        d->evidenceList()->setCurrentRow(1);
+        QVERIFY(retries.at(1).capturedId != retries.at(0).capturedId);
+        QTest::mouseClick(d->showInTimelineButton(), Qt::LeftButton);
+        QTRY_COMPARE(m_app->window()->currentExchangeId(), retries.at(1).capturedId);
+        // The text follows the pick: its cursor is at the second exchange's block.
+        const QString text = d->evidenceView()->toPlainText();
+        QCOMPARE(d->evidenceView()->textCursor().position(), text.indexOf(u"── 2 of "_s));
+
+        // A second run is a session of its own.
+        runScanner(d, scanner.endpoint.url());
+        QTRY_VERIFY_WITH_TIMEOUT(!d->isRunning(), Patience);
+        QCOMPARE(store->sessionCount(), 2);
+        QCOMPARE(store->count(), 2 * evidence);
     }
 
     void stopSkipsTheRest()
@@ -255,6 +348,27 @@ private Q_SLOTS:
         QVERIFY(d->showInTimelineButton()->isEnabled());
         QTest::mouseClick(d->showInTimelineButton(), Qt::LeftButton);
         QTRY_COMPARE(m_app->window()->currentExchangeId(), id);
+
+        // Each piece of evidence names the very call it quotes, and a row with two leads to both.
+        int twoCalls = -1;
+        for (int row = 0; row < d->model()->rowCount(); ++row) {
+            const QList<Conform::Evidence> evidence = d->model()->result(row).evidence;
+            for (const Conform::Evidence &e : evidence) {
+                const auto stored = m_app->store()->load(e.capturedId);
+                QVERIFY2(stored.has_value(), qPrintable(d->model()->result(row).id));
+                QCOMPARE(e.sent.section(u'\n', 0, 0),
+                    QString::fromLatin1(stored->method + ' ' + stored->path));
+            }
+            if (twoCalls < 0 && evidence.size() >= 2
+                && evidence.at(0).capturedId != evidence.at(1).capturedId)
+                twoCalls = row;
+        }
+        QVERIFY(twoCalls >= 0);
+        d->resultsView()->setCurrentIndex(d->model()->index(twoCalls, 0));
+        d->evidenceList()->setCurrentRow(1);
+        QTest::mouseClick(d->showInTimelineButton(), Qt::LeftButton);
+        QTRY_COMPARE(m_app->window()->currentExchangeId(),
+            d->model()->result(twoCalls).evidence.at(1).capturedId);
 #endif
     }
 };

@@ -37,6 +37,7 @@ private Q_SLOTS:
     void statusLooksLikeAVerdict();
     void countsAndMustFailures();
     void evidenceAndExchanges();
+    void capturedIdsByIndex();
     void clearEmpties();
 };
 
@@ -111,7 +112,11 @@ void TestConformResultsModel::evidenceAndExchanges()
 {
     ConformResultsModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.addResult(result(u"a"_s, Conform::Status::Pass, Conform::Level::Must), {7, 9});
+    Conform::Result a = result(u"a"_s, Conform::Status::Pass, Conform::Level::Must);
+    a.evidence.first().capturedId = 7;
+    a.evidence.append({u"GET /status"_s, u"HTTP 200"_s, 1, 9});
+    a.evidence.append({u"GET /status"_s, u"HTTP 200"_s, 1, 9}); // the same call twice: listed once
+    model.addResult(a);
     model.addResult(result(u"b"_s, Conform::Status::Fail, Conform::Level::Must));
     const QString evidence
         = model.index(0, 0).data(ConformResultsModel::EvidenceTextRole).toString();
@@ -124,6 +129,38 @@ void TestConformResultsModel::evidenceAndExchanges()
     QVERIFY(model.exchangeIds(5).isEmpty());
     QCOMPARE(model.result(1).id, u"b"_s);
     QVERIFY(model.result(-1).id.isEmpty());
+}
+
+void TestConformResultsModel::capturedIdsByIndex()
+{
+    ConformResultsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    // Exchange 0 is stored before its row arrives, exchange 1 after.
+    model.setCapturedId(0, 41);
+    Conform::Result a = result(u"a"_s, Conform::Status::Pass, Conform::Level::Must);
+    a.evidence.first().exchange = 0;
+    a.evidence.append({u"POST /hook"_s, u"HTTP 200"_s, 1, 0});
+    model.addResult(a);
+    Conform::Result b = result(u"b"_s, Conform::Status::Pass, Conform::Level::Must);
+    b.evidence.first().exchange = 2; // never stored
+    model.addResult(b);
+    QCOMPARE(model.exchangeIds(0), (QList<qint64> {41}));
+    QCOMPARE(model.result(0).evidence.at(1).capturedId, 0);
+
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.setCapturedId(1, 42);
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed.first().at(0).toModelIndex().row(), 0);
+    QCOMPARE(model.exchangeIds(0), (QList<qint64> {41, 42}));
+    QCOMPARE(model.result(0).evidence.at(1).capturedId, 42);
+    QVERIFY(model.exchangeIds(1).isEmpty());
+    model.setCapturedId(-1, 43); // no exchange: nothing to name
+    QCOMPARE(changed.size(), 1);
+
+    // A new run forgets the last run's ids.
+    model.clear();
+    model.addResult(a);
+    QVERIFY(model.exchangeIds(0).isEmpty());
 }
 
 void TestConformResultsModel::clearEmpties()

@@ -34,6 +34,7 @@ ConformResultsModel::ConformResultsModel(QObject *parent)
 
 void ConformResultsModel::clear()
 {
+    m_captured.clear();
     if (m_rows.isEmpty())
         return;
     beginResetModel();
@@ -41,44 +42,69 @@ void ConformResultsModel::clear()
     endResetModel();
 }
 
-void ConformResultsModel::addResult(const Conform::Result &result, const QList<qint64> &exchangeIds)
+void ConformResultsModel::addResult(const Conform::Result &result)
 {
+    Conform::Result added = result;
+    for (Conform::Evidence &evidence : added.evidence) {
+        if (evidence.capturedId == 0)
+            evidence.capturedId = m_captured.value(evidence.exchange);
+    }
     const int row = int(m_rows.size());
     beginInsertRows({}, row, row);
-    m_rows.append({result, exchangeIds});
+    m_rows.append(added);
     endInsertRows();
+}
+
+void ConformResultsModel::setCapturedId(qint64 exchange, qint64 id)
+{
+    if (exchange < 0 || id <= 0)
+        return;
+    m_captured.insert(exchange, id);
+    for (int row = 0; row < m_rows.size(); ++row) {
+        bool changed = false;
+        for (Conform::Evidence &evidence : m_rows[row].evidence) {
+            if (evidence.exchange == exchange && evidence.capturedId != id) {
+                evidence.capturedId = id;
+                changed = true;
+            }
+        }
+        if (changed)
+            Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1), {ExchangeIdsRole});
+    }
 }
 
 QList<Conform::Result> ConformResultsModel::results() const
 {
-    QList<Conform::Result> all;
-    all.reserve(m_rows.size());
-    for (const Row &row : m_rows)
-        all.append(row.result);
-    return all;
+    return m_rows;
 }
 
 Conform::Result ConformResultsModel::result(int row) const
 {
-    return row >= 0 && row < m_rows.size() ? m_rows.at(row).result : Conform::Result();
+    return row >= 0 && row < m_rows.size() ? m_rows.at(row) : Conform::Result();
 }
 
 QList<qint64> ConformResultsModel::exchangeIds(int row) const
 {
-    return row >= 0 && row < m_rows.size() ? m_rows.at(row).exchangeIds : QList<qint64>();
+    QList<qint64> ids;
+    if (row < 0 || row >= m_rows.size())
+        return ids;
+    for (const Conform::Evidence &evidence : m_rows.at(row).evidence) {
+        if (evidence.capturedId > 0 && !ids.contains(evidence.capturedId))
+            ids.append(evidence.capturedId);
+    }
+    return ids;
 }
 
 int ConformResultsModel::count(Conform::Status status) const
 {
     return int(std::count_if(m_rows.cbegin(), m_rows.cend(),
-        [status](const Row &row) { return row.result.status == status; }));
+        [status](const Conform::Result &result) { return result.status == status; }));
 }
 
 int ConformResultsModel::mustFailures() const
 {
-    return int(std::count_if(m_rows.cbegin(), m_rows.cend(), [](const Row &row) {
-        return row.result.status == Conform::Status::Fail
-            && row.result.level == Conform::Level::Must;
+    return int(std::count_if(m_rows.cbegin(), m_rows.cend(), [](const Conform::Result &result) {
+        return result.status == Conform::Status::Fail && result.level == Conform::Level::Must;
     }));
 }
 
@@ -96,8 +122,7 @@ QVariant ConformResultsModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const Row &row = m_rows.at(index.row());
-    const Conform::Result &result = row.result;
+    const Conform::Result &result = m_rows.at(index.row());
     switch (role) {
     case Qt::DisplayRole:
         switch (Column(index.column())) {
@@ -146,7 +171,7 @@ QVariant ConformResultsModel::data(const QModelIndex &index, int role) const
     case EvidenceTextRole:
         return Conform::evidenceText(result);
     case ExchangeIdsRole:
-        return QVariant::fromValue(row.exchangeIds);
+        return QVariant::fromValue(exchangeIds(index.row()));
     default:
         return {};
     }

@@ -4,11 +4,13 @@
 #include "mock/conform/conformcheck.h"
 
 #include <QAbstractTableModel>
+#include <QHash>
 #include <QList>
 
 // The results of a conformance run (`conform --scanner` or `--mta` in the window): one row per
-// check, appended as each one ends. A row may name the captured exchanges that are its evidence
-// (MTA mode stores what it saw in the capture store), so the window can show them in the timeline.
+// check, appended as each one ends. Each piece of evidence names its exchange by its index in the
+// run (Conform::Evidence::exchange); once that exchange is in the capture store the model learns
+// its id (setCapturedId, before or after the row arrives) and the row leads to it in the timeline.
 class ConformResultsModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -26,11 +28,16 @@ public:
 
     explicit ConformResultsModel(QObject *parent = nullptr);
 
-    void clear();
-    void addResult(const Conform::Result &result, const QList<qint64> &exchangeIds = {});
+    void clear(); // rows and captured ids: a new run
+    void addResult(const Conform::Result &result);
+    // The run's exchange `exchange` is stored as `id`: the evidence naming it, in rows there now
+    // or added later, gets its capturedId.
+    void setCapturedId(qint64 exchange, qint64 id);
 
     QList<Conform::Result> results() const;
     Conform::Result result(int row) const;
+    // The captured ids of the row's evidence in evidence order, each once; empty when none is
+    // stored.
     QList<qint64> exchangeIds(int row) const;
     int count(Conform::Status status) const;
     int mustFailures() const;
@@ -42,10 +49,6 @@ public:
         int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
-    struct Row
-    {
-        Conform::Result result;
-        QList<qint64> exchangeIds;
-    };
-    QList<Row> m_rows;
+    QList<Conform::Result> m_rows;
+    QHash<qint64, qint64> m_captured; // run's exchange index → capture id
 };
