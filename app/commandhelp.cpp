@@ -123,6 +123,8 @@ std::optional<int> parseCommandLine(QCommandLineParser &parser, const CommandHel
         QString error = parser.errorText();
         if (!error.isEmpty())
             error[0] = error.at(0).toLower();
+        if (error.endsWith(u'.'))
+            error.chop(1);
         *io.err << help.invocation() << ": " << error << '\n';
     }
     for (const QString &name : unknown)
