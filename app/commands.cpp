@@ -96,7 +96,7 @@ int runHelpCommand(const QStringList &arguments, const CommandIo &io)
     };
     // `hookscope help replay ...` is `hookscope replay ... --help`, to the byte.
     if (!io.describe && arguments.size() > 1 && !arguments.at(1).startsWith(u'-')) {
-        const QString name = arguments.at(1);
+        const QString &name = arguments.at(1);
         const CommandFunction run = findCommand(name);
         if (!run) {
             *io.err << "hookscope help: unknown command \"" << name << "\"\nsee `hookscope help`\n";
