@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/applycommand.h"
 
+#include "app/commandhelp.h"
 #include "app/jsonview.h"
 #include "mock/protocol/codec.h"
 #include "mock/protocol/judge.h"
@@ -47,11 +48,6 @@ void printSummary(const Outcome &outcome, QTextStream &out)
 
 int runApplyCommand(const QStringList &arguments, const CommandIo &io)
 {
-    QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Apply a scanner's answer to a hook request as an MTA would."));
-    parser.addPositionalArgument(QStringLiteral("REQUEST"), QStringLiteral("hook request file"));
-    parser.addPositionalArgument(QStringLiteral("RESPONSE"), QStringLiteral("scanner answer file"));
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Print JSON."));
     const QCommandLineOption dialectOption(QStringLiteral("dialect"),
         QStringLiteral("Force the request's dialect (stalwart, draft-01, draft-02)."),
@@ -61,14 +57,24 @@ int runApplyCommand(const QStringList &arguments, const CommandIo &io)
         QStringLiteral("code"));
     const QCommandLineOption noTempfailOption(QStringLiteral("no-tempfail"),
         QStringLiteral("Stalwart with tempFailOnError off: a broken answer is skipped."));
-    parser.addOptions({jsonOption, dialectOption, statusOption, noTempfailOption});
-    if (!parser.parse(arguments) || parser.positionalArguments().size() != 2) {
-        *io.err << (parser.errorText().isEmpty()
-                ? QStringLiteral("usage: hookscope apply REQUEST RESPONSE [--json]")
-                : parser.errorText())
-                << '\n';
-        return ExitUsage;
-    }
+    const CommandHelp help {
+        .command = QStringLiteral("apply"),
+        .synopsis = QStringLiteral("REQUEST RESPONSE [OPTION]..."),
+        .summary = QStringLiteral("Apply a scanner's answer to a hook request as an MTA would."),
+        .description = QStringLiteral("Prints the action, the SMTP reply, the envelope and the "
+                                      "message the MTA goes on with, and every problem of the "
+                                      "answer; exit 1 when one is an error."),
+        .arguments = {{QStringLiteral("REQUEST"), QStringLiteral("hook request file")},
+            {QStringLiteral("RESPONSE"), QStringLiteral("scanner answer file")}},
+        .options = {jsonOption, dialectOption, statusOption, noTempfailOption},
+        .examples = {QStringLiteral("hookscope apply request.json answer.json"),
+            QStringLiteral("hookscope apply request.json empty-answer --status 503 --json")},
+    };
+    QCommandLineParser parser;
+    if (const auto exit = parseCommandLine(parser, help, arguments, io))
+        return *exit;
+    if (parser.positionalArguments().size() != 2)
+        return usageError(help, io);
     DecodeOptions requestOptions;
     if (parser.isSet(dialectOption)) {
         const auto dialect = dialectFromName(parser.value(dialectOption));

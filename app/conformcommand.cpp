@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/conformcommand.h"
 
+#include "app/commandhelp.h"
 #include "app/conformoutput.h"
 
 #include "app/conformmtacommand.h"
@@ -21,8 +22,6 @@ int runConformCommand(const QStringList &arguments, const CommandIo &io)
 {
     if (arguments.contains(u"--mta"_s))
         return runConformMtaCommand(arguments, io);
-    QCommandLineParser parser;
-    parser.setApplicationDescription(u"Check a scanner against the protocol, like h2spec."_s);
     const QCommandLineOption scanner(u"scanner"_s,
         u"The scanner: its base URL (drafts; discovery at /.well-known/mta-hooks) or hook URL "
         "(stalwart)."_s,
@@ -42,17 +41,24 @@ int runConformCommand(const QStringList &arguments, const CommandIo &io)
         u"tls-cert"_s, u"Client certificate (PEM) for mTLS to the scanner."_s, u"file"_s);
     const QCommandLineOption tlsKey(
         u"tls-key"_s, u"The client certificate's private key (PEM)."_s, u"file"_s);
-    parser.addOptions(
-        {scanner, dialect, auth, junit, json, timeout, insecure, cacert, tlsCert, tlsKey});
-    if (!parser.parse(arguments) || !parser.isSet(scanner)
-        || !parser.positionalArguments().isEmpty()) {
-        *io.err << (parser.errorText().isEmpty()
-                ? u"usage: hookscope conform --scanner URL [--dialect D] [--auth SPEC] "
-                  "[--junit FILE] [--json]"_s
-                : parser.errorText())
-                << '\n';
-        return ExitUsage;
-    }
+    const CommandHelp help {
+        .command = u"conform"_s,
+        .synopsis = u"--scanner URL [OPTION]..."_s,
+        .summary = u"Check a scanner against the protocol, like h2spec."_s,
+        .description = u"Prints one line per check with the clause it tests; exit 1 when a MUST "
+                       "fails, 2 when the scanner does not answer. To check an MTA instead, see "
+                       "`hookscope help conform --mta`."_s,
+        .options
+        = {scanner, dialect, auth, junit, json, timeout, insecure, cacert, tlsCert, tlsKey},
+        .examples = {u"hookscope conform --scanner https://scanner.example:8443 --auth "
+                     "bearer:TOKEN --junit conform.xml"_s,
+            u"hookscope conform --scanner http://127.0.0.1:8025/hook --dialect stalwart --json"_s},
+    };
+    QCommandLineParser parser;
+    if (const auto exit = parseCommandLine(parser, help, arguments, io))
+        return *exit;
+    if (!parser.isSet(scanner) || !parser.positionalArguments().isEmpty())
+        return usageError(help, io);
     Conform::TargetError targetError;
     const auto checked = Conform::makeTarget(
         {parser.value(scanner), parser.value(dialect), parser.value(auth)}, &targetError);

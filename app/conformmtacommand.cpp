@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/conformmtacommand.h"
 
+#include "app/commandhelp.h"
 #include "app/conformoutput.h"
 
 #include "mock/conform/conformreport.h"
@@ -22,8 +23,6 @@ constexpr int MaxDurationSeconds = 24 * 3600;
 
 int runConformMtaCommand(const QStringList &arguments, const CommandIo &io)
 {
-    QCommandLineParser parser;
-    parser.setApplicationDescription(u"Wait for an MTA and check it against the protocol."_s);
     const QCommandLineOption mta(u"mta"_s, u"Check an MTA: act as its scanner."_s);
     const QCommandLineOption listen(
         u"listen"_s, u"Where the MTA calls: ADDR:PORT (port 0: any free port)."_s, u"addr"_s);
@@ -34,16 +33,21 @@ int runConformMtaCommand(const QStringList &arguments, const CommandIo &io)
         u"none"_s);
     const QCommandLineOption junit(u"junit"_s, u"Also write JUnit XML to FILE."_s, u"file"_s);
     const QCommandLineOption json(u"json"_s, u"Print the report as one JSON document."_s);
-    parser.addOptions({mta, listen, duration, auth, junit, json});
-    if (!parser.parse(arguments) || !parser.isSet(listen)
-        || !parser.positionalArguments().isEmpty()) {
-        *io.err << (parser.errorText().isEmpty()
-                ? u"usage: hookscope conform --mta --listen ADDR:PORT [--duration S] "
-                  "[--auth SPEC] [--junit FILE] [--json]"_s
-                : parser.errorText())
-                << '\n';
-        return ExitUsage;
-    }
+    const CommandHelp help {
+        .command = u"conform --mta"_s,
+        .synopsis = u"--listen ADDR:PORT [OPTION]..."_s,
+        .summary = u"Wait for an MTA and check it against the protocol."_s,
+        .description = u"Acts as the MTA's scanner, answers some of its calls with faults and "
+                       "scores what it does; exit 1 when a MUST fails, 2 when no MTA called."_s,
+        .options = {mta, listen, duration, auth, junit, json},
+        .examples = {u"hookscope conform --mta --listen 127.0.0.1:8025 --duration 120 --junit "
+                     "mta.xml"_s},
+    };
+    QCommandLineParser parser;
+    if (const auto exit = parseCommandLine(parser, help, arguments, io))
+        return *exit;
+    if (!parser.isSet(listen) || !parser.positionalArguments().isEmpty())
+        return usageError(help, io);
     Mock::EndpointSettings settings;
     QString error;
     if (!Mock::EndpointSettings::parseListen(

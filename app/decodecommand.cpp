@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/decodecommand.h"
 
+#include "app/commandhelp.h"
 #include "app/jsonview.h"
 #include "mock/mime/mimedecoder.h"
 #include "mock/protocol/codec.h"
@@ -110,31 +111,30 @@ void printSummary(const Decoded &decoded, QTextStream &out)
 
 int runDecodeCommand(const QStringList &arguments, const CommandIo &io)
 {
-    QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Decode a hook request, a hook response or a raw message."));
-    parser.addPositionalArgument(QStringLiteral("FILE"),
-        QStringLiteral("request/response (JSON, CBOR, MessagePack) or .eml"));
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Print JSON."));
     const QCommandLineOption dialectOption(QStringLiteral("dialect"),
         QStringLiteral("Force the dialect (stalwart, draft-01, draft-02)."),
         QStringLiteral("dialect"));
     const QCommandLineOption kindOption(QStringLiteral("kind"),
         QStringLiteral("Force the kind (request, response, message)."), QStringLiteral("kind"));
-    parser.addOptions({jsonOption, dialectOption, kindOption});
-    parser.addHelpOption();
-    if (!parser.parse(arguments) || parser.positionalArguments().size() != 1) {
-        *io.err << (parser.errorText().isEmpty()
-                ? QStringLiteral("usage: hookscope decode FILE "
-                                 "[--json] [--dialect D] [--kind K]")
-                : parser.errorText())
-                << '\n';
-        return ExitUsage;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        *io.out << parser.helpText();
-        return ExitOk;
-    }
+    const CommandHelp help {
+        .command = QStringLiteral("decode"),
+        .synopsis = QStringLiteral("FILE [OPTION]..."),
+        .summary = QStringLiteral("Decode a hook request, a hook response or a raw message."),
+        .description = QStringLiteral("Prints the kind, dialect, encoding and stage, the message's "
+                                      "MIME structure and every problem found; exit 1 when one is "
+                                      "an error."),
+        .arguments = {{QStringLiteral("FILE"),
+            QStringLiteral("request/response (JSON, CBOR, MessagePack) or .eml")}},
+        .options = {jsonOption, dialectOption, kindOption},
+        .examples = {QStringLiteral("hookscope decode request.json --json"),
+            QStringLiteral("hookscope decode answer.cbor --kind response --dialect draft-01")},
+    };
+    QCommandLineParser parser;
+    if (const auto exit = parseCommandLine(parser, help, arguments, io))
+        return *exit;
+    if (parser.positionalArguments().size() != 1)
+        return usageError(help, io);
     DecodeOptions options;
     if (parser.isSet(dialectOption)) {
         const auto dialect = dialectFromName(parser.value(dialectOption));

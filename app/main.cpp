@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "app/applycommand.h"
 #include "app/cliio.h"
-#include "app/conformcommand.h"
-#include "app/decodecommand.h"
-#include "app/replaycommand.h"
-#include "app/servecommand.h"
+#include "app/commands.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -13,43 +9,10 @@
 
 #include <dlfcn.h>
 
-#include <functional>
-#include <map>
+#include <cstdio>
+#include <cstring>
 
 namespace {
-
-using Command = std::function<int(const QStringList &, const CommandIo &)>;
-
-const std::map<QString, Command> &commands()
-{
-    static const std::map<QString, Command> table {
-        {QStringLiteral("decode"), runDecodeCommand},
-        {QStringLiteral("apply"), runApplyCommand},
-        {QStringLiteral("serve"), runServeCommand},
-        {QStringLiteral("replay"), runReplayCommand},
-        {QStringLiteral("conform"), runConformCommand},
-    };
-    return table;
-}
-
-void printUsage(QTextStream &out)
-{
-    out << "usage: hookscope [--listen ADDR:PORT] [--db FILE]   open the window\n"
-           "       hookscope decode FILE [--json]               decode a request, answer or .eml\n"
-           "       hookscope apply REQUEST RESPONSE [--json]    apply an answer as an MTA would\n"
-           "       hookscope serve --listen ADDR:PORT [--rules FILE] [--db FILE]\n"
-           "                       [--auth SPEC] [--json]       the mock scanner, headless\n"
-           "       hookscope replay SESSION... --to URL [--dialect D] [--cbor] [--expect] "
-           "[--json]\n"
-           "                                                    act as the MTA against a scanner\n"
-           "       hookscope conform --scanner URL [--dialect D] [--auth SPEC] [--junit FILE] "
-           "[--json]\n"
-           "                                                    check a scanner against the "
-           "protocol\n"
-           "       hookscope conform --mta --listen ADDR:PORT [--duration S] [--auth SPEC]\n"
-           "                         [--junit FILE] [--json]    check an MTA against the "
-           "protocol\n";
-}
 
 // The window lives in a module beside the binary (build tree) or in ../lib/hookscope (installed).
 int runWindow(int argc, char *argv[])
@@ -88,28 +51,39 @@ int runWindow(int argc, char *argv[])
 
 int main(int argc, char *argv[])
 {
-    const QString command = argc > 1 ? QString::fromLocal8Bit(argv[1]) : QString();
-    const auto found = commands().find(command);
-    if (found != commands().end()) {
+    QString command = argc > 1 ? QString::fromLocal8Bit(argv[1]) : QString();
+    // Before any QCoreApplication: the version is all that is printed (no platform or
+    // QStandardPaths warning, e.g. about XDG_RUNTIME_DIR), so scripts can read it.
+    if (command == QLatin1String("--version") || command == QLatin1String("-v")) {
+        std::fputs("hookscope " HOOKSCOPE_VERSION "\n", stdout);
+        return ExitOk;
+    }
+    if (command == QLatin1String("--help") || command == QLatin1String("-h"))
+        command = QStringLiteral("help");
+    if (const CommandFunction run = findCommand(command)) {
         QCoreApplication app(argc, argv);
         QCoreApplication::setApplicationName(QStringLiteral("hookscope"));
         QCoreApplication::setApplicationVersion(QStringLiteral(HOOKSCOPE_VERSION));
         QStringList arguments = QCoreApplication::arguments();
         arguments.removeAt(1); // the command name; QCommandLineParser wants argv[0] first
-        return found->second(arguments, standardIo());
-    }
-    if (command == QLatin1String("--help") || command == QLatin1String("-h")
-        || command == QLatin1String("help")) {
-        QTextStream out(stdout);
-        printUsage(out);
-        return ExitOk;
+        return run(arguments, standardIo());
     }
     if (!command.isEmpty() && !command.startsWith(u'-')) {
         // Not a command and not an option: a typo, not a request to open the window.
-        QTextStream err(stderr);
-        err << "hookscope: unknown command \"" << command << "\"\n";
-        printUsage(err);
+        QTextStream(stderr) << "hookscope: unknown command \"" << command
+                            << "\"\nsee `hookscope help`\n";
         return ExitUsage;
+    }
+    // The window's help is the overview, which names the commands as well as the window's options.
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+            QTextStream(stdout) << overviewText();
+            return ExitOk;
+        }
+        if (std::strcmp(argv[i], "--version") == 0) {
+            std::fputs("hookscope " HOOKSCOPE_VERSION "\n", stdout);
+            return ExitOk;
+        }
     }
     return runWindow(argc, argv);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/replaycommand.h"
 
+#include "app/commandhelp.h"
 #include "app/jsonview.h"
 #include "mock/mta/hookclient.h"
 #include "mock/mta/recordings.h"
@@ -125,10 +126,6 @@ std::optional<int> positiveNumber(const QCommandLineParser &parser,
 
 int runReplayCommand(const QStringList &arguments, const CommandIo &io)
 {
-    QCommandLineParser parser;
-    parser.setApplicationDescription(u"Act as the MTA: replay sessions to a scanner."_s);
-    parser.addPositionalArgument(
-        u"SESSION"_s, u"Session files (.json), HAR captures (.har) or messages (.eml)."_s);
     const QCommandLineOption to(u"to"_s, u"The scanner's hook URL."_s, u"url"_s);
     const QCommandLineOption dialect(u"dialect"_s, u"stalwart, draft-01 or draft-02."_s, u"d"_s);
     const QCommandLineOption cbor(u"cbor"_s, u"Send CBOR (drafts)."_s);
@@ -169,21 +166,31 @@ int runReplayCommand(const QStringList &arguments, const CommandIo &io)
         u"policy"_s, u"tempfail"_s);
     const QCommandLineOption repeat(
         u"repeat"_s, u"Replay every session N times (load)."_s, u"n"_s, u"1"_s);
-    parser.addOptions({to, dialect, cbor, auth, concurrency, expect, json, quiet, mailFrom, rcpt,
-        timeout, retries, insecure, cacert, tlsCert, tlsKey, noDiscovery, noRegister, repeat,
-        registerAt, hook, registrationId, onError});
-    const bool parsed = parser.parse(arguments);
+    const CommandHelp help {
+        .command = u"replay"_s,
+        .synopsis = u"SESSION... (--to URL | --register URL | --hook URL --registration-id ID) "
+                    "[OPTION]..."_s,
+        .summary = u"Act as the MTA: replay sessions to a scanner."_s,
+        .description = u"Prints one line per stage (the scanner's action, reply and latency), then "
+                       "a summary with latency figures; exit 1 when an answer is malformed or, "
+                       "with --expect, an expectation fails."_s,
+        .arguments
+        = {{u"SESSION"_s, u"Session files (.json), HAR captures (.har) or messages (.eml)."_s}},
+        .options = {to, registerAt, hook, registrationId, dialect, cbor, auth, onError, expect,
+            json, quiet, mailFrom, rcpt, concurrency, repeat, timeout, retries, insecure, cacert,
+            tlsCert, tlsKey, noDiscovery, noRegister},
+        .examples = {u"hookscope replay session.json --to http://127.0.0.1:8025/hook --expect"_s,
+            u"hookscope replay message.eml --mail-from a@example.org --rcpt b@example.com "
+            "--to URL --dialect draft-01 --cbor"_s,
+            u"hookscope replay sessions/*.json --to URL --concurrency 8 --repeat 100 --quiet"_s},
+    };
+    QCommandLineParser parser;
+    if (const auto exit = parseCommandLine(parser, help, arguments, io))
+        return *exit;
     const int targets
         = int(parser.isSet(to)) + int(parser.isSet(registerAt)) + int(parser.isSet(hook));
-    if (!parsed || parser.positionalArguments().isEmpty() || targets == 0) {
-        *io.err << (parser.errorText().isEmpty()
-                ? u"usage: hookscope replay SESSION... (--to URL | --register URL | --hook URL "
-                  "--registration-id ID) [--dialect D] [--cbor] [--auth SPEC] [--on-error P] "
-                  "[--concurrency N] [--expect] [--json]"_s
-                : parser.errorText())
-                << '\n';
-        return ExitUsage;
-    }
+    if (parser.positionalArguments().isEmpty() || targets == 0)
+        return usageError(help, io);
     Mock::ReplayTarget target;
     if (parser.isSet(hook) != parser.isSet(registrationId) || (parser.isSet(hook) && targets > 1)) {
         *io.err << "--hook URL and --registration-id ID go together, without --to or --register\n";

@@ -2,6 +2,7 @@
 #include "app/servecommand.h"
 
 #include "app/calllog.h"
+#include "app/commandhelp.h"
 
 #include "app/signalwatcher.h"
 #include "mock/capture/capturestore.h"
@@ -33,8 +34,6 @@ QString defaultDatabase()
 
 int runServeCommand(const QStringList &arguments, const CommandIo &io)
 {
-    QCommandLineParser parser;
-    parser.setApplicationDescription(u"Run the mock scanner without a window."_s);
     const QCommandLineOption listenOption(u"listen"_s,
         u"Address and port (default 127.0.0.1:8025)."_s, u"addr:port"_s, u"127.0.0.1:8025"_s);
     const QCommandLineOption rulesOption(
@@ -91,20 +90,26 @@ int runServeCommand(const QStringList &arguments, const CommandIo &io)
         u"max-captures"_s, u"Keep at most N captured calls: the oldest sessions go."_s, u"N"_s);
     const QCommandLineOption maxDbOption(
         u"max-db-mb"_s, u"Keep the capture database under N MB: the oldest sessions go."_s, u"N"_s);
-    parser.addOptions({listenOption, rulesOption, dbOption, authOption, jsonOption, limitOption,
-        holdOption, holdTimeoutOption, dialectOption, draftOption, depthOption, connectionsOption,
-        perPeerOption, headTimeoutOption, bodyTimeoutOption, idleTimeoutOption, originOption,
-        tlsCertOption, tlsKeyOption, tlsClientCaOption, maxCapturesOption, maxDbOption,
-        authFileOption, authEnvOption, keepCredentialsOption, maxRegistrationsOption,
-        strictOption});
-    if (!parser.parse(arguments) || !parser.positionalArguments().isEmpty()) {
-        *io.err << (parser.errorText().isEmpty() ? u"usage: hookscope serve --listen ADDR:PORT "
-                                                   "[--rules FILE] [--db FILE] [--auth SPEC | "
-                                                   "--auth-file FILE | --auth-env VAR] [--json]"_s
-                                                 : parser.errorText())
-                << '\n';
-        return ExitUsage;
-    }
+    const CommandHelp help {
+        .command = u"serve"_s,
+        .synopsis = u"[--listen ADDR:PORT] [OPTION]..."_s,
+        .summary = u"Run the mock scanner without a window."_s,
+        .description = u"Answers hook calls by the rules, records them in the capture database "
+                       "and prints one line per call; stops cleanly on Ctrl+C or SIGTERM."_s,
+        .options = {listenOption, rulesOption, dbOption, authOption, authFileOption, authEnvOption,
+            jsonOption, limitOption, holdOption, holdTimeoutOption, dialectOption, draftOption,
+            strictOption, maxRegistrationsOption, depthOption, connectionsOption, perPeerOption,
+            headTimeoutOption, bodyTimeoutOption, idleTimeoutOption, originOption, tlsCertOption,
+            tlsKeyOption, tlsClientCaOption, maxCapturesOption, maxDbOption, keepCredentialsOption},
+        .examples = {u"hookscope serve --listen 127.0.0.1:8025 --rules rules.json --db :memory:"_s,
+            u"hookscope serve --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem "
+            "--auth-file token --json"_s},
+    };
+    QCommandLineParser parser;
+    if (const auto exit = parseCommandLine(parser, help, arguments, io))
+        return *exit;
+    if (!parser.positionalArguments().isEmpty())
+        return usageError(help, io);
 
     Mock::EndpointSettings settings;
     // Nothing here follows CaptureStore::exchangeSaved: the answers of one event-loop pass share a

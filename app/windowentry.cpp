@@ -4,6 +4,7 @@
 // time was the dynamic loader resolving those libraries' symbols).
 #include "app/application.h"
 #include "app/cliio.h"
+#include "app/windowoptions.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -22,21 +23,14 @@ int runWindow(int argc, char *argv[])
     QApplication::setApplicationVersion(QStringLiteral(HOOKSCOPE_VERSION));
     QApplication::setDesktopFileName(QStringLiteral("hookscope"));
 
+    // -h/--help and --version never get here: app/main.cpp answers them without loading the GUI.
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Inspector, mock scanner and mock MTA for MTA Hooks."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    const QCommandLineOption listen(QStringLiteral("listen"),
-        QStringLiteral("Endpoint address and port for this run."), QStringLiteral("addr:port"));
-    const QCommandLineOption db(QStringLiteral("db"),
-        QStringLiteral("Capture database for this run."), QStringLiteral("file"));
-    const QCommandLineOption logRules(QStringLiteral("log-rules"),
-        QStringLiteral("Logging rules (QLoggingCategory syntax)."), QStringLiteral("rules"));
-    const QCommandLineOption demo(
-        QStringLiteral("demo"), QStringLiteral("Run the demo (Help > Run demo) at start."));
-    parser.addOptions({listen, db, logRules, demo});
-    parser.process(app);
+    if (const auto exit
+        = parseCommandLine(parser, windowHelp(), QCoreApplication::arguments(), standardIo()))
+        return *exit;
+    const QString listen = QStringLiteral("listen");
+    const QString db = QStringLiteral("db");
+    const QString logRules = QStringLiteral("log-rules");
     if (parser.isSet(logRules))
         QLoggingCategory::setFilterRules(
             parser.value(logRules).replace(QLatin1Char(';'), QLatin1Char('\n')));
@@ -58,7 +52,7 @@ int runWindow(int argc, char *argv[])
     Application application(options);
     if (!application.start())
         return ExitUsage;
-    if (parser.isSet(demo))
+    if (parser.isSet(QStringLiteral("demo")))
         QTimer::singleShot(500, &application, [&application] { application.runDemo(); });
     return QApplication::exec();
 }
