@@ -72,6 +72,7 @@ bool Application::start()
         return false;
     }
     m_sessions = new SessionModel(&m_store, this);
+    m_sessions->setLiveInterval(100); // a busy MTA: one layout and repaint per 100 ms (issue 12)
     m_window = std::make_unique<MainWindow>(&m_store, &m_rulebook, m_sessions);
     m_window->setSavedFilters(m_settings.savedFilters());
     m_window->restoreGeometry(m_settings.windowGeometry());

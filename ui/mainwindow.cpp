@@ -110,27 +110,25 @@ MainWindow::MainWindow(
     connect(m_timeline->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
         m_followTail = value >= m_timeline->verticalScrollBar()->maximum() - 2;
     });
+    m_followTimer = new QTimer(this);
     connect(m_sessions, &SessionModel::exchangeAppended, this, [this](const QModelIndex &index) {
         if (!m_followTail)
             return;
         // Following the tail shows the calls of the session that is talking. Under load calls
-        // come in hundreds per event-loop pass, and each scroll lays the tree out again: the
-        // view follows once per pass, to the session of the last call.
+        // come by the thousand a second, and each scroll lays out and repaints the whole tree:
+        // the view follows at most ten times a second, to the session of the last call.
         m_tailSession = index.parent().isValid() ? index.parent() : index.siblingAtColumn(0);
-        if (m_followQueued)
+        if (!m_followTimer->isActive())
+            m_followTimer->start();
+    });
+    m_followTimer->setSingleShot(true);
+    m_followTimer->setInterval(100);
+    connect(m_followTimer, &QTimer::timeout, this, [this] {
+        if (!m_followTail)
             return;
-        m_followQueued = true;
-        QMetaObject::invokeMethod(
-            this,
-            [this] {
-                m_followQueued = false;
-                if (!m_followTail)
-                    return;
-                if (m_tailSession.isValid())
-                    m_timeline->expand(m_tailSession);
-                m_timeline->scrollToBottom();
-            },
-            Qt::QueuedConnection);
+        if (m_tailSession.isValid())
+            m_timeline->expand(m_tailSession);
+        m_timeline->scrollToBottom();
     });
     refreshCounts();
     setListening(false, QString());

@@ -147,7 +147,7 @@ private:
     QHash<qint64, Mock::HeldCall> m_heldCalls; // by exchange id
     QHash<QString, int> m_verdictCounts;
     bool m_followTail = true;
-    bool m_followQueued = false;
+    class QTimer *m_followTimer;
     QPersistentModelIndex m_tailSession; // the session to show when the view follows next
     class QTimer *m_countsTimer;
     class QTimer *m_heldTimer;

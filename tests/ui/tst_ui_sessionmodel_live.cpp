@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The session model following its store: new sessions and calls (expanded, collapsed, off
-// screen), held calls and their countdown, batches, removals and clearing.
+// screen), held calls and their countdown, batches, removals and clearing; a group commit's
+// calls announced after all of them are stored; saves gathered for a live interval.
 #include "mock/capture/capturestore.h"
 #include "tests/ui/sessionmodeltest.h"
 #include "ui/models/sessionmodel.h"
@@ -31,6 +32,8 @@ private Q_SLOTS:
     void countdownTicks();
     void clear();
     void batchAndRemoval();
+    void groupCommitStartsASession();
+    void liveIntervalGathersSaves();
 };
 
 void TestSessionModelLive::appendNewSession()
@@ -319,6 +322,56 @@ void TestSessionModelLive::batchAndRemoval()
     QCOMPARE(reset.count(), 2);
     QCOMPARE(
         display(model, 1, SessionModel::StageColumn), u"5 calls: ehlo → mail → rcpt ×2 → data"_s);
+}
+
+// A group commit stores a pass's calls first and announces them after: the first call of a new
+// session is heard of when the session holds several already. It still starts one row, once.
+void TestSessionModelLive::groupCommitStartsASession()
+{
+    save(fullSession(u"a"_s, 0));
+    SessionModel model(m_store.get());
+    model.followStore();
+    QAbstractItemModelTester tester(&model);
+    QList<Exchange> group {call(u"g"_s, Stage::Connect, 1000), call(u"g"_s, Stage::Ehlo, 1001),
+        call(u"g"_s, Stage::Mail, 1002)};
+    QVERIFY(m_store->saveAll(group, true));
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(text(model.index(1, 0), SessionModel::SessionKeyRole), u"g"_s);
+    QCOMPARE(display(model, 1, SessionModel::StageColumn), u"3 calls: connect → ehlo → mail"_s);
+}
+
+void TestSessionModelLive::liveIntervalGathersSaves()
+{
+    SessionModel model(m_store.get());
+    model.followStore();
+    QAbstractItemModelTester tester(&model);
+    model.setLiveInterval(50);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QList<qint64> ids;
+    for (int i = 0; i < 5; ++i) {
+        Exchange e = call(u"s%1"_s.arg(i), Stage::Connect, 1000 + i);
+        QVERIFY(m_store->save(e));
+        ids.append(e.id);
+    }
+    QCOMPARE(model.rowCount(), 0); // gathered, not shown yet
+    QVERIFY(inserted.isEmpty());
+    QTRY_COMPARE(model.rowCount(), 5);
+    QCOMPARE(text(model.index(4, 0), SessionModel::SessionKeyRole), u"s4"_s);
+    // Asked for by id, a call saved a moment ago is there at once.
+    Exchange late = call(u"s5"_s, Stage::Connect, 2000);
+    QVERIFY(m_store->save(late));
+    QVERIFY(model.indexForExchange(late.id).isValid());
+    QCOMPARE(model.rowCount(), 6);
+    // A reset reads the store: what waited is not added a second time.
+    Exchange more = call(u"s6"_s, Stage::Connect, 2001);
+    QVERIFY(m_store->save(more));
+    model.reload();
+    QCOMPARE(model.rowCount(), 7);
+    // Had s6 still waited, it would come with the next call, as a second row of its own.
+    Exchange last = call(u"s7"_s, Stage::Connect, 2002);
+    QVERIFY(m_store->save(last));
+    QTRY_COMPARE(model.rowCount(), 8);
+    QCOMPARE(text(model.index(7, 0), SessionModel::SessionKeyRole), u"s7"_s);
 }
 
 QTEST_MAIN(TestSessionModelLive)

@@ -162,19 +162,19 @@ qint64 SessionModel::Private::sessionStartsMatching(const Exchange &e, bool isNe
 {
     if (!isNew && query.isEmpty())
         return -1; // every call matches: an update cannot add a session
-    const qint64 matching = store->count(withSession(query, e.sessionKey));
-    ++storeReads;
-    if (matching != 1)
+    // Is this the session's first matching call? Not "does it have one matching call": a group
+    // commit stores a pass's calls before any is announced, so a new session can hold several
+    // calls by the time its first is heard of. (And an index seek, where a count of a busy
+    // session's calls grows with it.)
+    const auto firstId = [this, &e](const Mock::CaptureQuery &within) {
+        const QList<Exchange> first = store->list(withSession(within, e.sessionKey), 0, 1);
+        ++storeReads;
+        return first.isEmpty() ? qint64(-1) : first.first().id;
+    };
+    if (firstId(query) != e.id)
         return -1; // it had matching calls before: listed, off screen
-    if (isNew) {
-        qint64 all = matching;
-        if (!query.isEmpty()) {
-            all = store->count(withSession({}, e.sessionKey));
-            ++storeReads;
-        }
-        if (all == 1)
-            return appendSession(e);
-    }
+    if (isNew && (query.isEmpty() || firstId({}) == e.id))
+        return appendSession(e);
     return insertExistingSession(e.sessionKey);
 }
 
@@ -220,7 +220,34 @@ void SessionModel::Private::refreshSummary(qint64 row, const QString &key)
         *cached = fresh.first();
 }
 
+void SessionModel::setLiveInterval(int msecs)
+{
+    d->liveIntervalMs = std::max(0, msecs);
+    d->liveTimer.setSingleShot(true);
+    d->liveTimer.setInterval(d->liveIntervalMs);
+    if (d->liveIntervalMs == 0 && !d->pendingSaved.isEmpty())
+        d->liveTimer.start(0);
+}
+
 void SessionModel::onExchangeSaved(const Mock::Exchange &summary, bool isNew)
+{
+    if (d->liveIntervalMs == 0 && d->pendingSaved.isEmpty()) {
+        applySaved(summary, isNew);
+        return;
+    }
+    d->pendingSaved.append({summary, isNew});
+    if (!d->liveTimer.isActive())
+        d->liveTimer.start();
+}
+
+void SessionModel::applyPending()
+{
+    d->liveTimer.stop();
+    for (const auto &[summary, isNew] : std::exchange(d->pendingSaved, {}))
+        applySaved(summary, isNew);
+}
+
+void SessionModel::applySaved(const Mock::Exchange &summary, bool isNew)
 {
     if (!d->isUsable() || summary.id == 0)
         return;

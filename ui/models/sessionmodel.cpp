@@ -42,6 +42,8 @@ SessionModel::SessionModel(Mock::CaptureStore *store, QObject *parent)
     // As often as the held-call editor and the status bar: the three show the same second.
     d->ticker.setInterval(250);
     connect(&d->ticker, &QTimer::timeout, this, [this]() { d->onTick(); });
+    d->liveTimer.setSingleShot(true);
+    connect(&d->liveTimer, &QTimer::timeout, this, &SessionModel::applyPending);
     d->load();
 }
 
@@ -101,6 +103,7 @@ SessionModel::CacheStats SessionModel::cacheStats() const
 
 QModelIndex SessionModel::indexForExchange(qint64 id)
 {
+    applyPending(); // a call saved a moment ago is asked for by id: show it first
     for (const Children &children : std::as_const(d->expanded)) {
         const int position = d->childPosition(children, id);
         if (position >= 0)

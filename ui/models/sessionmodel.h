@@ -69,6 +69,10 @@ public:
     // times larger and 8 times fewer, and when at most filteredLoadLimit sessions match they
     // are all read at once and kept. Resets the model.
     void setCacheLimits(int pageSize, int maxPages, int filteredLoadLimit = 50'000);
+    // 0 (the default): each saved call shows at once. Above 0: saved calls are gathered and shown
+    // together at most this often, so that a busy MTA costs one layout and repaint of the view
+    // per interval instead of one per event-loop pass (the window uses 100 ms).
+    void setLiveInterval(int msecs);
     struct CacheStats
     {
         int pageSize = 0; // of the current query
@@ -103,6 +107,9 @@ Q_SIGNALS:
     void exchangeAppended(const QModelIndex &index);
 
 private:
+    void applySaved(const Mock::Exchange &summary, bool isNew);
+    void applyPending(); // what waits for the live interval, now
+
     struct Private;
     std::unique_ptr<Private> d;
 };

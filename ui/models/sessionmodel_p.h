@@ -128,6 +128,10 @@ struct SessionModel::Private
     QHash<qint64, QDateTime> deadlines;
     QHash<qint64, QString> deadlineKeys; // exchange id -> session key, when known
     QTimer ticker;
+    // Saved calls waiting for the next live interval (setLiveInterval), in the order saved.
+    int liveIntervalMs = 0;
+    QTimer liveTimer;
+    QList<std::pair<Mock::Exchange, bool>> pendingSaved;
     // Signals in flight (nesting depth). A fetchMore from a slot connected to one of them (a
     // view or the model tester walking the tree on rowsInserted or modelReset) is deferred: a
     // nested insertion would reach listeners in the middle of the change they are handling.

@@ -267,6 +267,9 @@ void SessionModel::Private::load()
 
 void SessionModel::Private::reset()
 {
+    // What waited for the live interval is in the store, and so in what load() reads.
+    pendingSaved.clear();
+    liveTimer.stop();
     const Emitting scope(emitting);
     q->beginResetModel();
     load();
