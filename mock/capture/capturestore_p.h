@@ -28,9 +28,7 @@ struct CaptureStore::Private
     QString connectionName;
     QString path;
     QString lastError;
-    int lastCode = 0; // SQLite's primary result code of the last failure, 0 when not from SQLite
     QSqlDatabase db;
-    bool isOpen = false;
     // Prepared once per open: save() runs for every hook call, saveAll() a million times.
     std::optional<QSqlQuery> insertExchange;
     std::optional<QSqlQuery> updateExchange;
@@ -38,13 +36,9 @@ struct CaptureStore::Private
     std::optional<QSqlQuery> addToSession;
 
     // Storage health (capturehealth.cpp).
-    bool storing = true;
     QString fault; // why captures are not being stored
     qint64 lost = 0;
-    int retryIntervalMs = 1000;
     QElapsedTimer sinceFailure;
-    bool healthQueued = false;
-    bool announcedStoring = true;
     QString announcedFault;
     qint64 announcedLost = 0;
 
@@ -53,7 +47,6 @@ struct CaptureStore::Private
     qint64 maxBytes = 0;
     qint64 knownCount = -1; // exchanges in the file as this store counts them, -1 unknown
     qint64 bytesSinceCheck = 0; // written since the file size was last looked at (estimate)
-    bool pruneQueued = false;
     QHash<qint64, QString> heldSessions; // exchange id -> session key, for held calls
 
     // Request bodies written in parts (captureparts.cpp), one part per event-loop pass.
@@ -67,7 +60,6 @@ struct CaptureStore::Private
         std::function<void(const Exchange &, bool)> done;
     };
     QList<PartJob> partJobs;
-    bool partStepQueued = false;
     qint64 spoolForWrite = 0; // while the exchange of a finished PartJob is written
     void queuePartStep();
     void partStep();
@@ -75,11 +67,8 @@ struct CaptureStore::Private
     bool loadParts(Exchange &exchange, qint64 spool);
     void removeOrphanParts();
 
-    // Group commits off this thread (saveAllInBackground), made on first use. A writer's own
-    // store has writerOnly set; backgroundFailed: the writer could not open, do not try again.
+    // Group commits off this thread (saveAllInBackground), made on first use.
     std::unique_ptr<Detail::BackgroundWriter> writer;
-    bool writerOnly = false;
-    bool backgroundFailed = false;
 
     // Checkpoints of a file's write-ahead log, off this thread (none for ":memory:").
     std::unique_ptr<Detail::WalCheckpointer> checkpointer;
@@ -121,6 +110,19 @@ struct CaptureStore::Private
     bool removeSession(const QString &key, QList<qint64> &removedIds);
 
     CaptureStore *q = nullptr;
+
+    // The small fields of the groups above, together so that the struct packs (clang-tidy's
+    // padding check).
+    int lastCode = 0; // SQLite's primary result code of the last failure, 0 when not from SQLite
+    int retryIntervalMs = 1000; // storage health
+    bool isOpen = false;
+    bool writerOnly = false; // the store of a BackgroundWriter
+    bool backgroundFailed = false; // a writer could not open: do not try again
+    bool storing = true; // storage health
+    bool healthQueued = false;
+    bool announcedStoring = true;
+    bool pruneQueued = false; // retention
+    bool partStepQueued = false; // bodies in parts
 };
 
 } // namespace Mock
