@@ -12,6 +12,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QRegularExpression>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
@@ -23,6 +24,13 @@ namespace {
 enum KindIndex { ScriptIndex = -3, HoldIndex = -2, BodyIndex = -1 };
 
 } // namespace
+
+int scriptErrorLine(const QString &message)
+{
+    static const QRegularExpression line(u"\\bline (\\d+): "_s);
+    const QRegularExpressionMatch match = line.match(message);
+    return match.hasMatch() ? match.captured(1).toInt() : 0;
+}
 
 Problems validateAnswerText(const QString &text, Dialect dialect, Stage stage)
 {
@@ -196,6 +204,17 @@ Mock::Answer AnswerEditor::answer() const
     return answer;
 }
 
+void AnswerEditor::showScriptError(const QString &message)
+{
+    const int line = scriptErrorLine(message);
+    if (line <= 0) {
+        m_body->setLineProblems({});
+        return;
+    }
+    m_body->setLineProblems(
+        {{line - 1, Problem {QString(), Severity::Error, message, ProblemOrigin::Answer}}});
+}
+
 bool AnswerEditor::isValid() const
 {
     return m_valid;
@@ -227,6 +246,8 @@ void AnswerEditor::validateBody()
         valid = !problem.has_value();
         m_problems->setText(valid ? tr("✓ compiles and defines answer(call)") : *problem);
         m_body->setProblems({});
+        // An edit also clears what the last try marked: that error was of the text before it.
+        showScriptError(problem.value_or(QString()));
     } else if (m_kind->currentData().toInt() == BodyIndex) {
         const QString text = m_body->text();
         Problems problems;
@@ -249,6 +270,7 @@ void AnswerEditor::validateBody()
                     : lines.join(u'\n'));
         }
         m_body->setProblems(problems);
+        m_body->setLineProblems({});
         QPalette palette = m_problems->palette();
         palette.setColor(QPalette::WindowText,
             valid ? this->palette().color(QPalette::WindowText) : QColor(0xc0, 0x1c, 0x28));
