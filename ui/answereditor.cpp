@@ -45,6 +45,9 @@ AnswerEditor::AnswerEditor(QWidget *parent)
     : QWidget(parent)
     , m_kind(new QComboBox(this))
     , m_dialect(new QComboBox(this))
+    , m_dialectLabel(new QLabel(tr("Validate as"), this))
+    , m_templateHelp(
+          new QLabel(tr("{{/json/pointer}} is replaced by the request's value there."), this))
     , m_body(new ResponseEditor(this))
     , m_problems(new QLabel(this))
     , m_bodyBox(new QWidget(this))
@@ -90,16 +93,15 @@ AnswerEditor::AnswerEditor(QWidget *parent)
     auto *bodyLayout = new QVBoxLayout(m_bodyBox);
     bodyLayout->setContentsMargins(0, 0, 0, 0);
     auto *dialectRow = new QHBoxLayout;
-    dialectRow->addWidget(new QLabel(tr("Validate as"), m_bodyBox));
+    m_dialectLabel->setBuddy(m_dialect);
+    dialectRow->addWidget(m_dialectLabel);
     dialectRow->addWidget(m_dialect);
     dialectRow->addStretch();
     bodyLayout->addLayout(dialectRow);
     bodyLayout->addWidget(m_body, 1);
     bodyLayout->addWidget(m_problems);
-    auto *help
-        = new QLabel(tr("{{/json/pointer}} is replaced by the request's value there."), m_bodyBox);
-    help->setEnabled(false);
-    bodyLayout->addWidget(help);
+    m_templateHelp->setEnabled(false);
+    bodyLayout->addWidget(m_templateHelp);
 
     auto *delayRow = new QHBoxLayout;
     delayRow->addWidget(m_delayKind);
@@ -225,6 +227,9 @@ void AnswerEditor::updateKind()
     const int kind = m_kind->currentData().toInt();
     m_bodyBox->setVisible(kind == BodyIndex || kind == ScriptIndex);
     m_dialect->setVisible(kind == BodyIndex);
+    // A script is checked by compiling it, and is no template.
+    m_dialectLabel->setVisible(kind == BodyIndex);
+    m_templateHelp->setVisible(kind == BodyIndex);
     m_body->setLanguage(kind == ScriptIndex ? ResponseEditor::Language::JavaScript
                                             : ResponseEditor::Language::Json);
     const auto delay = Mock::Delay::Kind(m_delayKind->currentIndex());

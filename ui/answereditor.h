@@ -40,6 +40,8 @@ private:
 
     QComboBox *m_kind;
     QComboBox *m_dialect;
+    QLabel *m_dialectLabel;
+    QLabel *m_templateHelp;
     ResponseEditor *m_body;
     QLabel *m_problems;
     QWidget *m_bodyBox;

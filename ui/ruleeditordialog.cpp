@@ -122,8 +122,8 @@ RuleEditorDialog::RuleEditorDialog(const Mock::Rule &rule, QWidget *parent)
     splitter->setChildrenCollapsible(false);
     splitter->addWidget(editSide);
     splitter->addWidget(tryBox);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 1);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(splitter, 1);
     layout->addWidget(buttons);

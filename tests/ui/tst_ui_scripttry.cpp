@@ -121,8 +121,10 @@ void TestScriptTry::showsAnswerTraceAndDiffWithoutTouchingLiveRules()
         qPrintable(pane->summaryLabel()->text()));
     QVERIFY(dialog.answerEditor()->bodyEditor()->problemLines().isEmpty());
     // For a human to look at: HOOKSCOPE_SHOT_DIR=/tmp/shots ./tst_ui_scripttry
-    if (const QString dir = qEnvironmentVariable("HOOKSCOPE_SHOT_DIR"); !dir.isEmpty())
+    if (const QString dir = qEnvironmentVariable("HOOKSCOPE_SHOT_DIR"); !dir.isEmpty()) {
+        QCoreApplication::sendPostedEvents(); // the layouts, for the new texts' heights
         QVERIFY(dialog.grab().save(dir + u"/ruleeditor-try.png"_s));
+    }
 
     // The live rulebook's counters and script state are as they were: its own first run is 1.
     QCOMPARE(live.rules().constFirst().hits, 0);
@@ -162,8 +164,10 @@ void TestScriptTry::marksTheThrowingLine()
     QVERIFY(editor->editor()->markersAtLine(2) != 0);
     QCOMPARE(editor->editor()->markersAtLine(1), 0u);
     QVERIFY(editor->problemsOnLine(2).value(0).message.contains(u"boom"_s));
-    if (const QString dir = qEnvironmentVariable("HOOKSCOPE_SHOT_DIR"); !dir.isEmpty())
+    if (const QString dir = qEnvironmentVariable("HOOKSCOPE_SHOT_DIR"); !dir.isEmpty()) {
+        QCoreApplication::sendPostedEvents(); // the layouts, for the new texts' heights
         QVERIFY(dialog.grab().save(dir + u"/ruleeditor-error.png"_s));
+    }
 
     // Editing the script clears the mark: it was about the text before the edit.
     editor->editor()->setText(ThrowingScript + u"// edited\n"_s);
