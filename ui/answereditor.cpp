@@ -12,6 +12,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QRegularExpression>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
@@ -23,6 +24,13 @@ namespace {
 enum KindIndex { ScriptIndex = -3, HoldIndex = -2, BodyIndex = -1 };
 
 } // namespace
+
+int scriptErrorLine(const QString &message)
+{
+    static const QRegularExpression line(u"\\bline (\\d+): "_s);
+    const QRegularExpressionMatch match = line.match(message);
+    return match.hasMatch() ? match.captured(1).toInt() : 0;
+}
 
 Problems validateAnswerText(const QString &text, Dialect dialect, Stage stage)
 {
@@ -37,6 +45,9 @@ AnswerEditor::AnswerEditor(QWidget *parent)
     : QWidget(parent)
     , m_kind(new QComboBox(this))
     , m_dialect(new QComboBox(this))
+    , m_dialectLabel(new QLabel(tr("Validate as"), this))
+    , m_templateHelp(
+          new QLabel(tr("{{/json/pointer}} is replaced by the request's value there."), this))
     , m_body(new ResponseEditor(this))
     , m_problems(new QLabel(this))
     , m_bodyBox(new QWidget(this))
@@ -82,16 +93,15 @@ AnswerEditor::AnswerEditor(QWidget *parent)
     auto *bodyLayout = new QVBoxLayout(m_bodyBox);
     bodyLayout->setContentsMargins(0, 0, 0, 0);
     auto *dialectRow = new QHBoxLayout;
-    dialectRow->addWidget(new QLabel(tr("Validate as"), m_bodyBox));
+    m_dialectLabel->setBuddy(m_dialect);
+    dialectRow->addWidget(m_dialectLabel);
     dialectRow->addWidget(m_dialect);
     dialectRow->addStretch();
     bodyLayout->addLayout(dialectRow);
     bodyLayout->addWidget(m_body, 1);
     bodyLayout->addWidget(m_problems);
-    auto *help
-        = new QLabel(tr("{{/json/pointer}} is replaced by the request's value there."), m_bodyBox);
-    help->setEnabled(false);
-    bodyLayout->addWidget(help);
+    m_templateHelp->setEnabled(false);
+    bodyLayout->addWidget(m_templateHelp);
 
     auto *delayRow = new QHBoxLayout;
     delayRow->addWidget(m_delayKind);
@@ -196,6 +206,17 @@ Mock::Answer AnswerEditor::answer() const
     return answer;
 }
 
+void AnswerEditor::showScriptError(const QString &message)
+{
+    const int line = scriptErrorLine(message);
+    if (line <= 0) {
+        m_body->setLineProblems({});
+        return;
+    }
+    m_body->setLineProblems(
+        {{line - 1, Problem {QString(), Severity::Error, message, ProblemOrigin::Answer}}});
+}
+
 bool AnswerEditor::isValid() const
 {
     return m_valid;
@@ -206,6 +227,9 @@ void AnswerEditor::updateKind()
     const int kind = m_kind->currentData().toInt();
     m_bodyBox->setVisible(kind == BodyIndex || kind == ScriptIndex);
     m_dialect->setVisible(kind == BodyIndex);
+    // A script is checked by compiling it, and is no template.
+    m_dialectLabel->setVisible(kind == BodyIndex);
+    m_templateHelp->setVisible(kind == BodyIndex);
     m_body->setLanguage(kind == ScriptIndex ? ResponseEditor::Language::JavaScript
                                             : ResponseEditor::Language::Json);
     const auto delay = Mock::Delay::Kind(m_delayKind->currentIndex());
@@ -227,6 +251,8 @@ void AnswerEditor::validateBody()
         valid = !problem.has_value();
         m_problems->setText(valid ? tr("✓ compiles and defines answer(call)") : *problem);
         m_body->setProblems({});
+        // An edit also clears what the last try marked: that error was of the text before it.
+        showScriptError(problem.value_or(QString()));
     } else if (m_kind->currentData().toInt() == BodyIndex) {
         const QString text = m_body->text();
         Problems problems;
@@ -249,6 +275,7 @@ void AnswerEditor::validateBody()
                     : lines.join(u'\n'));
         }
         m_body->setProblems(problems);
+        m_body->setLineProblems({});
         QPalette palette = m_problems->palette();
         palette.setColor(QPalette::WindowText,
             valid ? this->palette().color(QPalette::WindowText) : QColor(0xc0, 0x1c, 0x28));

@@ -27,6 +27,9 @@ public:
     Mock::Answer answer() const;
     void setStage(MtaHooks::Stage stage); // what the live validation checks against
     bool isValid() const; // false when a custom body has errors for the chosen dialect
+    // Marks a script's error on its line ("… line 3: Error: …"); the next edit clears it.
+    void showScriptError(const QString &message);
+    ResponseEditor *bodyEditor() const { return m_body; }
 
 Q_SIGNALS:
     void validityChanged(bool valid);
@@ -37,6 +40,8 @@ private:
 
     QComboBox *m_kind;
     QComboBox *m_dialect;
+    QLabel *m_dialectLabel;
+    QLabel *m_templateHelp;
     ResponseEditor *m_body;
     QLabel *m_problems;
     QWidget *m_bodyBox;
@@ -52,6 +57,9 @@ private:
     QString m_scriptFile; // the rules file's name for the script shown, while it is unedited
     QString m_scriptFileSource;
 };
+
+// The script line (1-based) an error message names ("line 3: TypeError: …"); 0 when none.
+int scriptErrorLine(const QString &message);
 
 // Validates a hand-written answer text for a dialect and stage: the problems (JSON syntax
 // included) and whether it may be sent.

@@ -210,6 +210,7 @@ void AnswersPanel::addRule()
     rule.name = tr("Rule %1").arg(m_rulebook->rules().size() + 1);
     rule.answer = Mock::Answer::fromPreset(Preset::Reject);
     RuleEditorDialog dialog(rule, this);
+    dialog.setTryContext(m_rulebook, m_selectedCall);
     if (dialog.exec() != QDialog::Accepted)
         return;
     m_rulebook->insertRule(int(m_rulebook->rules().size()), dialog.rule());
@@ -223,6 +224,7 @@ void AnswersPanel::editRule(int row)
     if (row < 0 || row >= rules.size())
         return;
     RuleEditorDialog dialog(rules.at(row), this);
+    dialog.setTryContext(m_rulebook, m_selectedCall);
     if (dialog.exec() == QDialog::Accepted)
         m_rulebook->replaceRule(row, dialog.rule());
 }

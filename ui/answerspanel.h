@@ -2,6 +2,7 @@
 #pragma once
 
 #include "mock/capture/exchange.h"
+#include "ui/scripttrypane.h"
 
 #include <QWidget>
 
@@ -27,6 +28,8 @@ public:
     explicit AnswersPanel(Mock::Rulebook *rulebook, QWidget *parent = nullptr);
 
     void showMatchTrace(const Mock::Exchange &exchange);
+    // The window's selected call, for the rule editor's "Try on the selected call".
+    void setSelectedCall(SelectedCall selectedCall) { m_selectedCall = std::move(selectedCall); }
     QTabWidget *tabs() const { return m_tabs; }
     QTableView *rulesView() const { return m_rulesView; }
     QTableWidget *defaultsTable() const { return m_defaults; }
@@ -53,4 +56,5 @@ private:
     QTableView *m_rulesView;
     QPlainTextEdit *m_trace;
     bool m_refreshing = false;
+    SelectedCall m_selectedCall;
 };

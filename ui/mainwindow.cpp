@@ -103,6 +103,10 @@ MainWindow::MainWindow(
     connect(m_held, &HeldCallPanel::sendRequested, this, &MainWindow::heldAnswerSubmitted);
     connect(m_held, &HeldCallPanel::releaseRequested, this, &MainWindow::heldReleaseRequested);
     connect(m_answers, &AnswersPanel::statusMessage, this, &MainWindow::showStatus);
+    m_answers->setSelectedCall([this]() -> std::optional<Mock::Exchange> {
+        const qint64 id = currentExchangeId();
+        return id == 0 ? std::nullopt : m_store->load(id);
+    });
     connect(m_conformance, &ConformanceDialog::showExchangeRequested, this,
         &MainWindow::revealExchange);
 

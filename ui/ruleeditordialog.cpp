@@ -13,6 +13,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSpinBox>
+#include <QSplitter>
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
@@ -34,6 +35,7 @@ RuleEditorDialog::RuleEditorDialog(const Mock::Rule &rule, QWidget *parent)
     , m_maxSize(new QSpinBox(this))
     , m_times(new QSpinBox(this))
     , m_answer(new AnswerEditor(this))
+    , m_try(new ScriptTryPane(this))
     , m_original(rule)
 {
     setWindowTitle(rule.name.isEmpty() ? tr("New rule") : tr("Rule “%1”").arg(rule.name));
@@ -106,17 +108,37 @@ RuleEditorDialog::RuleEditorDialog(const Mock::Rule &rule, QWidget *parent)
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    // The rule on the left, what it makes of the selected call on the right.
+    auto *editSide = new QWidget(this);
+    auto *editLayout = new QVBoxLayout(editSide);
+    editLayout->setContentsMargins(0, 0, 0, 0);
+    editLayout->addLayout(top);
+    editLayout->addWidget(when);
+    editLayout->addWidget(answerBox, 1);
+    auto *tryBox = new QGroupBox(tr("Try"), this);
+    auto *tryLayout = new QVBoxLayout(tryBox);
+    tryLayout->addWidget(m_try);
+    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->setChildrenCollapsible(false);
+    splitter->addWidget(editSide);
+    splitter->addWidget(tryBox);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 1);
     auto *layout = new QVBoxLayout(this);
-    layout->addLayout(top);
-    layout->addWidget(when);
-    layout->addWidget(answerBox, 1);
+    layout->addWidget(splitter, 1);
     layout->addWidget(buttons);
-    resize(760, 720);
+    resize(1200, 760);
+    connect(m_try, &ScriptTryPane::scriptErrorChanged, m_answer, &AnswerEditor::showScriptError);
 
     connect(m_answer, &AnswerEditor::validityChanged, this, &RuleEditorDialog::validate);
     connect(m_pointer, &QLineEdit::textChanged, this, &RuleEditorDialog::validate);
     connect(m_matches, &QLineEdit::textChanged, this, &RuleEditorDialog::validate);
     validate();
+}
+
+void RuleEditorDialog::setTryContext(const Mock::Rulebook *rulebook, SelectedCall selectedCall)
+{
+    m_try->setContext(rulebook, std::move(selectedCall), [this] { return rule(); });
 }
 
 void RuleEditorDialog::validate()

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "mock/scanner/rule.h"
+#include "ui/scripttrypane.h"
 
 #include <QDialog>
 #include <QHash>
@@ -12,6 +13,10 @@ class QComboBox;
 class QLineEdit;
 class QSpinBox;
 
+namespace Mock {
+class Rulebook;
+}
+
 // One rule: a name, when it applies (every condition given must hold) and what it answers.
 class RuleEditorDialog final : public QDialog
 {
@@ -21,6 +26,10 @@ class RuleEditorDialog final : public QDialog
 public:
     explicit RuleEditorDialog(const Mock::Rule &rule, QWidget *parent = nullptr);
     Mock::Rule rule() const;
+    // Enables "Try on the selected call": the live rules' settings, and the window's selection.
+    void setTryContext(const Mock::Rulebook *rulebook, SelectedCall selectedCall);
+    ScriptTryPane *tryPane() const { return m_try; }
+    AnswerEditor *answerEditor() const { return m_answer; }
 
 private:
     void validate();
@@ -40,5 +49,6 @@ private:
     QSpinBox *m_maxSize;
     QSpinBox *m_times;
     AnswerEditor *m_answer;
+    ScriptTryPane *m_try;
     Mock::Rule m_original;
 };

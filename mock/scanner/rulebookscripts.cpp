@@ -36,7 +36,9 @@ void Rulebook::watchScripts()
 {
     QStringList paths;
     for (const Rule &rule : std::as_const(m_rules)) {
-        if (rule.answer.kind == Answer::Kind::Script && !rule.answer.scriptFile.isEmpty())
+        // A script compiled into the binary (the demo's) never changes, and cannot be watched.
+        if (rule.answer.kind == Answer::Kind::Script && !rule.answer.scriptFile.isEmpty()
+            && !scriptPath(rule.answer).startsWith(u':'))
             paths << scriptPath(rule.answer);
     }
     if (m_watcher) {

@@ -56,6 +56,13 @@ void TstAppDemo::playsEverySampleAndAuthenticatesTheLast()
             qPrintable(sessionTitle));
     }
 
+    // The clean session's data call is answered by a sample script: resources/samples/scripts/.
+    const auto scripted = std::find_if(all.begin(), all.end(),
+        [](const Mock::Exchange &e) { return e.ruleName == u"demo: spam score (script)"_s; });
+    QVERIFY(scripted != all.end());
+    QVERIFY2(store.load(scripted->id)->responseBody.contains("X-Spam-Score"),
+        store.load(scripted->id)->responseBody.constData());
+
     // The last session came in over mTLS with a Bearer token, stored redacted.
     const QString title = started.last().at(2).toString();
     QVERIFY2(title.startsWith(u"Authenticated"_s), qPrintable(title));

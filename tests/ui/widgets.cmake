@@ -12,6 +12,10 @@ hookscope_add_test(NAME tst_ui_responseeditor
 hookscope_add_test(NAME tst_ui_exchangedetail
     SOURCES tst_ui_exchangedetail.cpp
     LIBRARIES hookscope_ui tst_ui_widgetdata QScintilla::QScintilla)
+# The rule editor's "Try on the selected call" and its script error marks (issue 13 §5).
+hookscope_add_test(NAME tst_ui_scripttry
+    SOURCES tst_ui_scripttry.cpp
+    LIBRARIES hookscope_ui QScintilla::QScintilla)
 hookscope_add_test(NAME tst_ui_mimeview
     SOURCES tst_ui_mimeview.cpp
     LIBRARIES hookscope_ui tst_ui_widgetdata)

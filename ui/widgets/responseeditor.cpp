@@ -3,58 +3,28 @@
 
 #include "ui/models/verdictstyle.h"
 #include "ui/widgets/jsonlocator.h"
+#include "ui/widgets/responseeditor_p.h"
 
 #include <QApplication>
 #include <QEvent>
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QIcon>
-#include <QLabel>
-#include <QMap>
 #include <QStyle>
 #include <QToolTip>
 #include <QVBoxLayout>
 
-#include <Qsci/qscilexerdiff.h>
-#include <Qsci/qscilexerjavascript.h>
-#include <Qsci/qscilexerjson.h>
-#include <Qsci/qscilexerproperties.h>
-#include <Qsci/qsciscintilla.h>
-#include <Qsci/qscistyle.h>
-
-#include <algorithm>
-#include <array>
-
 using namespace Qt::StringLiterals;
+using namespace ResponseEditorDetail;
 using MtaHooks::Severity;
 
 namespace {
 
 enum Margin { LineNumberMargin, ProblemMargin, FoldMargin };
 
-// Marker and indicator numbers, one per severity (Info, Warning, Error). Scintilla draws higher
-// marker numbers on top, so a line with an error and a note shows the error icon.
-constexpr std::array<int, 3> MarkerNumbers {1, 2, 3};
-constexpr std::array<int, 3> IndicatorNumbers {9, 10, 11};
-// Annotation styles: above every lexer's styles (JSON uses 0-13) and the predefined 32-39.
-constexpr int AnnotationStyleBase = 60;
-
 // Beyond this size the caret's pointer is not worked out on every cursor move (each lookup scans
 // the text).
 constexpr qsizetype PointerLabelLimit = 4 * 1024 * 1024;
-
-int severityIndex(Severity severity)
-{
-    switch (severity) {
-    case Severity::Info:
-        return 0;
-    case Severity::Warning:
-        return 1;
-    case Severity::Error:
-        return 2;
-    }
-    return 2;
-}
 
 bool isDark(const QPalette &palette)
 {
@@ -99,44 +69,7 @@ SyntaxColors syntaxColors(bool dark)
         QColor(0x6f, 0x42, 0xc1), QColor(0x79, 0x5e, 0x26)};
 }
 
-// The document's UTF-8 bytes without copying them: text() would convert a 70 MB body (a draft
-// rawMessage) to UTF-16 and back for every lookup. Valid until the text changes.
-QByteArrayView documentBytes(QsciScintilla *editor)
-{
-    const auto length = qsizetype(editor->SendScintilla(QsciScintillaBase::SCI_GETLENGTH));
-    // Scintilla's API returns the pointer as an integer: there is no other way to get it.
-    const auto *data = reinterpret_cast<const char *>( // NOLINT(performance-no-int-to-ptr)
-        editor->SendScintilla(QsciScintillaBase::SCI_GETCHARACTERPOINTER));
-    return data ? QByteArrayView(data, length) : QByteArrayView();
-}
-
-struct ProblemMark
-{
-    qsizetype start = 0;
-    qsizetype end = 0;
-    int line = 0;
-    MtaHooks::Problem problem;
-    QString foundPointer; // differs from problem.pointer when the target is absent
-};
-
 } // namespace
-
-struct ResponseEditor::Private
-{
-    QLabel *note = nullptr;
-    QLabel *pointerLabel = nullptr;
-    QsciLexerJSON *json = nullptr;
-    QsciLexerDiff *diff = nullptr;
-    QsciLexerProperties *http = nullptr;
-    QsciLexerJavaScript *javaScript = nullptr;
-    // Fixed style numbers: QsciStyle's automatic numbering is process-wide and runs out after 24
-    // styles (it counts down from 63 to the predefined styles), which left the boxes of every
-    // editor after the eighth unpainted. Styles are per editor, so fixed numbers are safe.
-    std::array<QsciStyle, 3> annotationStyles {QsciStyle(AnnotationStyleBase),
-        QsciStyle(AnnotationStyleBase + 1), QsciStyle(AnnotationStyleBase + 2)};
-    MtaHooks::Problems problems;
-    QList<ProblemMark> marks;
-};
 
 ResponseEditor::ResponseEditor(QWidget *parent)
     : QWidget(parent)
@@ -244,17 +177,6 @@ QString ResponseEditor::text() const
     return m_editor->text();
 }
 
-void ResponseEditor::setProblems(const MtaHooks::Problems &problems)
-{
-    d->problems = problems;
-    applyProblems();
-}
-
-MtaHooks::Problems ResponseEditor::problems() const
-{
-    return d->problems;
-}
-
 bool ResponseEditor::jumpToPointer(const QString &pointer)
 {
     if (m_language != Language::Json)
@@ -295,27 +217,6 @@ QString ResponseEditor::pointerAt(int position) const
         return {};
     const QByteArrayView bytes = documentBytes(m_editor);
     return JsonLocator(bytes).pointerAt(position);
-}
-
-QList<int> ResponseEditor::problemLines() const
-{
-    QList<int> lines;
-    for (const ProblemMark &mark : std::as_const(d->marks)) {
-        if (!lines.contains(mark.line))
-            lines.append(mark.line);
-    }
-    std::sort(lines.begin(), lines.end());
-    return lines;
-}
-
-MtaHooks::Problems ResponseEditor::problemsOnLine(int line) const
-{
-    MtaHooks::Problems problems;
-    for (const ProblemMark &mark : std::as_const(d->marks)) {
-        if (mark.line == line)
-            problems.append(mark.problem);
-    }
-    return problems;
 }
 
 void ResponseEditor::setNote(const QString &note)
@@ -475,105 +376,6 @@ void ResponseEditor::applyPalette()
     d->pointerLabel->setPalette(pointerPalette);
     if (!d->marks.isEmpty())
         applyProblems(); // annotations keep the style they were drawn with
-}
-
-void ResponseEditor::clearProblemMarks()
-{
-    const int length = int(m_editor->SendScintilla(QsciScintillaBase::SCI_GETLENGTH));
-    for (int indicator : IndicatorNumbers) {
-        m_editor->SendScintilla(QsciScintillaBase::SCI_SETINDICATORCURRENT, indicator);
-        m_editor->SendScintilla(QsciScintillaBase::SCI_INDICATORCLEARRANGE, 0, length);
-    }
-    for (int marker : MarkerNumbers)
-        m_editor->markerDeleteAll(marker);
-    m_editor->clearAnnotations();
-    d->marks.clear();
-}
-
-void ResponseEditor::applyProblems()
-{
-    clearProblemMarks();
-    // Pointers address JSON; problems of the whole document or of the transport (empty pointer)
-    // have no place in the text and are listed by the Problems tab only.
-    if (m_language != Language::Json || d->problems.isEmpty())
-        return;
-    const QByteArrayView bytes = documentBytes(m_editor);
-    const JsonLocator locator(bytes);
-    QMap<int, QList<const ProblemMark *>> byLine;
-    for (const MtaHooks::Problem &problem : std::as_const(d->problems)) {
-        if (problem.pointer.isEmpty())
-            continue;
-        ProblemMark mark;
-        mark.problem = problem;
-        const JsonSpan span = locator.locateNearest(problem.pointer, &mark.foundPointer);
-        if (!span.isValid())
-            continue;
-        const bool exact = mark.foundPointer == problem.pointer;
-        // A scalar is underlined whole; a container by its member name (or its opening bracket),
-        // since a squiggle under forty lines hides more than it shows.
-        if (exact && !span.isContainer) {
-            mark.start = span.valueStart;
-            mark.end = span.valueEnd;
-        } else if (span.hasKey()) {
-            mark.start = span.keyStart;
-            mark.end = span.keyEnd;
-        } else {
-            mark.start = span.valueStart;
-            mark.end = span.valueStart + 1;
-        }
-        mark.line = int(
-            m_editor->SendScintilla(QsciScintillaBase::SCI_LINEFROMPOSITION, int(mark.start)));
-        const int i = severityIndex(problem.severity);
-        m_editor->SendScintilla(QsciScintillaBase::SCI_SETINDICATORCURRENT, IndicatorNumbers[i]);
-        m_editor->SendScintilla(
-            QsciScintillaBase::SCI_INDICATORFILLRANGE, int(mark.start), int(mark.end - mark.start));
-        m_editor->markerAdd(mark.line, MarkerNumbers[i]);
-        d->marks.append(mark);
-    }
-    for (const ProblemMark &mark : std::as_const(d->marks))
-        byLine[mark.line].append(&mark);
-    // The findings also appear as boxed notes under their lines: a newcomer sees what is wrong
-    // without discovering tooltips.
-    for (auto it = byLine.cbegin(); it != byLine.cend(); ++it) {
-        QStringList lines;
-        int worst = 0;
-        for (const ProblemMark *mark : it.value()) {
-            worst = std::max(worst, severityIndex(mark->problem.severity));
-            QString line = MtaHooks::severityName(mark->problem.severity) + u": "_s;
-            if (mark->foundPointer != mark->problem.pointer)
-                line += tr("%1 is absent: ").arg(mark->problem.pointer);
-            lines.append(line + mark->problem.message);
-        }
-        m_editor->annotate(it.key(), lines.join(u'\n'), d->annotationStyles[worst]);
-    }
-}
-
-void ResponseEditor::showDwellTip(int position, int x, int y)
-{
-    if (d->marks.isEmpty())
-        return;
-    QStringList tips;
-    int marginWidth = 0;
-    for (int margin = 0; margin < 3; ++margin)
-        marginWidth += m_editor->marginWidth(margin);
-    if (x < marginWidth) {
-        // Over the margin: every problem of the line under the mouse.
-        const int pos = int(m_editor->SendScintilla(QsciScintillaBase::SCI_POSITIONFROMPOINT,
-            static_cast<unsigned long>(marginWidth) + 1UL, static_cast<long>(y)));
-        const int line = int(m_editor->SendScintilla(QsciScintillaBase::SCI_LINEFROMPOSITION, pos));
-        for (const ProblemMark &mark : std::as_const(d->marks)) {
-            if (mark.line == line)
-                tips.append(mark.problem.pointer + u": "_s + mark.problem.message);
-        }
-    } else if (position >= 0) {
-        for (const ProblemMark &mark : std::as_const(d->marks)) {
-            if (position >= mark.start && position <= mark.end)
-                tips.append(mark.problem.pointer + u": "_s + mark.problem.message);
-        }
-    }
-    if (!tips.isEmpty())
-        QToolTip::showText(
-            m_editor->viewport()->mapToGlobal(QPoint(x, y)), tips.join(u'\n'), m_editor);
 }
 
 void ResponseEditor::updatePointerLabel()

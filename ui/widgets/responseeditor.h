@@ -6,6 +6,7 @@
 #include <QWidget>
 
 #include <memory>
+#include <utility>
 
 class QsciScintilla;
 
@@ -31,6 +32,10 @@ public:
 
     // Underlines the values the problems point at and lists them in the margin.
     void setProblems(const MtaHooks::Problems &problems);
+    // Problems at a line (0-based) of any language, such as a script's error: marked the same
+    // way, kept apart from setProblems' list. An empty list clears them.
+    using LineProblem = std::pair<int, MtaHooks::Problem>;
+    void setLineProblems(const QList<LineProblem> &problems);
     // Selects the value at an RFC 6901 pointer in the (JSON) text; false when absent.
     bool jumpToPointer(const QString &pointer);
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 list(APPEND HOOKSCOPE_UI_SOURCES
-    widgets/responseeditor.h widgets/responseeditor.cpp
+    widgets/responseeditor.h widgets/responseeditor.cpp widgets/responseeditor_p.h
+    widgets/responseeditormarks.cpp
     widgets/jsonlocator.h widgets/jsonlocator.cpp
     widgets/linediff.h widgets/linediff.cpp
     widgets/hexdump.h widgets/hexdump.cpp
