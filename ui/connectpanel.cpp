@@ -11,6 +11,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QTabWidget>
 #include <QVBoxLayout>
 
@@ -79,7 +80,7 @@ ConnectPanel::ConnectPanel(QWidget *parent)
 
     auto *urls = new QHBoxLayout;
     layout->addLayout(urls);
-    addBox(urls, Urls)->setMaximumHeight(fontMetrics().lineSpacing() * 3 + 12);
+    addBox(urls, Urls);
 
     auto *actions = new QHBoxLayout;
     m_testCall->setObjectName(u"connectTestCall"_s);
@@ -245,7 +246,11 @@ void ConnectPanel::refresh()
         urls << base + ConnectTexts::hookPath();
     if (urls.isEmpty())
         urls << url;
-    m_boxes.value(Urls)->setPlainText(urls.join(u'\n'));
+    QPlainTextEdit *urlBox = m_boxes.value(Urls);
+    urlBox->setPlainText(urls.join(u'\n'));
+    // As tall as its lines (up to four), with room for a scroll bar.
+    urlBox->setFixedHeight(urlBox->fontMetrics().lineSpacing() * int(qMin(urls.size(), 4))
+        + urlBox->horizontalScrollBar()->sizeHint().height() + 12);
     const QStringList stages = stalwartStages();
     m_boxes.value(Stalwart)->setPlainText(m_version->currentData().toInt() == ConfigToml
             ? ConnectTexts::stalwartToml(m_info, stages, reveal)

@@ -52,18 +52,36 @@ QStringList strings(const QJsonValue &value)
     return result;
 }
 
-// What the user has to change by hand, as comment lines ("# …" or "  …").
+// Words on lines of at most `width` characters, each after `indent`.
+QStringList wrapped(const QStringList &words, const QString &indent, qsizetype width = 60)
+{
+    QStringList lines;
+    QString line;
+    for (const QString &word : words) {
+        if (!line.isEmpty() && indent.size() + line.size() + 1 + word.size() > width) {
+            lines << indent + line;
+            line.clear();
+        }
+        line += (line.isEmpty() ? QString() : u" "_s) + word;
+    }
+    if (!line.isEmpty())
+        lines << indent + line;
+    return lines;
+}
+
+// What the user has to change by hand, in lines short enough for a narrow details pane.
 QStringList cautions(const ConnectInfo &info)
 {
     QStringList lines;
     if (!info.listening)
-        lines << u"Hookscope is not listening: start it (○ Stopped) before the MTA calls."_s;
+        lines << u"Hookscope is not listening: start it (○ Stopped in the"_s
+              << u"toolbar) before the MTA calls."_s;
     if (info.loopbackOnly)
-        lines << u"The endpoint listens on loopback only: an MTA on another machine needs "
-                 "Settings › Listen address."_s;
+        lines << u"The endpoint listens on loopback only: for an MTA on"_s
+              << u"another machine, change Settings › Listen address."_s;
     if (info.clientCertificates)
-        lines << u"The endpoint asks for a client certificate (mutual TLS): the MTA must "
-                 "present one its CA signed."_s;
+        lines << u"The endpoint asks for a client certificate (mutual TLS):"_s
+              << u"the MTA must present one its CA signed."_s;
     return lines;
 }
 
@@ -103,7 +121,7 @@ QString stalwartToml(const ConnectInfo &info, const QStringList &stages, bool re
     if (info.tls)
         lines << u"# true when Hookscope's certificate is self-signed"_s;
     lines << u"allow-invalid-certs = false"_s
-          << u"# false: while Hookscope is closed, mail goes on (true: 451 4.3.5 to the client)"_s
+          << u"# false: mail goes on while Hookscope is down (true: 451)"_s
           << u"options.tempfail-on-error = false"_s << u"options.max-response-size = 52428800"_s;
     const QString secret = secretText(info.auth, reveal);
     if (info.auth.scheme == Scheme::Basic) {
@@ -118,8 +136,8 @@ QString stalwartToml(const ConnectInfo &info, const QStringList &stages, bool re
 
 QString stalwartMtaHook(const ConnectInfo &info, const QStringList &stages, bool reveal)
 {
-    QStringList lines {u"Stalwart 0.16 and later: WebUI › Settings › MTA › Filters › MTA Hooks "
-                       "› Create (an MtaHook object)."_s};
+    QStringList lines {u"Stalwart 0.16 and later, in its WebUI: an MtaHook object,"_s,
+        u"Settings › MTA › Filters › MTA Hooks › Create."_s};
     for (const QString &caution : cautions(info))
         lines << caution;
     lines << QString();
@@ -130,9 +148,9 @@ QString stalwartMtaHook(const ConnectInfo &info, const QStringList &stages, bool
     field(u"url"_s, hookUrl(info));
     field(u"stages"_s, stages.join(u", "_s));
     field(u"timeout"_s, duration(info.timeoutMs));
-    field(u"tempFailOnError"_s, u"false   (true: 451 4.3.5 while Hookscope is closed)"_s);
+    field(u"tempFailOnError"_s, u"false   (true: 451 while Hookscope is down)"_s);
     field(u"allowInvalidCerts"_s,
-        info.tls ? u"false   (true when Hookscope's certificate is self-signed)"_s : u"false"_s);
+        info.tls ? u"false   (true: Hookscope's certificate is self-signed)"_s : u"false"_s);
     field(u"maxResponseSize"_s, u"52428800"_s);
     const QString secret = secretText(info.auth, reveal);
     switch (info.auth.scheme) {
@@ -158,16 +176,17 @@ QString draftSetup(const ConnectInfo &info, bool reveal)
     QStringList lines;
     for (const QString &caution : cautions(info))
         lines << u"! "_s + caution;
-    lines << u"Discovery (GET, no credentials):  %1/.well-known/mta-hooks"_s.arg(base)
-          << u"Registration (POST):              %1%2"_s.arg(
-                 base, endpoints.value(u"registration"_s).toString())
+    lines << u"Discovery (GET, no credentials):"_s << u"  %1/.well-known/mta-hooks"_s.arg(base)
+          << u"Registration (POST):"_s
+          << u"  %1%2"_s.arg(base, endpoints.value(u"registration"_s).toString())
           << u"Hook calls go to the hookEndpoint the registration returns."_s;
     if (info.auth.scheme == Scheme::Bearer)
-        lines << u"Every other request carries:      Authorization: Bearer "_s
-                + secretText(info.auth, reveal);
+        lines << u"Every other request carries:"_s
+              << u"  Authorization: Bearer "_s + secretText(info.auth, reveal);
     else if (info.auth.scheme == Scheme::Basic)
-        lines << u"Every other request carries:      Authorization: Basic (user %1, password "
-                 "%2)"_s.arg(info.auth.user, secretText(info.auth, reveal));
+        lines << u"Every other request carries:"_s
+              << u"  Authorization: Basic (user %1, password %2)"_s.arg(
+                     info.auth.user, secretText(info.auth, reveal));
     lines << QString() << u"What a registration negotiates: the stages the MTA asks for, of"_s;
     QStringList requested;
     for (const QString &direction : {u"inbound"_s, u"outbound"_s}) {
@@ -175,12 +194,12 @@ QString draftSetup(const ConnectInfo &info, bool reveal)
         if (offered.isEmpty())
             continue;
         const QStringList stages = strings(offered.value(u"stages"_s));
-        lines << u"  %1 stages:  %2"_s.arg(direction, stages.join(u", "_s))
-              << u"    actions:        "_s + strings(offered.value(u"actions"_s)).join(u", "_s)
-              << u"    properties:     "_s
-                + strings(offered.value(u"fetchProperties"_s)).join(u" "_s)
-              << u"    may change:     "_s
-                + strings(offered.value(u"updateProperties"_s)).join(u" "_s);
+        lines << u"  %1 stages:  %2"_s.arg(direction, stages.join(u", "_s)) << u"    actions:"_s
+              << wrapped(strings(offered.value(u"actions"_s)), u"      "_s)
+              << u"    properties sent:"_s
+              << wrapped(strings(offered.value(u"fetchProperties"_s)), u"      "_s)
+              << u"    properties it may change:"_s
+              << wrapped(strings(offered.value(u"updateProperties"_s)), u"      "_s);
         QStringList quoted;
         for (const QString &stage : stages)
             quoted << u'"' + stage + u'"';
@@ -189,7 +208,7 @@ QString draftSetup(const ConnectInfo &info, bool reveal)
     }
     lines << u"  serialization:  "_s
             + strings(info.discovery.value(u"serialization"_s)).join(u" or "_s)
-          << u"  limits:         messages up to %1 bytes, %2 registrations, timeoutMs %3"_s
+          << u"  limits: messages up to %1 bytes, %2 registrations, timeoutMs %3"_s
                  .arg(qint64(limits.value(u"maxMessageSize"_s).toDouble()))
                  .arg(limits.value(u"maxRegistrations"_s).toInt())
                  .arg(limits.value(u"timeoutMs"_s).toInt())

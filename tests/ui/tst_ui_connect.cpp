@@ -16,6 +16,7 @@
 #include <QProcess>
 #include <QPushButton>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTest>
 #include <QTreeView>
 
@@ -164,6 +165,14 @@ private Q_SLOTS:
         for (int pass = 0; pass < 3; ++pass) // the default layout applies a pass later
             QCoreApplication::processEvents();
         QVERIFY(window->grab().save(path));
+        // And each tab of the panel, beside it.
+        auto *tabs = window->connectPanel()->findChild<QTabWidget *>();
+        QVERIFY(tabs);
+        for (int tab = 1; tab < tabs->count(); ++tab) {
+            tabs->setCurrentIndex(tab);
+            QVERIFY(
+                window->connectPanel()->grab().save(path.chopped(4) + u"-tab%1.png"_s.arg(tab)));
+        }
     }
 };
 
