@@ -53,7 +53,7 @@ QStringList strings(const QJsonValue &value)
 }
 
 // Words on lines of at most `width` characters, each after `indent`.
-QStringList wrapped(const QStringList &words, const QString &indent, qsizetype width = 60)
+QStringList wrapped(const QStringList &words, const QString &indent, qsizetype width = 52)
 {
     QStringList lines;
     QString line;
@@ -179,7 +179,7 @@ QString draftSetup(const ConnectInfo &info, bool reveal)
     lines << u"Discovery (GET, no credentials):"_s << u"  %1/.well-known/mta-hooks"_s.arg(base)
           << u"Registration (POST):"_s
           << u"  %1%2"_s.arg(base, endpoints.value(u"registration"_s).toString())
-          << u"Hook calls go to the hookEndpoint the registration returns."_s;
+          << u"Hook calls then go to the hookEndpoint it returns."_s;
     if (info.auth.scheme == Scheme::Bearer)
         lines << u"Every other request carries:"_s
               << u"  Authorization: Bearer "_s + secretText(info.auth, reveal);
@@ -187,7 +187,7 @@ QString draftSetup(const ConnectInfo &info, bool reveal)
         lines << u"Every other request carries:"_s
               << u"  Authorization: Basic (user %1, password %2)"_s.arg(
                      info.auth.user, secretText(info.auth, reveal));
-    lines << QString() << u"What a registration negotiates: the stages the MTA asks for, of"_s;
+    lines << QString() << u"A registration negotiates the stages it asks for, of:"_s;
     QStringList requested;
     for (const QString &direction : {u"inbound"_s, u"outbound"_s}) {
         const QJsonObject offered = capabilities.value(direction).toObject();
