@@ -2,6 +2,7 @@
 #include "app/application.h"
 
 #include "app/conformancecontroller.h"
+#include "app/connectcontroller.h"
 
 #include "mock/capture/harexport.h"
 #include "mock/capture/sessionfile.h"
@@ -148,6 +149,8 @@ void Application::wire()
     wireDemo();
     // Owned by the dialog, which it runs for: gone with the window, before the store it saves to.
     new ConformanceController(window->conformanceDialog(), &m_store, window->conformanceDialog());
+    // The Connect panel's facts and its test call; owned by the window, whose panels it feeds.
+    new ConnectController(&m_endpoint, &m_rulebook, window, window);
 }
 
 void Application::wireDemo()

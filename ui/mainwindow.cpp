@@ -448,6 +448,7 @@ void MainWindow::refreshCounts()
         if (const qint64 count = countWith(Mock::CaptureTerm::Field::Kind, name))
             parts << u"%1 %2"_s.arg(name).arg(count);
     }
+    updateConnectPane();
     const qint64 all = m_store->count(base);
     if (all > 0) {
         m_counts->setText(tr("%1 calls: %2").arg(all).arg(parts.join(u" · "_s)));

@@ -11,6 +11,8 @@
 
 class AnswersPanel;
 class ConformanceDialog;
+class ConnectPanel;
+struct ConnectInfo;
 class ExchangeDetail;
 class FilterBar;
 class HeldCallPanel;
@@ -82,6 +84,13 @@ public:
     QAction *bottomPanelAction() const { return m_bottomAction; }
     QByteArray splitterState() const; // saveState() covers toolbars; this the panes
     bool restoreSplitterState(const QByteArray &state);
+    // How to point an MTA here (mainwindowconnect.cpp): in place of the details while the store
+    // has no calls, and in Help ▸ Connect an MTA….
+    void setConnectInfo(const ConnectInfo &info);
+    void setTestCallResult(bool ok, const QString &message);
+    ConnectPanel *connectPanel() const { return m_connect; }
+    bool isConnectPaneShown() const;
+    void showConnectDialog();
 
 public Q_SLOTS:
     void onCallHeld(const Mock::HeldCall &call);
@@ -104,6 +113,7 @@ Q_SIGNALS:
     void removeRequested(const QList<qint64> &exchangeIds); // whole sessions or single calls
     void savedFiltersChanged(const QStringList &filters);
     void demoRequested();
+    void testCallRequested(); // the Connect panel's "Send a test call"
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -119,6 +129,8 @@ private:
     void updateHeldCountdown();
     void onQueryChanged(const Mock::CaptureQuery &query);
     QList<qint64> selectedOrVisibleExchangeIds() const;
+    QWidget *buildDetailPane();
+    void updateConnectPane();
 
     Mock::CaptureStore *m_store;
     Mock::Rulebook *m_rulebook;
@@ -130,6 +142,9 @@ private:
     AnswersPanel *m_answers;
     ReplayPanel *m_replay;
     ConformanceDialog *m_conformance;
+    ConnectPanel *m_connect = nullptr; // the details pane's, while there are no calls
+    ConnectPanel *m_connectDialogPanel = nullptr; // Help ▸ Connect an MTA…'s
+    class QStackedWidget *m_detailStack = nullptr;
     QLabel *m_banner;
     class QTabWidget *m_bottomTabs = nullptr;
     class QSplitter *m_vertical = nullptr;

@@ -139,6 +139,9 @@ void MainWindow::buildActions()
     connect(m_bottomAction, &QAction::toggled, this, &MainWindow::setBottomPanelVisible);
 
     QMenu *helpMenu = menuBar()->addMenu(tr("&Help"));
+    helpMenu->addAction(tr("&Connect an MTA…"), this, &MainWindow::showConnectDialog)
+        ->setToolTip(tr("The endpoint's URL, Stalwart's and a draft-01 MTA's settings, a curl "
+                        "command and a test call"));
     helpMenu->addAction(tr("Run &demo"), this, &MainWindow::demoRequested);
     QMenu *samples = helpMenu->addMenu(tr("&Sample sessions"));
     const QStringList sampleFiles

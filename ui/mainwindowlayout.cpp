@@ -95,7 +95,7 @@ void MainWindow::buildLayout()
     auto *right = new QSplitter(Qt::Vertical, this);
     right->setObjectName(u"detailSplitter"_s);
     right->addWidget(m_held);
-    right->addWidget(m_detail);
+    right->addWidget(buildDetailPane()); // the details, or how to connect while there are none
     right->setStretchFactor(0, 1);
     right->setStretchFactor(1, 3);
     right->setMinimumWidth(DetailMinimumWidth);
