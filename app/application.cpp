@@ -175,6 +175,8 @@ void Application::wireReplay()
         [this, panel](const QList<Mock::SessionRecording> &sessions,
             const Mock::ReplayTarget &target, int concurrency) {
             panel->onStarted(int(sessions.size()));
+            // The results need the room the panel has at its default height twice over.
+            m_window->raiseReplay();
             m_replayer.start(sessions, target, concurrency);
         });
     connect(panel, &ReplayPanel::cancelRequested, &m_replayer, [this, panel] {
