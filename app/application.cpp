@@ -28,7 +28,7 @@ Application::Application(const StartupOptions &options, QObject *parent)
     : QObject(parent)
     , m_options(options)
     , m_endpoint(&m_rulebook)
-    , m_demo(&m_endpoint, &m_rulebook, &m_store)
+    , m_demo(&m_store)
 {
     QString error;
     if (QFileInfo::exists(Settings::rulesPath()) && !m_rulebook.load(Settings::rulesPath(), &error))
@@ -36,8 +36,6 @@ Application::Application(const StartupOptions &options, QObject *parent)
     m_saveRules.setSingleShot(true);
     m_saveRules.setInterval(500);
     connect(&m_saveRules, &QTimer::timeout, this, [this] {
-        if (m_demo.isRunning())
-            return; // the demo's rules are not the user's: saved again once it has ended
         QString saveError;
         if (!m_rulebook.save(Settings::rulesPath(), &saveError) && m_window)
             m_window->showError(saveError);
@@ -47,8 +45,7 @@ Application::Application(const StartupOptions &options, QObject *parent)
 
 Application::~Application()
 {
-    // Quitting during the demo: the user's rules are saved, not the demo's on top of them, and
-    // an edit saved on a timer that has not fired yet is saved now.
+    // An edit saved on a timer that has not fired yet is saved now.
     m_demo.stop();
     if (m_saveRules.isActive()) {
         m_saveRules.stop();
@@ -159,7 +156,6 @@ void Application::wireDemo()
         });
     connect(&m_demo, &DemoRunner::errorOccurred, window, &MainWindow::showError);
     connect(&m_demo, &DemoRunner::finished, window, [this] {
-        m_saveRules.start();
         m_window->showBanner(tr("Demo finished"),
             tr("Every sample session is in the timeline: select one to see its "
                "stages, request, message, answer and problems."));
@@ -200,12 +196,16 @@ void Application::wireReplay()
 
 void Application::runDemo(int stageDelayMs)
 {
-    if (!m_endpoint.isListening())
-        startEndpoint();
-    m_demo.setEndpointAuth(m_settings.preferences().auth);
     QString error;
-    if (!m_demo.start(stageDelayMs, &error))
+    if (!m_demo.start(stageDelayMs, &error)) {
         m_window->showError(error);
+        return;
+    }
+    // Its calls are in the timeline like any: say whose rules answered them, and that the
+    // user's own answer their calls meanwhile.
+    m_window->showStatus(tr("The demo plays into an endpoint of its own (%1) with its own rules; "
+                            "your rules and holds answer your calls as before")
+                             .arg(m_demo.endpoint().url()));
 }
 
 void Application::applyPreferences(const Preferences &preferences, bool restartEndpoint)

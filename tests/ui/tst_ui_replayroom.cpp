@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Issue 15 items 2 and 3, through the real composition root: after a replay at 1280×800 the
 // Replay panel shows a useful part of the stages, of the answer and of what it did, and keeps
-// how the user shared its width; Help ▸ Run demo leaves the rules the user loaded answering.
+// how the user shared its width; Help ▸ Run demo plays into an endpoint of its own, so the rules
+// the user loaded answer their calls during the demo and after it.
 #include "app/application.h"
 #include "mock/mta/recordings.h"
 #include "mock/scanner/rulebook.h"
@@ -246,6 +247,12 @@ private Q_SLOTS:
             m_app->runDemo(0);
         }
         QVERIFY(m_app->isDemoRunning());
+        // Its own endpoint and rules: the user's answer their calls during the demo too, and the
+        // status bar says so.
+        QCOMPARE(rulebook->rules(), loaded);
+        QVERIFY(m_app->demo()->endpoint().url() != m_app->endpoint()->url());
+        QVERIFY2(m_app->window()->statusBar()->currentMessage().contains(u"your rules"_s),
+            qPrintable(m_app->window()->statusBar()->currentMessage()));
         if (loadDuring)
             QVERIFY2(rulebook->load(path, &error), qPrintable(error));
         QTRY_VERIFY_WITH_TIMEOUT(!m_app->isDemoRunning(), 180000);
