@@ -29,7 +29,7 @@ Application::Application(const StartupOptions &options, QObject *parent)
     : QObject(parent)
     , m_options(options)
     , m_endpoint(&m_rulebook)
-    , m_demo(&m_endpoint, &m_rulebook, &m_store)
+    , m_demo(&m_store)
 {
     QString error;
     if (QFileInfo::exists(Settings::rulesPath()) && !m_rulebook.load(Settings::rulesPath(), &error))
@@ -37,8 +37,6 @@ Application::Application(const StartupOptions &options, QObject *parent)
     m_saveRules.setSingleShot(true);
     m_saveRules.setInterval(500);
     connect(&m_saveRules, &QTimer::timeout, this, [this] {
-        if (m_demo.isRunning())
-            return; // the demo's rules are not the user's: saved again once it has ended
         QString saveError;
         if (!m_rulebook.save(Settings::rulesPath(), &saveError) && m_window)
             m_window->showError(saveError);
@@ -48,8 +46,7 @@ Application::Application(const StartupOptions &options, QObject *parent)
 
 Application::~Application()
 {
-    // Quitting during the demo: the user's rules are saved, not the demo's on top of them, and
-    // an edit saved on a timer that has not fired yet is saved now.
+    // An edit saved on a timer that has not fired yet is saved now.
     m_demo.stop();
     if (m_saveRules.isActive()) {
         m_saveRules.stop();
@@ -163,7 +160,6 @@ void Application::wireDemo()
         });
     connect(&m_demo, &DemoRunner::errorOccurred, window, &MainWindow::showError);
     connect(&m_demo, &DemoRunner::finished, window, [this] {
-        m_saveRules.start();
         m_window->showBanner(tr("Demo finished"),
             tr("Every sample session is in the timeline: select one to see its "
                "stages, request, message, answer and problems."));
@@ -179,6 +175,8 @@ void Application::wireReplay()
         [this, panel](const QList<Mock::SessionRecording> &sessions,
             const Mock::ReplayTarget &target, int concurrency) {
             panel->onStarted(int(sessions.size()));
+            // The results need the room the panel has at its default height twice over.
+            m_window->raiseReplay();
             m_replayer.start(sessions, target, concurrency);
         });
     connect(panel, &ReplayPanel::cancelRequested, &m_replayer, [this, panel] {
@@ -202,12 +200,16 @@ void Application::wireReplay()
 
 void Application::runDemo(int stageDelayMs)
 {
-    if (!m_endpoint.isListening())
-        startEndpoint();
-    m_demo.setEndpointAuth(m_settings.preferences().auth);
     QString error;
-    if (!m_demo.start(stageDelayMs, &error))
+    if (!m_demo.start(stageDelayMs, &error)) {
         m_window->showError(error);
+        return;
+    }
+    // Its calls are in the timeline like any: say whose rules answered them, and that the
+    // user's own answer their calls meanwhile.
+    m_window->showStatus(tr("The demo plays into an endpoint of its own (%1) with its own rules; "
+                            "your rules and holds answer your calls as before")
+                             .arg(m_demo.endpoint().url()));
 }
 
 void Application::applyPreferences(const Preferences &preferences, bool restartEndpoint)

@@ -50,8 +50,8 @@ public:
     Mock::Rulebook *rulebook() { return &m_rulebook; }
 
     bool importFile(const QString &path, QString *error);
-    // Help ▸ Run demo: the bundled sample sessions, replayed into the own endpoint at a watchable
-    // pace with the demo rules installed for the duration.
+    // Help ▸ Run demo: the bundled sample sessions, replayed at a watchable pace into an endpoint
+    // of the demo's with the demo's rules; the user's rulebook and endpoint are left alone.
     void runDemo(int stageDelayMs = 350);
     bool isDemoRunning() const { return m_demo.isRunning(); }
     // What the Settings dialog shows: the preferences with this run's overrides, as in use.

@@ -8,7 +8,6 @@
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
-using namespace MtaHooks;
 
 namespace {
 
@@ -20,34 +19,26 @@ QList<Mock::SessionRecording> readSamples(const QString &folder)
     return Mock::readRecordings(paths).sessions; // the build's own files: none is unreadable
 }
 
-// A rule as the user wrote it: its hit count is the runtime's.
-bool sameRule(Mock::Rule a, Mock::Rule b)
-{
-    a.hits = 0;
-    b.hits = 0;
-    return a == b;
-}
-
 } // namespace
 
-DemoRunner::DemoRunner(Mock::HookEndpoint *endpoint, Mock::Rulebook *rulebook,
-    Mock::CaptureStore *store, QObject *parent)
+DemoRunner::DemoRunner(Mock::CaptureStore *store, QObject *parent)
     : QObject(parent)
-    , m_endpoint(endpoint)
-    , m_rulebook(rulebook)
     , m_store(store)
-    , m_secure(std::make_unique<Mock::HookEndpoint>(rulebook))
+    , m_plain(std::make_unique<Mock::HookEndpoint>(&m_rules))
+    , m_secure(std::make_unique<Mock::HookEndpoint>(&m_rules))
 {
     connect(&m_replayer, &Mock::SessionReplayer::finished, this, [this] {
         if (isRunning())
             QTimer::singleShot(900, this, &DemoRunner::next);
     });
+    connect(m_plain.get(), &Mock::HookEndpoint::errorOccurred, this, &DemoRunner::errorOccurred);
     connect(m_secure.get(), &Mock::HookEndpoint::errorOccurred, this, &DemoRunner::errorOccurred);
 }
 
 DemoRunner::~DemoRunner()
 {
     m_replayer.cancel();
+    m_plain->close();
     m_secure->close();
 }
 
@@ -60,29 +51,25 @@ bool DemoRunner::start(int stageDelayMs, QString *error)
 {
     if (isRunning())
         return true;
-    if (!m_endpoint->isListening()) {
-        *error = tr("The demo needs the endpoint: %1").arg(m_endpoint->errorString());
-        return false;
-    }
     m_steps.clear();
     for (const Mock::SessionRecording &session : readSamples(u":/samples"_s))
         m_steps.append({session, false});
     for (const Mock::SessionRecording &session : readSamples(u":/samples/secure"_s))
         m_steps.append({session, true});
-    Mock::Rulebook demoRules;
     QString rulesError;
-    if (m_steps.isEmpty() || !demoRules.load(u":/samples/demo-rules.json"_s, &rulesError)) {
+    if (m_steps.isEmpty() || !m_rules.load(u":/samples/demo-rules.json"_s, &rulesError)) {
         *error = tr("The demo samples are missing from this build: %1").arg(rulesError);
         return false;
     }
-    // The demo's rules go on top for its duration; the user's own rules come back afterwards.
-    // Holds would park the demo's calls: off for its duration too.
-    m_heldBefore = m_rulebook->heldStages();
-    for (Stage stage : std::as_const(m_heldBefore))
-        m_rulebook->setHeld(stage, false);
-    m_userRules = m_rulebook->rules();
-    m_demoRules = demoRules.rules();
-    m_rulebook->setRules(m_demoRules + m_userRules);
+    Mock::EndpointSettings settings;
+    settings.address = QHostAddress::LocalHost;
+    settings.port = 0;
+    m_plain->setSettings(settings);
+    m_plain->setCaptureStore(m_store);
+    if (!m_plain->isListening() && !m_plain->listen()) {
+        *error = tr("The demo's endpoint cannot start: %1").arg(m_plain->errorString());
+        return false;
+    }
     m_replayer.setStageDelayMs(stageDelayMs);
     m_index = 0;
     next();
@@ -137,10 +124,7 @@ void DemoRunner::next()
         target.clientCertificateFile = u":/demo-tls/client.pem"_s;
         target.clientKeyFile = u":/demo-tls/client.key"_s;
     } else {
-        target.url = QUrl(m_endpoint->url() + u"/hook"_s);
-        target.auth = m_endpointAuth;
-        // The user's own endpoint on loopback may serve HTTPS with a certificate of their own.
-        target.allowInvalidCertificates = true;
+        target.url = QUrl(m_plain->url() + u"/hook"_s);
     }
     ++m_index;
     m_replayer.start({step.session}, target, 1);
@@ -157,36 +141,7 @@ void DemoRunner::stop()
 void DemoRunner::finish()
 {
     m_index = -1;
+    m_plain->close();
     m_secure->close();
-    // The demo's rules come off again, found by what they are, not by their name: a rule of the
-    // user's may be called "demo: …" too. The user's rules stay, with what was changed in them
-    // meanwhile, and with the hit counts they had: the demo's calls do not use up a rule that
-    // answers only its first N calls.
-    QList<Mock::Rule> rules = m_rulebook->rules();
-    QList<Mock::Rule> demoLeft = m_demoRules;
-    rules.removeIf([&demoLeft](const Mock::Rule &rule) {
-        for (qsizetype i = 0; i < demoLeft.size(); ++i) {
-            if (sameRule(rule, demoLeft.at(i))) {
-                demoLeft.removeAt(i);
-                return true;
-            }
-        }
-        return false;
-    });
-    QList<Mock::Rule> before = m_userRules;
-    for (Mock::Rule &rule : rules) {
-        for (qsizetype i = 0; i < before.size(); ++i) {
-            if (sameRule(rule, before.at(i))) {
-                rule.hits = before.takeAt(i).hits;
-                break;
-            }
-        }
-    }
-    m_userRules.clear();
-    m_demoRules.clear();
-    m_rulebook->setRules(rules);
-    for (Stage stage : std::as_const(m_heldBefore))
-        m_rulebook->setHeld(stage, true);
-    m_heldBefore.clear();
     Q_EMIT finished();
 }

@@ -4,44 +4,45 @@
 #include "mock/capture/sessionrecording.h"
 #include "mock/mta/sessionreplayer.h"
 #include "mock/scanner/hookendpoint.h"
-#include "mock/scanner/rule.h"
+#include "mock/scanner/rulebook.h"
 
 #include <QObject>
-#include <QSet>
 #include <QString>
 
 #include <memory>
 
 namespace Mock {
 class CaptureStore;
-class Rulebook;
 } // namespace Mock
 
-// Help ▸ Run demo: the bundled sample sessions, replayed one after the other into the window's
-// endpoint at a watchable pace, with the demo rules on top of the user's for the duration and held
-// stages off. The last sample goes to a second endpoint the demo runs itself, which takes only
-// HTTPS from an MTA with a client certificate its CA signed (mTLS) and a Bearer token, so the
-// timeline shows what an authenticated call looks like. Both endpoints record into the same store.
+// Help ▸ Run demo: the bundled sample sessions, replayed one after the other at a watchable pace
+// into an endpoint the demo runs itself and answered by the demo's rules alone. The user's
+// rulebook, holds and endpoint are never touched, so their rules answer their traffic during the
+// demo and after it as before (issue 15: putting the demo's rules on top of the user's and taking
+// them off again lost the user's answers). The last sample goes to a second endpoint of the demo's,
+// which takes only HTTPS from an MTA with a client certificate its CA signed (mTLS) and a Bearer
+// token, so the timeline shows what an authenticated call looks like. Both record into the
+// window's store.
 class DemoRunner final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(DemoRunner)
 
 public:
-    DemoRunner(Mock::HookEndpoint *endpoint, Mock::Rulebook *rulebook, Mock::CaptureStore *store,
-        QObject *parent = nullptr);
+    explicit DemoRunner(Mock::CaptureStore *store, QObject *parent = nullptr);
     ~DemoRunner() override;
 
-    // The credentials the window's endpoint asks for ("none", "bearer:TOKEN", "basic:U:P").
-    void setEndpointAuth(const QString &spec) { m_endpointAuth = spec; }
     // Starts the demo; false, with *error, when the samples are missing from the build or the
-    // window's endpoint is not listening. stageDelayMs paces each session's calls.
+    // demo's endpoint cannot listen. stageDelayMs paces each session's calls.
     bool start(int stageDelayMs, QString *error);
     bool isRunning() const { return m_index >= 0; }
-    // Ends a running demo now, the user's rules and holds back as when it ends by itself.
+    // Ends a running demo now.
     void stop();
-    // The demo's own HTTPS endpoint (listening only while its session plays).
+    // The demo's endpoints and the rules they answer with (listening only while the demo runs;
+    // the HTTPS one only while its session plays).
+    const Mock::HookEndpoint &endpoint() const { return *m_plain; }
     const Mock::HookEndpoint &secureEndpoint() const { return *m_secure; }
+    const Mock::Rulebook &rulebook() const { return m_rules; }
 
     // The Bearer token of the demo's HTTPS endpoint: public, like its certificates.
     static QString demoBearerToken();
@@ -61,15 +62,11 @@ private:
     void finish();
     bool startSecureEndpoint(QString *error);
 
-    Mock::HookEndpoint *m_endpoint;
-    Mock::Rulebook *m_rulebook;
     Mock::CaptureStore *m_store;
+    Mock::Rulebook m_rules; // the demo's own, read again at each start
+    std::unique_ptr<Mock::HookEndpoint> m_plain;
     std::unique_ptr<Mock::HookEndpoint> m_secure;
     Mock::SessionReplayer m_replayer;
-    QString m_endpointAuth = QStringLiteral("none");
     QList<Step> m_steps;
     int m_index = -1;
-    QSet<MtaHooks::Stage> m_heldBefore;
-    QList<Mock::Rule> m_userRules; // as the demo found them, hit counts included
-    QList<Mock::Rule> m_demoRules; // what the demo put on top
 };

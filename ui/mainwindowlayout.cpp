@@ -216,7 +216,8 @@ QByteArray MainWindow::splitterState() const
     QByteArray state;
     QDataStream stream(&state, QIODevice::WriteOnly);
     stream << m_vertical->saveState() << m_horizontal->saveState()
-           << m_timeline->header()->saveState() << qint32(m_bottomHeight);
+           << m_timeline->header()->saveState() << qint32(m_bottomHeight)
+           << m_replay->layoutState();
     return state;
 }
 
@@ -237,6 +238,10 @@ bool MainWindow::restoreSplitterState(const QByteArray &state)
         m_timeline->header()->restoreState(header);
         m_bottomHeight = bottomHeight;
     }
+    QByteArray replay;
+    stream >> replay;
+    if (stream.status() == QDataStream::Ok)
+        m_replay->restoreLayoutState(replay);
     const QSignalBlocker blocker(m_bottomAction);
     m_bottomAction->setChecked(isBottomPanelVisible());
     return true;
@@ -269,7 +274,9 @@ void MainWindow::raiseReplay()
 {
     m_bottomTabs->setCurrentWidget(m_replay);
     setBottomPanelVisible(true);
-    // Replaying is a task of its own: the replay gets room to show its results.
-    if (m_vertical->sizes().value(1) < m_vertical->height() * 2 / 5)
-        m_vertical->setSizes({m_vertical->height() * 11 / 20, m_vertical->height() * 9 / 20});
+    // Replaying is a task of its own: the replay gets half the height, room for its stages, the
+    // answer and what it did side by side (issue 15); a larger share the user gave it stays.
+    const int half = m_vertical->height() / 2;
+    if (m_vertical->sizes().value(1) < half)
+        m_vertical->setSizes({m_vertical->height() - half, half});
 }

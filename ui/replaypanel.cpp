@@ -2,13 +2,11 @@
 #include "ui/replaypanel.h"
 
 #include "mock/mta/recordings.h"
-#include "ui/widgets/exchangeanalysis.h"
-#include "ui/widgets/exchangedetail.h"
-#include "ui/widgets/linediff.h"
-#include "ui/widgets/responseeditor.h"
+#include "ui/replayresults.h"
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDataStream>
 #include <QDateTime>
 #include <QDialog>
 #include <QDialogButtonBox>
@@ -26,65 +24,11 @@
 #include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
-#include <QStackedWidget>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
-
-namespace {
-
-enum ResultColumn { StageCol, RecipientCol, VerdictCol, ReplyCol, LatencyCol, ExpectCol, ColCount };
-enum ItemRole { SessionIndexRole = Qt::UserRole + 1, StageIndexRole };
-
-QStringList messageLines(const QByteArray &raw)
-{
-    QString text = QString::fromUtf8(raw);
-    text.replace(u"\r\n"_s, u"\n"_s);
-    return text.split(u'\n');
-}
-
-// A replayed stage shown through the capture's detail view: the same tabs explain it.
-Mock::Exchange asExchange(const Mock::StageResult &stage)
-{
-    Mock::Exchange exchange;
-    exchange.received = QDateTime::currentDateTimeUtc();
-    exchange.method = "POST";
-    exchange.path = stage.url.path().toUtf8();
-    exchange.peerAddress = stage.url.host();
-    exchange.requestHeaders = stage.requestHeaders;
-    exchange.requestBody = stage.requestBody;
-    exchange.kind = Mock::ExchangeKind::Hook;
-    exchange.stage = stage.stage;
-    exchange.stageName = stage.stageName;
-    exchange.httpStatus = stage.httpStatus;
-    exchange.responseHeaders = stage.responseHeaders;
-    exchange.responseBody = stage.responseBody;
-    exchange.latencyUs = stage.latencyUs;
-    exchange.action = stage.outcome.action;
-    exchange.verdict = stage.outcome.verdict;
-    exchange.replyCode = stage.outcome.reply.code;
-    exchange.problems = stage.outcome.problems;
-    exchange.ruleName = u"replay"_s;
-    exchange.ruleReason = stage.transportError.isEmpty()
-        ? u"answered by %1 in %2 attempt(s)"_s.arg(stage.url.toString()).arg(stage.attempts)
-        : stage.transportError;
-    exchange.note = stage.expectationFailures.join(u"; "_s);
-    return exchange;
-}
-
-QString verdictText(const Mock::StageResult &stage)
-{
-    if (!stage.skipped.isEmpty())
-        return u"not negotiated"_s;
-    // A failed call's verdict is the on-error policy's.
-    if (!stage.transportError.isEmpty())
-        return u"error → "_s + verdictName(stage.outcome.verdict);
-    return verdictName(stage.outcome.verdict);
-}
-
-} // namespace
 
 ReplayPanel::ReplayPanel(QWidget *parent)
     : QWidget(parent)
@@ -104,10 +48,8 @@ ReplayPanel::ReplayPanel(QWidget *parent)
     , m_compare(new QPushButton(tr("Compare runs…"), this))
     , m_progress(new QProgressBar(this))
     , m_summary(new QLabel(this))
-    , m_results(new QTreeWidget(this))
-    , m_detail(new ExchangeDetail(this))
-    , m_messageDiff(new ResponseEditor(this))
-    , m_detailStack(new QStackedWidget(this))
+    , m_results(new ReplayResults(this))
+    , m_split(new QSplitter(Qt::Horizontal, this))
 {
     m_list->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_list->setToolTip(tr("Sessions to replay; the selected ones run (all when none is selected)"));
@@ -139,17 +81,6 @@ ReplayPanel::ReplayPanel(QWidget *parent)
     m_summary->setWordWrap(true);
     m_summary->setText(tr("Add sessions (files, Help ▸ Samples, captured sessions or an .eml), "
                           "then Replay."));
-    m_results->setColumnCount(ColCount);
-    m_results->setHeaderLabels({tr("Session / stage"), tr("Recipient"), tr("Verdict"), tr("Reply"),
-        tr("Latency"), tr("Expected")});
-    m_results->header()->setStretchLastSection(true);
-    m_results->setColumnWidth(StageCol, 220);
-    m_messageDiff->setLanguage(ResponseEditor::Language::Diff);
-    m_messageDiff->setReadOnly(true);
-    auto *stack = static_cast<QStackedWidget *>(m_detailStack);
-    stack->addWidget(m_detail);
-    stack->addWidget(m_messageDiff);
-
     auto *add = new QPushButton(tr("Add files…"), this);
     auto *fromEml = new QPushButton(tr("New from .eml…"), this);
     auto *fromCapture = new QPushButton(tr("Add captured"), this);
@@ -171,8 +102,7 @@ ReplayPanel::ReplayPanel(QWidget *parent)
     });
     connect(m_run, &QPushButton::clicked, this, &ReplayPanel::runSelected);
     connect(m_cancel, &QPushButton::clicked, this, &ReplayPanel::cancelRequested);
-    connect(m_compare, &QPushButton::clicked, this, &ReplayPanel::compareRuns);
-    connect(m_results, &QTreeWidget::currentItemChanged, this, &ReplayPanel::showSelection);
+    connect(m_compare, &QPushButton::clicked, m_results, &ReplayResults::compareRuns);
 
     auto *listButtons = new QHBoxLayout;
     for (QPushButton *b : {add, fromEml, fromCapture, remove})
@@ -217,24 +147,57 @@ ReplayPanel::ReplayPanel(QWidget *parent)
     leftLayout->addLayout(listButtons);
     leftLayout->addWidget(m_list, 1);
 
-    auto *right = new QSplitter(Qt::Vertical, this);
-    right->addWidget(m_results);
-    right->addWidget(m_detailStack);
-    right->setStretchFactor(0, 1);
-    right->setStretchFactor(1, 2);
-
     // Scrolls rather than forcing its height on the dock area it shares with the answers.
     auto *leftScroll = new QScrollArea(this);
     leftScroll->setWidget(left);
     leftScroll->setWidgetResizable(true);
     leftScroll->setFrameShape(QFrame::NoFrame);
-    auto *split = new QSplitter(Qt::Horizontal, this);
-    split->addWidget(leftScroll);
-    split->addWidget(right);
-    split->setStretchFactor(1, 2);
+    m_split->setObjectName(u"replaySplitter"_s);
+    m_split->addWidget(leftScroll);
+    m_split->addWidget(m_results);
+    m_split->setCollapsible(1, false);
+    // The results take what the controls leave: the controls only what they need.
+    m_split->setStretchFactor(0, 0);
+    m_split->setStretchFactor(1, 1);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
-    layout->addWidget(split);
+    layout->addWidget(m_split);
+}
+
+QByteArray ReplayPanel::layoutState() const
+{
+    QByteArray state;
+    QDataStream stream(&state, QIODevice::WriteOnly);
+    stream << m_split->saveState() << m_results->saveState();
+    return state;
+}
+
+bool ReplayPanel::restoreLayoutState(const QByteArray &state)
+{
+    QByteArray split;
+    QByteArray results;
+    QDataStream stream(state);
+    stream >> split >> results;
+    m_shared = stream.status() == QDataStream::Ok && m_split->restoreState(split)
+        && m_results->restoreState(results);
+    return m_shared;
+}
+
+void ReplayPanel::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_shared || width() <= 0)
+        return;
+    // A first run: the controls what they need up to 30 % of the width, the stages 40 % of the
+    // rest and the answer and its effect the remainder (splitters only share out real widths).
+    m_shared = true;
+    // The splitters' own widths are not laid out yet: the panel's is.
+    const QMargins margins = layout()->contentsMargins();
+    const int total = width() - margins.left() - margins.right() - m_split->handleWidth();
+    const int controls = qMin(m_split->widget(0)->sizeHint().width(), total * 3 / 10);
+    m_split->setSizes({controls, total - controls});
+    const int results = total - controls - m_results->handleWidth();
+    m_results->setSizes({results * 2 / 5, results - results * 2 / 5});
 }
 
 ReplayPanel::~ReplayPanel() = default;
@@ -399,15 +362,9 @@ void ReplayPanel::runSelected()
 
 void ReplayPanel::onStarted(int sessionCount)
 {
-    if (!m_current.results.isEmpty())
-        m_runs.append(m_current);
-    m_current = Run();
-    m_current.label = tr("Run %1 — %2, %3, %4")
-                          .arg(m_runs.size() + 1)
-                          .arg(m_url->text(), m_dialect->currentText(),
-                              QTime::currentTime().toString(u"HH:mm:ss"_s));
-    m_current.results = QList<Mock::ReplayResult>(sessionCount);
-    m_results->clear();
+    m_results->startRun(sessionCount, m_running,
+        u"%1, %2, %3"_s.arg(
+            m_url->text(), m_dialect->currentText(), QTime::currentTime().toString(u"HH:mm:ss"_s)));
     m_progress->setRange(0, sessionCount);
     m_progress->setValue(0);
     m_progress->setVisible(true);
@@ -416,72 +373,14 @@ void ReplayPanel::onStarted(int sessionCount)
     m_summary->setText(tr("Replaying %1 session(s)…").arg(sessionCount));
 }
 
-QTreeWidgetItem *ReplayPanel::sessionItem(int sessionIndex)
-{
-    for (int i = 0; i < m_results->topLevelItemCount(); ++i) {
-        QTreeWidgetItem *item = m_results->topLevelItem(i);
-        if (item->data(StageCol, SessionIndexRole).toInt() == sessionIndex)
-            return item;
-    }
-    auto *item = new QTreeWidgetItem(m_results);
-    item->setData(StageCol, SessionIndexRole, sessionIndex);
-    item->setData(StageCol, StageIndexRole, -1);
-    const Mock::SessionRecording session = m_running.value(sessionIndex);
-    item->setText(StageCol, session.title.isEmpty() ? session.id : session.title);
-    item->setToolTip(StageCol, session.description);
-    item->setExpanded(true);
-    return item;
-}
-
 void ReplayPanel::onStageFinished(int sessionIndex, const Mock::StageResult &result)
 {
-    QTreeWidgetItem *parent = sessionItem(sessionIndex);
-    auto *item = new QTreeWidgetItem(parent);
-    item->setData(StageCol, SessionIndexRole, sessionIndex);
-    item->setData(StageCol, StageIndexRole, parent->childCount() - 1);
-    item->setText(StageCol, result.stageName);
-    item->setText(RecipientCol, result.recipient);
-    item->setText(VerdictCol, verdictText(result));
-    item->setText(ReplyCol,
-        result.transportError.isEmpty() ? result.outcome.reply.toString() : result.transportError);
-    item->setText(LatencyCol, u"%1 ms"_s.arg(double(result.latencyUs) / 1000.0, 0, 'f', 1));
-    if (result.expected) {
-        const bool pass = result.expectationFailures.isEmpty();
-        item->setText(ExpectCol,
-            pass ? tr("pass") : tr("FAIL: %1").arg(result.expectationFailures.join(u"; "_s)));
-        item->setForeground(ExpectCol, pass ? QColor(0x1a, 0x7f, 0x37) : QColor(0xc0, 0x1c, 0x28));
-    }
-    const bool failing = result.outcome.verdict == Verdict::Reject
-        || result.outcome.verdict == Verdict::Tempfail || !result.transportError.isEmpty();
-    if (failing)
-        item->setForeground(VerdictCol, QColor(0xc0, 0x1c, 0x28));
-    // Keep the results of the current run for the detail view and comparisons.
-    if (sessionIndex < m_current.results.size())
-        m_current.results[sessionIndex].stages.append(result);
+    m_results->addStage(sessionIndex, result);
 }
 
 void ReplayPanel::onSessionFinished(int sessionIndex, const Mock::ReplayResult &result)
 {
-    if (sessionIndex < m_current.results.size())
-        m_current.results[sessionIndex] = result;
-    QTreeWidgetItem *item = sessionItem(sessionIndex);
-    QString text = result.stopped ? tr("stopped: %1").arg(result.stopReason)
-                                  : (result.messageQueued ? tr("message queued") : tr("completed"));
-    if (!result.error.isEmpty())
-        text += u" — "_s + result.error;
-    item->setText(ReplyCol, text);
-    // What the run did besides what was asked (no discovery document, a new registration after
-    // a 404): visible on the row, in full in its tooltip.
-    if (!result.notes.isEmpty()) {
-        item->setText(
-            ReplyCol, text + u" — "_s + tr("%n note(s)", nullptr, int(result.notes.size())));
-        item->setToolTip(ReplyCol, result.notes.join(u'\n'));
-    }
-    const int failures = result.expectationFailures();
-    if (failures > 0) {
-        item->setText(ExpectCol, tr("%1 failed").arg(failures));
-        item->setForeground(ExpectCol, QColor(0xc0, 0x1c, 0x28));
-    }
+    m_results->finishSession(sessionIndex, result);
     m_progress->setValue(m_progress->value() + 1);
 }
 
@@ -490,7 +389,7 @@ void ReplayPanel::onFinished(const Mock::ReplaySummary &summary)
     m_run->setEnabled(true);
     m_cancel->setEnabled(false);
     m_progress->setVisible(false);
-    m_compare->setEnabled(!m_runs.isEmpty());
+    m_compare->setEnabled(m_results->hasEarlierRun());
     auto ms = [](qint64 us) { return QString::number(double(us) / 1000.0, 'f', 1); };
     m_summary->setText(
         tr("%1 session(s), %2 stage(s) in %3 ms · %4 expectation(s) failed · %5 malformed "
@@ -505,94 +404,7 @@ void ReplayPanel::onFinished(const Mock::ReplaySummary &summary)
                 ms(summary.latencyMaxUs)));
 }
 
-void ReplayPanel::showSelection()
+QTreeWidget *ReplayPanel::resultsView() const
 {
-    QTreeWidgetItem *item = m_results->currentItem();
-    auto *stack = static_cast<QStackedWidget *>(m_detailStack);
-    if (!item)
-        return;
-    const int sessionIndex = item->data(StageCol, SessionIndexRole).toInt();
-    const int stageIndex = item->data(StageCol, StageIndexRole).toInt();
-    if (sessionIndex < 0 || sessionIndex >= m_current.results.size())
-        return;
-    const Mock::ReplayResult &result = m_current.results.at(sessionIndex);
-    if (stageIndex >= 0 && stageIndex < result.stages.size()) {
-        m_detail->showExchange(asExchange(result.stages.at(stageIndex)));
-        stack->setCurrentWidget(m_detail);
-        return;
-    }
-    // The session: what the message and the envelope became.
-    QStringList before = envelopeLines(result.envelopeBefore);
-    QStringList after = envelopeLines(result.envelopeAfter);
-    if (result.hasMessage) {
-        before << QString() << messageLines(result.messageBefore);
-        after << QString()
-              << (result.messageQueued
-                         ? messageLines(result.messageAfter)
-                         : QStringList {
-                             tr("(the message was not queued: %1)").arg(result.stopReason)});
-    }
-    const QString notes = result.notes.isEmpty()
-        ? QString()
-        : tr("Notes:") + u"\n"_s + u"  "_s + result.notes.join(u"\n  "_s) + u"\n\n"_s;
-    const QString diff = unifiedDiff(before, after,
-        {tr("sent"),
-            tr("as the MTA has it after the "
-               "answers")});
-    m_messageDiff->setText(notes
-        + (diff.isEmpty() ? tr("The answers changed neither the envelope nor the message.")
-                          : diff));
-    stack->setCurrentWidget(m_messageDiff);
-}
-
-void ReplayPanel::compareRuns()
-{
-    if (m_runs.isEmpty())
-        return;
-    const Run &older = m_runs.constLast();
-    const Run &newer = m_current;
-    QDialog dialog(this);
-    dialog.setWindowTitle(tr("Compare runs"));
-    auto *tree = new QTreeWidget(&dialog);
-    tree->setHeaderLabels({tr("Session / stage"), older.label, newer.label});
-    tree->setRootIsDecorated(true);
-    int differences = 0;
-    for (int s = 0; s < qMax(older.results.size(), newer.results.size()); ++s) {
-        const Mock::ReplayResult a = older.results.value(s);
-        const Mock::ReplayResult b = newer.results.value(s);
-        auto *session
-            = new QTreeWidgetItem(tree, {a.sessionId.isEmpty() ? b.sessionId : a.sessionId});
-        for (int i = 0; i < qMax(a.stages.size(), b.stages.size()); ++i) {
-            const Mock::StageResult x = a.stages.value(i);
-            const Mock::StageResult y = b.stages.value(i);
-            auto describe = [](const Mock::StageResult &r) {
-                return r.stageName.isEmpty()
-                    ? QString()
-                    : verdictText(r) + u"  "_s + r.outcome.reply.toString();
-            };
-            auto *row = new QTreeWidgetItem(session,
-                {x.stageName.isEmpty() ? y.stageName : x.stageName, describe(x), describe(y)});
-            if (describe(x) != describe(y)) {
-                ++differences;
-                for (int c = 0; c < 3; ++c)
-                    row->setBackground(c, QColor(0xff, 0xd7, 0x00, 90));
-            }
-        }
-        session->setExpanded(true);
-    }
-    auto *label = new QLabel(differences == 0 ? tr("Both runs got the same answers.")
-                                              : tr("%1 stage(s) answered differently "
-                                                   "(highlighted).")
-                                                    .arg(differences),
-        &dialog);
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, &dialog);
-    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    auto *layout = new QVBoxLayout(&dialog);
-    layout->addWidget(label);
-    layout->addWidget(tree, 1);
-    layout->addWidget(buttons);
-    tree->setColumnWidth(0, 220);
-    tree->setColumnWidth(1, 320);
-    dialog.resize(900, 560);
-    dialog.exec();
+    return m_results->tree();
 }

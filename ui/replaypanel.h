@@ -6,7 +6,6 @@
 
 #include <QWidget>
 
-class ExchangeDetail;
 class QCheckBox;
 class QComboBox;
 class QLabel;
@@ -15,9 +14,9 @@ class QListWidget;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QSplitter;
 class QTreeWidget;
-class QTreeWidgetItem;
-class ResponseEditor;
+class ReplayResults;
 
 // The mock MTA in the window: sessions to replay (files, samples, captured sessions, or a new one
 // from an .eml and an envelope), where to (URL, dialect, encoding, auth, concurrency), a progress
@@ -39,9 +38,13 @@ public:
     void setDefaultTarget(const QString &url); // the own endpoint, until the user types another
     Mock::ReplayTarget target() const;
     int concurrency() const;
-    QTreeWidget *resultsView() const { return m_results; }
+    QTreeWidget *resultsView() const;
+    ReplayResults *results() const { return m_results; }
     QPushButton *runButton() const { return m_run; }
     QSize sizeHint() const override { return {900, 320}; }
+    // How the user shared the panel's width out (kept with the window's layout).
+    QByteArray layoutState() const;
+    bool restoreLayoutState(const QByteArray &state);
 
 public Q_SLOTS:
     void onStarted(int sessionCount);
@@ -57,22 +60,15 @@ Q_SIGNALS:
     void cancelRequested();
     void addCapturedRequested(); // the timeline's selected sessions
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
-    struct Run
-    {
-        QString label;
-        QList<Mock::ReplayResult> results;
-    };
     void runSelected();
-    void showSelection();
-    void compareRuns();
     void editTls(); // the CA file and client certificate for https scanners
-    QTreeWidgetItem *sessionItem(int sessionIndex);
 
     QList<Mock::SessionRecording> m_sessions;
     QList<Mock::SessionRecording> m_running;
-    QList<Run> m_runs;
-    Run m_current;
     QString m_defaultUrl;
     QListWidget *m_list;
     QLineEdit *m_url;
@@ -93,8 +89,7 @@ private:
     QPushButton *m_compare;
     QProgressBar *m_progress;
     QLabel *m_summary;
-    QTreeWidget *m_results;
-    ExchangeDetail *m_detail;
-    ResponseEditor *m_messageDiff;
-    QWidget *m_detailStack;
+    ReplayResults *m_results;
+    QSplitter *m_split;
+    bool m_shared = false; // the width shared out between controls and results, or restored
 };

@@ -96,6 +96,7 @@ AnswerPage::AnswerPage(QWidget *parent)
     , m_diff(new ResponseEditor(this))
     , m_diffStack(new QStackedWidget(this))
     , m_noDiff(new QWidget(this))
+    , m_halves(new QSplitter(Qt::Vertical, this))
 {
     m_answer->setObjectName(u"answerEditor"_s);
     m_answer->setReadOnly(true);
@@ -117,12 +118,12 @@ AnswerPage::AnswerPage(QWidget *parent)
     sentLayout->setSpacing(0);
     sentLayout->addWidget(makeTitle(tr("What Hookscope answered"), sent));
     sentLayout->addWidget(m_status);
-    auto *sentSplitter = new QSplitter(Qt::Horizontal, sent);
-    sentSplitter->addWidget(m_answer);
-    sentSplitter->addWidget(m_headersView);
-    sentSplitter->setStretchFactor(0, 3);
-    sentSplitter->setStretchFactor(1, 2);
-    sentLayout->addWidget(sentSplitter, 1);
+    m_sentSplitter = new QSplitter(Qt::Horizontal, sent);
+    m_sentSplitter->addWidget(m_answer);
+    m_sentSplitter->addWidget(m_headersView);
+    m_sentSplitter->setStretchFactor(0, 3);
+    m_sentSplitter->setStretchFactor(1, 2);
+    sentLayout->addWidget(m_sentSplitter, 1);
 
     auto *effect = new QWidget(this);
     auto *effectLayout = new QVBoxLayout(effect);
@@ -134,16 +135,26 @@ AnswerPage::AnswerPage(QWidget *parent)
     m_diffStack->addWidget(m_noDiff);
     effectLayout->addWidget(m_diffStack, 1);
 
-    auto *splitter = new QSplitter(Qt::Vertical, this);
-    splitter->addWidget(sent);
-    splitter->addWidget(effect);
-    splitter->setStretchFactor(0, 2);
-    splitter->setStretchFactor(1, 3);
-    splitter->setChildrenCollapsible(false);
+    m_halves->addWidget(sent);
+    m_halves->addWidget(effect);
+    m_halves->setStretchFactor(0, 2);
+    m_halves->setStretchFactor(1, 3);
+    m_halves->setChildrenCollapsible(false);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(splitter);
+    layout->addWidget(m_halves);
     clear();
+}
+
+void AnswerPage::setSideBySide(bool sideBySide)
+{
+    m_halves->setOrientation(sideBySide ? Qt::Horizontal : Qt::Vertical);
+    // Beside the diff, the answer's half is narrow: its headers go under the body.
+    m_sentSplitter->setOrientation(sideBySide ? Qt::Vertical : Qt::Horizontal);
+    m_sentSplitter->setStretchFactor(0, sideBySide ? 4 : 3);
+    m_sentSplitter->setStretchFactor(1, sideBySide ? 1 : 2);
+    m_halves->setStretchFactor(0, sideBySide ? 1 : 2);
+    m_halves->setStretchFactor(1, sideBySide ? 1 : 3);
 }
 
 AnswerPage::~AnswerPage() = default;

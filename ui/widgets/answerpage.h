@@ -7,6 +7,7 @@
 
 class HeadersModel;
 class QLabel;
+class QSplitter;
 class QStackedWidget;
 class QTableView;
 class ResponseEditor;
@@ -31,6 +32,9 @@ public:
     QTableView *headersView() const { return m_headersView; }
     QString statusText() const;
     QString outcomeText() const;
+    // What was sent beside what it did rather than above it: for a pane wider than it is tall
+    // (the Replay panel under the timeline).
+    void setSideBySide(bool sideBySide);
 
 private:
     ResponseEditor *m_answer;
@@ -41,4 +45,6 @@ private:
     ResponseEditor *m_diff;
     QStackedWidget *m_diffStack; // the diff, or nothing when there is nothing to compare
     QWidget *m_noDiff;
+    QSplitter *m_halves;
+    QSplitter *m_sentSplitter = nullptr; // the answer's body and its headers
 };
