@@ -23,6 +23,16 @@ namespace {
 std::atomic<quint64> connectionCounter {0};
 constexpr int BusyTimeoutMs = 50;
 
+// Which exchanges a save inserts (id 0) rather than rewrites, before the save gives them ids.
+QList<bool> newOnes(const QList<Exchange> &exchanges)
+{
+    QList<bool> isNew;
+    isNew.reserve(exchanges.size());
+    for (const Exchange &e : exchanges)
+        isNew.append(e.id == 0);
+    return isNew;
+}
+
 // An in-memory database has no log to checkpoint (and is private to its connection).
 bool isFileDatabase(const QString &path)
 {
@@ -297,10 +307,7 @@ bool CaptureStore::saveAllInBackground(QList<Exchange> exchanges, QObject *conte
             return false;
         }
     }
-    QList<bool> isNew;
-    isNew.reserve(exchanges.size());
-    for (const Exchange &e : std::as_const(exchanges))
-        isNew.append(e.id == 0);
+    const QList<bool> isNew = newOnes(exchanges);
     const qint64 inserted = isNew.count(true);
     d->writer->submit(std::move(exchanges),
         [this, context = QPointer<QObject>(context), done = std::move(done), isNew, inserted](
@@ -486,10 +493,7 @@ bool CaptureStore::saveAll(QList<Exchange> &exchanges, bool announceEach)
     // exchanges of a failed batch one by one, and those failures count.
     if (!d->mayWrite())
         return false;
-    QList<bool> isNew;
-    isNew.reserve(exchanges.size());
-    for (const Exchange &e : std::as_const(exchanges))
-        isNew.append(e.id == 0);
+    const QList<bool> isNew = newOnes(exchanges);
     const qint64 inserted = isNew.count(true);
     if (!d->saveBatch(exchanges)) {
         d->noteWriteFailed();
