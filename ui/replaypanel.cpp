@@ -24,6 +24,7 @@
 #include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QStyle>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -116,12 +117,9 @@ ReplayPanel::ReplayPanel(QWidget *parent)
     form->addRow(tr("Authentication"), m_auth);
     form->addRow(tr("Registration URL"), m_registration);
     form->addRow(tr("On a failed call"), m_onError);
-    auto *loadRow = new QHBoxLayout;
-    loadRow->addWidget(new QLabel(tr("sessions at a time"), this));
-    loadRow->addWidget(m_concurrency);
-    loadRow->addWidget(new QLabel(tr("timeout"), this));
-    loadRow->addWidget(m_timeout);
-    form->addRow(tr("Load"), loadRow);
+    // One field a row: the column of controls stays narrow enough for a 1280-pixel window.
+    form->addRow(tr("Sessions at a time"), m_concurrency);
+    form->addRow(tr("Timeout"), m_timeout);
     auto *tlsRow = new QHBoxLayout;
     tlsRow->addWidget(m_insecure);
     tlsRow->addWidget(m_tls);
@@ -132,8 +130,8 @@ ReplayPanel::ReplayPanel(QWidget *parent)
     auto *runRow = new QHBoxLayout;
     runRow->addWidget(m_run);
     runRow->addWidget(m_cancel);
-    runRow->addWidget(m_progress, 1);
     runRow->addWidget(m_compare);
+    runRow->addStretch(1);
 
     auto *left = new QWidget(this);
     auto *leftLayout = new QVBoxLayout(left);
@@ -141,6 +139,7 @@ ReplayPanel::ReplayPanel(QWidget *parent)
     // What to replay against and the Replay button first: the panel is often short, and what
     // scrolls out of view should be the list, not the controls.
     leftLayout->addLayout(runRow);
+    leftLayout->addWidget(m_progress);
     leftLayout->addLayout(form);
     leftLayout->addWidget(m_summary);
     leftLayout->addWidget(new QLabel(tr("<b>Sessions</b>"), this));
@@ -188,13 +187,18 @@ void ReplayPanel::showEvent(QShowEvent *event)
     QWidget::showEvent(event);
     if (m_shared || width() <= 0)
         return;
-    // A first run: the controls what they need up to 30 % of the width, the stages 40 % of the
+    // A first run: the controls what they need up to 35 % of the width, the stages 40 % of the
     // rest and the answer and its effect the remainder (splitters only share out real widths).
     m_shared = true;
     // The splitters' own widths are not laid out yet: the panel's is.
     const QMargins margins = layout()->contentsMargins();
     const int total = width() - margins.left() - margins.right() - m_split->handleWidth();
-    const int controls = qMin(m_split->widget(0)->sizeHint().width(), total * 3 / 10);
+    // The controls' own width plus a vertical scroll bar (the panel is often shorter than they
+    // are): without it the scroll bar takes its width from the fields and a horizontal one comes.
+    const auto *scroll = static_cast<const QScrollArea *>(m_split->widget(0));
+    const int needed = scroll->widget()->minimumSizeHint().width()
+        + style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, this) + 2;
+    const int controls = qMin(needed, total * 35 / 100);
     m_split->setSizes({controls, total - controls});
     const int results = total - controls - m_results->handleWidth();
     m_results->setSizes({results * 2 / 5, results - results * 2 / 5});

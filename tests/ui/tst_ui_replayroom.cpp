@@ -22,6 +22,8 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSplitter>
@@ -157,6 +159,15 @@ private Q_SLOTS:
             linesInView(panel->results()->detail()->answerTab()->answerEditor()),
             linesInView(panel->results()->detail()->answerTab()->diffEditor()));
         QVERIFY2(rows >= 8, qPrintable(u"%1 rows of %2 px"_s.arg(rows).arg(rowHeight)));
+        // Every control in full: the column of controls needs no horizontal scrolling.
+        auto *split = panel->findChild<QSplitter *>(u"replaySplitter"_s);
+        QVERIFY(split);
+        auto *controls = qobject_cast<QScrollArea *>(split->widget(0));
+        QVERIFY(controls);
+        QVERIFY2(!controls->horizontalScrollBar()->isVisible(),
+            qPrintable(
+                u"controls need %1 px, have %2"_s.arg(controls->widget()->minimumSizeHint().width())
+                    .arg(controls->viewport()->width())));
         // Wide enough for the stage and its verdict.
         const QFontMetrics metrics = tree->fontMetrics();
         const int verdictEnd = tree->header()->sectionPosition(2) + tree->header()->sectionSize(2);
