@@ -23,6 +23,11 @@
 
 namespace Mock {
 
+namespace Detail {
+// An in-memory database has no log to checkpoint and is private to its connection.
+bool isFileDatabase(const QString &path);
+} // namespace Detail
+
 struct CaptureStore::Private
 {
     QString connectionName;
