@@ -81,6 +81,17 @@ def connect_close_600(ctx):
         ctx.conns = []
         if i == 99:
             rss_at_100 = ctx.server.rss()[0]
+    # The server may not have seen the last cycles' closes yet when the call's connect is
+    # accepted (on a loaded machine it can be 64 behind, the per-peer limit): it then answers 503
+    # with Retry-After: 1, as it should. A client honours that once; the call after it must work.
+    kind, value, conn = ctx.exchange(ctx.ordinary(), 3.0)
+    conn.close()
+    if kind == "response" and value.status == 503:
+        ctx.note("503 Retry-After while the closes were still being read; retried after 1 s")
+        time.sleep(1.0)
+    else:
+        check(kind == "response" and is_hook_answer(value),
+              "ordinary call: expected 200 with an action or a 503, %s" % describe(kind, value))
     took = ctx.ordinary_call()
     rss_end = ctx.server.rss()[0]
     check(rss_at_100 and rss_end, "server gone during the cycles")
