@@ -15,6 +15,7 @@
 #include "ui/models/sessionmodel.h"
 #include "ui/replaypanel.h"
 #include "ui/settingsdialog.h"
+#include "ui/theme.h"
 
 #include <QDir>
 #include <QFile>
@@ -69,10 +70,15 @@ bool Application::start()
             tr("Cannot open the capture database %1:\n%2").arg(database, m_store.lastError()));
         return false;
     }
+    // Before the window exists: its widgets are polished once, in the theme they will show.
+    const Theme theme = themeFromName(m_settings.theme()).value_or(Theme::System);
+    if (theme != Theme::System)
+        applyTheme(theme);
     m_sessions = new SessionModel(&m_store, this);
     m_sessions->setLiveInterval(100); // a busy MTA: one layout and repaint per 100 ms (issue 12)
     m_window = std::make_unique<MainWindow>(&m_store, &m_rulebook, m_sessions);
     m_window->setSavedFilters(m_settings.savedFilters());
+    m_window->setThemeChecked(theme);
     m_window->restoreGeometry(m_settings.windowGeometry());
     m_window->restoreState(m_settings.windowState());
     if (!m_window->restoreSplitterState(m_settings.splitterState()))
@@ -141,6 +147,8 @@ void Application::wire()
     connect(window, &MainWindow::removeRequested, &m_store,
         [this](const QList<qint64> &ids) { m_store.remove(ids); });
     connect(window, &MainWindow::savedFiltersChanged, &m_settings, &Settings::setSavedFilters);
+    connect(window, &MainWindow::themeChosen, &m_settings,
+        [this](Theme theme) { m_settings.setTheme(themeName(theme)); });
     connect(window, &MainWindow::demoRequested, this, [this] { runDemo(); });
     wireReplay();
     wireDemo();

@@ -134,6 +134,16 @@ void Settings::setSavedFilters(const QStringList &filters)
     m_settings.setValue(u"timeline/savedFilters"_s, filters);
 }
 
+QString Settings::theme() const
+{
+    return m_settings.value(u"window/theme"_s, u"system"_s).toString();
+}
+
+void Settings::setTheme(const QString &name)
+{
+    m_settings.setValue(u"window/theme"_s, name);
+}
+
 QByteArray Settings::windowGeometry() const
 {
     return m_settings.value(u"window/geometry"_s).toByteArray();

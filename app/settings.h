@@ -23,6 +23,8 @@ public:
 
     QStringList savedFilters() const;
     void setSavedFilters(const QStringList &filters);
+    QString theme() const; // "system" unless chosen
+    void setTheme(const QString &name);
     QByteArray windowGeometry() const;
     QByteArray windowState() const;
     QByteArray splitterState() const;

@@ -74,6 +74,7 @@ MainWindow::MainWindow(
     , m_heldStatus(new QLabel(this))
     , m_storage(new QLabel(this))
     , m_exposure(new QLabel(this))
+    , m_newRows(new QLabel(this))
     , m_countsTimer(new QTimer(this))
     , m_heldTimer(new QTimer(this))
 {
@@ -93,6 +94,9 @@ MainWindow::MainWindow(
     connect(m_filter, &FilterBar::savedFiltersChanged, this, &MainWindow::savedFiltersChanged);
     connect(m_timeline->selectionModel(), &QItemSelectionModel::currentChanged, this,
         &MainWindow::onCurrentChanged);
+    connect(m_timeline->selectionModel(), &QItemSelectionModel::currentChanged, m_sessions,
+        &SessionModel::markSeen);
+    connect(m_sessions, &SessionModel::newSessionCountChanged, this, &MainWindow::showNewRows);
     connect(m_store, &Mock::CaptureStore::exchangeSaved, this, &MainWindow::onExchangeSaved);
     connect(m_store, &Mock::CaptureStore::cleared, this, &MainWindow::refreshCounts);
     connect(m_store, &Mock::CaptureStore::exchangesRemoved, this, [this](const QList<qint64> &ids) {

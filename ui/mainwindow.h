@@ -4,6 +4,7 @@
 #include "mock/capture/capturequery.h"
 #include "mock/capture/exchange.h"
 #include "mock/scanner/heldcall.h"
+#include "ui/theme.h"
 
 #include <QHash>
 #include <QMainWindow>
@@ -22,6 +23,7 @@ class QToolButton;
 class QTreeView;
 class ReplayPanel;
 class SessionModel;
+class TimelineColumns;
 
 namespace Mock {
 class CaptureStore;
@@ -78,6 +80,13 @@ public:
     bool revealExchange(qint64 id);
     // First run (no saved layout): the timeline and details get the room, the docks start small.
     void applyDefaultLayout();
+    TimelineColumns *timelineColumns() const { return m_columns; }
+
+    // View ▸ Theme shows this one as chosen (app/ applies the saved theme before the window
+    // exists). Choosing another in the menu applies it and emits themeChosen.
+    void setThemeChecked(Theme theme);
+    QAction *themeAction(Theme theme) const;
+    QLabel *newRowsLabel() const { return m_newRows; }
     // The panel of answers and replays under the timeline: hidden, it gives its height back.
     bool isBottomPanelVisible() const;
     void setBottomPanelVisible(bool visible);
@@ -114,13 +123,19 @@ Q_SIGNALS:
     void savedFiltersChanged(const QStringList &filters);
     void demoRequested();
     void testCallRequested(); // the Connect panel's "Send a test call"
+    void themeChosen(Theme theme);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void changeEvent(QEvent *event) override;
 
 private:
     void buildActions();
     void buildLayout();
+    void buildViewMenu(class QMenu *viewMenu);
+    void tintBanner();
+    void showNewRows(int sessions);
+    int timelineViewWidth() const;
     void bindKeys();
     void onCurrentChanged();
     void onExchangeSaved(const Mock::Exchange &summary, bool isNew);
@@ -158,6 +173,9 @@ private:
     QLabel *m_heldStatus; // the countdown of the earliest held call
     QLabel *m_storage;
     QLabel *m_exposure;
+    QLabel *m_newRows;
+    TimelineColumns *m_columns = nullptr;
+    QList<QAction *> m_themeActions; // in Theme's order
     QString m_url;
     QHash<qint64, Mock::HeldCall> m_heldCalls; // by exchange id
     QHash<QString, int> m_verdictCounts;

@@ -137,6 +137,7 @@ void MainWindow::buildActions()
     m_bottomAction->setShortcut(QKeySequence(u"Ctrl+B"_s));
     m_bottomAction->setToolTip(tr("Show or hide the panel under the timeline"));
     connect(m_bottomAction, &QAction::toggled, this, &MainWindow::setBottomPanelVisible);
+    buildViewMenu(viewMenu);
 
     QMenu *helpMenu = menuBar()->addMenu(tr("&Help"));
     helpMenu->addAction(tr("&Connect an MTA…"), this, &MainWindow::showConnectDialog)

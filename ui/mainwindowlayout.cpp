@@ -10,6 +10,7 @@
 #include "ui/heldcallpanel.h"
 #include "ui/models/sessionmodel.h"
 #include "ui/replaypanel.h"
+#include "ui/timelinecolumns.h"
 #include "ui/widgets/exchangedetail.h"
 
 #include <QAction>
@@ -36,7 +37,7 @@ namespace {
 constexpr int DetailMinimumWidth = 380;
 // The timeline's share of the width on a first run, and the width that shows all its columns
 // with some of the summary.
-constexpr double TimelineShare = 0.6;
+constexpr double TimelineShare = 0.64;
 constexpr int TimelineWidth = 720;
 
 } // namespace
@@ -54,23 +55,7 @@ void MainWindow::buildLayout()
     header->setStretchLastSection(true);
     header->setSectionResizeMode(QHeaderView::Interactive);
     header->setMinimumSectionSize(36);
-    // Widths that fit the texts ("hh:mm:ss.zzz", "tempfail", "held 30 s", "999 ms"), so that every
-    // column but the summary fits a timeline 640 pixels wide (a 1280×800 screen).
-    const QFontMetrics metrics = m_timeline->fontMetrics();
-    const auto fit = [&metrics](const QString &sample, int extra = 16) {
-        return metrics.horizontalAdvance(sample) + extra;
-    };
-    m_timeline->setColumnWidth(SessionModel::TimeColumn, fit(u"00:00:00.000"_s, 36));
-    m_timeline->setColumnWidth(SessionModel::StageColumn, fit(u"5 calls: connect → ehlo"_s));
-    m_timeline->setColumnWidth(SessionModel::DialectColumn, fit(u"draft-02"_s));
-    m_timeline->setColumnWidth(SessionModel::ActionColumn, fit(u"quarantine"_s, 34));
-    m_timeline->setColumnWidth(SessionModel::StatusColumn, fit(u"Status"_s));
-    m_timeline->setColumnWidth(SessionModel::LatencyColumn, fit(u"999 ms"_s));
-    m_timeline->setColumnWidth(SessionModel::ProblemsColumn, fit(u"Problems"_s));
-    // What a call led to matters more than its dialect: the verdict and its figures come right
-    // after the stage, the dialect after them.
-    header->moveSection(header->visualIndex(SessionModel::DialectColumn),
-        header->visualIndex(SessionModel::ProblemsColumn));
+    m_columns = new TimelineColumns(m_timeline);
     m_timeline->setObjectName(u"timeline"_s);
 
     auto *left = new QWidget(this);
@@ -80,11 +65,7 @@ void MainWindow::buildLayout()
     m_banner->setTextFormat(Qt::RichText);
     m_banner->setMargin(8);
     m_banner->setAutoFillBackground(true);
-    QPalette bannerPalette = m_banner->palette();
-    const bool dark = bannerPalette.color(QPalette::Window).lightness() < 128;
-    bannerPalette.setColor(
-        QPalette::Window, dark ? QColor(0x1d, 0x3a, 0x5c) : QColor(0xdc, 0xeb, 0xfb));
-    m_banner->setPalette(bannerPalette);
+    tintBanner();
     m_banner->setVisible(false);
     // Its text never widens the window.
     m_banner->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
@@ -181,6 +162,11 @@ void MainWindow::buildLayout()
     m_exposure->setPalette(palette);
     m_exposure->setVisible(false);
     statusBar()->addPermanentWidget(m_exposure);
+    m_newRows->setObjectName(u"newRows"_s);
+    m_newRows->setToolTip(tr("Sessions with calls that arrived since you last selected them (bold "
+                             "in the timeline). View ▸ Mark all seen clears the marks."));
+    m_newRows->setVisible(false);
+    statusBar()->addPermanentWidget(m_newRows);
 
     // 1440×900 where it fits; on a smaller screen, most of it.
     QSize size(1440, 900);
@@ -215,9 +201,10 @@ QByteArray MainWindow::splitterState() const
 {
     QByteArray state;
     QDataStream stream(&state, QIODevice::WriteOnly);
-    stream << m_vertical->saveState() << m_horizontal->saveState()
-           << m_timeline->header()->saveState() << qint32(m_bottomHeight)
-           << m_replay->layoutState();
+    // The third item held the timeline's header before its columns changed; it stays, empty,
+    // so that the items after it keep their places. The columns come last.
+    stream << m_vertical->saveState() << m_horizontal->saveState() << QByteArray()
+           << qint32(m_bottomHeight) << m_replay->layoutState() << m_columns->state();
     return state;
 }
 
@@ -230,18 +217,21 @@ bool MainWindow::restoreSplitterState(const QByteArray &state)
     if (stream.status() != QDataStream::Ok || !m_vertical->restoreState(vertical)
         || !m_horizontal->restoreState(horizontal))
         return false;
-    // Saved by an older version: the panes only.
-    QByteArray header;
+    // Saved by an older version: the panes only. Its header state was for other columns.
+    QByteArray oldHeader;
     qint32 bottomHeight = 0;
-    stream >> header >> bottomHeight;
-    if (stream.status() == QDataStream::Ok) {
-        m_timeline->header()->restoreState(header);
+    stream >> oldHeader >> bottomHeight;
+    if (stream.status() == QDataStream::Ok)
         m_bottomHeight = bottomHeight;
-    }
     QByteArray replay;
     stream >> replay;
     if (stream.status() == QDataStream::Ok)
         m_replay->restoreLayoutState(replay);
+    QByteArray columns;
+    stream >> columns;
+    if (stream.status() != QDataStream::Ok || !m_columns->restoreState(columns)) {
+        QTimer::singleShot(0, this, [this] { m_columns->applyDefaults(timelineViewWidth()); });
+    }
     const QSignalBlocker blocker(m_bottomAction);
     m_bottomAction->setChecked(isBottomPanelVisible());
     return true;
@@ -258,6 +248,7 @@ void MainWindow::applyDefaultLayout()
         const int timeline
             = qMin(width - DetailMinimumWidth, qMax(TimelineWidth, int(width * TimelineShare)));
         m_horizontal->setSizes({timeline, width - timeline});
+        m_columns->applyDefaults(timelineViewWidth());
         const QSignalBlocker blocker(m_bottomAction);
         m_bottomAction->setChecked(isBottomPanelVisible());
     });

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/replayresults.h"
 
+#include "ui/models/verdictstyle.h"
 #include "ui/widgets/answerpage.h"
 #include "ui/widgets/exchangeanalysis.h"
 #include "ui/widgets/exchangedetail.h"
@@ -156,12 +157,13 @@ void ReplayResults::addStage(int sessionIndex, const Mock::StageResult &result)
         const bool pass = result.expectationFailures.isEmpty();
         item->setText(ExpectCol,
             pass ? tr("pass") : tr("FAIL: %1").arg(result.expectationFailures.join(u"; "_s)));
-        item->setForeground(ExpectCol, pass ? QColor(0x1a, 0x7f, 0x37) : QColor(0xc0, 0x1c, 0x28));
+        item->setForeground(
+            ExpectCol, verdictColor(pass ? Verdict::Accept : Verdict::Reject, palette()));
     }
     const bool failing = result.outcome.verdict == Verdict::Reject
         || result.outcome.verdict == Verdict::Tempfail || !result.transportError.isEmpty();
     if (failing)
-        item->setForeground(VerdictCol, QColor(0xc0, 0x1c, 0x28));
+        item->setForeground(VerdictCol, verdictColor(Verdict::Reject, palette()));
     // Keep the results of the current run for the detail view and comparisons.
     if (sessionIndex < m_current.results.size())
         m_current.results[sessionIndex].stages.append(result);
@@ -187,7 +189,7 @@ void ReplayResults::finishSession(int sessionIndex, const Mock::ReplayResult &re
     const int failures = result.expectationFailures();
     if (failures > 0) {
         item->setText(ExpectCol, tr("%1 failed").arg(failures));
-        item->setForeground(ExpectCol, QColor(0xc0, 0x1c, 0x28));
+        item->setForeground(ExpectCol, verdictColor(Verdict::Reject, palette()));
     }
 }
 
@@ -260,7 +262,7 @@ void ReplayResults::compareRuns()
             if (describe(x) != describe(y)) {
                 ++differences;
                 for (int c = 0; c < 3; ++c)
-                    row->setBackground(c, QColor(0xff, 0xd7, 0x00, 90));
+                    row->setBackground(c, changedBackground(palette()));
             }
         }
         session->setExpanded(true);

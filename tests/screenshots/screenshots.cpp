@@ -8,6 +8,7 @@
 #include "ui/heldcallpanel.h"
 #include "ui/mainwindow.h"
 #include "ui/replaypanel.h"
+#include "ui/theme.h"
 #include "ui/widgets/exchangedetail.h"
 
 #include <QApplication>
@@ -93,6 +94,13 @@ int main(int argc, char *argv[])
     settle();
     window->applyDefaultLayout();
     settle();
+    // The first start: no calls yet, the details pane says how to connect an MTA.
+    {
+        settle(400);
+        const QString path = out + u"/connect.png"_s;
+        window->grab().save(path);
+        log << "wrote " << path << '\n';
+    }
 
     application.runDemo(0);
     if (!waitFor([&application] { return !application.isDemoRunning(); }, 120000)) {
@@ -133,6 +141,15 @@ int main(int argc, char *argv[])
         shoot(u"timeline-1280x800"_s);
     window->resize(1440, 900);
     window->applyDefaultLayout();
+
+    // Both themes: the shots above follow the desktop (light under Xvfb); these are View ▸ Theme ▸
+    // Dark.
+    applyTheme(Theme::Dark);
+    if (show(u"Spam rejected"_s, MtaHooks::Stage::Data, ExchangeDetail::OverviewTab))
+        shoot(u"timeline-dark"_s);
+    if (show(u"Subject tagged"_s, MtaHooks::Stage::Data, ExchangeDetail::AnswerTab))
+        shoot(u"answer-dark"_s);
+    applyTheme(Theme::System);
 
     // A held call: the breakpoint on data, a request from "an MTA", the editor prefilled.
     application.rulebook()->setHeld(MtaHooks::Stage::Data, true);

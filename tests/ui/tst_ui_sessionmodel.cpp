@@ -41,7 +41,7 @@ void TestSessionModel::emptyStore()
     QCOMPARE(model.columnCount(), int(SessionModel::ColumnCount));
     QVERIFY(!model.hasChildren());
     QCOMPARE(model.exchangeCount(), 0);
-    QCOMPARE(model.headerData(SessionModel::ActionColumn, Qt::Horizontal).toString(), u"Action"_s);
+    QCOMPARE(model.headerData(SessionModel::ActionColumn, Qt::Horizontal).toString(), u"Verdict"_s);
 
     SessionModel closed(nullptr);
     QAbstractItemModelTester closedTester(&closed);
@@ -96,20 +96,29 @@ void TestSessionModel::displayedTexts()
     QAbstractItemModelTester tester(&model);
     expand(model, 0);
 
-    // Session rows.
+    // Session rows: who sent what to whom, from which client; the stage path shortened to how
+    // far the session got, whole in Details.
     QCOMPARE(display(model, 0, SessionModel::TimeColumn), localTime(0));
-    QCOMPARE(display(model, 0, SessionModel::StageColumn),
+    QCOMPARE(display(model, 0, SessionModel::StageColumn), u"… → data"_s);
+    QCOMPARE(display(model, 0, SessionModel::SummaryColumn),
         u"6 calls: connect → ehlo → mail → rcpt ×2 → data"_s);
     QCOMPARE(display(model, 0, SessionModel::DialectColumn), u"draft-01"_s);
     QCOMPARE(display(model, 0, SessionModel::ActionColumn), u"accept"_s);
     QCOMPARE(display(model, 0, SessionModel::StatusColumn), QString());
     QCOMPARE(display(model, 0, SessionModel::LatencyColumn), u"12 ms"_s);
     QCOMPARE(display(model, 0, SessionModel::ProblemsColumn), u"⚠ 2"_s);
-    QCOMPARE(display(model, 0, SessionModel::SummaryColumn),
-        u"203.0.113.5, alice@example.org → bob@example.net, carol@example.net"_s);
-    QCOMPARE(display(model, 1, SessionModel::StageColumn), u"2 calls: connect → ehlo"_s);
+    QCOMPARE(display(model, 0, SessionModel::EnvelopeColumn),
+        u"alice@example.org → bob@example.net, carol@example.net"_s);
+    QCOMPARE(display(model, 0, SessionModel::SubjectColumn), u"Quarterly report"_s);
+    QCOMPARE(display(model, 0, SessionModel::ClientColumn), u"203.0.113.5 / mx.example.org"_s);
+    QVERIFY(text(model.index(0, SessionModel::SubjectColumn), Qt::ToolTipRole)
+                .contains(u"Calls connect → ehlo → mail → rcpt ×2 → data"_s));
+    QCOMPARE(display(model, 1, SessionModel::StageColumn), u"connect → ehlo"_s);
+    QCOMPARE(display(model, 1, SessionModel::SummaryColumn), u"2 calls: connect → ehlo"_s);
     QCOMPARE(display(model, 1, SessionModel::ActionColumn), u"reject"_s); // the most severe
-    QCOMPARE(display(model, 1, SessionModel::SummaryColumn), u"203.0.113.5"_s);
+    QCOMPARE(display(model, 1, SessionModel::EnvelopeColumn), QString()); // no mail stage yet
+    QCOMPARE(display(model, 1, SessionModel::SubjectColumn), QString());
+    QCOMPARE(display(model, 1, SessionModel::ClientColumn), u"203.0.113.5 / mx.example.org"_s);
     const QString tooltip = text(model.index(0, SessionModel::TimeColumn), Qt::ToolTipRole);
     QVERIFY2(tooltip.contains(QDateTime::fromMSecsSinceEpoch(baseTime, Qt::UTC)
                                   .toLocalTime()
@@ -127,6 +136,14 @@ void TestSessionModel::displayedTexts()
         u"alice@example.org → bob@example.net"_s);
     QCOMPARE(display(model, 5, SessionModel::SummaryColumn, a),
         u"alice@example.org → bob@example.net, carol@example.net — Quarterly report"_s);
+    // A call's own envelope, subject and client.
+    QCOMPARE(display(model, 1, SessionModel::EnvelopeColumn, a), QString()); // ehlo
+    QCOMPARE(display(model, 2, SessionModel::EnvelopeColumn, a), u"alice@example.org"_s);
+    QCOMPARE(display(model, 5, SessionModel::EnvelopeColumn, a),
+        u"alice@example.org → bob@example.net, carol@example.net"_s);
+    QCOMPARE(display(model, 4, SessionModel::SubjectColumn, a), QString());
+    QCOMPARE(display(model, 5, SessionModel::SubjectColumn, a), u"Quarterly report"_s);
+    QCOMPARE(display(model, 1, SessionModel::ClientColumn, a), u"203.0.113.5 / mx.example.org"_s);
     QCOMPARE(display(model, 3, SessionModel::DialectColumn, a), u"draft-01"_s);
     QCOMPARE(display(model, 3, SessionModel::ActionColumn, a), u"accept"_s);
     QCOMPARE(display(model, 3, SessionModel::StatusColumn, a), u"200"_s);
@@ -221,9 +238,9 @@ void TestSessionModel::paging()
         QCOMPARE(keyAt(row), u"s%1"_s.arg(row, 4, 10, QChar(u'0')));
     QVERIFY(model.cacheStats().cachedPages <= 3);
 
-    QCOMPARE(display(model, 200, SessionModel::StageColumn),
+    QCOMPARE(display(model, 200, SessionModel::SummaryColumn),
         u"6 calls: connect → ehlo → mail → rcpt ×2 → data"_s);
-    QCOMPARE(display(model, 201, SessionModel::StageColumn),
+    QCOMPARE(display(model, 201, SessionModel::SummaryColumn),
         u"5 calls: connect → ehlo → mail → rcpt → data"_s);
     QCOMPARE(display(model, 599, SessionModel::TimeColumn), localTime(299 * 1000 + 1));
     const QModelIndex parent = model.index(201, 0);
@@ -250,7 +267,9 @@ void TestSessionModel::pagingWithLongSession()
     QCOMPARE(model.rowCount(parent), 700);
     QCOMPARE(model.index(699, 0, parent).data(SessionModel::ExchangeIdRole).toLongLong(),
         calls.last().id);
-    QCOMPARE(display(model, 0, SessionModel::StageColumn), u"700 calls: connect → rcpt ×63 → …"_s);
+    QCOMPARE(
+        display(model, 0, SessionModel::SummaryColumn), u"700 calls: connect → rcpt ×63 → …"_s);
+    QCOMPARE(display(model, 0, SessionModel::StageColumn), u"… → rcpt ×63 → …"_s);
 }
 
 void TestSessionModel::indexForExchange()

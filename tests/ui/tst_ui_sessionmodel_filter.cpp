@@ -65,7 +65,7 @@ void TestSessionModelFilter::filtering()
     QCOMPARE(text(model.index(0, 0), SessionModel::SessionKeyRole), u"b"_s);
     QCOMPARE(text(model.index(1, 0), SessionModel::SessionKeyRole), u"d"_s);
     // The session's figures cover all its calls; its children are the matching ones.
-    QCOMPARE(display(model, 0, SessionModel::StageColumn),
+    QCOMPARE(display(model, 0, SessionModel::SummaryColumn),
         u"6 calls: connect → ehlo → mail → rcpt ×2 → data"_s);
     expand(model, 0);
     QCOMPARE(model.rowCount(model.index(0, 0)), 1);
@@ -104,7 +104,7 @@ void TestSessionModelFilter::filterLiveAppends()
     QVERIFY(m_store->save(data));
     QCOMPARE(inserted.count(), 0);
     QCOMPARE(model.rowCount(model.index(0, 0)), 2);
-    QCOMPARE(display(model, 0, SessionModel::StageColumn),
+    QCOMPARE(display(model, 0, SessionModel::SummaryColumn),
         u"7 calls: connect → ehlo → mail → rcpt ×2 → data ×2"_s);
 
     // Matching, in a listed and expanded session: a child row.
@@ -157,7 +157,7 @@ void TestSessionModelFilter::filterSessionStartsMatching()
     QCOMPARE(model.rowCount(model.index(2, 0)), 1); // c's children moved along with it
     QCOMPARE(
         model.index(0, 0, model.index(2, 0)).data(SessionModel::SessionKeyRole).toString(), u"c"_s);
-    QCOMPARE(display(model, 1, SessionModel::StageColumn), u"2 calls: connect → ehlo"_s);
+    QCOMPARE(display(model, 1, SessionModel::SummaryColumn), u"2 calls: connect → ehlo"_s);
 
     // The same with pages (filtered pages are 8 × 1 rows here): m07 starts matching in the
     // middle of a cached page, and the pages after it shift.

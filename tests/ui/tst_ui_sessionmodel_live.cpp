@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The session model following its store: new sessions and calls (expanded, collapsed, off
 // screen), held calls and their countdown, batches, removals and clearing; a group commit's
-// calls announced after all of them are stored; saves gathered for a live interval.
+// calls announced after all of them are stored; saves gathered for a live interval; new rows
+// marked until the user looks at them.
 #include "mock/capture/capturestore.h"
 #include "tests/ui/sessionmodeltest.h"
 #include "ui/models/sessionmodel.h"
 
 #include <QAbstractItemModelTester>
+#include <QFont>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -34,6 +36,7 @@ private Q_SLOTS:
     void batchAndRemoval();
     void groupCommitStartsASession();
     void liveIntervalGathersSaves();
+    void newRowsMarkedUntilSeen();
 };
 
 void TestSessionModelLive::appendNewSession()
@@ -56,7 +59,7 @@ void TestSessionModelLive::appendNewSession()
     QCOMPARE(inserted.first().at(0).value<QModelIndex>(), QModelIndex());
     QCOMPARE(inserted.first().at(1).toInt(), 1);
     QCOMPARE(text(model.index(1, 0), SessionModel::SessionKeyRole), u"b"_s);
-    QCOMPARE(display(model, 1, SessionModel::StageColumn), u"1 call: connect"_s);
+    QCOMPARE(display(model, 1, SessionModel::SummaryColumn), u"1 call: connect"_s);
     QCOMPARE(display(model, 1, SessionModel::ActionColumn), u"reject"_s);
     QCOMPARE(model.exchangeCount(), 7);
 
@@ -64,7 +67,7 @@ void TestSessionModelLive::appendNewSession()
     Exchange next = call(u"b"_s, Stage::Ehlo, 1010);
     QVERIFY(m_store->save(next));
     QCOMPARE(model.rowCount(), 2);
-    QCOMPARE(display(model, 1, SessionModel::StageColumn), u"2 calls: connect → ehlo"_s);
+    QCOMPARE(display(model, 1, SessionModel::SummaryColumn), u"2 calls: connect → ehlo"_s);
     QCOMPARE(model.exchangeCount(), 8);
 
     // Many new sessions across a page boundary of a small page size.
@@ -102,7 +105,7 @@ void TestSessionModelLive::appendCallExpanded()
     QCOMPARE(added.data(SessionModel::ExchangeIdRole).toLongLong(), e.id);
     QCOMPARE(display(model, 6, SessionModel::StageColumn, parent), u"delivery"_s);
     // The session row's figures follow.
-    QCOMPARE(display(model, 0, SessionModel::StageColumn),
+    QCOMPARE(display(model, 0, SessionModel::SummaryColumn),
         u"7 calls: connect → ehlo → mail → rcpt ×2 → data → delivery"_s);
     QCOMPARE(display(model, 0, SessionModel::ActionColumn), u"tempfail"_s);
     bool sessionRowChanged = false;
@@ -128,7 +131,7 @@ void TestSessionModelLive::appendCallNotExpanded()
     SessionModel model(m_store.get());
     model.followStore();
     const QModelIndex parent = model.index(1, 0);
-    QCOMPARE(display(model, 1, SessionModel::StageColumn),
+    QCOMPARE(display(model, 1, SessionModel::SummaryColumn),
         u"6 calls: connect → ehlo → mail → rcpt ×2 → data"_s);
     QVERIFY(model.hasChildren(parent));
     QVERIFY(model.canFetchMore(parent));
@@ -147,7 +150,7 @@ void TestSessionModelLive::appendCallNotExpanded()
     QCOMPARE(
         changed.first().at(1).value<QModelIndex>(), model.index(1, SessionModel::ColumnCount - 1));
     QCOMPARE(model.rowCount(parent), 0);
-    QCOMPARE(display(model, 1, SessionModel::StageColumn),
+    QCOMPARE(display(model, 1, SessionModel::SummaryColumn),
         u"7 calls: connect → ehlo → mail → rcpt ×2 → data → delivery"_s);
 
     // Expanding now shows the new call too.
@@ -167,9 +170,9 @@ void TestSessionModelLive::appendCallOffScreen()
     SessionModel model(m_store.get());
     model.followStore();
     model.setCacheLimits(8, 2);
-    QCOMPARE(display(model, 0, SessionModel::StageColumn), u"1 call: connect"_s);
-    QCOMPARE(display(model, 39, SessionModel::StageColumn), u"1 call: connect"_s);
-    QCOMPARE(display(model, 20, SessionModel::StageColumn), u"1 call: connect"_s); // drops page 0
+    QCOMPARE(display(model, 0, SessionModel::SummaryColumn), u"1 call: connect"_s);
+    QCOMPARE(display(model, 39, SessionModel::SummaryColumn), u"1 call: connect"_s);
+    QCOMPARE(display(model, 20, SessionModel::SummaryColumn), u"1 call: connect"_s); // drops page 0
     QVERIFY(model.cacheStats().cachedPages <= 2);
     // No model tester here: its walk would read and expand every session, and this is about a
     // session that is not in memory. The path emits nothing; the test checks that.
@@ -182,7 +185,7 @@ void TestSessionModelLive::appendCallOffScreen()
     QCOMPARE(changed.count(), 0);
     QCOMPARE(model.rowCount(), 40);
     QVERIFY(model.cacheStats().storeReads - reads <= 1); // one count: is it a new session?
-    QCOMPARE(display(model, 0, SessionModel::StageColumn), u"2 calls: connect → ehlo"_s);
+    QCOMPARE(display(model, 0, SessionModel::SummaryColumn), u"2 calls: connect → ehlo"_s);
 }
 
 void TestSessionModelLive::heldExchange()
@@ -321,7 +324,7 @@ void TestSessionModelLive::batchAndRemoval()
     QVERIFY(m_store->remove({id}));
     QCOMPARE(reset.count(), 2);
     QCOMPARE(
-        display(model, 1, SessionModel::StageColumn), u"5 calls: ehlo → mail → rcpt ×2 → data"_s);
+        display(model, 1, SessionModel::SummaryColumn), u"5 calls: ehlo → mail → rcpt ×2 → data"_s);
 }
 
 // A group commit stores a pass's calls first and announces them after: the first call of a new
@@ -337,7 +340,7 @@ void TestSessionModelLive::groupCommitStartsASession()
     QVERIFY(m_store->saveAll(group, true));
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(text(model.index(1, 0), SessionModel::SessionKeyRole), u"g"_s);
-    QCOMPARE(display(model, 1, SessionModel::StageColumn), u"3 calls: connect → ehlo → mail"_s);
+    QCOMPARE(display(model, 1, SessionModel::SummaryColumn), u"3 calls: connect → ehlo → mail"_s);
 }
 
 void TestSessionModelLive::liveIntervalGathersSaves()
@@ -372,6 +375,69 @@ void TestSessionModelLive::liveIntervalGathersSaves()
     QVERIFY(m_store->save(last));
     QTRY_COMPARE(model.rowCount(), 8);
     QCOMPARE(text(model.index(7, 0), SessionModel::SessionKeyRole), u"s7"_s);
+}
+
+void TestSessionModelLive::newRowsMarkedUntilSeen()
+{
+    save(fullSession(u"a"_s, 0));
+    SessionModel model(m_store.get());
+    model.followStore();
+    QAbstractItemModelTester tester(&model);
+    QSignalSpy counts(&model, &SessionModel::newSessionCountChanged);
+    const auto isNew = [&model](const QModelIndex &index) {
+        return index.data(SessionModel::IsNewRole).toBool();
+    };
+    const auto isBold
+        = [](const QModelIndex &index) { return index.data(Qt::FontRole).value<QFont>().bold(); };
+    const auto saveCall = [this](Exchange e) { return m_store->save(e); };
+
+    // What the store held when the model loaded is not new.
+    QCOMPARE(model.newSessionCount(), 0);
+    QVERIFY(!isNew(model.index(0, 0)));
+    QVERIFY(!model.index(0, 0).data(Qt::FontRole).isValid());
+
+    // Calls arriving live are: a new session, and a new call of a session already listed.
+    QVERIFY(saveCall(call(u"b"_s, Stage::Connect, 1000)));
+    QVERIFY(saveCall(call(u"a"_s, Stage::Delivery, 1010)));
+    QCOMPARE(model.newSessionCount(), 2);
+    QCOMPARE(counts.last().at(0).toInt(), 2);
+    QVERIFY(isNew(model.index(1, 0)));
+    QVERIFY(isBold(model.index(1, SessionModel::SubjectColumn)));
+    const QModelIndex a = model.index(0, 0);
+    QVERIFY(isNew(a));
+    QCOMPARE(model.rowCount(a), 7);
+    QVERIFY(!isNew(model.index(5, 0, a))); // loaded with the model
+    QVERIFY(!isBold(model.index(5, SessionModel::StageColumn, a)));
+    QVERIFY(isNew(model.index(6, 0, a))); // arrived live
+    QVERIFY(isBold(model.index(6, SessionModel::StageColumn, a)));
+
+    // Looking at a call marks its session seen, and says so to views.
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.markSeen(model.index(6, SessionModel::TimeColumn, a));
+    QVERIFY(!isNew(a));
+    QVERIFY(!isNew(model.index(6, 0, a)));
+    QVERIFY(!changed.isEmpty());
+    QCOMPARE(model.newSessionCount(), 1);
+    QCOMPARE(counts.last().at(0).toInt(), 1);
+    QVERIFY(isNew(model.index(1, 0))); // the other session still is
+
+    // A later call makes the session new again, from that call on.
+    QVERIFY(saveCall(call(u"a"_s, Stage::Dsn, 1020)));
+    QVERIFY(isNew(a));
+    QVERIFY(!isNew(model.index(6, 0, a)));
+    QVERIFY(isNew(model.index(7, 0, a)));
+
+    model.markAllSeen();
+    QCOMPARE(model.newSessionCount(), 0);
+    QCOMPARE(counts.last().at(0).toInt(), 0);
+    QVERIFY(!isNew(model.index(1, 0)));
+    QVERIFY(!isNew(model.index(7, 0, a)));
+
+    // Clearing the store drops the marks with the rows.
+    QVERIFY(saveCall(call(u"c"_s, Stage::Connect, 1030)));
+    QCOMPARE(model.newSessionCount(), 1);
+    m_store->clear();
+    QCOMPARE(model.newSessionCount(), 0);
 }
 
 QTEST_MAIN(TestSessionModelLive)

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <utility>
 
 using Mock::Exchange;
 using Mock::SessionSummary;
@@ -254,6 +255,8 @@ void SessionModel::applySaved(const Mock::Exchange &summary, bool isNew)
     if (summary.held || d->deadlines.contains(summary.id))
         d->deadlineKeys.insert(summary.id, summary.sessionKey);
     const bool matches = Mock::matchesQuery(d->query, summary);
+    if (isNew && matches)
+        d->markNew(summary);
     if (isNew && matches && d->exchangeCount >= 0)
         ++d->exchangeCount;
     else if (!isNew && !d->query.isEmpty())
@@ -294,6 +297,8 @@ void SessionModel::applySaved(const Mock::Exchange &summary, bool isNew)
 
 void SessionModel::onCleared()
 {
+    if (!std::exchange(d->newSince, {}).isEmpty())
+        Q_EMIT newSessionCountChanged(0);
     d->reset();
 }
 

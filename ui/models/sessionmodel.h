@@ -24,15 +24,20 @@ class SessionModel final : public QAbstractItemModel
     Q_DISABLE_COPY_MOVE(SessionModel)
 
 public:
+    // In the order they show on a first run. Dialect and Details start hidden: the details pane
+    // shows both for the selected call, and the window's width goes to who sent what to whom.
     enum Column {
         TimeColumn,
-        StageColumn,
-        DialectColumn,
-        ActionColumn,
+        StageColumn, // a session: its calls, shortened to the last stage when long
+        ActionColumn, // "Verdict": a session's most severe one
+        EnvelopeColumn, // sender → recipients
+        SubjectColumn, // once the data stage told it
+        ClientColumn, // IP / EHLO name
         StatusColumn,
         LatencyColumn,
         ProblemsColumn,
-        SummaryColumn,
+        DialectColumn,
+        SummaryColumn, // "Details": a session's whole stage path; a call's stage-specific summary
         ColumnCount
     };
     enum Role {
@@ -42,6 +47,7 @@ public:
         VerdictRole, // QString verdict name ("held" for held calls)
         ExchangeRole, // Mock::Exchange summary (child rows only)
         ProblemCountRole, // int
+        IsNewRole, // bool: arrived live and not looked at yet (markSeen)
     };
 
     explicit SessionModel(Mock::CaptureStore *store, QObject *parent = nullptr);
@@ -59,6 +65,13 @@ public:
     // The index of an exchange's row (its session's children are loaded if needed).
     QModelIndex indexForExchange(qint64 id);
     qint64 exchangeCount() const; // matching exchanges (for the status bar)
+
+    // New rows are marked (bold, IsNewRole) from their arrival until the user looks at them:
+    // sessions that received calls live, and those calls. Selecting a session or one of its calls
+    // marks the session seen. Calls read from the store (a load, a filter) are not new.
+    void markSeen(const QModelIndex &index);
+    void markAllSeen();
+    int newSessionCount() const;
 
     // Held calls show a countdown to their deadline in the action column.
     void setHeldDeadline(qint64 exchangeId, const QDateTime &deadline);
@@ -105,6 +118,7 @@ Q_SIGNALS:
     // A new call matching the query arrived: index is its row when its session is expanded,
     // else its session's row (column 0 either way).
     void exchangeAppended(const QModelIndex &index);
+    void newSessionCountChanged(int count);
 
 private:
     void applySaved(const Mock::Exchange &summary, bool isNew);

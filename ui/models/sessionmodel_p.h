@@ -23,6 +23,7 @@
 #include <QStringList>
 #include <QTimer>
 
+#include <limits>
 #include <optional>
 
 // A named namespace, not an anonymous one: Private's members have these types in every file that
@@ -61,6 +62,7 @@ struct SessionDetail
     QString dialect;
     QStringList recipients;
     QString subject;
+    QString ehlo;
     qint64 maxLatencyUs = -1;
     quint64 used = 0;
 };
@@ -137,6 +139,9 @@ struct SessionModel::Private
     // nested insertion would reach listeners in the middle of the change they are handling.
     int emitting = 0;
     QList<QPersistentModelIndex> deferredFetches;
+    // Sessions with calls not looked at yet: the id of the first such call (ids grow, so every
+    // call of the session from that id on is new).
+    QHash<QString, qint64> newSince;
 
     bool isUsable() const { return store && store->isOpen(); }
     void choosePageSize();
@@ -169,6 +174,9 @@ struct SessionModel::Private
     void onTick();
 
     void flushDeferredFetches();
+    void markNew(const Mock::Exchange &e);
+    // A session (without id): has it new calls? A call: is it new?
+    bool isNew(const QString &key, qint64 id = std::numeric_limits<qint64>::max()) const;
 
     QVariant sessionData(qint64 row, int column, int role);
     QVariant exchangeData(const Mock::Exchange &e, int column, int role) const;

@@ -53,6 +53,8 @@ void accumulate(SessionDetail &detail, const Exchange &e)
     }
     if (detail.subject.isEmpty())
         detail.subject = e.subject;
+    if (detail.ehlo.isEmpty())
+        detail.ehlo = e.clientEhlo;
     if (!e.held)
         detail.maxLatencyUs = qMax(detail.maxLatencyUs, e.latencyUs);
 }

@@ -7,6 +7,8 @@
 #include "ui/models/sessionmodel_p.h"
 #include "ui/models/verdictstyle.h"
 
+#include <QFont>
+
 #include <algorithm>
 
 using namespace Qt::StringLiterals;
@@ -61,6 +63,22 @@ QString pathText(const SessionDetail &detail, int totalCalls)
     return steps.join(u" → "_s);
 }
 
+// The Stage column of a session: its whole path while short, else how far it got ("… → data"),
+// so the column stays narrow enough for the envelope and subject beside it (issue 14). The
+// Details column and the tooltip show the whole path.
+QString shortPathText(const SessionDetail &detail, int totalCalls)
+{
+    constexpr int longest = 18; // "connect → ehlo"
+    const QString whole = pathText(detail, totalCalls);
+    if (whole.size() <= longest || detail.path.isEmpty())
+        return whole;
+    const StageStep &last = detail.path.constLast();
+    const QString lastText
+        = last.count > 1 ? u"%1 ×%2"_s.arg(last.name).arg(last.count) : last.name;
+    return totalCalls > std::min(detail.calls, DetailCallLimit) ? u"… → %1 → …"_s.arg(lastText)
+                                                                : u"… → %1"_s.arg(lastText);
+}
+
 QString callsText(int count)
 {
     return count == 1 ? u"1 call"_s : u"%1 calls"_s.arg(count);
@@ -80,6 +98,30 @@ QString envelopeText(const QString &mailFrom, const QStringList &recipients)
     if (recipients.isEmpty())
         return sender;
     return sender + u" → "_s + recipientsText(recipients);
+}
+
+QString clientText(const QString &ip, const QString &ehlo)
+{
+    if (ehlo.isEmpty())
+        return ip;
+    return ip.isEmpty() ? ehlo : QString(ip + u" / "_s + ehlo);
+}
+
+// A call's sender and recipients, from the stage that names them on.
+QString callEnvelope(const Exchange &e)
+{
+    if (e.kind != Mock::ExchangeKind::Hook)
+        return {};
+    if (e.mailFrom.isEmpty() && e.recipients.isEmpty() && e.stage != MtaHooks::Stage::Mail)
+        return {};
+    return envelopeText(e.mailFrom, e.recipients);
+}
+
+QFont boldFont()
+{
+    QFont font;
+    font.setBold(true); // only the weight is set: the view's font fills in the rest
+    return font;
 }
 
 QString timeText(const QDateTime &time)
@@ -215,8 +257,8 @@ QVariant SessionModel::Private::sessionData(qint64 row, int column, int role)
             return timeText(summary->first);
         case StageColumn: {
             const SessionDetail *d = detailText();
-            const QString calls = callsText(summary->exchangeCount);
-            return d ? QString(calls + u": "_s + pathText(*d, summary->exchangeCount)) : calls;
+            return d ? shortPathText(*d, summary->exchangeCount)
+                     : callsText(summary->exchangeCount);
         }
         case DialectColumn: {
             const SessionDetail *d = detailText();
@@ -229,6 +271,20 @@ QVariant SessionModel::Private::sessionData(qint64 row, int column, int role)
             }
             return verdict == Verdict::None ? QString() : MtaHooks::verdictName(verdict);
         }
+        case EnvelopeColumn: {
+            const SessionDetail *d = detailText();
+            if (summary->mailFrom.isEmpty() && (!d || d->recipients.isEmpty()))
+                return QString();
+            return envelopeText(summary->mailFrom, d ? d->recipients : QStringList());
+        }
+        case SubjectColumn: {
+            const SessionDetail *d = detailText();
+            return d ? d->subject : QString();
+        }
+        case ClientColumn: {
+            const SessionDetail *d = detailText();
+            return clientText(summary->clientIp, d ? d->ehlo : QString());
+        }
         case StatusColumn:
             return QString();
         case LatencyColumn: {
@@ -239,13 +295,8 @@ QVariant SessionModel::Private::sessionData(qint64 row, int column, int role)
             return problemsText(summary->problemCount);
         case SummaryColumn: {
             const SessionDetail *d = detailText();
-            QString text = summary->clientIp;
-            if (!summary->mailFrom.isEmpty() || (d && !d->recipients.isEmpty())) {
-                if (!text.isEmpty())
-                    text += u", "_s;
-                text += envelopeText(summary->mailFrom, d ? d->recipients : QStringList());
-            }
-            return text;
+            const QString calls = callsText(summary->exchangeCount);
+            return d ? QString(calls + u": "_s + pathText(*d, summary->exchangeCount)) : calls;
         }
         }
         break;
@@ -256,7 +307,8 @@ QVariant SessionModel::Private::sessionData(qint64 row, int column, int role)
                 dateText(summary->first), dateText(summary->last));
         case StageColumn: {
             const SessionDetail *d = detailText();
-            return d ? pathText(*d, summary->exchangeCount) : QString();
+            const QString calls = callsText(summary->exchangeCount);
+            return d ? QString(calls + u": "_s + pathText(*d, summary->exchangeCount)) : calls;
         }
         case ActionColumn:
             return u"Most severe verdict of the session: %1"_s.arg(verdictText(verdict));
@@ -266,15 +318,20 @@ QVariant SessionModel::Private::sessionData(qint64 row, int column, int role)
             return summary->problemCount > 0
                 ? u"%1 problem(s) in this session"_s.arg(summary->problemCount)
                 : QString();
+        case EnvelopeColumn:
+        case SubjectColumn:
+        case ClientColumn:
         case SummaryColumn: {
             const SessionDetail *d = detailText();
-            QString text = u"Session %1\nClient %2"_s.arg(summary->sessionKey, summary->clientIp);
+            QString text = u"Session %1\nClient %2"_s.arg(
+                summary->sessionKey, clientText(summary->clientIp, d ? d->ehlo : QString()));
             if (d) {
                 text += u"\nFrom %1\nTo %2"_s.arg(
                     summary->mailFrom.isEmpty() ? u"<>"_s : summary->mailFrom,
                     d->recipients.join(u", "_s));
                 if (!d->subject.isEmpty())
                     text += u"\nSubject %1"_s.arg(d->subject);
+                text += u"\nCalls %1"_s.arg(pathText(*d, summary->exchangeCount));
             }
             return text;
         }
@@ -286,6 +343,10 @@ QVariant SessionModel::Private::sessionData(qint64 row, int column, int role)
     case Qt::BackgroundRole:
     case Qt::TextAlignmentRole:
         return rowStyle(role, column, verdict);
+    case Qt::FontRole:
+        return isNew(summary->sessionKey) ? QVariant(boldFont()) : QVariant();
+    case IsNewRole:
+        return isNew(summary->sessionKey);
     case ExchangeIdRole:
         return qint64(0);
     case SessionKeyRole:
@@ -331,6 +392,12 @@ QVariant SessionModel::Private::exchangeData(const Exchange &e, int column, int 
             return e.held ? QString() : latencyText(e.latencyUs);
         case ProblemsColumn:
             return problemsText(int(e.problems.size()));
+        case EnvelopeColumn:
+            return callEnvelope(e);
+        case SubjectColumn:
+            return e.subject;
+        case ClientColumn:
+            return clientText(e.clientIp, e.clientEhlo);
         case SummaryColumn:
             return childSummary(e);
         }
@@ -359,13 +426,16 @@ QVariant SessionModel::Private::exchangeData(const Exchange &e, int column, int 
         }
         case ProblemsColumn:
             return problemsTooltip(e.problems);
+        case EnvelopeColumn:
+        case SubjectColumn:
+        case ClientColumn:
         case SummaryColumn: {
             QString text = u"From %1\nTo %2"_s.arg(
                 e.mailFrom.isEmpty() ? u"<>"_s : e.mailFrom, e.recipients.join(u", "_s));
             if (!e.subject.isEmpty())
                 text += u"\nSubject %1"_s.arg(e.subject);
-            if (!e.clientIp.isEmpty())
-                text += u"\nClient %1"_s.arg(e.clientIp);
+            if (!e.clientIp.isEmpty() || !e.clientEhlo.isEmpty())
+                text += u"\nClient %1"_s.arg(clientText(e.clientIp, e.clientEhlo));
             return text;
         }
         default:
@@ -376,6 +446,10 @@ QVariant SessionModel::Private::exchangeData(const Exchange &e, int column, int 
     case Qt::BackgroundRole:
     case Qt::TextAlignmentRole:
         return rowStyle(role, column, verdict);
+    case Qt::FontRole:
+        return isNew(e.sessionKey, e.id) ? QVariant(boldFont()) : QVariant();
+    case IsNewRole:
+        return isNew(e.sessionKey, e.id);
     case ExchangeIdRole:
         return e.id;
     case SessionKeyRole:
@@ -408,15 +482,21 @@ QVariant SessionModel::headerData(int section, Qt::Orientation orientation, int 
         case DialectColumn:
             return u"Dialect"_s;
         case ActionColumn:
-            return u"Action"_s;
+            return u"Verdict"_s;
+        case EnvelopeColumn:
+            return u"From → To"_s;
+        case SubjectColumn:
+            return u"Subject"_s;
+        case ClientColumn:
+            return u"Client"_s;
         case StatusColumn:
             return u"Status"_s;
         case LatencyColumn:
             return u"Latency"_s;
         case ProblemsColumn:
-            return u"Problems"_s;
+            return u"⚠"_s;
         case SummaryColumn:
-            return u"Summary"_s;
+            return u"Details"_s;
         }
         break;
     case Qt::ToolTipRole:
@@ -432,7 +512,17 @@ QVariant SessionModel::headerData(int section, Qt::Orientation orientation, int 
         case LatencyColumn:
             return u"From arrival to answer written"_s;
         case ProblemsColumn:
-            return u"Validation, transport and answer problems"_s;
+            return u"Problems: validation, transport and answer findings"_s;
+        case EnvelopeColumn:
+            return u"Envelope sender → recipients (SMTP MAIL FROM and RCPT TO)"_s;
+        case SubjectColumn:
+            return u"The message's Subject header, once the data stage has sent it"_s;
+        case ClientColumn:
+            return u"The SMTP client: its IP address / the name it gave in EHLO"_s;
+        case DialectColumn:
+            return u"Protocol dialect of the call"_s;
+        case SummaryColumn:
+            return u"A session's whole stage path; a call's stage-specific summary"_s;
         default:
             break;
         }

@@ -8,6 +8,8 @@
 
 namespace {
 
+// Each shade keeps 4.5:1 against the base, the alternate base, the held rows' tint and its own
+// banner's tint (tests/ui/tst_ui_theme.cpp checks them on both palettes).
 struct Shades
 {
     QRgb light; // used on light bases: dark enough for small text on white
@@ -19,29 +21,29 @@ Shades shadesOf(MtaHooks::Verdict verdict)
     using MtaHooks::Verdict;
     switch (verdict) {
     case Verdict::Accept:
-        return {qRgb(0x1a, 0x7f, 0x37), qRgb(0x3f, 0xb9, 0x50)};
+        return {qRgb(0x19, 0x7b, 0x35), qRgb(0x3f, 0xb9, 0x50)};
     case Verdict::Continue:
         return {qRgb(0x0f, 0x76, 0x6e), qRgb(0x2d, 0xd4, 0xbf)};
     case Verdict::Reject:
-        return {qRgb(0xcf, 0x22, 0x2e), qRgb(0xf8, 0x51, 0x49)};
+        return {qRgb(0xcd, 0x22, 0x2e), qRgb(0xfa, 0x79, 0x73)};
     case Verdict::Tempfail:
-        return {qRgb(0xbc, 0x4c, 0x00), qRgb(0xf0, 0x88, 0x3e)};
+        return {qRgb(0xb4, 0x49, 0x00), qRgb(0xf0, 0x88, 0x3e)};
     case Verdict::Discard:
         return {qRgb(0x6e, 0x54, 0x94), qRgb(0xb3, 0x9d, 0xdb)};
     case Verdict::Quarantine:
-        return {qRgb(0x82, 0x50, 0xdf), qRgb(0xa3, 0x71, 0xf7)};
+        return {qRgb(0x7d, 0x4a, 0xde), qRgb(0xb4, 0x8c, 0xf8)};
     case Verdict::Disconnect:
-        return {qRgb(0xbf, 0x39, 0x89), qRgb(0xf7, 0x78, 0xba)};
+        return {qRgb(0xb9, 0x37, 0x85), qRgb(0xf7, 0x78, 0xba)};
     case Verdict::Cancel:
         return {qRgb(0x57, 0x60, 0x6a), qRgb(0x9d, 0xa5, 0xae)};
     case Verdict::Held:
-        return {qRgb(0x09, 0x69, 0xda), qRgb(0x58, 0xa6, 0xff)};
+        return {qRgb(0x09, 0x67, 0xd5), qRgb(0x58, 0xa6, 0xff)};
     case Verdict::Error:
-        return {qRgb(0xa4, 0x0e, 0x26), qRgb(0xff, 0x7b, 0x72)};
+        return {qRgb(0xa4, 0x0e, 0x26), qRgb(0xff, 0xa1, 0x98)};
     case Verdict::None:
         break;
     }
-    return {qRgb(0x6e, 0x77, 0x81), qRgb(0x8b, 0x94, 0x9e)};
+    return {qRgb(0x63, 0x6c, 0x75), qRgb(0x99, 0xa1, 0xaa)};
 }
 
 } // namespace
@@ -84,16 +86,37 @@ QIcon verdictDot(MtaHooks::Verdict verdict, const QPalette &palette)
     return icon;
 }
 
-QColor heldBackground(const QPalette &palette)
+QColor verdictWash(MtaHooks::Verdict verdict, const QPalette &palette)
 {
-    // A wash of the held hue over the base: visible on both palettes without fighting the
-    // selection colour.
+    // Visible on both palettes without fighting the selection colour.
     const QColor base = palette.color(QPalette::Base);
-    const QColor hue = verdictColor(MtaHooks::Verdict::Held, palette);
-    const qreal alpha = isDarkPalette(palette) ? 0.28 : 0.14;
+    const QColor hue = verdictColor(verdict, palette);
+    const qreal alpha = isDarkPalette(palette) ? 0.18 : 0.10;
     return QColor::fromRgbF(base.redF() * (1 - alpha) + hue.redF() * alpha,
         base.greenF() * (1 - alpha) + hue.greenF() * alpha,
         base.blueF() * (1 - alpha) + hue.blueF() * alpha);
+}
+
+QColor heldBackground(const QPalette &palette)
+{
+    return verdictWash(MtaHooks::Verdict::Held, palette);
+}
+
+QColor bannerBackground(const QPalette &palette)
+{
+    return isDarkPalette(palette) ? QColor(0x1d, 0x3a, 0x5c) : QColor(0xdc, 0xeb, 0xfb);
+}
+
+DiffTints diffTints(const QPalette &palette)
+{
+    if (isDarkPalette(palette))
+        return {QColor(0x23, 0x4d, 0x2c), QColor(0x5c, 0x24, 0x2a)};
+    return {QColor(0xd8, 0xf5, 0xdc), QColor(0xfb, 0xdd, 0xdd)};
+}
+
+QColor changedBackground(const QPalette &palette)
+{
+    return isDarkPalette(palette) ? QColor(0x5a, 0x4a, 0x00) : QColor(0xff, 0xef, 0x99);
 }
 
 QPalette currentPalette()

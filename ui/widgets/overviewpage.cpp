@@ -19,12 +19,6 @@ QString esc(const QString &text)
     return text.toHtmlEscaped();
 }
 
-QColor mix(const QColor &a, const QColor &b, qreal ratio)
-{
-    return QColor::fromRgbF(a.redF() * (1 - ratio) + b.redF() * ratio,
-        a.greenF() * (1 - ratio) + b.greenF() * ratio, a.blueF() * (1 - ratio) + b.blueF() * ratio);
-}
-
 QString tr(const char *text, const char *disambiguation = nullptr, int n = -1)
 {
     return OverviewPage::tr(text, disambiguation, n);
@@ -260,8 +254,7 @@ void banner(Page &page, const ExchangeAnalysis &analysis, const QPalette &palett
             detail = esc(tr("fault injected: %1").arg(exchange.fault));
     }
     const QColor hue = verdictColor(verdict, palette);
-    const QColor base = palette.color(QPalette::Base);
-    const QColor background = mix(base, hue, isDarkPalette(palette) ? 0.28 : 0.14);
+    const QColor background = verdictWash(verdict, palette);
     QString meaning = analysis.isHook ? verdictMeaning(verdict) : kindMeaning(exchange.kind);
     if (analysis.isHook && !analysis.request.isDecoded())
         meaning = tr("The request could not be decoded, so the MTA's reading of the answer is "

@@ -53,7 +53,7 @@ QColor severityColor(Severity severity, bool dark)
 // Colours for a light and a dark base; the roles are the same across lexers.
 struct SyntaxColors
 {
-    QColor key, string, number, keyword, escape, error, comment, added, removed, hunk, header;
+    QColor key, string, number, keyword, escape, error, comment, hunk, header;
 };
 
 SyntaxColors syntaxColors(bool dark)
@@ -61,12 +61,10 @@ SyntaxColors syntaxColors(bool dark)
     if (dark)
         return {QColor(0x9c, 0xdc, 0xfe), QColor(0xce, 0x91, 0x78), QColor(0xb5, 0xce, 0xa8),
             QColor(0x56, 0x9c, 0xd6), QColor(0xd7, 0xba, 0x7d), QColor(0xf4, 0x87, 0x71),
-            QColor(0x6a, 0x99, 0x55), QColor(0x23, 0x4d, 0x2c), QColor(0x5c, 0x24, 0x2a),
-            QColor(0xc5, 0x86, 0xc0), QColor(0xdc, 0xdc, 0xaa)};
+            QColor(0x6a, 0x99, 0x55), QColor(0xc5, 0x86, 0xc0), QColor(0xdc, 0xdc, 0xaa)};
     return {QColor(0x04, 0x51, 0xa5), QColor(0xa3, 0x15, 0x15), QColor(0x09, 0x86, 0x58),
         QColor(0x00, 0x00, 0xff), QColor(0xee, 0x00, 0x00), QColor(0xcd, 0x31, 0x31),
-        QColor(0x00, 0x80, 0x00), QColor(0xd8, 0xf5, 0xdc), QColor(0xfb, 0xdd, 0xdd),
-        QColor(0x6f, 0x42, 0xc1), QColor(0x79, 0x5e, 0x26)};
+        QColor(0x00, 0x80, 0x00), QColor(0x6f, 0x42, 0xc1), QColor(0x79, 0x5e, 0x26)};
 }
 
 } // namespace
@@ -271,6 +269,7 @@ void ResponseEditor::applyPalette()
     const QPalette pal = palette();
     const bool dark = isDark(pal);
     const SyntaxColors colors = syntaxColors(dark);
+    const DiffTints tints = diffTints(pal);
     const QColor base = pal.color(QPalette::Base);
     const QColor text = pal.color(QPalette::Text);
     const QColor window = pal.color(QPalette::Window);
@@ -302,12 +301,12 @@ void ResponseEditor::applyPalette()
     // Whole-line tints make a diff readable at a glance (added green, removed red).
     for (int style : {int(QsciLexerDiff::LineAdded), int(QsciLexerDiff::AddingPatchAdded),
              int(QsciLexerDiff::RemovingPatchAdded)}) {
-        d->diff->setPaper(colors.added, style);
+        d->diff->setPaper(tints.added, style);
         d->diff->setEolFill(true, style);
     }
     for (int style : {int(QsciLexerDiff::LineRemoved), int(QsciLexerDiff::AddingPatchRemoved),
              int(QsciLexerDiff::RemovingPatchRemoved)}) {
-        d->diff->setPaper(colors.removed, style);
+        d->diff->setPaper(tints.removed, style);
         d->diff->setEolFill(true, style);
     }
     d->diff->setColor(colors.hunk, QsciLexerDiff::Position);
