@@ -69,7 +69,7 @@ QString pathText(const SessionDetail &detail, int totalCalls)
 QString shortPathText(const SessionDetail &detail, int totalCalls)
 {
     constexpr int longest = 18; // "connect → ehlo"
-    const QString whole = pathText(detail, totalCalls);
+    QString whole = pathText(detail, totalCalls);
     if (whole.size() <= longest || detail.path.isEmpty())
         return whole;
     const StageStep &last = detail.path.constLast();

@@ -81,7 +81,7 @@ QIcon verdictDot(MtaHooks::Verdict verdict, const QPalette &palette)
         painter.setBrush(color);
         painter.drawEllipse(QRectF(2, 2, size - 4, size - 4));
     }
-    const QIcon icon(pixmap);
+    QIcon icon(pixmap);
     cache.insert(color.rgb(), icon);
     return icon;
 }
