@@ -150,7 +150,9 @@ QPlainTextEdit *ConnectPanel::addBox(QBoxLayout *layout, Section section)
     auto *text = new QPlainTextEdit(this);
     text->setObjectName(sectionName(section));
     text->setReadOnly(true);
-    text->setLineWrapMode(QPlainTextEdit::NoWrap);
+    // Wrapped on screen, so that a narrow details pane shows all of it; Copy copies the lines
+    // as they are.
+    text->setLineWrapMode(QPlainTextEdit::WidgetWidth);
     text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     text->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
     row->addWidget(text, 1);

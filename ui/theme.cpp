@@ -4,7 +4,11 @@
 #include "ui/logging.h"
 
 #include <QApplication>
+#include <QPainter>
+#include <QProxyStyle>
 #include <QStyle>
+#include <QStyleFactory>
+#include <QStyleOption>
 
 #include <cmath>
 
@@ -58,6 +62,34 @@ double luminance(const QColor &color)
     return 0.2126 * channel(rgb.redF()) + 0.7152 * channel(rgb.greenF())
         + 0.0722 * channel(rgb.blueF());
 }
+
+// Fusion, with check boxes that show on a dark base: Qt 6.4's Fusion outlines them in a shade of
+// the window colour, which on a dark palette is as dark as the base they sit on (the Hold boxes
+// of the stage defaults vanished). The outline is drawn again in the placeholder text's colour.
+class ThemedFusion final : public QProxyStyle
+{
+public:
+    ThemedFusion()
+        : QProxyStyle(QStyleFactory::create(u"Fusion"_s))
+    { }
+
+    void drawPrimitive(PrimitiveElement element, const QStyleOption *option, QPainter *painter,
+        const QWidget *widget) const override
+    {
+        QProxyStyle::drawPrimitive(element, option, painter, widget);
+        if (element != PE_IndicatorCheckBox && element != PE_IndicatorItemViewItemCheck)
+            return;
+        if (option->palette.color(QPalette::Base).lightness() >= 128)
+            return;
+        const QRect box = option->rect.adjusted(1, 1, -1, -1);
+        painter->save();
+        painter->setRenderHint(QPainter::Antialiasing, false);
+        painter->setBrush(Qt::NoBrush);
+        painter->setPen(option->palette.color(QPalette::PlaceholderText));
+        painter->drawRect(box.adjusted(0, 0, -1, -1));
+        painter->restore();
+    }
+};
 
 // The style the platform chose, remembered before a theme replaces it.
 QString &platformStyle()
@@ -153,11 +185,11 @@ void applyTheme(Theme theme)
         QApplication::setPalette(QPalette());
         return;
     case Theme::Light:
-        QApplication::setStyle(u"Fusion"_s);
+        QApplication::setStyle(new ThemedFusion);
         QApplication::setPalette(lightPalette());
         return;
     case Theme::Dark:
-        QApplication::setStyle(u"Fusion"_s);
+        QApplication::setStyle(new ThemedFusion);
         QApplication::setPalette(darkPalette());
         return;
     }

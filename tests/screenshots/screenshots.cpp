@@ -136,10 +136,12 @@ int main(int argc, char *argv[])
 
     // The same at 1280×800, the smallest common screen: every column of the timeline in view.
     window->resize(1280, 800);
+    settle(); // the new size reaches the window through the X server
     window->applyDefaultLayout();
     if (show(u"Spam rejected"_s, MtaHooks::Stage::Data, ExchangeDetail::OverviewTab))
         shoot(u"timeline-1280x800"_s);
     window->resize(1440, 900);
+    settle();
     window->applyDefaultLayout();
 
     // Both themes: the shots above follow the desktop (light under Xvfb); these are View ▸ Theme ▸

@@ -12,6 +12,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QProxyStyle>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStyle>
@@ -141,7 +142,8 @@ private Q_SLOTS:
         QVERIFY(window->themeAction(Theme::Dark)->isChecked());
         QCOMPARE(
             QApplication::palette().color(QPalette::Base), darkPalette().color(QPalette::Base));
-        QCOMPARE(QApplication::style()->name(), u"fusion"_s);
+        const auto *themed = qobject_cast<QProxyStyle *>(QApplication::style());
+        QVERIFY(themed && themed->baseStyle()->name() == u"fusion"_s);
         QTRY_COMPARE(window->timeline()->palette().color(QPalette::Base),
             darkPalette().color(QPalette::Base));
         // The timeline's verdict colours follow: a rejected call is drawn in the dark shade.
