@@ -42,12 +42,11 @@ QLabel *makeBanner(QWidget *parent)
     banner->setTextInteractionFlags(Qt::TextSelectableByMouse);
     banner->setContentsMargins(8, 4, 8, 4);
     banner->setAutoFillBackground(true);
+    // Black on a warning yellow in either theme: it stands out on a dark window as on a light
+    // one, and needs no repainting when View ▸ Theme changes the palette.
     QPalette pal = banner->palette();
-    const QColor window = pal.color(QPalette::Window);
-    const QColor warning
-        = window.lightness() < 128 ? QColor(0x8a, 0x6d, 0x1f) : QColor(0xff, 0xe8, 0xa8);
-    pal.setColor(QPalette::Window, warning);
-    pal.setColor(QPalette::WindowText, window.lightness() < 128 ? Qt::white : Qt::black);
+    pal.setColor(QPalette::Window, QColor(0xff, 0xe8, 0xa8));
+    pal.setColor(QPalette::WindowText, Qt::black);
     banner->setPalette(pal);
     banner->hide();
     return banner;
