@@ -33,27 +33,6 @@
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
 
-namespace {
-
-// In the order a call is counted under: a call the filter's "action:" finds under two names
-// (a reject with a 4xx reply is also a tempfail) counts under the first, as the timeline shows it.
-const QStringList &countedVerdicts()
-{
-    static const QStringList verdicts {u"held"_s, u"error"_s, u"tempfail"_s, u"reject"_s,
-        u"quarantine"_s, u"discard"_s, u"disconnect"_s, u"cancel"_s, u"continue"_s, u"accept"_s};
-    return verdicts;
-}
-
-// The order the status bar lists them in.
-const QStringList &shownVerdicts()
-{
-    static const QStringList verdicts {u"accept"_s, u"reject"_s, u"tempfail"_s, u"discard"_s,
-        u"quarantine"_s, u"disconnect"_s, u"continue"_s, u"cancel"_s, u"held"_s, u"error"_s};
-    return verdicts;
-}
-
-} // namespace
-
 MainWindow::MainWindow(
     Mock::CaptureStore *store, Mock::Rulebook *rulebook, SessionModel *sessions, QWidget *parent)
     : QMainWindow(parent)
@@ -79,8 +58,13 @@ MainWindow::MainWindow(
     , m_heldTimer(new QTimer(this))
 {
     m_countsTimer->setSingleShot(true);
-    m_countsTimer->setInterval(1000);
-    connect(m_countsTimer, &QTimer::timeout, this, &MainWindow::refreshCounts);
+    m_countsTimer->setInterval(250);
+    connect(m_countsTimer, &QTimer::timeout, this, [this] {
+        if (m_countsStale)
+            refreshCounts();
+        else
+            showCounts();
+    });
     // As often as the editor's countdown and the timeline's: all three show the same second.
     m_heldTimer->setInterval(250);
     connect(m_heldTimer, &QTimer::timeout, this, &MainWindow::updateHeldCountdown);
@@ -405,6 +389,12 @@ void MainWindow::onExchangeSaved(const Mock::Exchange &summary, bool isNew)
         if (const auto full = m_store->load(summary.id))
             m_detail->showExchange(*full);
     }
+    // A new call is counted in memory; a changed one (a held call answered) may move between
+    // verdicts, which only the store can tell.
+    if (isNew)
+        m_callCounts.add(summary);
+    else
+        m_countsStale = true;
     scheduleCounts();
 }
 
@@ -416,47 +406,21 @@ void MainWindow::scheduleCounts()
 
 void MainWindow::refreshCounts()
 {
-    // Every call is counted once, under its verdict or, for the control plane, its kind: the parts
-    // add up to the calls the timeline lists.
-    QStringList parts;
-    const Mock::CaptureQuery base = m_sessions->query();
-    const auto countWith = [this, &base](Mock::CaptureTerm::Field field, const QString &value) {
-        Mock::CaptureQuery query = base;
-        query.terms.append({field, value, false});
-        return m_store->count(query);
-    };
-    Mock::CaptureQuery hooks = base;
-    hooks.terms.append({Mock::CaptureTerm::Field::Kind, u"hook"_s, false});
-    qint64 counted = 0;
-    QHash<QString, qint64> byVerdict;
-    Mock::CaptureQuery rest = hooks; // the hook calls not counted yet
-    for (const QString &verdict : countedVerdicts()) {
-        Mock::CaptureQuery query = rest;
-        query.terms.append({Mock::CaptureTerm::Field::Action, verdict, false});
-        const qint64 count = m_store->count(query);
-        byVerdict.insert(verdict, count);
-        counted += count;
-        rest.terms.append({Mock::CaptureTerm::Field::Action, verdict, true});
-    }
-    for (const QString &verdict : shownVerdicts()) {
-        if (const qint64 count = byVerdict.value(verdict))
-            parts << u"%1 %2"_s.arg(verdict).arg(count);
-    }
-    const qint64 hookCount = m_store->count(hooks);
-    if (hookCount > counted)
-        parts << tr("no verdict %1").arg(hookCount - counted);
-    for (const Mock::ExchangeKind kind : {Mock::ExchangeKind::Discovery,
-             Mock::ExchangeKind::Registration, Mock::ExchangeKind::Status,
-             Mock::ExchangeKind::Deregistration, Mock::ExchangeKind::Other}) {
-        const QString name = Mock::exchangeKindName(kind);
-        if (const qint64 count = countWith(Mock::CaptureTerm::Field::Kind, name))
-            parts << u"%1 %2"_s.arg(name).arg(count);
-    }
-    updateConnectPane();
-    const qint64 all = m_store->count(base);
-    if (all > 0) {
-        m_counts->setText(tr("%1 calls: %2").arg(all).arg(parts.join(u" · "_s)));
-    } else if (base.isEmpty()) {
+    m_callCounts.recount(*m_store, m_sessions->query());
+    m_countsStale = false;
+    showCounts();
+}
+
+void MainWindow::showCounts()
+{
+    // Without a filter the counts know whether anything is stored: no COUNT over the table.
+    if (m_sessions->query().isEmpty())
+        showConnectPane(m_callCounts.total() == 0);
+    else
+        updateConnectPane();
+    if (m_callCounts.total() > 0) {
+        m_counts->setText(m_callCounts.summary());
+    } else if (m_sessions->query().isEmpty()) {
         m_counts->setText(tr("No calls yet"));
     } else {
         const qint64 stored = m_store->count({});

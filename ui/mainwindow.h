@@ -4,6 +4,7 @@
 #include "mock/capture/capturequery.h"
 #include "mock/capture/exchange.h"
 #include "mock/scanner/heldcall.h"
+#include "ui/callcounts.h"
 #include "ui/theme.h"
 
 #include <QHash>
@@ -105,7 +106,7 @@ public Q_SLOTS:
     void onCallHeld(const Mock::HeldCall &call);
     void onHeldCallEnded(qint64 callId, const Mock::Exchange &exchange);
     void refreshCounts();
-    void scheduleCounts(); // at most once a second under load
+    void scheduleCounts(); // at most four times a second under load
 
 Q_SIGNALS:
     void listeningToggled(bool listen);
@@ -146,6 +147,8 @@ private:
     QList<qint64> selectedOrVisibleExchangeIds() const;
     QWidget *buildDetailPane();
     void updateConnectPane();
+    void showConnectPane(bool noCaptures);
+    void showCounts();
 
     Mock::CaptureStore *m_store;
     Mock::Rulebook *m_rulebook;
@@ -178,7 +181,8 @@ private:
     QList<QAction *> m_themeActions; // in Theme's order
     QString m_url;
     QHash<qint64, Mock::HeldCall> m_heldCalls; // by exchange id
-    QHash<QString, int> m_verdictCounts;
+    CallCounts m_callCounts;
+    bool m_countsStale = false; // a change the counts cannot follow in memory: count again
     bool m_followTail = true;
     class QTimer *m_followTimer;
     QPersistentModelIndex m_tailSession; // the session to show when the view follows next

@@ -38,17 +38,24 @@ QWidget *MainWindow::buildDetailPane()
                 },
                 Qt::QueuedConnection);
         });
-    connect(m_store, &Mock::CaptureStore::batchSaved, this, &MainWindow::updateConnectPane);
+    connect(m_store, &Mock::CaptureStore::batchSaved, this, [this] {
+        m_countsStale = true; // an import: its calls are not announced one by one
+        scheduleCounts();
+        updateConnectPane();
+    });
     updateConnectPane();
     return m_detailStack;
 }
 
 void MainWindow::updateConnectPane()
 {
-    if (!m_detailStack)
-        return;
-    m_detailStack->setCurrentWidget(
-        m_store->count({}) == 0 ? static_cast<QWidget *>(m_connect) : m_detail);
+    showConnectPane(m_store->count({}) == 0);
+}
+
+void MainWindow::showConnectPane(bool noCaptures)
+{
+    if (m_detailStack)
+        m_detailStack->setCurrentWidget(noCaptures ? static_cast<QWidget *>(m_connect) : m_detail);
 }
 
 bool MainWindow::isConnectPaneShown() const

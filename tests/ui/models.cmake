@@ -23,3 +23,7 @@ hookscope_add_test(NAME tst_ui_headersmodel
 hookscope_add_test(NAME tst_ui_conformresultsmodel
     SOURCES tst_ui_conformresultsmodel.cpp
     LIBRARIES hookscope_ui)
+# The status bar's counts: followed in memory as calls arrive, equal to counting the store.
+hookscope_add_test(NAME tst_ui_callcounts
+    SOURCES tst_ui_callcounts.cpp sessionmodeltest.h sessionmodeltest.cpp
+    LIBRARIES hookscope_ui)
