@@ -11,6 +11,7 @@
 #include "mock/conform/mtaobserver.h"
 #include "mock/scanner/hookendpoint.h"
 #include "mock/scanner/rulebook.h"
+#include "tests/ui/windowfixture.h"
 #include "ui/conformancedialog.h"
 #include "ui/mainwindow.h"
 #include "ui/models/conformresultsmodel.h"
@@ -121,12 +122,8 @@ private Q_SLOTS:
 
     void init()
     {
-        StartupOptions options;
-        options.listenAddress = QHostAddress(QHostAddress::LocalHost);
-        options.listenPort = 0;
-        options.databasePath = u":memory:"_s;
-        m_app = std::make_unique<Application>(options);
-        QVERIFY(m_app->start());
+        m_app = startTestApplication();
+        QVERIFY(m_app);
     }
 
     void cleanup() { m_app.reset(); }

@@ -4,6 +4,7 @@
 // call replaces it and clearing the captures brings it back; its curl command, run by bash,
 // reaches the endpoint too; Help ▸ Connect an MTA… shows it in a dialog.
 #include "app/application.h"
+#include "tests/ui/windowfixture.h"
 #include "ui/connectpanel.h"
 #include "ui/mainwindow.h"
 #include "ui/models/sessionmodel.h"
@@ -52,12 +53,8 @@ private Q_SLOTS:
 
     void init()
     {
-        StartupOptions options;
-        options.listenAddress = QHostAddress(QHostAddress::LocalHost);
-        options.listenPort = 0;
-        options.databasePath = u":memory:"_s;
-        m_app = std::make_unique<Application>(options);
-        QVERIFY(m_app->start());
+        m_app = startTestApplication();
+        QVERIFY(m_app);
         QVERIFY(m_app->endpoint()->isListening());
         m_app->rulebook()->setRules({});
         for (MtaHooks::Stage stage : MtaHooks::inboundStages())

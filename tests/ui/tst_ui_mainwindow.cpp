@@ -8,6 +8,7 @@
 #include "mock/mta/recordings.h"
 #include "mock/scanner/rulebook.h"
 #include "tests/support/testsupport.h"
+#include "tests/ui/windowfixture.h"
 #include "ui/filterbar.h"
 #include "ui/heldcallpanel.h"
 #include "ui/mainwindow.h"
@@ -117,12 +118,8 @@ private Q_SLOTS:
 
     void init()
     {
-        StartupOptions options;
-        options.listenAddress = QHostAddress(QHostAddress::LocalHost);
-        options.listenPort = 0;
-        options.databasePath = u":memory:"_s;
-        m_app = std::make_unique<Application>(options);
-        QVERIFY(m_app->start());
+        m_app = startTestApplication();
+        QVERIFY(m_app);
         QVERIFY(m_app->endpoint()->isListening());
         m_app->rulebook()->setRules({});
         for (MtaHooks::Stage stage : MtaHooks::inboundStages())

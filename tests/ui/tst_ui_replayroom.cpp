@@ -7,6 +7,7 @@
 #include "mock/mta/recordings.h"
 #include "mock/scanner/rulebook.h"
 #include "tests/support/testsupport.h"
+#include "tests/ui/windowfixture.h"
 #include "ui/mainwindow.h"
 #include "ui/replaypanel.h"
 #include "ui/replayresults.h"
@@ -78,12 +79,8 @@ private:
 
     void start()
     {
-        StartupOptions options;
-        options.listenAddress = QHostAddress(QHostAddress::LocalHost);
-        options.listenPort = 0;
-        options.databasePath = u":memory:"_s;
-        m_app = std::make_unique<Application>(options);
-        QVERIFY(m_app->start());
+        m_app = startTestApplication();
+        QVERIFY(m_app);
     }
 
     MainWindow *windowAt(const QSize &size)

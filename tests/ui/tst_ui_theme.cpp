@@ -5,6 +5,7 @@
 // the dark and the platform's palette.
 #include "app/application.h"
 #include "mock/capture/capturestore.h"
+#include "tests/ui/windowfixture.h"
 #include "ui/mainwindow.h"
 #include "ui/models/sessionmodel.h"
 #include "ui/models/verdictstyle.h"
@@ -50,12 +51,8 @@ private:
 
     void start()
     {
-        StartupOptions options;
-        options.listenAddress = QHostAddress(QHostAddress::LocalHost);
-        options.listenPort = 0;
-        options.databasePath = u":memory:"_s;
-        m_app = std::make_unique<Application>(options);
-        QVERIFY(m_app->start());
+        m_app = startTestApplication();
+        QVERIFY(m_app);
     }
 
 private Q_SLOTS:

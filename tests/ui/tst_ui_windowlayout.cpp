@@ -6,6 +6,7 @@
 // columns of the answers panel in view.
 #include "app/application.h"
 #include "mock/capture/capturestore.h"
+#include "tests/ui/windowfixture.h"
 #include "ui/answerspanel.h"
 #include "ui/filterbar.h"
 #include "ui/mainwindow.h"
@@ -48,12 +49,8 @@ private:
 
     void start()
     {
-        StartupOptions options;
-        options.listenAddress = QHostAddress(QHostAddress::LocalHost);
-        options.listenPort = 0;
-        options.databasePath = u":memory:"_s;
-        m_app = std::make_unique<Application>(options);
-        QVERIFY(m_app->start());
+        m_app = startTestApplication();
+        QVERIFY(m_app);
     }
 
     // The window at a size, laid out as on a first run.

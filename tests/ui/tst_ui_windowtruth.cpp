@@ -7,6 +7,7 @@
 #include "app/application.h"
 #include "mock/scanner/rulebook.h"
 #include "tests/support/testsupport.h"
+#include "tests/ui/windowfixture.h"
 #include "ui/answerspanel.h"
 #include "ui/filterbar.h"
 #include "ui/heldcallpanel.h"
@@ -124,12 +125,8 @@ private Q_SLOTS:
     {
         QSettings().clear();
         QFile::remove(Settings::rulesPath());
-        StartupOptions options;
-        options.listenAddress = QHostAddress(QHostAddress::LocalHost);
-        options.listenPort = 0;
-        options.databasePath = u":memory:"_s;
-        m_app = std::make_unique<Application>(options);
-        QVERIFY(m_app->start());
+        m_app = startTestApplication();
+        QVERIFY(m_app);
         m_app->rulebook()->setRules({});
     }
 
