@@ -5,6 +5,7 @@
 #include "mock/protocol/codec.h"
 #include "mock/scanner/logging.h"
 
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -471,7 +472,35 @@ bool Rulebook::save(const QString &path, QString *error) const
         *error = u"cannot write %1: %2"_s.arg(path, file.errorString());
         return false;
     }
-    file.write(QJsonDocument(toJson()).toJson(QJsonDocument::Indented));
+    // A script file is named relative to the rules file that names it. Saved elsewhere (the
+    // window keeps the rulebook in its config folder), the name is made relative to the new
+    // place, or absolute where that would climb out of it, so the script is found when the
+    // rules are read back.
+    QJsonObject json = toJson();
+    const QDir target = QFileInfo(path).absoluteDir();
+    const auto rebase = [this, &target](QJsonObject answer) {
+        const QString name = answer.value(u"scriptFile"_s).toString();
+        if (name.isEmpty() || name.startsWith(u':'))
+            return answer;
+        Answer located;
+        located.scriptFile = name;
+        const QString absolute = scriptPath(located);
+        const QString relative = target.relativeFilePath(absolute);
+        answer.insert(u"scriptFile"_s, relative.startsWith(u"../"_s) ? absolute : relative);
+        return answer;
+    };
+    QJsonArray rules = json.value(u"rules"_s).toArray();
+    for (QJsonValueRef rule : rules) {
+        QJsonObject object = rule.toObject();
+        object.insert(u"answer"_s, rebase(object.value(u"answer"_s).toObject()));
+        rule = object;
+    }
+    json.insert(u"rules"_s, rules);
+    QJsonObject defaults = json.value(u"defaults"_s).toObject();
+    for (auto it = defaults.begin(); it != defaults.end(); ++it)
+        it.value() = rebase(it.value().toObject());
+    json.insert(u"defaults"_s, defaults);
+    file.write(QJsonDocument(json).toJson(QJsonDocument::Indented));
     if (!file.commit()) {
         *error = u"cannot write %1: %2"_s.arg(path, file.errorString());
         return false;

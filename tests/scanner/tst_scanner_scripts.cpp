@@ -5,7 +5,9 @@
 #include "mock/scanner/rulebook.h"
 #include "tests/scanner/scannertest.h"
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -316,6 +318,39 @@ void TestScripts::rulesFileScripts()
     QCOMPARE(saved.at(1).toObject().value(u"answer"_s).toObject().value(u"scriptFile"_s).toString(),
         u"scripts/tag.js"_s);
     QVERIFY(saved.at(0).toObject().value(u"answer"_s).toObject().contains(u"script"_s));
+
+    // Saved where the window keeps its rulebook (another folder), the script is still found:
+    // its name is made relative to the new place, or absolute when it lies outside.
+    const auto reread = [&book](const QString &target) {
+        QString saveError;
+        if (!book.save(target, &saveError))
+            return QString(u"not saved: "_s + saveError);
+        Mock::Rulebook again;
+        QString loadError;
+        if (!again.load(target, &loadError))
+            return QString(u"not loaded: "_s + loadError);
+        const Decision reloaded = again.decide(request(u"draft01/rcpt.json"_s));
+        QFile file(target);
+        file.open(QIODevice::ReadOnly);
+        const QJsonObject json = QJsonDocument::fromJson(file.readAll()).object();
+        const QString name = json.value(u"rules"_s)
+                                 .toArray()
+                                 .at(1)
+                                 .toObject()
+                                 .value(u"answer"_s)
+                                 .toObject()
+                                 .value(u"scriptFile"_s)
+                                 .toString();
+        return reloaded.answer.plan.edits.value(0).value == u"[seen]"_s ? name : u"lost"_s;
+    };
+    QTemporaryDir elsewhere;
+    QCOMPARE(reread(elsewhere.filePath(u"rules.json"_s)),
+        QDir::cleanPath(dir.filePath(u"scripts/tag.js"_s)));
+    QVERIFY(QDir(dir.path()).mkpath(u"nested"_s));
+    // A name that would climb out of the rules file's folder ("../scripts") is written whole.
+    QCOMPARE(reread(dir.filePath(u"nested/rules.json"_s)),
+        QDir::cleanPath(dir.filePath(u"scripts/tag.js"_s)));
+    QCOMPARE(reread(dir.filePath(u"rules-copy.json"_s)), u"scripts/tag.js"_s);
 }
 
 void TestScripts::brokenScriptFileRefusesTheRules()
