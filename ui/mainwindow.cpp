@@ -118,7 +118,15 @@ MainWindow::MainWindow(
     connect(m_followTimer, &QTimer::timeout, this, [this] {
         if (!m_followTail)
             return;
-        if (m_tailSession.isValid())
+        // A session longer than the rows it may gain live (a benchmark's, a stuck client's) is not
+        // opened, and not scrolled through when the user opened it: the end of its calls would
+        // read them all into memory.
+        const bool endless = m_tailSession.isValid()
+            && m_tailSession.data(SessionModel::CallCountRole).toLongLong()
+                > SessionModel::MaxLiveChildren;
+        if (endless && m_timeline->isExpanded(m_tailSession))
+            return;
+        if (m_tailSession.isValid() && !endless)
             m_timeline->expand(m_tailSession);
         m_timeline->scrollToBottom();
     });

@@ -37,6 +37,7 @@ private Q_SLOTS:
     void groupCommitStartsASession();
     void liveIntervalGathersSaves();
     void newRowsMarkedUntilSeen();
+    void liveRowsOfASessionAreBounded();
 };
 
 void TestSessionModelLive::appendNewSession()
@@ -438,6 +439,33 @@ void TestSessionModelLive::newRowsMarkedUntilSeen()
     QCOMPARE(model.newSessionCount(), 1);
     m_store->clear();
     QCOMPARE(model.newSessionCount(), 0);
+}
+
+// A session that never ends (a benchmark posting the same client's calls, a stuck client) adds
+// rows while expanded only up to a bound; the rest wait in the store for fetchMore.
+void TestSessionModelLive::liveRowsOfASessionAreBounded()
+{
+    save(fullSession(u"a"_s, 0));
+    SessionModel model(m_store.get());
+    model.followStore();
+    expand(model, 0);
+    const QModelIndex parent = model.index(0, 0);
+    QCOMPARE(model.rowCount(parent), 6);
+    constexpr int bound = 2048; // Timeline::MaxLiveChildren
+    QList<Exchange> more;
+    for (int i = 0; i < bound + 100; ++i)
+        more.append(call(u"a"_s, Stage::Rcpt, 1000 + i));
+    for (Exchange &e : more)
+        QVERIFY(m_store->save(e));
+    QCOMPARE(model.rowCount(parent), bound);
+    QVERIFY(model.canFetchMore(parent)); // the rest is there for the asking
+    model.fetchMore(parent);
+    QVERIFY(model.rowCount(parent) > bound);
+    while (model.canFetchMore(parent))
+        model.fetchMore(parent);
+    QCOMPARE(model.rowCount(parent), 6 + bound + 100);
+    QCOMPARE(model.index(6 + bound + 99, 0, parent).data(SessionModel::ExchangeIdRole).toLongLong(),
+        more.constLast().id);
 }
 
 QTEST_MAIN(TestSessionModelLive)

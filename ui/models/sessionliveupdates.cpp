@@ -199,6 +199,8 @@ QModelIndex SessionModel::Private::updateChild(Children &children, const Exchang
     const bool beyondLoaded = !children.rows.isEmpty() && e.id > children.rows.last().id;
     if (!allLoaded && (beyondLoaded || children.rows.isEmpty()))
         return {}; // fetchMore will read it in its turn
+    if (beyondLoaded && children.rows.size() >= Timeline::MaxLiveChildren)
+        return {}; // the same, past the rows a live session may add
     const auto it = std::lower_bound(children.rows.cbegin(), children.rows.cend(), e.id,
         [](const Exchange &row, qint64 value) { return row.id < value; });
     const int at = int(it - children.rows.cbegin());

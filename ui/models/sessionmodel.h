@@ -48,7 +48,11 @@ public:
         ExchangeRole, // Mock::Exchange summary (child rows only)
         ProblemCountRole, // int
         IsNewRole, // bool: arrived live and not looked at yet (markSeen)
+        CallCountRole, // qint64: a session's calls (session rows only)
     };
+    // Rows an expanded session gains from calls arriving live; past them, calls wait in the
+    // store for fetchMore (the view scrolling down).
+    static constexpr int MaxLiveChildren = 2048;
 
     explicit SessionModel(Mock::CaptureStore *store, QObject *parent = nullptr);
     ~SessionModel() override;

@@ -41,6 +41,10 @@ constexpr int DefaultFilteredLoadLimit = 50'000;
 // Calls read per session for its stage path: a session of 100k calls (the empty key collects
 // discovery requests) must not be read whole to draw one row.
 constexpr int DetailCallLimit = 64;
+// Calls of an expanded session that arrive live are added as rows up to this many rows; past it
+// they wait in the store for fetchMore (scrolling down), so that a session an MTA never ends (a
+// benchmark, a stuck client) cannot fill the memory of a window left open.
+constexpr int MaxLiveChildren = SessionModel::MaxLiveChildren;
 
 struct Page
 {

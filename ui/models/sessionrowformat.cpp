@@ -347,6 +347,8 @@ QVariant SessionModel::Private::sessionData(qint64 row, int column, int role)
         return isNew(summary->sessionKey) ? QVariant(boldFont()) : QVariant();
     case IsNewRole:
         return isNew(summary->sessionKey);
+    case CallCountRole:
+        return qint64(summary->exchangeCount);
     case ExchangeIdRole:
         return qint64(0);
     case SessionKeyRole:
