@@ -88,6 +88,10 @@ int runConformMtaCommand(const QStringList &arguments, const CommandIo &io)
     report.scanner = u"MTA calling "_s + observer.url();
     report.results = observer.results();
     report.unreachable = observer.observation().exchanges.isEmpty();
+    if (observer.observation().callLimitReached) {
+        *io.err << "stopped watching after " << observer.observation().exchanges.size()
+                << " calls; scored on those\n";
+    }
     const bool asJson = parser.isSet(json);
     if (!asJson) {
         for (const Conform::Result &result : report.results)

@@ -121,12 +121,19 @@ QList<Result> MtaObserver::results() const
 
 void MtaObserver::onExchange(const Mock::Exchange &exchange)
 {
-    if (d->finished)
+    if (d->finished || d->observation.callLimitReached)
         return;
     MtaObservation &seen = d->observation;
     const qint64 index = seen.exchanges.size();
     seen.exchanges.append(exchange);
     Q_EMIT exchangeSeen(exchange);
+    if (seen.exchanges.size() >= d->plan.maxCalls) {
+        qCWarning(lcConform) << "stopped watching the MTA after" << seen.exchanges.size()
+                             << "calls";
+        seen.callLimitReached = true;
+        QTimer::singleShot(0, this, &MtaObserver::finish);
+        return;
+    }
 
     if (exchange.kind == Mock::ExchangeKind::Deregistration) {
         // The MTA is done; let its answer go out first.

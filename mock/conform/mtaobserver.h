@@ -34,6 +34,9 @@ struct MtaFaultPlan
     int probeCallLimit = 40;
     // After a 410, how long the MTA is watched for calls it should no longer make.
     int quietMs = 2000;
+    // An MTA that never stops (or a flood posing as one) is watched for this many calls at the
+    // most, each kept with its bodies: then the observation ends and is scored as it stands.
+    int maxCalls = 20'000;
 };
 
 // What was seen: every call in arrival order, and what the fault plan did.
@@ -49,6 +52,7 @@ struct MtaObservation
     qint64 recipientAddExchange = -1; // rcpt: addedRecipientAddress() added to envelope.to
     qint64 recipientRejectExchange = -1; // rcpt: reject (the recipient it was about)
     qint64 mailRejectExchange = -1; // mail: reject
+    bool callLimitReached = false; // ended at MtaFaultPlan::maxCalls
 };
 
 // The addresses the answer probes put into the envelope.

@@ -11,6 +11,10 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 
 using namespace Qt::StringLiterals;
@@ -64,6 +68,7 @@ private Q_SLOTS:
     void probesOfStagesNotCalledAreSkipped();
     void commandExitCodes();
     void commandWithoutCallers();
+    void floodIsWatchedUpToALimit();
 };
 
 void TestConformMta::checksAreDistinct()
@@ -249,6 +254,32 @@ void TestConformMta::commandWithoutCallers()
         {u"conform"_s, u"--mta"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--duration"_s, u"0"_s});
     QCOMPARE(usage.waitExit(), 2);
     QVERIFY(usage.err.contains("--duration"));
+}
+
+// An MTA (or a flood posing as one) that never stops: the observation ends at the plan's limit,
+// keeping no more calls than that, and is scored on what it saw.
+void TestConformMta::floodIsWatchedUpToALimit()
+{
+    Conform::MtaObserver observer;
+    Conform::MtaFaultPlan plan;
+    plan.maxCalls = 5;
+    observer.setPlan(plan);
+    QVERIFY(observer.listen({}));
+    QSignalSpy finished(&observer, &Conform::MtaObserver::finished);
+    QNetworkAccessManager network;
+    QList<QNetworkReply *> replies;
+    for (int i = 0; i < 8; ++i) {
+        QNetworkRequest request(QUrl(observer.url() + u"/hook"_s));
+        request.setHeader(QNetworkRequest::ContentTypeHeader, u"application/json"_s);
+        replies.append(network.post(request, QByteArray(R"({"context":{"stage":"connect"}})")));
+    }
+    QVERIFY(finished.wait(Patience));
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(observer.observation().exchanges.size(), 5);
+    QVERIFY(observer.observation().callLimitReached);
+    QVERIFY(!observer.results().isEmpty());
+    for (QNetworkReply *reply : replies)
+        reply->abort();
 }
 
 QTEST_GUILESS_MAIN(TestConformMta)
