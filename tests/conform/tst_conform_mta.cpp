@@ -69,6 +69,7 @@ private Q_SLOTS:
     void commandExitCodes();
     void commandWithoutCallers();
     void floodIsWatchedUpToALimit();
+    void callsInFlightAtThe410AreNotCounted();
 };
 
 void TestConformMta::checksAreDistinct()
@@ -280,6 +281,71 @@ void TestConformMta::floodIsWatchedUpToALimit()
     QVERIFY(!observer.results().isEmpty());
     for (QNetworkReply *reply : replies)
         reply->abort();
+}
+
+// The 410 check blames calls sent after the MTA could know of the 410, not those that were on
+// their way while it was answered (an MTA with several calls in flight).
+void TestConformMta::callsInFlightAtThe410AreNotCounted()
+{
+    const QDateTime t0 = QDateTime::fromMSecsSinceEpoch(1'780'000'000'000, Qt::UTC);
+    const auto hookCall = [&t0](qint64 atMs, int status) {
+        Mock::Exchange e;
+        e.kind = Mock::ExchangeKind::Hook;
+        e.stage = MtaHooks::Stage::Rcpt;
+        e.received = t0.addMSecs(atMs);
+        e.latencyUs = 2000;
+        e.httpStatus = status;
+        e.requestHeaders = {{"X-MTA-Hooks-Registration", "reg-1"}};
+        return e;
+    };
+    const auto verdict = [](const Conform::MtaObservation &seen) {
+        const QList<Conform::Result> results = Conform::scoreMta(seen);
+        const Conform::Result *result = find(results, u"mta-stops-after-410"_s);
+        return result ? result->status : Conform::Status::Skip;
+    };
+    Conform::MtaObservation seen;
+    // The 410 went out 2 ms after its call arrived, at 12 ms.
+    seen.exchanges = {hookCall(0, 200), hookCall(10, 410), hookCall(10, 200), hookCall(11, 200)};
+    seen.goneExchange = 1;
+    QCOMPARE(verdict(seen), Conform::Status::Pass); // both reached us before the 410 was out
+    seen.exchanges.append(hookCall(12, 200)); // sent on reading the 410: the MTA knew
+    QCOMPARE(verdict(seen), Conform::Status::Fail);
+    const QList<Conform::Result> results = Conform::scoreMta(seen);
+    const QString detail = find(results, u"mta-stops-after-410"_s)->detail;
+    QVERIFY2(detail.startsWith(u"1 more hook call(s)"_s), qPrintable(detail));
+    QVERIFY2(detail.contains(u"2 call(s) in flight"_s), qPrintable(detail));
+
+    // An MTA with three calls at once before the 410 (each on a connection of its own): two calls
+    // (one per other lane) soon after the answer are excused, a third is not, nor one long after.
+    Conform::MtaObservation lanes;
+    lanes.exchanges = {hookCall(0, 200), hookCall(0, 200), hookCall(1, 200), hookCall(10, 410),
+        hookCall(13, 200), hookCall(14, 200)};
+    lanes.goneExchange = 3;
+    QCOMPARE(verdict(lanes), Conform::Status::Pass);
+    lanes.exchanges.append(hookCall(15, 200));
+    QCOMPARE(verdict(lanes), Conform::Status::Fail);
+    lanes.exchanges.removeLast();
+    lanes.exchanges.append(hookCall(400, 200));
+    QCOMPARE(verdict(lanes), Conform::Status::Fail);
+
+    // Lanes that never overlap but each keep their connection count as lanes too; a new
+    // connection per call (a one-lane MTA) does not.
+    const auto onConnection = [&hookCall](qint64 atMs, int status, quint16 port) {
+        Mock::Exchange e = hookCall(atMs, status);
+        e.peerAddress = u"127.0.0.1"_s;
+        e.peerPort = port;
+        return e;
+    };
+    Conform::MtaObservation keptAlive;
+    keptAlive.exchanges
+        = {onConnection(0, 200, 5001), onConnection(5, 200, 5002), onConnection(10, 200, 5001),
+            onConnection(15, 200, 5002), onConnection(20, 410, 5001), onConnection(23, 200, 5002)};
+    keptAlive.goneExchange = 4;
+    QCOMPARE(verdict(keptAlive), Conform::Status::Pass);
+    Conform::MtaObservation oneLane = keptAlive;
+    for (quint16 i = 0; i < oneLane.exchanges.size(); ++i)
+        oneLane.exchanges[i].peerPort = 6000 + i;
+    QCOMPARE(verdict(oneLane), Conform::Status::Fail);
 }
 
 QTEST_GUILESS_MAIN(TestConformMta)
