@@ -84,20 +84,20 @@ QString callsText(int count)
     return count == 1 ? u"1 call"_s : u"%1 calls"_s.arg(count);
 }
 
-QString recipientsText(const QStringList &recipients)
+// The first few recipients and how many more: "bob@example.net, carol@example.net +2".
+QString recipientsText(const QStringList &recipients, int shown = 3)
 {
-    constexpr int shown = 3;
     if (recipients.size() <= shown)
         return recipients.join(u", "_s);
     return recipients.mid(0, shown).join(u", "_s) + u" +%1"_s.arg(recipients.size() - shown);
 }
 
-QString envelopeText(const QString &mailFrom, const QStringList &recipients)
+QString envelopeText(const QString &mailFrom, const QStringList &recipients, int shown = 3)
 {
     QString sender = mailFrom.isEmpty() ? u"<>"_s : mailFrom;
     if (recipients.isEmpty())
         return sender;
-    return sender + u" → "_s + recipientsText(recipients);
+    return sender + u" → "_s + recipientsText(recipients, shown);
 }
 
 QString clientText(const QString &ip, const QString &ehlo)
@@ -114,7 +114,7 @@ QString callEnvelope(const Exchange &e)
         return {};
     if (e.mailFrom.isEmpty() && e.recipients.isEmpty() && e.stage != MtaHooks::Stage::Mail)
         return {};
-    return envelopeText(e.mailFrom, e.recipients);
+    return envelopeText(e.mailFrom, e.recipients, 1);
 }
 
 QFont boldFont()
@@ -275,7 +275,7 @@ QVariant SessionModel::Private::sessionData(qint64 row, int column, int role)
             const SessionDetail *d = detailText();
             if (summary->mailFrom.isEmpty() && (!d || d->recipients.isEmpty()))
                 return QString();
-            return envelopeText(summary->mailFrom, d ? d->recipients : QStringList());
+            return envelopeText(summary->mailFrom, d ? d->recipients : QStringList(), 1);
         }
         case SubjectColumn: {
             const SessionDetail *d = detailText();
