@@ -5,6 +5,8 @@
 
 #include <sqlite3.h>
 
+#include <array>
+
 using namespace Qt::StringLiterals;
 
 namespace Mock::Detail {
@@ -13,18 +15,35 @@ namespace {
 
 // Every value bound below outlives the statement's step (the exchange, or a local of the caller
 // that steps), so SQLite need not copy it.
-void bindText(sqlite3_stmt *statement, int column, const QString &text)
-{
-    // A null QString is '' here: the summary columns are NOT NULL (as text() in capturerows.cpp).
-    sqlite3_bind_text16(statement, column,
-        text.isNull() ? static_cast<const void *>(u"") : text.utf16(),
-        int(text.size() * qsizetype(sizeof(char16_t))), SQLITE_STATIC);
-}
-
 void bindUtf8(sqlite3_stmt *statement, int column, const QByteArray &text)
 {
-    sqlite3_bind_text(statement, column, text.constData(), int(text.size()), SQLITE_STATIC);
+    sqlite3_bind_text(
+        statement, column, text.isNull() ? "" : text.constData(), int(text.size()), SQLITE_STATIC);
 }
+
+// The text values of one statement as UTF-8, kept until it has stepped. SQLite takes UTF-16 as
+// well (sqlite3_bind_text16), but converts it with an allocation of its own for every value, at
+// several times the cost of Qt's conversion.
+class Texts
+{
+public:
+    explicit Texts(sqlite3_stmt *statement)
+        : m_statement(statement)
+    { }
+    // A null QString is '' here: the summary columns are NOT NULL (as text() in capturerows.cpp).
+    void bind(int column, const QString &text)
+    {
+        Q_ASSERT(m_used < qsizetype(m_kept.size()));
+        QByteArray &kept = m_kept[size_t(m_used++)];
+        kept = text.toUtf8();
+        bindUtf8(m_statement, column, kept);
+    }
+
+private:
+    sqlite3_stmt *m_statement;
+    std::array<QByteArray, 24> m_kept;
+    qsizetype m_used = 0;
+};
 
 // NOT NULL blob columns: a null QByteArray is the empty blob (as bytes() in capturerows.cpp).
 void bindBytes(sqlite3_stmt *statement, int column, const QByteArray &bytes)
@@ -101,9 +120,8 @@ bool ExchangeInserter::step(sqlite3_stmt *statement, const char *what)
     if (!ok)
         fail(what);
     // Reset at once: an unreset statement would keep its read transaction (and a rolled back
-    // batch its error) past the caller's transaction.
+    // batch its error) past the caller's transaction. Every parameter is bound again next time.
     sqlite3_reset(statement);
-    sqlite3_clear_bindings(statement);
     return ok;
 }
 
@@ -121,59 +139,61 @@ bool ExchangeInserter::insert(Exchange &e, qint64 requestParts)
     const QString verdict = verdictName(e.verdict);
     const Verdict shown = effectiveVerdict(e);
     sqlite3_stmt *s = m_exchange;
+    Texts texts(s);
     int c = 0;
-    bindText(s, ++c, e.sessionKey);
+    texts.bind(++c, e.sessionKey);
     sqlite3_bind_int(s, ++c, e.sequence);
     bindTime(s, ++c, e.received);
-    bindText(s, ++c, e.peerAddress);
+    texts.bind(++c, e.peerAddress);
     sqlite3_bind_int(s, ++c, int(e.peerPort));
     bindBytes(s, ++c, e.method);
     bindBytes(s, ++c, e.path);
-    bindText(s, ++c, kind);
-    bindText(s, ++c, dialect);
-    bindText(s, ++c, encoding);
-    bindText(s, ++c, stage);
-    bindText(s, ++c, e.stageName);
-    bindText(s, ++c, e.clientIp);
+    texts.bind(++c, kind);
+    texts.bind(++c, dialect);
+    texts.bind(++c, encoding);
+    texts.bind(++c, stage);
+    texts.bind(++c, e.stageName);
+    texts.bind(++c, e.clientIp);
     sqlite3_bind_int(s, ++c, e.clientPort);
-    bindText(s, ++c, e.clientEhlo);
-    bindText(s, ++c, e.queueId);
-    bindText(s, ++c, e.mailFrom);
+    texts.bind(++c, e.clientEhlo);
+    texts.bind(++c, e.queueId);
+    texts.bind(++c, e.mailFrom);
     bindUtf8(s, ++c, recipients);
-    bindText(s, ++c, e.subject);
+    texts.bind(++c, e.subject);
     sqlite3_bind_int64(s, ++c, e.messageSize);
     sqlite3_bind_int(s, ++c, e.hasAttachment ? 1 : 0);
-    bindText(s, ++c, problems);
+    texts.bind(++c, problems);
     sqlite3_bind_int(s, ++c, int(e.problems.size()));
     sqlite3_bind_int(s, ++c, e.errorCount());
-    bindText(s, ++c, e.ruleName);
-    bindText(s, ++c, e.ruleReason);
-    bindText(s, ++c, action);
-    bindText(s, ++c, verdict);
+    texts.bind(++c, e.ruleName);
+    texts.bind(++c, e.ruleReason);
+    texts.bind(++c, action);
+    texts.bind(++c, verdict);
     sqlite3_bind_int(s, ++c, verdictSeverity(shown));
     sqlite3_bind_int(s, ++c, e.replyCode);
     sqlite3_bind_int(s, ++c, e.httpStatus);
-    bindText(s, ++c, e.fault);
+    texts.bind(++c, e.fault);
     sqlite3_bind_int64(s, ++c, e.latencyUs);
     sqlite3_bind_int(s, ++c, e.held ? 1 : 0);
-    bindText(s, ++c, e.note);
-    bindText(s, ++c, e.clientCertificate);
+    texts.bind(++c, e.note);
+    texts.bind(++c, e.clientCertificate);
     Q_ASSERT(c == summaryColumns().size());
     if (!step(s, "insert"))
         return false;
     e.id = sqlite3_last_insert_rowid(m_db);
 
-    // sessionValues() order.
+    // Session row: the columns addToSessionSql() names.
     const QString shownText = verdictText(shown);
     s = m_session;
-    bindText(s, 1, e.sessionKey);
+    Texts sessionTexts(s);
+    sessionTexts.bind(1, e.sessionKey);
     sqlite3_bind_int64(s, 2, e.id);
     bindTime(s, 3, e.received);
     bindTime(s, 4, e.received);
-    bindText(s, 5, e.clientIp);
-    bindText(s, 6, e.mailFrom);
+    sessionTexts.bind(5, e.clientIp);
+    sessionTexts.bind(6, e.mailFrom);
     sqlite3_bind_int(s, 7, verdictSeverity(shown));
-    bindText(s, 8, shownText);
+    sessionTexts.bind(8, shownText);
     sqlite3_bind_int(s, 9, int(e.problems.size()));
     if (!step(s, "session"))
         return false;
