@@ -20,7 +20,7 @@ namespace Mock::Detail {
 // PRAGMA application_id of capture databases ("HkSc"): tells ours from any other SQLite file.
 constexpr qint32 CaptureApplicationId = 0x486B5363;
 // PRAGMA user_version written by the newest migration below.
-constexpr int CaptureSchemaVersion = 3;
+constexpr int CaptureSchemaVersion = 4;
 
 // The statements that bring a database from schemaVersion - 1 to schemaVersion (1 creates it).
 QStringList migrationStatements(int schemaVersion);
