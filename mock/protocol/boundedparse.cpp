@@ -335,9 +335,11 @@ Document Document::fromCbor(QByteArrayView cbor, QString *error, const DecodeLim
         return invalid();
     return buildWith(
         [cbor](auto &sax) {
-            auto input = nlohmann::detail::input_adapter(cbor.begin(), cbor.end());
-            nlohmann::detail::binary_reader<Json, decltype(input), std::decay_t<decltype(sax)>>
-                reader(std::move(input), nlohmann::detail::input_format_t::cbor);
+            // The reader takes its input by rvalue: made in place (a copy would do as well).
+            using Input = decltype(nlohmann::detail::input_adapter(cbor.begin(), cbor.end()));
+            nlohmann::detail::binary_reader<Json, Input, std::decay_t<decltype(sax)>> reader(
+                nlohmann::detail::input_adapter(cbor.begin(), cbor.end()),
+                nlohmann::detail::input_format_t::cbor);
             return reader.sax_parse(nlohmann::detail::input_format_t::cbor, &sax, true,
                 Json::cbor_tag_handler_t::ignore);
         },
