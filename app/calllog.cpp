@@ -107,18 +107,39 @@ void CallLog::print(const Mock::Exchange &exchange)
     if (m_json) {
         m_out << jsonLine(exchange, action) << '\n';
     } else {
-        m_out << localTime(exchange.received) << "  "
-              << (exchange.stageName.isEmpty() ? Mock::exchangeKindName(exchange.kind)
-                                               : exchange.stageName)
-                     .leftJustified(9)
-              << ' ' << dialectName(exchange.dialect).leftJustified(9) << ' '
-              << QString::number(exchange.httpStatus).rightJustified(3) << ' '
-              << action.leftJustified(10) << ' '
-              << QString::number(double(exchange.latencyUs) / 1000.0, 'f', 1).rightJustified(7)
-              << " ms  " << exchange.ruleName;
+        // One string, one write to the stream: each << on a QTextStream has a cost of its own.
+        const auto padded = [](QString &out, const QString &text, qsizetype width, bool left) {
+            const qsizetype fill = qMax<qsizetype>(0, width - text.size());
+            if (!left)
+                out += QString(fill, u' ');
+            out += text;
+            if (left)
+                out += QString(fill, u' ');
+        };
+        QString line;
+        line.reserve(128);
+        line += localTime(exchange.received);
+        line += u"  "_s;
+        padded(line,
+            exchange.stageName.isEmpty() ? Mock::exchangeKindName(exchange.kind)
+                                         : exchange.stageName,
+            9, true);
+        line += u' ';
+        padded(line, dialectName(exchange.dialect), 9, true);
+        line += u' ';
+        padded(line, QString::number(exchange.httpStatus), 3, false);
+        line += u' ';
+        padded(line, action, 10, true);
+        line += u' ';
+        padded(line, QString::number(double(exchange.latencyUs) / 1000.0, 'f', 1), 7, false);
+        line += u" ms  "_s;
+        line += exchange.ruleName;
         if (!exchange.problems.isEmpty())
-            m_out << "  (" << exchange.problems.size() << " problem(s))";
-        m_out << "  " << exchange.sessionKey << '\n';
+            line += u"  (%1 problem(s))"_s.arg(exchange.problems.size());
+        line += u"  "_s;
+        line += exchange.sessionKey;
+        line += u'\n';
+        m_out << line;
     }
     if (!m_flushQueued) {
         m_flushQueued = true;
