@@ -45,7 +45,7 @@ Document parseBody(
         // the caller says what is wrong with it) or broken (the parser's complaint is the
         // likeliest intent).
         *encoding = Encoding::Json;
-        const Document json = Document::fromJson(body, error, limits);
+        Document json = Document::fromJson(body, error, limits);
         if (json.isValid() || !error)
             return json;
         // Unless a binary reading stopped at a limit: then that is what the sender is told.
