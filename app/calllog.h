@@ -23,6 +23,8 @@ public:
     void print(const Mock::Exchange &exchange);
 
 private:
+    QString jsonLine(const Mock::Exchange &exchange, const QString &action);
+    QString isoTime(const QDateTime &time);
     QString localTime(const QDateTime &time);
     void flush();
 
@@ -31,4 +33,6 @@ private:
     bool m_flushQueued = false;
     int m_offsetSeconds = 0;
     qint64 m_offsetUntilMs = 0; // m_offsetSeconds holds until then
+    qint64 m_isoDay = 0; // days since 1970 of m_isoDate
+    QString m_isoDate; // "yyyy-MM-ddT"
 };

@@ -61,6 +61,12 @@ int main(int argc, char *argv[])
     if (command == QLatin1String("--help") || command == QLatin1String("-h"))
         command = QStringLiteral("help");
     if (const CommandFunction run = findCommand(command)) {
+        // The commands have no window to integrate with GLib's main loop: Qt's own UNIX event
+        // dispatcher costs less per socket notifier turned on and off, which `serve` does twice
+        // per answered call (issue 12: ~15% more calls per second). Set before the application
+        // so that every thread's dispatcher is the same kind; a user's own setting wins.
+        if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+            qputenv("QT_NO_GLIB", "1");
         QCoreApplication app(argc, argv);
         QCoreApplication::setApplicationName(QStringLiteral("hookscope"));
         QCoreApplication::setApplicationVersion(QStringLiteral(HOOKSCOPE_VERSION));

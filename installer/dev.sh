@@ -18,7 +18,7 @@ build=${HOOKSCOPE_BUILD_DIR:-$top/build/release}
 build_packages=(
     cmake ninja-build g++ pkg-config dpkg-dev ccache
     qt6-base-dev qt6-declarative-dev qt6-httpserver-dev qt6-websockets-dev libqscintilla2-qt6-dev
-    nlohmann-json3-dev libgmime-3.0-dev libqt6sql6-sqlite libdtl-dev libssl-dev
+    nlohmann-json3-dev libgmime-3.0-dev libqt6sql6-sqlite libsqlite3-dev libdtl-dev libssl-dev
     libgl1-mesa-dev libxkbcommon-dev fonts-dejavu-core
 )
 # Tests drive the GUI headless and talk HTTP on loopback.

@@ -8,6 +8,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <numeric>
+
 using namespace Qt::StringLiterals;
 
 namespace Mock::Detail {
@@ -103,6 +105,22 @@ QStringList migrationStatements(int schemaVersion)
                 PRIMARY KEY (spool, seq)) WITHOUT ROWID)"_s,
             // Small (only rows with parts): finds a spool's exchange without scanning bodies.
             u"CREATE INDEX bodies_parts ON bodies(request_parts) WHERE request_parts IS NOT NULL"_s,
+        };
+    case 4:
+        return {
+            // body_parts was a WITHOUT ROWID table: a row is its own key there, and SQLite reads
+            // a key's overflow pages in full to compare with it, so each part inserted read
+            // several stored megabyte parts on its way down the tree (issue 12: half of a 5 MB
+            // call's time). A rowid table appends; only the small (spool, seq) keys are compared.
+            uR"(CREATE TABLE body_parts_rowid (
+                spool INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                data BLOB NOT NULL))"_s,
+            u"INSERT INTO body_parts_rowid (spool, seq, data) "
+            "SELECT spool, seq, data FROM body_parts ORDER BY spool, seq"_s,
+            u"DROP TABLE body_parts"_s,
+            u"ALTER TABLE body_parts_rowid RENAME TO body_parts"_s,
+            u"CREATE UNIQUE INDEX body_parts_key ON body_parts(spool, seq)"_s,
         };
     default:
         return {};
@@ -219,14 +237,59 @@ QString verdictText(MtaHooks::Verdict verdict)
     return verdict == MtaHooks::Verdict::None ? u"none"_s : MtaHooks::verdictName(verdict);
 }
 
+namespace {
+
+// A CBOR head (RFC 8949 §3): the major type and the shortest encoding of the argument, as
+// QCborValue::toCbor() writes it.
+void appendCborHead(QByteArray &out, quint8 major, quint64 argument)
+{
+    const auto type = char(major << 5);
+    if (argument < 24) {
+        out.append(char(type | char(argument)));
+        return;
+    }
+    int bytes = 8;
+    char size = 27;
+    if (argument <= 0xff) {
+        bytes = 1;
+        size = 24;
+    } else if (argument <= 0xffff) {
+        bytes = 2;
+        size = 25;
+    } else if (argument <= 0xffffffffU) {
+        bytes = 4;
+        size = 26;
+    }
+    out.append(char(type | size));
+    for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8)
+        out.append(char((argument >> shift) & 0xff));
+}
+
+constexpr quint8 CborByteString = 2;
+constexpr quint8 CborArray = 4;
+
+} // namespace
+
+// Written by hand rather than through QCborArray: this runs twice for every stored call, and the
+// generic container cost more than the store's insert (issue 12). The bytes are the same.
 QByteArray encodeHeaders(const HttpHeaders &headers)
 {
     if (headers.isEmpty())
         return {};
-    QCborArray array;
+    qsizetype size = 9;
     for (const auto &[name, value] : headers)
-        array.append(QCborArray {QCborValue(name), QCborValue(value)});
-    return QCborValue(array).toCbor();
+        size += name.size() + value.size() + 19;
+    QByteArray out;
+    out.reserve(size);
+    appendCborHead(out, CborArray, quint64(headers.size()));
+    for (const auto &[name, value] : headers) {
+        appendCborHead(out, CborArray, 2);
+        appendCborHead(out, CborByteString, quint64(name.size()));
+        out.append(name);
+        appendCborHead(out, CborByteString, quint64(value.size()));
+        out.append(value);
+    }
+    return out;
 }
 
 HttpHeaders decodeHeaders(const QByteArray &blob)
@@ -281,6 +344,8 @@ MtaHooks::Problems problemsFromJson(const QJsonArray &array)
 
 QString encodeProblems(const MtaHooks::Problems &problems)
 {
+    if (problems.isEmpty())
+        return u"[]"_s;
     return QString::fromUtf8(
         QJsonDocument(problemsToCbor(problems).toJsonArray()).toJson(QJsonDocument::Compact));
 }
@@ -290,10 +355,63 @@ MtaHooks::Problems decodeProblems(const QString &json)
     return problemsFromJson(QJsonDocument::fromJson(json.toUtf8()).array());
 }
 
+// By hand rather than through QJsonDocument: every stored call writes two of these (issue 12).
+// Escapes what JSON requires (RFC 8259 §7), as QJsonDocument's compact form does.
+QByteArray encodeStringListUtf8(const QStringList &list)
+{
+    if (list.isEmpty())
+        return QByteArrayLiteral("[]");
+    QByteArray out;
+    out.reserve(2 + list.size() * 3
+        + std::accumulate(list.cbegin(), list.cend(), qsizetype(0),
+            [](qsizetype sum, const QString &s) { return sum + s.size(); }));
+    out.append('[');
+    for (const QString &item : list) {
+        if (out.size() > 1)
+            out.append(',');
+        out.append('"');
+        const QByteArray utf8 = item.toUtf8();
+        for (const char c : utf8) {
+            const auto u = static_cast<unsigned char>(c);
+            if (c == '"' || c == '\\') {
+                out.append('\\');
+                out.append(c);
+            } else if (u < 0x20) {
+                static constexpr char hex[] = "0123456789abcdef";
+                switch (c) {
+                case '\b':
+                    out.append("\\b");
+                    break;
+                case '\f':
+                    out.append("\\f");
+                    break;
+                case '\n':
+                    out.append("\\n");
+                    break;
+                case '\r':
+                    out.append("\\r");
+                    break;
+                case '\t':
+                    out.append("\\t");
+                    break;
+                default:
+                    out.append("\\u00");
+                    out.append(hex[u >> 4]);
+                    out.append(hex[u & 0xf]);
+                }
+            } else {
+                out.append(c);
+            }
+        }
+        out.append('"');
+    }
+    out.append(']');
+    return out;
+}
+
 QString encodeStringList(const QStringList &list)
 {
-    return QString::fromUtf8(
-        QJsonDocument(QJsonArray::fromStringList(list)).toJson(QJsonDocument::Compact));
+    return QString::fromUtf8(encodeStringListUtf8(list));
 }
 
 QStringList decodeStringList(const QString &json)
@@ -368,18 +486,6 @@ QVariantList summaryValues(const Exchange &e)
         e.held,
         text(e.note),
         text(e.clientCertificate),
-    };
-}
-
-QVariantList bodyValues(const Exchange &e, qint64 requestParts)
-{
-    return {
-        encodeHeaders(e.requestHeaders),
-        requestParts ? QVariant() : QVariant(e.requestBody),
-        encodeHeaders(e.responseHeaders),
-        e.responseBody,
-        encodeStringList(e.matchTrace),
-        requestParts ? QVariant(requestParts) : QVariant(),
     };
 }
 
@@ -467,14 +573,6 @@ QString addToSessionSql()
                             THEN excluded.worst_verdict ELSE worst_verdict END,
             worst_severity = max(worst_severity, excluded.worst_severity),
             problem_count = problem_count + excluded.problem_count)"_s;
-}
-
-QVariantList sessionValues(const Exchange &e)
-{
-    const MtaHooks::Verdict shown = effectiveVerdict(e);
-    return {text(e.sessionKey), e.id, msecs(e.received), msecs(e.received), text(e.clientIp),
-        text(e.mailFrom), MtaHooks::verdictSeverity(shown), verdictText(shown),
-        int(e.problems.size())};
 }
 
 const QStringList &sessionColumns()

@@ -20,7 +20,7 @@ namespace Mock::Detail {
 // PRAGMA application_id of capture databases ("HkSc"): tells ours from any other SQLite file.
 constexpr qint32 CaptureApplicationId = 0x486B5363;
 // PRAGMA user_version written by the newest migration below.
-constexpr int CaptureSchemaVersion = 3;
+constexpr int CaptureSchemaVersion = 4;
 
 // The statements that bring a database from schemaVersion - 1 to schemaVersion (1 creates it).
 QStringList migrationStatements(int schemaVersion);
@@ -34,25 +34,24 @@ const QStringList &bodyColumns();
 // bodies b), and how many columns that is.
 QString selectList(bool withBodies);
 int selectWidth(bool withBodies);
-// Statements over summaryValues() (update: then the id) and bodyValues() (insert: the id first).
+// Statements over summaryValues() (update: then the id) and the bodies row (the id first).
 QString insertExchangeSql();
 QString updateExchangeSql();
 QString writeBodiesSql();
 
-// One exchange as bound values: summaryValues() in summaryColumns() order, bodyValues() in
-// bodyColumns() order. Null strings become '' (the summary columns are NOT NULL; Qt binds a null
-// QString as NULL).
+// One exchange as bound values, in summaryColumns() order (ExchangeInserter binds the same
+// values for a new one; the bodies row binds the id, then the bodyColumns(): a null request body
+// when written in parts, then request_parts names the spool). Null strings become '' (the summary
+// columns are NOT NULL; Qt binds a null QString as NULL).
 QVariantList summaryValues(const Exchange &exchange);
-// requestParts: the spool of a request body written in parts (then not bound itself), 0 if none.
-QVariantList bodyValues(const Exchange &exchange, qint64 requestParts = 0);
 // The reverse, from a row "id, <summary columns>[, <body columns>]".
 Exchange exchangeFromRow(const QVariantList &row, bool withBodies);
 // The exchange without header lists, bodies and match trace.
 Exchange summaryOf(const Exchange &exchange);
 
-// Adds one new exchange to its session row (binds: sessionValues()).
+// Adds one new exchange to its session row (binds: the session key, the exchange id, received
+// twice, client IP, mail from, the shown verdict's severity and text, the problem count).
 QString addToSessionSql();
-QVariantList sessionValues(const Exchange &exchange);
 // Rebuilds one session row from its exchanges (binds: the key four times), after an update or
 // removal, when an incremental change is not enough.
 QString recomputeSessionSql();
@@ -82,6 +81,7 @@ MtaHooks::Problems decodeProblems(const QString &json);
 // string so that a recipient glob can test each address on its own (json_each) and addresses
 // with quoted commas survive.
 QString encodeStringList(const QStringList &list);
+QByteArray encodeStringListUtf8(const QStringList &list); // the same, as UTF-8
 QStringList decodeStringList(const QString &json);
 
 } // namespace Mock::Detail

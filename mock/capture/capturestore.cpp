@@ -7,6 +7,7 @@
 #include "mock/capture/logging.h"
 
 #include <QFileInfo>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QVariant>
 
@@ -180,10 +181,20 @@ bool CaptureStore::Private::prepare(std::optional<QSqlQuery> &query, const QStri
 
 bool CaptureStore::Private::prepareStatements()
 {
-    return prepare(insertExchange, Detail::insertExchangeSql())
-        && prepare(updateExchange, Detail::updateExchangeSql())
-        && prepare(writeBodies, Detail::writeBodiesSql())
-        && prepare(addToSession, Detail::addToSessionSql());
+    if (!prepare(updateExchange, Detail::updateExchangeSql()))
+        return false;
+    // The QSQLITE driver's handle is the sqlite3* of this connection (QSqlDriver::handle()).
+    const QVariant handle = db.driver()->handle();
+    sqlite3 *const connection = handle.isValid() && qstrcmp(handle.typeName(), "sqlite3*") == 0
+        ? *static_cast<sqlite3 *const *>(handle.constData())
+        : nullptr;
+    inserter = std::make_unique<Detail::ExchangeInserter>(connection);
+    if (inserter->isReady())
+        return true;
+    lastError = inserter->errorText();
+    lastCode = inserter->errorCode();
+    inserter.reset();
+    return false;
 }
 
 CaptureStore::CaptureStore(QObject *parent)
@@ -275,10 +286,8 @@ void CaptureStore::close()
     for (Private::PartJob &job : std::exchange(d->partJobs, {}))
         d->endPartJob(std::move(job), false);
     d->checkpointer.reset(); // closes its connection first: the last one out checkpoints
-    d->insertExchange.reset();
+    d->inserter.reset(); // its statements go before the connection closes
     d->updateExchange.reset();
-    d->writeBodies.reset();
-    d->addToSession.reset();
     d->db.close();
     d->db = QSqlDatabase();
     QSqlDatabase::removeDatabase(d->connectionName);

@@ -7,6 +7,7 @@
 
 #include "mock/capture/backgroundwriter_p.h"
 #include "mock/capture/capturestore.h"
+#include "mock/capture/exchangeinserter_p.h"
 #include "mock/capture/walcheckpointer_p.h"
 
 #include <QElapsedTimer>
@@ -34,11 +35,10 @@ struct CaptureStore::Private
     QString path;
     QString lastError;
     QSqlDatabase db;
-    // Prepared once per open: save() runs for every hook call, saveAll() a million times.
-    std::optional<QSqlQuery> insertExchange;
+    // Prepared once per open: save() runs for every hook call, saveAll() a million times. New
+    // exchanges go through SQLite's C API (ExchangeInserter); an update is rare.
+    std::unique_ptr<Detail::ExchangeInserter> inserter;
     std::optional<QSqlQuery> updateExchange;
-    std::optional<QSqlQuery> writeBodies;
-    std::optional<QSqlQuery> addToSession;
 
     // Storage health (capturehealth.cpp).
     QString fault; // why captures are not being stored

@@ -40,34 +40,28 @@ void bindAll(QSqlQuery &query, const QVariantList &values)
 // recount, because a verdict can become less severe.
 bool CaptureStore::Private::write(Exchange &e, QSet<QString> &changedSessions)
 {
-    if (e.id == 0) {
-        QSqlQuery &insert = *insertExchange;
-        bindAll(insert, Detail::summaryValues(e));
-        if (!exec(insert, u"insert"))
-            return false;
-        e.id = insert.lastInsertId().toLongLong();
-        bindAll(*addToSession, Detail::sessionValues(e));
-        if (!exec(*addToSession, u"session"))
-            return false;
-    } else {
-        auto old = run(u"SELECT session_key FROM exchanges WHERE id = ?"_s, {e.id});
-        if (!old)
-            return false;
-        if (!old->next()) {
-            lastError = u"no exchange with id %1"_s.arg(e.id);
-            return false;
-        }
-        changedSessions.insert(old->value(0).toString());
-        changedSessions.insert(e.sessionKey);
-        QSqlQuery &update = *updateExchange;
-        bindAll(update, Detail::summaryValues(e));
-        update.addBindValue(e.id);
-        if (!exec(update, u"update"))
-            return false;
+    const auto inserterFailed = [this] {
+        lastError = inserter->errorText();
+        lastCode = inserter->errorCode();
+        return false;
+    };
+    if (e.id == 0)
+        return inserter->insert(e, spoolForWrite) || inserterFailed();
+    auto old = run(u"SELECT session_key FROM exchanges WHERE id = ?"_s, {e.id});
+    if (!old)
+        return false;
+    if (!old->next()) {
+        lastError = u"no exchange with id %1"_s.arg(e.id);
+        return false;
     }
-    writeBodies->addBindValue(e.id);
-    bindAll(*writeBodies, Detail::bodyValues(e, spoolForWrite));
-    return exec(*writeBodies, u"bodies");
+    changedSessions.insert(old->value(0).toString());
+    changedSessions.insert(e.sessionKey);
+    QSqlQuery &update = *updateExchange;
+    bindAll(update, Detail::summaryValues(e));
+    update.addBindValue(e.id);
+    if (!exec(update, u"update"))
+        return false;
+    return inserter->writeBodies(e, spoolForWrite) || inserterFailed();
 }
 
 bool CaptureStore::Private::recomputeSession(const QString &key)

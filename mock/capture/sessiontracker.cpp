@@ -18,9 +18,10 @@ constexpr qint64 pruneInterval = 4096;
 QString endpoint(const QString &address, int port)
 {
     // An IPv6 address needs brackets before ":port" to stay readable and unambiguous.
+    // Concatenated, not QString::arg: this runs for every call.
     if (address.contains(u':'))
-        return u"[%1]:%2"_s.arg(address).arg(port);
-    return u"%1:%2"_s.arg(address).arg(port);
+        return u'[' + address + u"]:"_s + QString::number(port);
+    return address + u':' + QString::number(port);
 }
 
 bool isOutbound(const Exchange &exchange)

@@ -464,16 +464,43 @@ bool operator==(const Document &a, const Document &b)
     return a.m_data->json == b.m_data->json;
 }
 
+namespace {
+
+void appendEscaped(QString &out, QStringView token)
+{
+    for (const QChar c : token) {
+        if (c == u'~')
+            out += u"~0";
+        else if (c == u'/')
+            out += u"~1";
+        else
+            out += c;
+    }
+}
+
+bool needsEscape(QStringView token)
+{
+    return token.contains(u'~') || token.contains(u'/');
+}
+
+} // namespace
+
+// Without QString::replace (a QStringMatcher per call): the validators build a pointer for many of
+// the members of every request.
 QString escapePointerToken(QStringView token)
 {
-    QString out = token.toString();
-    out.replace(QLatin1Char('~'), QLatin1String("~0"));
-    out.replace(QLatin1Char('/'), QLatin1String("~1"));
+    if (!needsEscape(token))
+        return token.toString();
+    QString out;
+    out.reserve(token.size() + 4);
+    appendEscaped(out, token);
     return out;
 }
 
 QString unescapePointerToken(QStringView token)
 {
+    if (!token.contains(u'~'))
+        return token.toString();
     QString out = token.toString();
     out.replace(QLatin1String("~1"), QLatin1String("/"));
     out.replace(QLatin1String("~0"), QLatin1String("~"));
@@ -482,7 +509,15 @@ QString unescapePointerToken(QStringView token)
 
 QString pointerAppend(QStringView base, QStringView token)
 {
-    return base.toString() + QLatin1Char('/') + escapePointerToken(token);
+    QString out;
+    out.reserve(base.size() + 1 + token.size() + (needsEscape(token) ? 8 : 0));
+    out += base;
+    out += u'/';
+    if (needsEscape(token))
+        appendEscaped(out, token);
+    else
+        out += token;
+    return out;
 }
 
 QString pointerAppend(QStringView base, qsizetype index)

@@ -25,6 +25,42 @@ QString errorReport(const HttpAnswer &answer)
     return message.isEmpty() ? code : code + u": "_s + message.left(200);
 }
 
+// The answer of a rule without template fields is the same bytes call after call, to calls alike
+// (same dialect and stage): its decoding, a parse and a validation, is kept for the next such
+// call (issue 12). decodeResponse depends on nothing else, and a HookResponse shares its parts
+// (Document, Qt containers) read-only. Per thread: large calls are judged on a pool thread.
+HookResponse decodedAnswer(const HttpAnswer &answer, const DecodeOptions &decode)
+{
+    struct Memo
+    {
+        QByteArray body;
+        QByteArray contentType;
+        HookResponse response;
+        int status = 0;
+        Dialect dialect = Dialect::Unknown;
+        Stage stage = Stage::Unknown;
+        bool valid = false;
+    };
+    // Answers up to this size are kept (a rule's answer; not an oversize fault's megabytes).
+    constexpr qsizetype MemoBytes = 16 * 1024;
+    thread_local Memo memo;
+    if (memo.valid && memo.status == answer.status && memo.dialect == decode.requestDialect
+        && memo.stage == decode.requestStage && memo.contentType == answer.contentType
+        && memo.body == answer.body)
+        return memo.response;
+    HookResponse response = decodeResponse(answer.body, answer.contentType, answer.status, decode);
+    if (answer.body.size() <= MemoBytes) {
+        memo.body = answer.body;
+        memo.contentType = answer.contentType;
+        memo.response = response;
+        memo.status = answer.status;
+        memo.dialect = decode.requestDialect;
+        memo.stage = decode.requestStage;
+        memo.valid = true;
+    }
+    return response;
+}
+
 // The MTA's own policy for a failed call, in place of the dialect's rule.
 void applyFailurePolicy(const HookRequest &request, FailurePolicy policy, Judgement &judgement)
 {
@@ -129,7 +165,7 @@ Judgement judgeAnswer(
     decode.requestDialect = request.dialect;
     decode.requestStage = request.stage;
     Judgement judgement;
-    judgement.answer = decodeResponse(answer.body, answer.contentType, answer.status, decode);
+    judgement.answer = decodedAnswer(answer, decode);
     judgement.outcome = apply(request, judgement.answer, options);
     judgement.problems = withOrigin(judgement.answer.problems, ProblemOrigin::Answer);
     if (request.dialect == Dialect::Draft02 && judgement.answer.dialect == Dialect::Draft01

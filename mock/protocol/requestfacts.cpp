@@ -167,7 +167,16 @@ void extractDraft(const Json &root, HookRequest &request)
     const Json &message = memberOf(root, "message");
     if (raw.is_string() || raw.is_binary()) {
         request.hasMessage = true;
-        request.rawMessage = makeDocument(raw).toBytes();
+        // Straight from the parsed value: a Document of it would copy megabytes first.
+        if (raw.is_binary()) {
+            const auto &bytes = raw.get_binary();
+            request.rawMessage
+                = QByteArray(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size()));
+        } else {
+            const std::string &text = raw.get_ref<const std::string &>();
+            request.rawMessage = decodeBase64(QByteArrayView(text.data(), qsizetype(text.size())))
+                                     .value_or(QByteArray());
+        }
     } else if (message.is_object()) {
         request.hasMessage = true;
         request.rawMessage = rawFromJmap(message, request.problems);

@@ -43,17 +43,17 @@ QString Checker::typeOf(const Json &value)
 const Json *Checker::check(const Json &object, const QString &base, const char *key, int kinds,
     Severity wrongType, bool optional, Severity missing, const QString &why)
 {
-    const QString pointer = memberPointer(base, key);
+    // The pointer only for a problem: check() runs for every member a request has.
     const Json *value = member(object, key);
     if (!value) {
         if (!optional)
-            add(pointer, missing,
+            add(memberPointer(base, key), missing,
                 QStringLiteral("\"%1\" is missing%2")
                     .arg(QString::fromLatin1(key), why.isEmpty() ? QString() : u": "_s + why));
         return nullptr;
     }
     if (!matches(*value, kinds)) {
-        add(pointer, wrongType,
+        add(memberPointer(base, key), wrongType,
             QStringLiteral("must be %1, not %2%3")
                 .arg(describe(kinds), typeOf(*value),
                     why.isEmpty() ? QString() : u" ("_s + why + u')'));

@@ -199,7 +199,7 @@ void checkRawMessage(const Json &raw, Checker &c)
     }
     const std::string &text = raw.get_ref<const std::string &>();
     bool canonical = false;
-    if (!decodeBase64(QByteArrayView(text.data(), qsizetype(text.size())), &canonical)) {
+    if (!checkBase64(QByteArrayView(text.data(), qsizetype(text.size())), &canonical)) {
         c.error(u"/rawMessage"_s, QStringLiteral("not valid base64 (standard alphabet)"));
     } else if (!canonical) {
         c.warning(u"/rawMessage"_s,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Large request bodies stored in parts (CaptureStore::saveInParts): one short write per event-loop
 // pass, the exchange last; loads see the whole body; removal, clearing and a crash half-way leave
-// no parts behind; a schema-2 file is migrated.
+// no parts behind; schema-2 and schema-3 files are migrated.
 #include "mock/capture/capturestore.h"
 #include "tests/capture/capturetest.h"
 
@@ -29,6 +29,7 @@ private Q_SLOTS:
     void removingLeavesNoParts();
     void closingEndsWhatIsInFlight();
     void migratesSchemaTwo();
+    void migratesPartsToARowidTable();
 
 private:
     QTemporaryDir m_dir;
@@ -231,6 +232,61 @@ void TstCaptureParts::migratesSchemaTwo()
     QTRY_VERIFY(outcome.saved);
     QVERIFY(outcome.stored);
     QCOMPARE(store.load(outcome.saved->id)->requestBody, body(2 * Part));
+}
+
+// Schema 3 kept parts in a WITHOUT ROWID table; schema 4 moves them, in order, to a rowid table.
+void TstCaptureParts::migratesPartsToARowidTable()
+{
+    const QString path = m_dir.filePath(u"schema3.db"_s);
+    std::optional<Exchange> saved;
+    {
+        CaptureStore store;
+        QVERIFY(store.open(path));
+        QObject context;
+        Outcome outcome;
+        saveInParts(store, withBody(body(3 * Part)), &context, outcome);
+        QTRY_VERIFY(outcome.saved);
+        QVERIFY(outcome.stored);
+        saved = outcome.saved;
+    }
+    const auto tableSql = [&path] {
+        QString sql;
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"schema"_s);
+            db.setDatabaseName(path);
+            if (db.open()) {
+                QSqlQuery query(u"SELECT sql FROM sqlite_master WHERE name = 'body_parts'"_s, db);
+                if (query.next())
+                    sql = query.value(0).toString();
+            }
+        }
+        QSqlDatabase::removeDatabase(u"schema"_s);
+        return sql;
+    };
+    QVERIFY(!tableSql().contains(u"WITHOUT ROWID"_s));
+    {
+        // Back to what schema 3 was, parts and all.
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"downgrade3"_s);
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        QVERIFY(query.exec(u"ALTER TABLE body_parts RENAME TO parts_v4"_s));
+        QVERIFY(query.exec(u"DROP INDEX body_parts_key"_s));
+        QVERIFY(query.exec(u"CREATE TABLE body_parts (spool INTEGER NOT NULL, seq INTEGER NOT "
+                           "NULL, data BLOB NOT NULL, PRIMARY KEY (spool, seq)) WITHOUT ROWID"_s));
+        QVERIFY(query.exec(u"INSERT INTO body_parts SELECT spool, seq, data FROM parts_v4 "
+                           "ORDER BY seq DESC"_s));
+        QVERIFY(query.exec(u"DROP TABLE parts_v4"_s));
+        QVERIFY(query.exec(u"PRAGMA user_version = 3"_s));
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(u"downgrade3"_s);
+    QVERIFY(tableSql().contains(u"WITHOUT ROWID"_s));
+    CaptureStore store;
+    QVERIFY2(store.open(path), qPrintable(store.lastError()));
+    QVERIFY(!tableSql().contains(u"WITHOUT ROWID"_s));
+    QCOMPARE(count(path, u"body_parts"_s), 3);
+    QCOMPARE(store.load(saved->id)->requestBody, body(3 * Part));
 }
 
 QTEST_GUILESS_MAIN(TstCaptureParts)

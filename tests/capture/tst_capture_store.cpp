@@ -60,7 +60,7 @@ void TestCaptureStore::roundTripsEveryField()
 {
     CaptureStore store;
     QVERIFY2(store.open(file(u"c.db"_s)), qPrintable(store.lastError()));
-    QCOMPARE(store.schemaVersion(), 3);
+    QCOMPARE(store.schemaVersion(), 4);
     Exchange e = everyField();
     QVERIFY(store.save(e));
     QVERIFY(e.id > 0);

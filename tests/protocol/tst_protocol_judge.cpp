@@ -26,6 +26,7 @@ private Q_SLOTS:
     void errorBodiesAreReportedNotApplied();
     void findingsCarryTheirOrigin();
     void draftAnswersAreTakenByShape();
+    void repeatedAnswersAreJudgedPerRequest();
 };
 
 void TestJudge::successfulAnswersAreDecodedAndApplied_data()
@@ -204,6 +205,33 @@ void TestJudge::draftAnswersAreTakenByShape()
     QCOMPARE(draft01.outcome.action, Action::Reject);
     for (const Problem &problem : draft01.problems)
         QVERIFY2(problem.severity == Severity::Info, qPrintable(problem.message));
+}
+
+// The same answer bytes again (a rule's fixed answer) to another stage or dialect: read for that
+// request, not as the previous call's (judgeAnswer keeps the last decoding).
+void TestJudge::repeatedAnswersAreJudgedPerRequest()
+{
+    const QByteArray body = fixture(u"stalwart/resp-modifications.json"_s);
+    const HookRequest data = request(u"stalwart/req-data.json"_s);
+    const HookRequest rcpt = request(u"stalwart/req-rcpt.json"_s);
+    const HookRequest draft = request(u"draft01/req-data.json"_s);
+    QList<qsizetype> problemCounts;
+    for (const HookRequest *each : {&data, &rcpt, &data, &draft, &data}) {
+        const Judgement judgement = judgeAnswer(*each, {200, "application/json", body, QString()});
+        const HookResponse expectedAnswer = ProtocolTest::response(body, *each);
+        const Outcome expected = apply(*each, expectedAnswer);
+        QCOMPARE(judgement.answer.dialect, expectedAnswer.dialect);
+        QCOMPARE(judgement.answer.problems.size(), expectedAnswer.problems.size());
+        QCOMPARE(judgement.outcome.action, expected.action);
+        QCOMPARE(judgement.outcome.verdict, expected.verdict);
+        QCOMPARE(
+            judgement.problems.size(), expectedAnswer.problems.size() + expected.problems.size());
+        problemCounts.append(judgement.problems.size());
+    }
+    // The stages and dialects read the answer differently: a shared reading would not show this.
+    QVERIFY(
+        problemCounts.at(0) != problemCounts.at(1) || problemCounts.at(0) != problemCounts.at(3));
+    QCOMPARE(problemCounts.at(0), problemCounts.at(2));
 }
 
 QTEST_GUILESS_MAIN(TestJudge)

@@ -35,6 +35,7 @@ private Q_SLOTS:
     void sniffedBodyNamesTheLimit();
     void requestCarriesTheLimit();
     void checksFilesWithoutBuilding();
+    void buildsMembersInOrder();
 };
 
 void TstProtocolLimits::refusesDeepNesting_data()
@@ -154,6 +155,21 @@ void TstProtocolLimits::checksFilesWithoutBuilding()
     QCOMPARE(Document::checkJson(R"({"a":"\."})", &error), Check::NotJson);
     QCOMPARE(Document::checkJson("{\"a\":\"\xa3\"}", &error), Check::NotJson);
     QVERIFY2(error.contains(QLatin1String("UTF-8")), qPrintable(error));
+}
+
+// The bounded builder keeps nlohmann's reading: members in document order, a repeated key in its
+// first place with its last value, nested containers and scalars of every kind intact.
+void TstProtocolLimits::buildsMembersInOrder()
+{
+    const Document doc = Document::fromJson(
+        R"({"z":{"x":[1,{"y":-2},[]],"e":{}},"a":1,"b":true,"a":[3],"n":null,"f":1.5,"s":"t"})");
+    QVERIFY(doc.isValid());
+    QCOMPARE(doc.toJson(),
+        QByteArray(
+            R"({"z":{"x":[1,{"y":-2},[]],"e":{}},"a":[3],"b":true,"n":null,"f":1.5,"s":"t"})"));
+    QCOMPARE(Document::fromJson("[[],{}]").toJson(), QByteArray("[[],{}]"));
+    QCOMPARE(Document::fromJson("\"top\"").toJson(), QByteArray("\"top\""));
+    QVERIFY(!Document::fromJson(R"({"a":[1,2})").isValid());
 }
 
 QTEST_GUILESS_MAIN(TstProtocolLimits)
