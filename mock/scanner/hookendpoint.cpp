@@ -141,6 +141,14 @@ void HookEndpoint::close()
     // Held and delayed calls get nothing more: their sockets go with the server.
     d->waiting.clear();
     d->order.clear();
+    // Answers written but still in a socket's buffer go to the kernel now, which sends them
+    // after the socket is gone: a process that quits right after answering (conform --mta ends
+    // on the MTA's deregistration) must not cut that answer off.
+    for (QTcpSocket *socket : d->engine->findChildren<QTcpSocket *>()) {
+        // Also those closing (a "Connection: close" request's) with their answer still queued.
+        if (socket->state() != QAbstractSocket::UnconnectedState)
+            socket->flush();
+    }
     delete d->engine; // deletes the guard and its sockets
     d->engine = nullptr;
     ++d->listenGeneration; // large calls still being decoded belong to the closed server
