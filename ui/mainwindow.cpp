@@ -103,6 +103,7 @@ MainWindow::MainWindow(
         m_followTail = value >= m_timeline->verticalScrollBar()->maximum() - 2;
     });
     m_followTimer = new QTimer(this);
+    m_followTimer->setObjectName(u"followTimer"_s);
     connect(m_sessions, &SessionModel::exchangeAppended, this, [this](const QModelIndex &index) {
         if (!m_followTail)
             return;
@@ -126,7 +127,10 @@ MainWindow::MainWindow(
                 > SessionModel::MaxLiveChildren;
         if (endless && m_timeline->isExpanded(m_tailSession))
             return;
-        if (m_tailSession.isValid() && !endless)
+        // A burst of the control plane (an MTA discovering and registering) is shown by its row:
+        // opened, its calls would push the SMTP sessions out of view.
+        if (m_tailSession.isValid() && !endless
+            && !m_tailSession.data(SessionModel::IsControlPlaneRole).toBool())
             m_timeline->expand(m_tailSession);
         m_timeline->scrollToBottom();
     });

@@ -31,6 +31,7 @@ private Q_SLOTS:
     void paging();
     void pagingWithLongSession();
     void indexForExchange();
+    void controlPlaneSessions();
 };
 
 void TestSessionModel::emptyStore()
@@ -312,6 +313,27 @@ void TestSessionModel::indexForExchange()
     const QModelIndex data = model.indexForExchange(calls.at(4).id);
     QVERIFY(data.isValid());
     QCOMPARE(data.row(), 0);
+}
+
+// A session of the control plane's calls only (an MTA discovering and registering) is told from
+// an SMTP session: the window does not open it when following new calls.
+void TestSessionModel::controlPlaneSessions()
+{
+    QList<Exchange> calls = fullSession(u"smtp"_s, 0);
+    for (const Mock::ExchangeKind kind :
+        {Mock::ExchangeKind::Discovery, Mock::ExchangeKind::Registration}) {
+        Exchange control = call(u"peer"_s, Stage::Unknown, 500 + int(kind));
+        control.kind = kind;
+        control.stageName.clear();
+        calls.append(control);
+    }
+    save(calls);
+    SessionModel model(m_store.get());
+    QAbstractItemModelTester tester(&model);
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.index(0, 0).data(SessionModel::IsControlPlaneRole).toBool(), false);
+    QCOMPARE(model.index(1, 0).data(SessionModel::IsControlPlaneRole).toBool(), true);
+    QCOMPARE(display(model, 1, SessionModel::StageColumn), u"… → registration"_s);
 }
 
 QTEST_MAIN(TestSessionModel)

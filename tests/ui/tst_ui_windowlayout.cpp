@@ -33,6 +33,7 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTest>
+#include <QTimer>
 #include <QToolButton>
 #include <QTreeView>
 
@@ -210,6 +211,38 @@ private Q_SLOTS:
         QCOMPARE(count->text(), u"● 1 session with new calls"_s);
         window->timeline()->setCurrentIndex(model->index(2, 0));
         QVERIFY(count->isHidden());
+    }
+
+    // Following new calls opens an SMTP session, not a burst of the control plane.
+    void followOpensSmtpSessionsOnly()
+    {
+        MainWindow *window = windowAt({1440, 900});
+        const auto arrive = [this](const QString &key, Mock::ExchangeKind kind) {
+            Mock::Exchange e;
+            e.sessionKey = key;
+            e.kind = kind;
+            e.stage = kind == Mock::ExchangeKind::Hook ? MtaHooks::Stage::Connect
+                                                       : MtaHooks::Stage::Unknown;
+            e.received = QDateTime::currentDateTimeUtc();
+            return m_app->store()->save(e);
+        };
+        QTreeView *timeline = window->timeline();
+        QAbstractItemModel *model = timeline->model();
+        QVERIFY(arrive(u"smtp"_s, Mock::ExchangeKind::Hook));
+        QTRY_VERIFY(timeline->isExpanded(model->index(0, 0))); // the SMTP session, followed
+        QVERIFY(arrive(u"peer"_s, Mock::ExchangeKind::Discovery));
+        QVERIFY(arrive(u"peer"_s, Mock::ExchangeKind::Registration));
+        QTRY_COMPARE(model->rowCount(), 2);
+        // The view has followed (the timer that gathers new calls has fired) to the burst.
+        auto *follow = window->findChild<QTimer *>(u"followTimer"_s);
+        QVERIFY(follow);
+        QTRY_VERIFY(!follow->isActive());
+        QVERIFY(!timeline->isExpanded(model->index(1, 0)));
+        QVERIFY(arrive(u"smtp2"_s, Mock::ExchangeKind::Hook));
+        QTRY_COMPARE(model->rowCount(), 3);
+        QTRY_VERIFY(timeline->isExpanded(model->index(2, 0))); // followed past the burst
+        QVERIFY(!timeline->isExpanded(model->index(1, 0)));
+        QVERIFY(model->index(1, 0).data(SessionModel::IsControlPlaneRole).toBool());
     }
 
     // A layout saved by a version with other columns: the panes are kept, the columns start over.

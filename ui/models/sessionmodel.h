@@ -49,6 +49,7 @@ public:
         ProblemCountRole, // int
         IsNewRole, // bool: arrived live and not looked at yet (markSeen)
         CallCountRole, // qint64: a session's calls (session rows only)
+        IsControlPlaneRole, // bool: a session of discovery, registration… calls only, no hook call
     };
     // Rows an expanded session gains from calls arriving live; past them, calls wait in the
     // store for fetchMore (the view scrolling down).

@@ -67,6 +67,7 @@ struct SessionDetail
     QStringList recipients;
     QString subject;
     QString ehlo;
+    bool hookCalls = false; // false: the control plane's only (discovery, registration, …)
     qint64 maxLatencyUs = -1;
     quint64 used = 0;
 };

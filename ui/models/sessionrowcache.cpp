@@ -55,6 +55,8 @@ void accumulate(SessionDetail &detail, const Exchange &e)
         detail.subject = e.subject;
     if (detail.ehlo.isEmpty())
         detail.ehlo = e.clientEhlo;
+    if (e.kind == Mock::ExchangeKind::Hook)
+        detail.hookCalls = true;
     if (!e.held)
         detail.maxLatencyUs = qMax(detail.maxLatencyUs, e.latencyUs);
 }

@@ -349,6 +349,10 @@ QVariant SessionModel::Private::sessionData(qint64 row, int column, int role)
         return isNew(summary->sessionKey);
     case CallCountRole:
         return qint64(summary->exchangeCount);
+    case IsControlPlaneRole: {
+        const SessionDetail *d = detailText();
+        return d && d->calls > 0 && !d->hookCalls;
+    }
     case ExchangeIdRole:
         return qint64(0);
     case SessionKeyRole:
