@@ -5,6 +5,8 @@
 # Stalwart rcpt-stage request over keep-alive connections, in turn, to:
 #   nginx        a static JSON answer (for reference only)
 #   bare         a bare QHttpServer route returning a constant (bench_bare_server): the yardstick
+#   durable      the same engine committing each body to a one-table SQLite file before its
+#                constant answer (bench_durable_server): what durability alone costs, the ceiling
 #   serve-file   `hookscope serve --db FILE` (every answered call committed before it is answered)
 #   serve-memory `hookscope serve --db :memory:`
 #   serve-json   `hookscope serve --db FILE --json` (a JSON line per call on stdout)
@@ -26,15 +28,17 @@ top=$(cd "$here/../.." && pwd)
 build=${1:-${HOOKSCOPE_BUILD_DIR:-$top/build/release}}
 hookscope=$build/app/hookscope
 bare=$build/tests/bench/bench_bare_server
+durable=$build/tests/bench/bench_durable_server
 duration=${DURATION:-10s}
 connections=${CONNECTIONS:-32}
 threads=${THREADS:-1}
 rounds=${ROUNDS:-3}
 nginx_workers=${NGINX_WORKERS:-auto}
-names=${ONLY:-nginx bare serve-file serve-memory serve-json window}
+names=${ONLY:-nginx bare durable serve-file serve-memory serve-json window}
 
 [ -x "$hookscope" ] || { echo "no hookscope binary at $hookscope (build first)" >&2; exit 2; }
 [ -x "$bare" ] || { echo "no bench_bare_server at $bare (build first)" >&2; exit 2; }
+[ -x "$durable" ] || { echo "no bench_durable_server at $durable (build first)" >&2; exit 2; }
 
 # shellcheck source=tests/bench/lib.sh
 source "$here/lib.sh"
@@ -55,10 +59,10 @@ to_ms() { # "812.00us" | "1.23ms" | "1.01s"
         printf "%.2f", n }'
 }
 
-stored_count() { # database file
+stored_count() { # database file, table
     python3 -c 'import sqlite3, sys
-print(sqlite3.connect(sys.argv[1]).execute("select count(*) from exchanges").fetchone()[0])' "$1" \
-        2>/dev/null || echo 0
+print(sqlite3.connect(sys.argv[1]).execute("select count(*) from " + sys.argv[2]).fetchone()[0])' \
+        "$1" "$2" 2>/dev/null || echo 0
 }
 
 # start NAME PORT DB — starts the server under test; sets server_pid
@@ -70,6 +74,7 @@ start() {
         server_pid=${pids[-1]}
         return ;;
     bare) "$bare" --listen "127.0.0.1:$port" > /dev/null 2>&1 & ;;
+    durable) "$durable" --listen "127.0.0.1:$port" --db "$db" > /dev/null 2>&1 & ;;
     serve-file) "$hookscope" serve --listen "127.0.0.1:$port" --db "$db" > /dev/null 2>&1 & ;;
     serve-memory) "$hookscope" serve --listen "127.0.0.1:$port" --db :memory: > /dev/null 2>&1 & ;;
     serve-json)
@@ -106,7 +111,10 @@ run() { # name round
     p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
     bad=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")
     answered=$(awk '/requests in/ {print $1}' "$out")
-    case $name in serve-file | serve-json | window) stored=$(stored_count "$db") ;; esac
+    case $name in
+    serve-file | serve-json | window) stored=$(stored_count "$db" exchanges) ;;
+    durable) stored=$(stored_count "$db" calls) ;;
+    esac
     echo "$rps $p50 $p99 ${bad:-0} $answered $stored"
 }
 
@@ -122,20 +130,25 @@ done
 
 echo
 echo "host: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$threads -c$connections -d$duration; $rounds rounds, medians"
-printf '%-14s %11s %8s %8s %8s %9s %s\n' "" "requests/s" "p50 ms" "p99 ms" "non-2xx" "vs bare" "stored >= answered"
-bare_rps=
+printf '%-14s %11s %8s %8s %8s %9s %11s %s\n' "" "requests/s" "p50 ms" "p99 ms" "non-2xx" "vs bare" \
+    "vs durable" "stored >= answered"
+bare_rps= durable_rps=
 [ -f "$tmp/bare.results" ] && bare_rps=$(cut -d' ' -f1 "$tmp/bare.results" | median)
+[ -f "$tmp/durable.results" ] && durable_rps=$(cut -d' ' -f1 "$tmp/durable.results" | median)
+ratio_to() { # rps yardstick
+    if [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; else echo -; fi
+}
 for name in $names; do
     file=$tmp/$name.results
     rps=$(cut -d' ' -f1 "$file" | median)
     p50=$(cut -d' ' -f2 "$file" | median)
     p99=$(cut -d' ' -f3 "$file" | median)
     bad=$(cut -d' ' -f4 "$file" | sort -n | tail -n 1)
-    durable=$(awk '$6 == "-" { next } { n++; if ($6 + 0 >= $5 + 0) ok++ }
+    kept=$(awk '$6 == "-" { next } { n++; if ($6 + 0 >= $5 + 0) ok++ }
         END { if (n == 0) print "-"; else printf "%s (%d/%d runs)", (ok == n ? "yes" : "NO"), ok, n }' "$file")
-    ratio=-
-    [ -n "$bare_rps" ] && ratio=$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN { printf "%.2f", a / b }')
-    printf '%-14s %11.0f %8s %8s %8s %9s %s\n' "$name" "$rps" "$p50" "$p99" "$bad" "$ratio" "$durable"
+    ratio=$(ratio_to "$rps" "$bare_rps")
+    printf '%-14s %11.0f %8s %8s %8s %9s %11s %s\n' "$name" "$rps" "$p50" "$p99" "$bad" "$ratio" \
+        "$(ratio_to "$rps" "$durable_rps")" "$kept"
     echo "$name $rps $p99 $ratio" >> "$tmp/summary"
 done
 [ -n "$bare_rps" ] && awk '
