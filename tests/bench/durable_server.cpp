@@ -96,8 +96,8 @@ private:
             sqlite3_exec(m_db, "BEGIN", nullptr, nullptr, nullptr);
             for (const Call &call : calls) {
                 sqlite3_bind_int64(m_insert, 1, call.received);
-                sqlite3_bind_blob(m_insert, 2, call.body.constData(), int(call.body.size()),
-                    SQLITE_STATIC);
+                sqlite3_bind_blob(
+                    m_insert, 2, call.body.constData(), int(call.body.size()), SQLITE_STATIC);
                 sqlite3_step(m_insert);
                 sqlite3_reset(m_insert);
             }
@@ -107,7 +107,8 @@ private:
                 const std::lock_guard lock(m_mutex);
                 done = m_done;
             }
-            QMetaObject::invokeMethod(m_context,
+            QMetaObject::invokeMethod(
+                m_context,
                 [done = std::move(done), calls = std::move(calls)]() mutable {
                     done(std::move(calls));
                 },
@@ -142,7 +143,8 @@ protected:
         if (!m_flushQueued) {
             m_flushQueued = true;
             // Group commit as hookscope does it: what one event-loop pass received shares a batch.
-            QMetaObject::invokeMethod(this, [this] { flush(); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this, [this] { flush(); }, Qt::QueuedConnection);
         }
         return true;
     }
