@@ -81,6 +81,9 @@ public:
     bool is_errored() const { return m_errored; }
 
 private:
+    // An object's members are gathered first and moved in at its end with one reservation: the
+    // object's own vector holds pair<const string, Json>, which a growing vector must copy (a
+    // const key cannot move); filling it directly cost more than this second list (issue 12).
     struct Open
     {
         Json value; // an array gets its elements here; an object is filled when it closes

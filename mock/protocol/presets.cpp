@@ -6,6 +6,8 @@
 #include "mock/protocol/headerblock_p.h"
 #include "mock/protocol/jsonmapping_p.h"
 
+#include <QMutex>
+
 #include <array>
 
 using namespace Qt::StringLiterals;
@@ -42,29 +44,31 @@ QString subjectOf(const HookRequest &request)
     return {};
 }
 
+} // namespace
+
 // The presets are plans (answerplan.h), written in each dialect there.
 AnswerPlan presetPlan(Preset preset, const HookRequest &request)
 {
-    using Verdict = AnswerPlan::Verdict;
+    using PlanVerdict = AnswerPlan::Verdict;
     using Kind = AnswerPlan::Edit::Kind;
     AnswerPlan plan;
     switch (preset) {
     case Preset::Accept:
         break;
     case Preset::Reject:
-        plan.verdict = Verdict::Reject;
+        plan.verdict = PlanVerdict::Reject;
         break;
     case Preset::Tempfail:
-        plan.verdict = Verdict::Tempfail;
+        plan.verdict = PlanVerdict::Tempfail;
         break;
     case Preset::Discard:
-        plan.verdict = Verdict::Discard;
+        plan.verdict = PlanVerdict::Discard;
         break;
     case Preset::Quarantine:
-        plan.verdict = Verdict::Quarantine;
+        plan.verdict = PlanVerdict::Quarantine;
         break;
     case Preset::Disconnect:
-        plan.verdict = Verdict::Disconnect;
+        plan.verdict = PlanVerdict::Disconnect;
         break;
     case Preset::AddHeader:
         plan.edits.append({Kind::AddHeader, u"X-Hookscope"_s, u"scanned"_s});
@@ -82,8 +86,6 @@ AnswerPlan presetPlan(Preset preset, const HookRequest &request)
     }
     return plan;
 }
-
-} // namespace
 
 QString presetName(Preset preset)
 {
@@ -178,6 +180,53 @@ QByteArray encodeAnswer(const Document &answer, Dialect dialect, Encoding encodi
         }
     }
     return makeDocument(std::move(json)).toCbor();
+}
+
+namespace {
+
+// What a plan without edits is written from: everything planAnswer and encodeAnswer read then.
+struct VerdictAnswerKey
+{
+    AnswerPlan::Verdict verdict;
+    SmtpReply reply;
+    Dialect dialect;
+    Encoding encoding;
+    Direction direction;
+    bool hasAction; // draft-02 replaces members that exist and adds the others
+    bool hasResponse;
+
+    friend bool operator==(const VerdictAnswerKey &, const VerdictAnswerKey &) = default;
+};
+
+} // namespace
+
+QByteArray encodePlanAnswer(
+    const AnswerPlan &plan, Dialect dialect, Encoding encoding, const HookRequest &request)
+{
+    if (!plan.edits.isEmpty())
+        return encodeAnswer(planAnswer(plan, dialect, request), dialect, encoding);
+    const bool draft02 = dialect == Dialect::Draft02;
+    const VerdictAnswerKey key {plan.verdict, plan.reply, dialect, encoding, request.direction(),
+        draft02 && request.document.contains(u"/action"),
+        draft02 && request.document.contains(u"/response")};
+    // Rules may be edited at any time: the key holds everything the bytes depend on, so an entry
+    // never goes stale. A few dozen combinations exist in practice; the list is bounded anyway.
+    static QMutex mutex;
+    static QList<std::pair<VerdictAnswerKey, QByteArray>> kept;
+    constexpr qsizetype MaxKept = 64;
+    {
+        const QMutexLocker lock(&mutex);
+        for (const auto &[known, bytes] : std::as_const(kept)) {
+            if (known == key)
+                return bytes;
+        }
+    }
+    const QByteArray bytes = encodeAnswer(planAnswer(plan, dialect, request), dialect, encoding);
+    const QMutexLocker lock(&mutex);
+    if (kept.size() >= MaxKept)
+        kept.clear();
+    kept.append({key, bytes});
+    return bytes;
 }
 
 Dialect answerDialectFor(Dialect requestDialect, Dialect draftPreference)

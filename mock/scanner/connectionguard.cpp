@@ -37,6 +37,9 @@ struct ConnectionGuard::State
     int forwarded = 0; // complete requests the engine has been given
     int answered = 0; // answers the endpoint has sent
     QString clientSubject;
+    // The Host value last admitted on this connection: a kept-alive client sends the same one
+    // with every request, and reading it as an address each time was a tenth of this guard's cost.
+    QByteArray admittedHost;
 };
 
 namespace {
@@ -367,11 +370,17 @@ bool ConnectionGuard::admitHead(QTcpSocket *socket, State &state)
             "--allow-origin"_s.arg(QString::fromLatin1(origin.left(200))));
         return false;
     }
-    if (m_policy.loopbackHostsOnly && head.has("Host") && !hostAllowed(head.value("Host"))) {
-        refuse(socket, state, 403,
-            u"Host \"%1\" is not a loopback name while the endpoint listens on loopback "
-            "(DNS rebinding protection)"_s.arg(QString::fromLatin1(head.value("Host").left(200))));
-        return false;
+    if (m_policy.loopbackHostsOnly && head.has("Host")) {
+        const QByteArray host = head.value("Host");
+        if (host != state.admittedHost || state.admittedHost.isNull()) {
+            if (!hostAllowed(host)) {
+                refuse(socket, state, 403,
+                    u"Host \"%1\" is not a loopback name while the endpoint listens on loopback "
+                    "(DNS rebinding protection)"_s.arg(QString::fromLatin1(host.left(200))));
+                return false;
+            }
+            state.admittedHost = host;
+        }
     }
     if (head.expectContinue)
         socket->write("HTTP/1.1 100 Continue\r\n\r\n");

@@ -313,10 +313,10 @@ RenderedAnswer Rulebook::render(const Answer &answer, const HookRequest &request
                 rendered.body = encodeAnswer(document, dialect, Encoding::Cbor);
         }
     } else if (answer.kind == Answer::Kind::Plan) {
-        rendered.body = encodeAnswer(planAnswer(answer.plan, dialect, request), dialect, encoding);
+        rendered.body = encodePlanAnswer(answer.plan, dialect, encoding, request);
     } else {
-        const Document document = presetAnswer(answer.preset, dialect, request);
-        rendered.body = encodeAnswer(document, dialect, encoding);
+        rendered.body
+            = encodePlanAnswer(presetPlan(answer.preset, request), dialect, encoding, request);
     }
     if (rendered.contentType.isEmpty())
         rendered.contentType = contentTypeFor(encoding);

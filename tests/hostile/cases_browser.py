@@ -2,7 +2,7 @@
 """Browsers kept out (Origin, DNS rebinding through Host) with a server started with
 --allow-origin https://allowed.example, and credentials with --auth bearer:SECRET
 (issue 9 §12)."""
-from hostile import CONNECT_BODY, case, check, is_hook_answer
+from hostile import CONNECT_BODY, case, check, describe, is_hook_answer
 
 GROUP = "browser"
 ALLOWED = "https://allowed.example"
@@ -89,6 +89,22 @@ def host_loopback_prefix_403(ctx):
     prefixes): 403."""
     ctx.expect(ctx.ordinary(host="127.0.0.1.evil.example"), 403)
     ctx.expect(ctx.ordinary(host=f"localhost.evil.example:{ctx.port}"), 403)
+
+
+@case(GROUP)
+def host_changed_on_kept_alive_connection_403(ctx):
+    """A loopback Host, answered, then Host: evil.example on the same kept-alive connection
+    (the guard remembers the Host it admitted; a different one is checked again): 200, then
+    403."""
+    conn = ctx.connect()
+    deadline = ctx.deadline(3)
+    conn.send(ctx.ordinary(), deadline)
+    kind, value = conn.outcome(deadline)
+    check(kind == "response" and is_hook_answer(value), "first call: %s" % describe(kind, value))
+    conn.send(ctx.ordinary(host="evil.example"), deadline)
+    kind, value = conn.outcome(deadline)
+    check(kind == "response" and value.status == 403,
+          "evil Host after a good one: %s" % describe(kind, value))
 
 
 @case(GROUP)

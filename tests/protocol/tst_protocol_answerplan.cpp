@@ -5,8 +5,11 @@
 #include "mock/protocol/answerplan.h"
 #include "mock/protocol/apply.h"
 #include "mock/protocol/codec.h"
+#include "mock/protocol/presets.h"
 #include "tests/protocol/protocoltest.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
 
 #include <algorithm>
@@ -67,6 +70,7 @@ private Q_SLOTS:
     void removedHeaderIsGoneEverywhere_data() { dialects(); }
     void removedHeaderIsGoneEverywhere();
     void outboundRecipientIsDroppedSilently();
+    void keptVerdictAnswersMatchFreshOnes();
 
 private:
     static void dialects()
@@ -225,4 +229,56 @@ void TestAnswerPlan::outboundRecipientIsDroppedSilently()
 }
 
 QTEST_GUILESS_MAIN(TestAnswerPlan)
+// encodePlanAnswer keeps the bytes of plans without edits: whatever came before, each call must
+// give what planAnswer and encodeAnswer write for that request, in every dialect and encoding,
+// inbound and outbound, and in draft-02 whether the request has /action (replace) or not (add).
+void TestAnswerPlan::keptVerdictAnswersMatchFreshOnes()
+{
+    QList<HookRequest> requests;
+    for (const QString &name : {u"stalwart/req-rcpt.json"_s, u"stalwart/req-data.json"_s,
+             u"draft01/req-rcpt.json"_s, u"draft01/req-delivery.json"_s})
+        requests << request(name);
+    // A draft request carries the default action and response; one without them is made too.
+    HookRequest draft02WithAction = request(u"draft01/req-rcpt.json"_s);
+    draft02WithAction.dialect = Dialect::Draft02;
+    QVERIFY(draft02WithAction.document.contains(u"/action"));
+    requests << draft02WithAction;
+    QJsonObject bare = QJsonDocument::fromJson(fixture(u"draft01/req-rcpt.json"_s)).object();
+    bare.remove(u"action"_s);
+    bare.remove(u"response"_s);
+    HookRequest draft02 = decodeRequest(QJsonDocument(bare).toJson(), "application/json");
+    draft02.dialect = Dialect::Draft02;
+    QVERIFY(draft02.isDecoded() && !draft02.document.contains(u"/action"));
+    requests << draft02;
+
+    using V = AnswerPlan::Verdict;
+    QList<AnswerPlan> plans;
+    for (V verdict : {V::Accept, V::Reject, V::Tempfail, V::Discard, V::Quarantine, V::Disconnect})
+        plans << AnswerPlan {verdict, {}, {}};
+    plans << AnswerPlan {V::Reject, {554, u"5.7.0"_s, u"No thanks"_s}, {}};
+    plans << AnswerPlan {V::Reject, {554, u"5.7.0"_s, u"Other words"_s}, {}};
+    plans << AnswerPlan {V::Accept, {}, {{Kind::AddHeader, u"X-Test"_s, u"1"_s}}};
+
+    int compared = 0;
+    for (int pass = 0; pass < 2; ++pass) { // the second pass reads what the first one kept
+        for (const HookRequest &decoded : std::as_const(requests)) {
+            QVERIFY(decoded.isDecoded());
+            const Dialect dialect = answerDialectFor(decoded.dialect, Dialect::Draft01);
+            for (const AnswerPlan &plan : std::as_const(plans)) {
+                for (Encoding encoding : {Encoding::Json, Encoding::Cbor}) {
+                    const QByteArray fresh
+                        = encodeAnswer(planAnswer(plan, dialect, decoded), dialect, encoding);
+                    QCOMPARE(encodePlanAnswer(plan, dialect, encoding, decoded), fresh);
+                    ++compared;
+                }
+            }
+        }
+    }
+    QCOMPARE(compared, 2 * 6 * 9 * 2);
+    // The draft-02 pair differ (replace against add): a key without /action would mix them up.
+    const AnswerPlan reject {V::Reject, {}, {}};
+    QVERIFY(encodePlanAnswer(reject, Dialect::Draft02, Encoding::Json, draft02)
+        != encodePlanAnswer(reject, Dialect::Draft02, Encoding::Json, draft02WithAction));
+}
+
 #include "tst_protocol_answerplan.moc"
