@@ -67,9 +67,13 @@ void BackgroundWriter::writeQueued()
         jobs = std::exchange(m_queued, {});
         m_wakeQueued = false;
     }
+    // The jobs' exchanges are moved into one transaction's list and back: a copy of each (and
+    // its release) cost more than the insert's own binding (issue 12).
     QList<Exchange> all;
-    for (const Job &job : std::as_const(jobs))
-        all.append(job.batch);
+    for (Job &job : jobs) {
+        for (Exchange &exchange : job.batch)
+            all.append(std::move(exchange));
+    }
     const bool stored = m_store && m_store->saveAll(all);
     const QString error = stored ? QString()
         : m_store                ? m_store->lastError()
@@ -78,10 +82,8 @@ void BackgroundWriter::writeQueued()
     for (Job &job : jobs) {
         job.stored = stored;
         job.error = error;
-        if (stored) {
-            for (Exchange &exchange : job.batch)
-                exchange.id = all.at(next++).id;
-        }
+        for (Exchange &exchange : job.batch)
+            exchange = std::move(all[next++]); // with its id when stored
     }
     {
         const QMutexLocker lock(&m_mutex);

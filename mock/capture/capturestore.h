@@ -77,7 +77,8 @@ public:
     // (false, nothing stored, lastError() says why), unless `context` has gone; batches are stored
     // and done in the order given. False, with nothing queued, when it cannot be done that way (an
     // in-memory database, a storage fault being waited out): then save on this thread instead.
-    bool saveAllInBackground(QList<Exchange> exchanges, QObject *context,
+    // The list is moved from only when queued: `done` gets its exchanges back, with their ids.
+    bool saveAllInBackground(QList<Exchange> &&exchanges, QObject *context,
         std::function<void(QList<Exchange> &saved, bool stored)> done);
     // Blocks until every batch given to saveAllInBackground is stored and its `done` has run.
     void finishBackgroundSaves();

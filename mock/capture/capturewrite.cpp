@@ -122,7 +122,7 @@ bool CaptureStore::Private::saveBatch(QList<Exchange> &exchanges)
     return ok;
 }
 
-bool CaptureStore::saveAllInBackground(QList<Exchange> exchanges, QObject *context,
+bool CaptureStore::saveAllInBackground(QList<Exchange> &&exchanges, QObject *context,
     std::function<void(QList<Exchange> &saved, bool stored)> done)
 {
     if (!d->isOpen || d->writerOnly || d->backgroundFailed || !Detail::isFileDatabase(d->path)

@@ -64,7 +64,7 @@ private:
     };
     void reportLoss();
     void flush(); // at the end of an event-loop pass, and when a background batch is done
-    void finishBatch(const QList<Entry> &batch, const QList<Exchange> &saved, bool stored);
+    void finishBatch(const QList<Entry> &batch, QList<Exchange> &saved, bool stored);
 
     QPointer<CaptureStore> m_store;
     bool m_grouped = false;
