@@ -93,8 +93,8 @@ void CommitQueue::flush()
     if (m_store && !m_synchronous) {
         QElapsedTimer clock;
         clock.start();
-        const bool queued = m_store->saveAllInBackground(std::move(exchanges), this,
-            [this, batch, clock](QList<Exchange> &saved, bool stored) {
+        const bool queued = m_store->saveAllInBackground(
+            std::move(exchanges), this, [this, batch, clock](QList<Exchange> &saved, bool stored) {
                 --m_inBackground;
                 qCDebug(lcEndpoint) << "committed" << batch.size() << "exchange(s) in"
                                     << clock.nsecsElapsed() / 1000 << "us (background)";
