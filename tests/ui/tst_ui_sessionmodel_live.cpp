@@ -36,6 +36,7 @@ private Q_SLOTS:
     void batchAndRemoval();
     void groupCommitStartsASession();
     void liveIntervalGathersSaves();
+    void liveBatchChangesASessionRowOnce();
     void newRowsMarkedUntilSeen();
     void liveRowsOfASessionAreBounded();
 };
@@ -376,6 +377,34 @@ void TestSessionModelLive::liveIntervalGathersSaves()
     QVERIFY(m_store->save(last));
     QTRY_COMPARE(model.rowCount(), 8);
     QCOMPARE(text(model.index(7, 0), SessionModel::SessionKeyRole), u"s7"_s);
+}
+
+// Many calls of one session in one live interval change its row once: each dataChanged of a top
+// row makes QTreeView measure it again, column by column.
+void TestSessionModelLive::liveBatchChangesASessionRowOnce()
+{
+    save(fullSession(u"a"_s, 0));
+    SessionModel model(m_store.get());
+    model.followStore();
+    QAbstractItemModelTester tester(&model);
+    model.setLiveInterval(50);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QSignalSpy appended(&model, &SessionModel::exchangeAppended);
+    for (int i = 0; i < 20; ++i) {
+        Exchange e = call(u"a"_s, Stage::Rcpt, 1000 + i);
+        QVERIFY(m_store->save(e));
+    }
+    QVERIFY(changed.isEmpty());
+    QTRY_COMPARE(appended.size(), 20); // every call is still told of, for following
+    QCOMPARE(model.rowCount(), 1);
+    int rowChanges = 0;
+    for (const QList<QVariant> &arguments : std::as_const(changed)) {
+        const QModelIndex topLeft = arguments.at(0).value<QModelIndex>();
+        if (!topLeft.parent().isValid() && topLeft.row() == 0)
+            ++rowChanges;
+    }
+    QCOMPARE(rowChanges, 1);
+    QVERIFY(display(model, 0, SessionModel::SummaryColumn).startsWith(u"26 calls"_s));
 }
 
 void TestSessionModelLive::newRowsMarkedUntilSeen()

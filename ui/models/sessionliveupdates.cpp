@@ -246,8 +246,20 @@ void SessionModel::onExchangeSaved(const Mock::Exchange &summary, bool isNew)
 void SessionModel::applyPending()
 {
     d->liveTimer.stop();
+    // A session row changed by many calls of the batch is announced once: QTreeView measures a
+    // changed first row again on every dataChanged (indexRowSizeHint over every column, text
+    // layout included), which under load was 40% of the window's event loop (issue 12).
+    d->deferRowChanges = true;
     for (const auto &[summary, isNew] : std::exchange(d->pendingSaved, {}))
         applySaved(summary, isNew);
+    d->deferRowChanges = false;
+    for (const QString &key : std::exchange(d->changedSessionKeys, {})) {
+        const qint64 row = d->rowOfKey(key);
+        if (row < 0)
+            continue;
+        const Emitting scope(d->emitting);
+        Q_EMIT dataChanged(d->sessionIndex(row, 0), d->sessionIndex(row, ColumnCount - 1));
+    }
 }
 
 void SessionModel::applySaved(const Mock::Exchange &summary, bool isNew)
@@ -292,7 +304,10 @@ void SessionModel::applySaved(const Mock::Exchange &summary, bool isNew)
     if (Children *children = d->childrenOfRow(row))
         shown = d->updateChild(*children, summary, matches);
     const Emitting scope(d->emitting);
-    Q_EMIT dataChanged(d->sessionIndex(row, 0), d->sessionIndex(row, ColumnCount - 1));
+    if (d->deferRowChanges)
+        d->changedSessionKeys.insert(summary.sessionKey);
+    else
+        Q_EMIT dataChanged(d->sessionIndex(row, 0), d->sessionIndex(row, ColumnCount - 1));
     if (isNew && matches)
         Q_EMIT exchangeAppended(shown.isValid() ? shown : d->sessionIndex(row, 0));
 }

@@ -139,6 +139,10 @@ struct SessionModel::Private
     int liveIntervalMs = 0;
     QTimer liveTimer;
     QList<std::pair<Mock::Exchange, bool>> pendingSaved;
+    // While applyPending() folds a batch in: the sessions whose rows changed, told to the view
+    // once each at the end instead of once per call.
+    bool deferRowChanges = false;
+    QSet<QString> changedSessionKeys;
     // Signals in flight (nesting depth). A fetchMore from a slot connected to one of them (a
     // view or the model tester walking the tree on rowsInserted or modelReset) is deferred: a
     // nested insertion would reach listeners in the middle of the change they are handling.
