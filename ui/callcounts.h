@@ -32,7 +32,10 @@ private:
     struct Bucket
     {
         QString name;
-        Mock::CaptureQuery query;
+        Mock::CaptureQuery query; // what the store counts
+        // The query's last term: what a call the buckets before it did not take must match
+        // (the rest of the query is what they all share, checked once per call).
+        Mock::CaptureTerm own;
         qint64 count = 0;
     };
     Mock::CaptureQuery m_base;
