@@ -6,6 +6,7 @@
 #include "mock/capture/capturestore_p.h"
 #include "mock/capture/logging.h"
 
+#include <QMetaMethod>
 #include <QSqlError>
 #include <QVariant>
 
@@ -224,6 +225,10 @@ void CaptureStore::announce(const QList<Exchange> &saved, bool each, const QList
         Q_EMIT batchSaved(int(saved.size()));
         return;
     }
+    // Each summary is a copy of most of an exchange: none is made for nobody (`serve` listens
+    // to the endpoint, not to the store).
+    if (!isSignalConnected(QMetaMethod::fromSignal(&CaptureStore::exchangeSaved)))
+        return;
     for (qsizetype i = 0; i < saved.size(); ++i)
         Q_EMIT exchangeSaved(Detail::summaryOf(saved.at(i)), isNew.value(i));
 }
