@@ -221,7 +221,7 @@ QByteArray encodePlanAnswer(
                 return bytes;
         }
     }
-    const QByteArray bytes = encodeAnswer(planAnswer(plan, dialect, request), dialect, encoding);
+    QByteArray bytes = encodeAnswer(planAnswer(plan, dialect, request), dialect, encoding);
     const QMutexLocker lock(&mutex);
     if (kept.size() >= MaxKept)
         kept.clear();

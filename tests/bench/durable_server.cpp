@@ -154,7 +154,7 @@ private:
     void flush()
     {
         m_flushQueued = false;
-        m_writer.submit(std::exchange(m_pass, {}), [](std::vector<Call> committed) {
+        m_writer.submit(std::exchange(m_pass, {}), [](const std::vector<Call> &committed) {
             static const QByteArray answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                                              "Content-Length: 19\r\n\r\n{\"action\":\"accept\"}";
             for (const Call &call : committed) {
@@ -179,7 +179,7 @@ int main(int argc, char **argv)
     quint16 port = 0;
     const qsizetype listen = arguments.indexOf(u"--listen"_s);
     if (listen >= 0 && listen + 1 < arguments.size()) {
-        const QString spec = arguments.at(listen + 1);
+        const QString &spec = arguments.at(listen + 1);
         const qsizetype colon = spec.lastIndexOf(u':');
         address = QHostAddress(spec.left(colon));
         port = quint16(spec.mid(colon + 1).toUInt());
