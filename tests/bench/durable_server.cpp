@@ -7,10 +7,11 @@
 // on this stack by itself, so serve_wrk.sh prints it beside `hookscope serve`.
 //
 //   bench_durable_server --listen HOST:PORT --db FILE
+#include "tests/bench/benchlisten.h"
 #include <QAbstractHttpServer>
+
 #include <QCoreApplication>
 #include <QDateTime>
-#include <QHostAddress>
 #include <QHttpServerRequest>
 #include <QPointer>
 #include <QStringList>
@@ -175,15 +176,7 @@ int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     const QStringList arguments = app.arguments();
-    QHostAddress address = QHostAddress::LocalHost;
-    quint16 port = 0;
-    const qsizetype listen = arguments.indexOf(u"--listen"_s);
-    if (listen >= 0 && listen + 1 < arguments.size()) {
-        const QString &spec = arguments.at(listen + 1);
-        const qsizetype colon = spec.lastIndexOf(u':');
-        address = QHostAddress(spec.left(colon));
-        port = quint16(spec.mid(colon + 1).toUInt());
-    }
+    const BenchListen listen = benchListen(arguments);
     const qsizetype db = arguments.indexOf(u"--db"_s);
     if (db < 0 || db + 1 >= arguments.size()) {
         std::fprintf(stderr, "usage: bench_durable_server --listen HOST:PORT --db FILE\n");
@@ -194,12 +187,5 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "cannot open %s\n", qPrintable(arguments.at(db + 1)));
         return 1;
     }
-    const quint16 bound = server.listen(address, port);
-    if (bound == 0) {
-        std::fprintf(stderr, "cannot listen on %s:%u\n", qPrintable(address.toString()), port);
-        return 1;
-    }
-    std::printf("listening on %s:%u\n", qPrintable(address.toString()), bound);
-    std::fflush(stdout);
-    return app.exec();
+    return listenAndRun(server, listen);
 }
