@@ -37,8 +37,19 @@ struct Call
     qint64 received = 0;
 };
 
+// The constant answer, on the event loop, to calls whose bodies are committed.
+void answer(const std::vector<Call> &committed)
+{
+    static const QByteArray bytes = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                    "Content-Length: 19\r\n\r\n{\"action\":\"accept\"}";
+    for (const Call &call : committed) {
+        if (call.socket)
+            call.socket->write(bytes);
+    }
+}
+
 // Commits what is queued in one transaction per wake-up, then hands the calls back to the event
-// loop to be answered.
+// loop (`context`) to be answered.
 class Writer
 {
 public:
@@ -70,14 +81,12 @@ public:
     }
     bool ready() const { return m_ready; }
 
-    template<typename Done>
-    void submit(std::vector<Call> batch, Done done)
+    void submit(std::vector<Call> batch)
     {
         {
             const std::lock_guard lock(m_mutex);
             for (Call &call : batch)
                 m_queued.push_back(std::move(call));
-            m_done = std::move(done);
         }
         m_wake.notify_one();
     }
@@ -103,17 +112,8 @@ private:
                 sqlite3_reset(m_insert);
             }
             sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr);
-            std::function<void(std::vector<Call>)> done;
-            {
-                const std::lock_guard lock(m_mutex);
-                done = m_done;
-            }
             QMetaObject::invokeMethod(
-                m_context,
-                [done = std::move(done), calls = std::move(calls)]() mutable {
-                    done(std::move(calls));
-                },
-                Qt::QueuedConnection);
+                m_context, [calls = std::move(calls)] { answer(calls); }, Qt::QueuedConnection);
         }
     }
 
@@ -124,7 +124,6 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_wake;
     std::vector<Call> m_queued;
-    std::function<void(std::vector<Call>)> m_done;
     bool m_stop = false;
     std::thread m_thread;
 };
@@ -155,14 +154,7 @@ private:
     void flush()
     {
         m_flushQueued = false;
-        m_writer.submit(std::exchange(m_pass, {}), [](const std::vector<Call> &committed) {
-            static const QByteArray answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                             "Content-Length: 19\r\n\r\n{\"action\":\"accept\"}";
-            for (const Call &call : committed) {
-                if (call.socket)
-                    call.socket->write(answer);
-            }
-        });
+        m_writer.submit(std::exchange(m_pass, {}));
     }
 
     Writer m_writer;
