@@ -35,10 +35,10 @@ namespace {
 // The details pane gives up width down to this, so the timeline keeps its verdicts in view; its
 // tabs scroll below it.
 constexpr int DetailMinimumWidth = 380;
-// The timeline's share of the width on a first run, and the width that shows all its columns
-// with some of the summary.
+// The timeline's share of the width on a first run, and the width it takes on a narrower window
+// (1280 px and below) so that an address and a short subject read whole beside its other columns.
 constexpr double TimelineShare = 0.64;
-constexpr int TimelineWidth = 720;
+constexpr int TimelineWidth = 820;
 
 } // namespace
 

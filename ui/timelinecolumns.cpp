@@ -66,7 +66,9 @@ void TimelineColumns::setDefaultWidths()
     m_defaultWidths.fill(0);
     // The time column also holds the tree: the expand arrow, and a call's indentation.
     setWidth(SessionModel::TimeColumn, fit(u"00:00:00.000"_s, 20 + 2 * m_timeline->indentation()));
-    setWidth(SessionModel::StageColumn, fit(u"… → deregistration"_s, 12));
+    // A session's path to its furthest SMTP stage; a control-plane burst's longer one
+    // ("… → deregistration") is elided, and whole in its tooltip.
+    setWidth(SessionModel::StageColumn, fit(u"… → delivery"_s, 12));
     setWidth(SessionModel::ActionColumn, fit(u"quarantine"_s, 34));
     setWidth(SessionModel::StatusColumn, fit(u"Status"_s, 12));
     setWidth(SessionModel::LatencyColumn, fit(u"99.9 ms"_s, 12));
@@ -100,12 +102,20 @@ void TimelineColumns::fitTextColumns(int viewWidth)
     int minimums = 0;
     for (const TextShare &share : TextShares)
         minimums += share.minimum * average;
-    // Each gets its minimum and its share of the rest; below the minimums, its share of what
-    // there is. Either way every column stays in view.
+    // Each gets its minimum and its share of the rest. Below the minimums they take their
+    // minimums in order (who wrote to whom, then the subject, then the client, which the details
+    // show too): two columns that read beat three that do not. Every column stays in view.
     const bool roomy = left >= minimums;
-    const int rest = roomy ? left - minimums : left;
+    int rest = roomy ? left - minimums : left;
     for (const TextShare &share : TextShares) {
-        const int width = (roomy ? share.minimum * average : 0) + rest * share.percent / 100;
+        int width = 0;
+        if (roomy) {
+            width = share.minimum * average + rest * share.percent / 100;
+        } else {
+            const bool last = &share == &TextShares.back();
+            width = last ? rest : std::min(rest, share.minimum * average);
+            rest -= width;
+        }
         m_timeline->setColumnWidth(share.column, std::max(header->minimumSectionSize(), width));
     }
 }

@@ -117,17 +117,22 @@ private Q_SLOTS:
         }
         QCOMPARE(header->visualIndex(SessionModel::ActionColumn),
             header->visualIndex(SessionModel::StageColumn) + 1);
-        if (size.width() < 1440)
-            return; // smaller than the default window: the texts share what is left
         const QFontMetrics metrics = timeline->fontMetrics();
-        // At the default size (1440×900) and above, an address, a short subject and an IP
-        // address read whole.
         const auto wide = [&](int column, const QString &sample) {
             QVERIFY2(header->sectionSize(column) >= metrics.horizontalAdvance(sample),
                 qPrintable(u"%1: %2 px"_s
                                .arg(header->model()->headerData(column, Qt::Horizontal).toString())
                                .arg(header->sectionSize(column))));
         };
+        if (size.width() < 1440) {
+            // Smaller than the default window: the texts share what is left, a short address
+            // and a client's address still read whole.
+            wide(SessionModel::EnvelopeColumn, u"bob@example.org"_s);
+            wide(SessionModel::ClientColumn, u"192.0.2.51"_s);
+            return;
+        }
+        // At the default size (1440×900) and above, an address, a short subject and an IP
+        // address read whole.
         wide(SessionModel::EnvelopeColumn, u"alice@example.org"_s);
         wide(SessionModel::SubjectColumn, u"Your invoice"_s);
         wide(SessionModel::ClientColumn, u"203.0.113.50"_s);
