@@ -72,7 +72,7 @@ Json stalwartAnswer(const AnswerPlan &plan, const HookRequest &request)
             = Json {{"status", reply.code}, {"enhanced_status", text(reply.enhancedCode)},
                 {"message", text(reply.message)}, {"disconnect", false}};
     }
-    const QList<RawHeader> headers = splitMessage(request.rawMessage).headers;
+    const QList<RawHeader> headers = headerFields(request.rawMessage);
     Json modifications = Json::array();
     for (const AnswerPlan::Edit &edit : plan.edits) {
         switch (edit.kind) {

@@ -3,9 +3,12 @@
 
 namespace MtaHooks {
 
-MessageParts splitMessage(const QByteArray &raw)
+namespace {
+
+// Reads the header fields into `parts` and returns where the body starts: after the blank line,
+// or -1 when there is none (all header).
+qsizetype readHeaderBlock(const QByteArray &raw, MessageParts &parts)
 {
-    MessageParts parts;
     parts.lineEnding = QByteArrayLiteral("\r\n");
     qsizetype pos = 0;
     const qsizetype size = raw.size();
@@ -19,12 +22,8 @@ MessageParts splitMessage(const QByteArray &raw)
             lineEndingKnown = true;
         }
         const qsizetype contentEnd = eol < 0 ? size : (crlf ? eol - 1 : eol);
-        if (contentEnd == pos) {
-            // The blank line: the header block ends here.
-            parts.headerBlock = raw.left(lineEnd);
-            parts.body = raw.mid(lineEnd);
-            return parts;
-        }
+        if (contentEnd == pos)
+            return lineEnd; // the blank line: the header block ends here
         const char first = raw.at(pos);
         if ((first == ' ' || first == '\t') && !parts.headers.isEmpty()) {
             parts.headers.last().value.append(raw.constData() + pos, lineEnd - pos);
@@ -45,9 +44,29 @@ MessageParts splitMessage(const QByteArray &raw)
         }
         pos = lineEnd;
     }
-    // No blank line: all header, no body.
-    parts.headerBlock = raw;
+    return -1;
+}
+
+} // namespace
+
+MessageParts splitMessage(const QByteArray &raw)
+{
+    MessageParts parts;
+    const qsizetype bodyStart = readHeaderBlock(raw, parts);
+    if (bodyStart < 0) {
+        parts.headerBlock = raw; // no blank line: all header, no body
+    } else {
+        parts.headerBlock = raw.left(bodyStart);
+        parts.body = raw.mid(bodyStart);
+    }
     return parts;
+}
+
+QList<RawHeader> headerFields(const QByteArray &raw)
+{
+    MessageParts parts;
+    readHeaderBlock(raw, parts);
+    return parts.headers;
 }
 
 } // namespace MtaHooks

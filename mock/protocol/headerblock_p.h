@@ -26,5 +26,7 @@ struct MessageParts
 };
 
 MessageParts splitMessage(const QByteArray &raw);
+// splitMessage(raw).headers without copying the body: what an answer needs of a large message.
+QList<RawHeader> headerFields(const QByteArray &raw);
 
 } // namespace MtaHooks

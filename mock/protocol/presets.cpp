@@ -36,8 +36,7 @@ QString subjectOf(const HookRequest &request)
     if (const auto subject = request.document.find(u"/message/subject");
         subject && subject->isString())
         return subject->toString();
-    const MessageParts parts = splitMessage(request.rawMessage);
-    for (const RawHeader &header : parts.headers) {
+    for (const RawHeader &header : headerFields(request.rawMessage)) {
         if (header.name.compare("Subject", Qt::CaseInsensitive) == 0)
             return QString::fromUtf8(header.value).simplified();
     }
