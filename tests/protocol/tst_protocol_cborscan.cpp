@@ -3,66 +3,17 @@
 // (strict, tags ignored): whenever the scanner says it parsed an input, nlohmann must have parsed
 // it too, with the same SAX events and values.
 #include "mock/protocol/cborscan_p.h"
+#include "tests/protocol/saxrecorder.h"
 
-#include <QRandomGenerator>
 #include <QTest>
 
-#include <nlohmann/json.hpp>
-
-#include <string>
-#include <vector>
-
-using Json = nlohmann::ordered_json;
 using MtaHooks::Detail::CborScan;
 using MtaHooks::Detail::scanCbor;
+using SaxTest::Json;
+using SaxTest::Outcome;
+using SaxTest::Recorder;
 
 namespace {
-
-// Writes every event down, one line each.
-class Recorder
-{
-public:
-    using binary_t = Json::binary_t;
-    std::vector<std::string> events;
-
-    bool null() { return add("null"); }
-    bool boolean(bool v) { return add(v ? "true" : "false"); }
-    bool number_integer(Json::number_integer_t v) { return add("int " + std::to_string(v)); }
-    bool number_unsigned(Json::number_unsigned_t v) { return add("uint " + std::to_string(v)); }
-    bool number_float(Json::number_float_t v, const std::string &)
-    {
-        return add("float " + std::to_string(v));
-    }
-    bool string(std::string &v) { return add("string " + v); }
-    bool binary(binary_t &v)
-    {
-        return add("binary " + std::string(v.begin(), v.end()) + (v.has_subtype() ? " +" : ""));
-    }
-    bool key(std::string &v) { return add("key " + v); }
-    bool start_object(std::size_t n) { return add("{" + std::to_string(n)); }
-    bool end_object() { return add("}"); }
-    bool start_array(std::size_t n) { return add("[" + std::to_string(n)); }
-    bool end_array() { return add("]"); }
-    bool parse_error(std::size_t, const std::string &, const nlohmann::detail::exception &)
-    {
-        return false;
-    }
-
-private:
-    bool add(std::string event)
-    {
-        events.push_back(std::move(event));
-        return true;
-    }
-};
-
-struct Outcome
-{
-    bool scanned = false;
-    bool parsed = false;
-    std::vector<std::string> scannerEvents;
-    std::vector<std::string> nlohmannEvents;
-};
 
 Outcome compare(const QByteArray &bytes)
 {
@@ -172,22 +123,8 @@ void TstProtocolCborScan::agreesOnMutations()
     const QByteArray base = sample();
     int scanned = 0;
     for (int round = 0; round < 20000; ++round) {
-        QByteArray input = base;
-        const int edits = 1 + int(random.bounded(3));
-        for (int i = 0; i < edits; ++i) {
-            const auto at = qsizetype(random.bounded(int(input.size())));
-            const auto byte = char(random.bounded(256));
-            switch (random.bounded(3)) {
-            case 0:
-                input[at] = byte;
-                break;
-            case 1:
-                input.remove(at, 1);
-                break;
-            default:
-                input.insert(at, byte);
-            }
-        }
+        const QByteArray input
+            = SaxTest::mutated(random, base, [&] { return char(random.bounded(256)); });
         const Outcome outcome = compare(input);
         if (!outcome.scanned)
             continue;

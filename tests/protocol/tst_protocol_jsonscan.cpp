@@ -2,62 +2,17 @@
 // The JSON fast path (jsonscan_p.h) against nlohmann's reader: whenever the scanner says it
 // parsed a text, nlohmann must have parsed it too, with the same SAX events and values.
 #include "mock/protocol/jsonscan_p.h"
+#include "tests/protocol/saxrecorder.h"
 
-#include <QRandomGenerator>
 #include <QTest>
 
-#include <nlohmann/json.hpp>
-
-#include <string>
-#include <vector>
-
-using Json = nlohmann::ordered_json;
 using MtaHooks::Detail::JsonScan;
 using MtaHooks::Detail::scanJson;
+using SaxTest::Json;
+using SaxTest::Outcome;
+using SaxTest::Recorder;
 
 namespace {
-
-// Writes every event down, one line each.
-class Recorder
-{
-public:
-    std::vector<std::string> events;
-
-    bool null() { return add("null"); }
-    bool boolean(bool v) { return add(v ? "true" : "false"); }
-    bool number_integer(Json::number_integer_t v) { return add("int " + std::to_string(v)); }
-    bool number_unsigned(Json::number_unsigned_t v) { return add("uint " + std::to_string(v)); }
-    bool number_float(Json::number_float_t v, const std::string &)
-    {
-        return add("float " + std::to_string(v));
-    }
-    bool string(std::string &v) { return add("string " + v); }
-    bool binary(Json::binary_t &) { return add("binary"); }
-    bool key(std::string &v) { return add("key " + v); }
-    bool start_object(std::size_t n) { return add("{" + std::to_string(n)); }
-    bool end_object() { return add("}"); }
-    bool start_array(std::size_t n) { return add("[" + std::to_string(n)); }
-    bool end_array() { return add("]"); }
-    bool parse_error(std::size_t, const std::string &, const nlohmann::detail::exception &)
-    {
-        return false;
-    }
-
-private:
-    bool add(std::string event)
-    {
-        events.push_back(std::move(event));
-        return true;
-    }
-};
-
-struct Outcome
-{
-    bool scanned = false;
-    bool parsed = false;
-    std::vector<std::string> scannerEvents;
-    std::vector<std::string> nlohmannEvents;
-};
 
 Outcome compare(const QByteArray &text)
 {
@@ -143,21 +98,8 @@ void TstProtocolJsonScan::agreesOnMutations()
     const QByteArray alphabet = "{}[]\",:0123456789-+.eE \\/tfnulrsa\x01\x80";
     int scanned = 0;
     for (int round = 0; round < 20000; ++round) {
-        QByteArray text = base;
-        const int edits = 1 + int(random.bounded(3));
-        for (int i = 0; i < edits; ++i) {
-            const auto at = qsizetype(random.bounded(int(text.size())));
-            switch (random.bounded(3)) {
-            case 0:
-                text[at] = alphabet.at(random.bounded(int(alphabet.size())));
-                break;
-            case 1:
-                text.remove(at, 1);
-                break;
-            default:
-                text.insert(at, alphabet.at(random.bounded(int(alphabet.size()))));
-            }
-        }
+        const QByteArray text = SaxTest::mutated(
+            random, base, [&] { return alphabet.at(random.bounded(int(alphabet.size()))); });
         const Outcome outcome = compare(text);
         if (!outcome.scanned)
             continue;
