@@ -286,7 +286,7 @@ Outcome applyDraft(
                                                 : u"message removed"_s});
             }
         } else {
-            outcome.message = makeDocument(rawAfter).toBytes();
+            outcome.message = bytesOf(rawAfter);
             outcome.hasMessage = true;
         }
         outcome.messageChanged = true;

@@ -427,18 +427,7 @@ bool Document::toBool(bool fallback) const
 
 QByteArray Document::toBytes() const
 {
-    if (m_data->invalid)
-        return {};
-    if (m_data->json.is_binary()) {
-        const auto &bytes = m_data->json.get_binary();
-        return QByteArray(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size()));
-    }
-    if (m_data->json.is_string()) {
-        const std::string &text = m_data->json.get_ref<const std::string &>();
-        if (auto decoded = decodeBase64(QByteArrayView(text.data(), qsizetype(text.size()))))
-            return *decoded;
-    }
-    return {};
+    return m_data->invalid ? QByteArray() : bytesOf(m_data->json);
 }
 
 QVariant Document::toVariant() const

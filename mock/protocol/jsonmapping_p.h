@@ -129,6 +129,23 @@ inline std::optional<QByteArray> decodeBase64(QByteArrayView text, bool *canonic
     return base64Pass<true>(text, canonical);
 }
 
+// The bytes a value carries: a CBOR byte string as it is, a JSON string as base64; empty for
+// anything else or bad base64. Document::toBytes() of the value, without copying it into a
+// document first (a message's blob can be its whole size).
+inline QByteArray bytesOf(const Json &value)
+{
+    if (value.is_binary()) {
+        const auto &bytes = value.get_binary();
+        return QByteArray(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size()));
+    }
+    if (value.is_string()) {
+        const std::string &text = value.get_ref<const std::string &>();
+        if (auto decoded = decodeBase64(QByteArrayView(text.data(), qsizetype(text.size()))))
+            return *std::move(decoded);
+    }
+    return {};
+}
+
 // Whether decodeBase64() would decode the text, without decoding it: the validator's check of a
 // message the extraction decodes anyway.
 inline bool checkBase64(QByteArrayView text, bool *canonical = nullptr)

@@ -62,7 +62,7 @@ QByteArray rawFromJmap(const Json &message, Problems &problems)
     if (structure.is_object() && !structure.contains("subParts") && !partId.isEmpty()) {
         const Json &blob = memberOf(structure, "blob");
         if (blob.is_binary() || blob.is_string()) {
-            raw += makeDocument(blob).toBytes();
+            raw += bytesOf(blob);
         } else {
             const Json &value = memberOf(values, partId.toUtf8().constData());
             raw += stringAt(value, "value").toUtf8();
