@@ -5,6 +5,8 @@
 
 #include <QDate>
 
+#include <cmath>
+
 using namespace Qt::StringLiterals;
 using namespace MtaHooks;
 
@@ -83,7 +85,14 @@ void appendTextOrNull(QString &out, QLatin1StringView key, const QString &value)
 void appendNumber(QString &out, QLatin1StringView key, double value)
 {
     appendMember(out, key);
-    // As QJsonDocument writes a double.
+    // As QJsonDocument writes a double: a whole one up to 2^53 as an integer (QJsonValue keeps it
+    // as one), where the shortest form alone would give "1e+05" for call 100000, which readers
+    // that want an integer refuse; any other in the shortest form.
+    constexpr double Exact = 9007199254740992.0; // 2^53
+    if (std::trunc(value) == value && std::abs(value) <= Exact) {
+        out += QString::number(qint64(value));
+        return;
+    }
     out += QString::fromLatin1(QByteArray::number(value, 'g', QLocale::FloatingPointShortest));
 }
 

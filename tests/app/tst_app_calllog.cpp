@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `serve --json` writes its line per call by hand, for speed (app/calllog.cpp). It must be the
 // line QJsonDocument writes for the same members: compared here on texts with quotes, control
-// characters, non-ASCII and surrogate pairs, null members, fractions and large ids.
+// characters, non-ASCII and surrogate pairs, null members, fractions, round numbers and large ids.
 #include "app/calllog.h"
 
 #include <QJsonDocument>
@@ -60,6 +60,14 @@ private Q_SLOTS:
             << qint64(9'007'199'254'740'993) << qint64(123'456'789) << utc.addDays(-20'000);
         QTest::addRow("fractions") << u"s"_s << u"r"_s << u"ehlo"_s << qint64(7) << qint64(333)
                                    << QDateTime::fromMSecsSinceEpoch(0, Qt::UTC);
+        // Whole numbers whose shortest form is an exponent ("1e+05"): QJsonDocument writes them
+        // as integers, up to 2^53; past it, in the shortest form either way.
+        QTest::addRow("round numbers")
+            << u"s"_s << u"r"_s << u"rcpt"_s << qint64(100'000) << qint64(200'000'000) << utc;
+        QTest::addRow("past 2^53")
+            << u"s"_s << u"r"_s << u"rcpt"_s << qint64(9'007'199'254'740'994) << qint64(0) << utc;
+        QTest::addRow("1e16") << u"s"_s << u"r"_s << u"rcpt"_s << qint64(10'000'000'000'000'000)
+                              << qint64(1'000'000) << utc;
         QTest::addRow("not UTC") << u"s"_s << u"r"_s << u"mail"_s << qint64(3) << qint64(10)
                                  << QDateTime::fromMSecsSinceEpoch(
                                         1'780'000'000'000, Qt::OffsetFromUTC, 3600);
