@@ -39,9 +39,8 @@ void CallCounts::recount(Mock::CaptureStore &store, const Mock::CaptureQuery &ba
     Mock::CaptureQuery rest = m_hooks; // the hook calls not counted yet
     for (const QString &verdict : countedVerdicts()) {
         Mock::CaptureQuery query = rest;
-        const CaptureTerm own {CaptureTerm::Field::Action, verdict, false};
-        query.terms.append(own);
-        m_verdicts.append({verdict, query, own, store.count(query)});
+        query.terms.append({CaptureTerm::Field::Action, verdict, false});
+        m_verdicts.append({verdict, query, store.count(query)});
         rest.terms.append({CaptureTerm::Field::Action, verdict, true});
     }
     m_kinds.clear();
@@ -50,9 +49,8 @@ void CallCounts::recount(Mock::CaptureStore &store, const Mock::CaptureQuery &ba
              Mock::ExchangeKind::Deregistration, Mock::ExchangeKind::Other}) {
         Mock::CaptureQuery query = base;
         const QString name = Mock::exchangeKindName(kind);
-        const CaptureTerm own {CaptureTerm::Field::Kind, name, false};
-        query.terms.append(own);
-        m_kinds.append({name, query, own, store.count(query)});
+        query.terms.append({CaptureTerm::Field::Kind, name, false});
+        m_kinds.append({name, query, store.count(query)});
     }
     m_hookCount = store.count(m_hooks);
     m_total = store.count(base);
@@ -69,14 +67,16 @@ void CallCounts::add(const Mock::Exchange &summary)
     // query in full was ten times the cost of a call's other bookkeeping (issue 12).
     if (m_hooks.terms.isEmpty() || Mock::matchesTerm(m_hooks.terms.last(), summary)) {
         ++m_hookCount;
-        const auto bucket = std::find_if(m_verdicts.begin(), m_verdicts.end(),
-            [&summary](const Bucket &b) { return Mock::matchesTerm(b.own, summary); });
+        const auto bucket
+            = std::find_if(m_verdicts.begin(), m_verdicts.end(), [&summary](const Bucket &b) {
+                  return Mock::matchesTerm(b.query.terms.last(), summary);
+              });
         if (bucket != m_verdicts.end())
             ++bucket->count;
         return;
     }
     for (Bucket &kind : m_kinds) {
-        if (Mock::matchesTerm(kind.own, summary)) {
+        if (Mock::matchesTerm(kind.query.terms.last(), summary)) {
             ++kind.count;
             return;
         }

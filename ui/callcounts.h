@@ -32,10 +32,9 @@ private:
     struct Bucket
     {
         QString name;
-        Mock::CaptureQuery query; // what the store counts
-        // The query's last term: what a call the buckets before it did not take must match
-        // (the rest of the query is what they all share, checked once per call).
-        Mock::CaptureTerm own;
+        // What the store counts. Its last term is the bucket's own: what a call the buckets
+        // before it did not take must match (the rest is what they all share, checked once).
+        Mock::CaptureQuery query;
         qint64 count = 0;
     };
     Mock::CaptureQuery m_base;

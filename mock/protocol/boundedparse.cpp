@@ -9,6 +9,7 @@
 
 #include <QCborStreamReader>
 
+#include <optional>
 #include <vector>
 
 namespace MtaHooks {
@@ -339,18 +340,28 @@ Document buildWith(Parse parse, const DecodeLimits &limits, QString *error, bool
     return makeDocument(std::move(root));
 }
 
+// The document of a fast reader (jsonscan_p.h, cborscan_p.h), or none when it gave up: the
+// caller then reads the whole input again with nlohmann, whose reading and errors stay the only
+// ones.
+template<typename Scan>
+std::optional<Document> readFast(Scan scan, const DecodeLimits &limits, bool binary)
+{
+    Json root;
+    DomBuilder dom(root);
+    BoundedSax<DomBuilder> sax(dom, limits, binary);
+    if (!scan(sax) || dom.is_errored())
+        return std::nullopt;
+    return makeDocument(std::move(root));
+}
+
 } // namespace
 
 Document Document::fromJson(QByteArrayView json, QString *error, const DecodeLimits &limits)
 {
-    {
-        // The fast path (jsonscan_p.h); whatever it gives up on is read by nlohmann from scratch.
-        Json root;
-        DomBuilder dom(root);
-        BoundedSax<DomBuilder> sax(dom, limits);
-        if (Detail::scanJson(json, sax) == Detail::JsonScan::Parsed && !dom.is_errored())
-            return makeDocument(std::move(root));
-    }
+    const auto scan
+        = [json](auto &sax) { return Detail::scanJson(json, sax) == Detail::JsonScan::Parsed; };
+    if (auto fast = readFast(scan, limits, false))
+        return *std::move(fast);
     return buildWith([json](auto &sax) { return Json::sax_parse(json.begin(), json.end(), &sax); },
         limits, error, false);
 }
@@ -359,14 +370,10 @@ Document Document::fromCbor(QByteArrayView cbor, QString *error, const DecodeLim
 {
     if (!cborNestingWithin(cbor, limits, error))
         return invalid();
-    {
-        // The fast path (cborscan_p.h); whatever it gives up on is read by nlohmann from scratch.
-        Json root;
-        DomBuilder dom(root);
-        BoundedSax<DomBuilder> sax(dom, limits, true);
-        if (Detail::scanCbor(cbor, sax) == Detail::CborScan::Parsed && !dom.is_errored())
-            return makeDocument(std::move(root));
-    }
+    const auto scan
+        = [cbor](auto &sax) { return Detail::scanCbor(cbor, sax) == Detail::CborScan::Parsed; };
+    if (auto fast = readFast(scan, limits, true))
+        return *std::move(fast);
     return buildWith(
         [cbor](auto &sax) {
             // The reader takes its input by rvalue: made in place (a copy would do as well).
