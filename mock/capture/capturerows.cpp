@@ -371,15 +371,16 @@ QString addToSessionSql()
 {
     // The UPDATE side reads the old row on the right of every "=" (SQL semantics), so the order of
     // worst_verdict and worst_severity does not matter. SQLite's two-argument min/max give NULL
-    // when either side is NULL, hence the coalesce for exchanges without a time.
+    // when either side is NULL, hence the coalesce for exchanges without a time. The values are
+    // one or more new exchanges of the session in one batch, summed up as SessionTally does.
     return uR"(INSERT INTO sessions (key, first_id, first, last, exchange_count, client_ip,
             mail_from, worst_severity, worst_verdict, problem_count)
-        VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(key) DO UPDATE SET
             first_id = min(first_id, excluded.first_id),
             first = coalesce(min(first, excluded.first), first, excluded.first),
             last = coalesce(max(last, excluded.last), last, excluded.last),
-            exchange_count = exchange_count + 1,
+            exchange_count = exchange_count + excluded.exchange_count,
             client_ip = CASE WHEN client_ip = '' THEN excluded.client_ip ELSE client_ip END,
             mail_from = CASE WHEN mail_from = '' THEN excluded.mail_from ELSE mail_from END,
             worst_verdict = CASE WHEN excluded.worst_severity > worst_severity

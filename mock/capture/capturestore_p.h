@@ -93,6 +93,7 @@ struct CaptureStore::Private
     bool prepareStatements();
     bool prepare(std::optional<QSqlQuery> &query, const QString &sql);
     bool write(Exchange &exchange, QSet<QString> &changedSessions);
+    bool inserterFailed(); // takes the inserter's error as the store's; false
     bool recomputeSession(const QString &key);
     bool saveBatch(QList<Exchange> &exchanges);
 

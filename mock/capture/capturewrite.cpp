@@ -36,16 +36,18 @@ void bindAll(QSqlQuery &query, const QVariantList &values)
 
 } // namespace
 
+bool CaptureStore::Private::inserterFailed()
+{
+    lastError = inserter->errorText();
+    lastCode = inserter->errorCode();
+    return false;
+}
+
 // Inserts or updates one exchange inside the caller's transaction. New exchanges are added to
-// their session row incrementally; updates (a held call answered) mark their sessions for a
-// recount, because a verdict can become less severe.
+// their session rows when the batch ends (ExchangeInserter::writeSessions); updates (a held call
+// answered) mark their sessions for a recount, because a verdict can become less severe.
 bool CaptureStore::Private::write(Exchange &e, QSet<QString> &changedSessions)
 {
-    const auto inserterFailed = [this] {
-        lastError = inserter->errorText();
-        lastCode = inserter->errorCode();
-        return false;
-    };
     if (e.id == 0)
         return inserter->insert(e, spoolForWrite) || inserterFailed();
     auto old = run(u"SELECT session_key FROM exchanges WHERE id = ?"_s, {e.id});
@@ -104,12 +106,16 @@ bool CaptureStore::Private::saveBatch(QList<Exchange> &exchanges)
     QList<qint64> previousIds;
     previousIds.reserve(exchanges.size());
     const bool ok = inTransaction([this, &exchanges, &previousIds]() {
+        inserter->discardSessions(); // what a rolled back batch left
         QSet<QString> changedSessions;
         for (Exchange &exchange : exchanges) {
             previousIds.append(exchange.id);
             if (!write(exchange, changedSessions))
                 return false;
         }
+        // New exchanges' session rows first: a recomputed session counts them again from scratch.
+        if (!inserter->writeSessions())
+            return inserterFailed();
         for (const QString &key : std::as_const(changedSessions)) {
             if (!recomputeSession(key))
                 return false;

@@ -182,22 +182,74 @@ bool ExchangeInserter::insert(Exchange &e, qint64 requestParts)
         return false;
     e.id = sqlite3_last_insert_rowid(m_db);
 
-    // Session row: the columns addToSessionSql() names.
-    const QString shownText = verdictText(shown);
-    s = m_session;
-    Texts sessionTexts(s);
-    sessionTexts.bind(1, e.sessionKey);
-    sqlite3_bind_int64(s, 2, e.id);
-    bindTime(s, 3, e.received);
-    bindTime(s, 4, e.received);
-    sessionTexts.bind(5, e.clientIp);
-    sessionTexts.bind(6, e.mailFrom);
-    sqlite3_bind_int(s, 7, verdictSeverity(shown));
-    sessionTexts.bind(8, shownText);
-    sqlite3_bind_int(s, 9, int(e.problems.size()));
-    if (!step(s, "session"))
-        return false;
+    tally(e);
     return writeBodies(e, requestParts);
+}
+
+void ExchangeInserter::tally(const Exchange &e)
+{
+    const int severity = MtaHooks::verdictSeverity(effectiveVerdict(e));
+    const std::optional<qint64> time = e.received.isValid()
+        ? std::optional<qint64>(e.received.toMSecsSinceEpoch())
+        : std::nullopt;
+    const auto at = m_tallyOf.constFind(e.sessionKey);
+    if (at == m_tallyOf.constEnd()) {
+        m_tallyOf.insert(e.sessionKey, m_tallies.size());
+        m_tallies.push_back({e.sessionKey, e.id, time, time, 1, e.clientIp, e.mailFrom, severity,
+            verdictText(effectiveVerdict(e)), e.problems.size()});
+        return;
+    }
+    SessionTally &t = m_tallies[*at];
+    ++t.count;
+    if (time) {
+        t.first = t.first ? qMin(*t.first, *time) : *time;
+        t.last = t.last ? qMax(*t.last, *time) : *time;
+    }
+    if (t.clientIp.isEmpty())
+        t.clientIp = e.clientIp;
+    if (t.mailFrom.isEmpty())
+        t.mailFrom = e.mailFrom;
+    if (severity > t.severity) {
+        t.severity = severity;
+        t.verdict = verdictText(effectiveVerdict(e));
+    }
+    t.problems += e.problems.size();
+}
+
+bool ExchangeInserter::writeSessions()
+{
+    bool ok = true;
+    sqlite3_stmt *s = m_session;
+    for (const SessionTally &t : m_tallies) {
+        // The columns addToSessionSql() names.
+        Texts texts(s);
+        texts.bind(1, t.key);
+        sqlite3_bind_int64(s, 2, t.firstId);
+        for (const auto &[column, time] : {std::pair {3, t.first}, std::pair {4, t.last}}) {
+            if (time)
+                sqlite3_bind_int64(s, column, *time);
+            else
+                sqlite3_bind_null(s, column);
+        }
+        sqlite3_bind_int(s, 5, t.count);
+        texts.bind(6, t.clientIp);
+        texts.bind(7, t.mailFrom);
+        sqlite3_bind_int(s, 8, t.severity);
+        texts.bind(9, t.verdict);
+        sqlite3_bind_int64(s, 10, t.problems);
+        if (!step(s, "session")) {
+            ok = false;
+            break;
+        }
+    }
+    discardSessions();
+    return ok;
+}
+
+void ExchangeInserter::discardSessions()
+{
+    m_tallies.clear();
+    m_tallyOf.clear();
 }
 
 bool ExchangeInserter::writeBodies(const Exchange &e, qint64 requestParts)

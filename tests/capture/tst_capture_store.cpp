@@ -3,6 +3,7 @@
 #include "tests/capture/capturetest.h"
 
 #include <QFile>
+#include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -34,6 +35,7 @@ private Q_SLOTS:
     void updatesHeldExchange();
     void updateOfUnknownIdFails();
     void saveAllIsAllOrNothing();
+    void sessionRowsAddUpBatches();
     void pages();
     void removeAndClear();
     void reopensFile();
@@ -194,6 +196,86 @@ void TestCaptureStore::saveAllIsAllOrNothing()
     QCOMPARE(bad.at(1).id, 777);
     QCOMPARE(store.count(), 3);
     QCOMPARE(store.sessions({}, 0, 10).value(0).exchangeCount, 3);
+}
+
+void TestCaptureStore::sessionRowsAddUpBatches()
+{
+    // A batch writes each session's row once for all its new exchanges. The row must read as the
+    // session list promises, however the exchanges were batched: every exchange counted, the
+    // earliest and latest times, the first non-empty client and sender, the first of the most
+    // severe verdicts (Accept and Continue tie), and every problem. The expectation is worked out
+    // here from the exchanges themselves.
+    using MtaHooks::Verdict;
+    CaptureStore store;
+    QVERIFY(store.open(file(u"sums.sqlite"_s)));
+    QRandomGenerator random(20261207);
+    const QList<Verdict> verdicts {Verdict::None, Verdict::Accept, Verdict::Continue,
+        Verdict::Quarantine, Verdict::Reject, Verdict::Tempfail};
+    const QDateTime base = QDateTime::fromMSecsSinceEpoch(1'800'000'000'000, Qt::UTC);
+    struct Expected
+    {
+        QDateTime first, last;
+        int count = 0;
+        QString clientIp, mailFrom, verdict;
+        int severity = -1;
+        int problems = 0;
+    };
+    QHash<QString, Expected> expected;
+    int saved = 0;
+    while (saved < 400) {
+        QList<Exchange> batch;
+        const int size = int(random.bounded(1, 40));
+        for (int i = 0; i < size; ++i) {
+            Exchange e;
+            const int session = int(random.bounded(7));
+            e.sessionKey = u"s%1"_s.arg(session);
+            if (random.bounded(5) != 0) // some exchanges have no time
+                e.received = base.addMSecs(random.bounded(100'000));
+            if (random.bounded(3) == 0)
+                e.clientIp = u"192.0.2.%1"_s.arg(random.bounded(250));
+            if (random.bounded(3) == 0)
+                e.mailFrom = u"sender%1@example.net"_s.arg(random.bounded(9));
+            // Sessions s0 to s2 see only verdicts of severity 0 and 1, where the tie matters.
+            const bool mild = session < 3;
+            e.verdict = verdicts.at(random.bounded(mild ? 3 : verdicts.size()));
+            e.held = !mild && random.bounded(10) == 0;
+            e.problems.resize(random.bounded(3));
+            batch.append(e);
+
+            Expected &x = expected[e.sessionKey];
+            ++x.count;
+            if (e.received.isValid()) {
+                if (!x.first.isValid() || e.received < x.first)
+                    x.first = e.received;
+                if (!x.last.isValid() || e.received > x.last)
+                    x.last = e.received;
+            }
+            if (x.clientIp.isEmpty())
+                x.clientIp = e.clientIp;
+            if (x.mailFrom.isEmpty())
+                x.mailFrom = e.mailFrom;
+            const Verdict shown = e.held ? Verdict::Held : e.verdict;
+            if (MtaHooks::verdictSeverity(shown) > x.severity) {
+                x.severity = MtaHooks::verdictSeverity(shown);
+                x.verdict = shown == Verdict::None ? u"none"_s : MtaHooks::verdictName(shown);
+            }
+            x.problems += int(e.problems.size());
+        }
+        QVERIFY(store.saveAll(batch));
+        saved += size;
+    }
+    const QList<Mock::SessionSummary> sessions = store.sessions({}, 0, 100);
+    QCOMPARE(sessions.size(), expected.size());
+    for (const Mock::SessionSummary &row : sessions) {
+        const Expected x = expected.value(row.sessionKey);
+        QCOMPARE(row.exchangeCount, x.count);
+        QCOMPARE(row.first, x.first);
+        QCOMPARE(row.last, x.last);
+        QCOMPARE(row.clientIp, x.clientIp);
+        QCOMPARE(row.mailFrom, x.mailFrom);
+        QCOMPARE(row.worstVerdict, x.verdict);
+        QCOMPARE(row.problemCount, x.problems);
+    }
 }
 
 void TestCaptureStore::pages()
