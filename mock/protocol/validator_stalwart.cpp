@@ -47,34 +47,52 @@ void validateStalwartClient(const Json &client, const QString &base, Checker &c)
         Severity::Info, QStringLiteral("Stalwart never sends it"));
 }
 
+// Whether lower-casing the address would change it; without a QString for the ASCII addresses
+// nearly every call carries (the envelope is checked on every call).
+bool hasUpperCase(const std::string &address)
+{
+    bool ascii = true;
+    for (const char c : address) {
+        if (c >= 'A' && c <= 'Z')
+            return true;
+        ascii = ascii && uchar(c) < 0x80;
+    }
+    if (ascii)
+        return false;
+    const QString value = toQString(address);
+    return value != value.toLower();
+}
+
 void validateStalwartEnvelope(const Json &envelope, const QString &base, Stage stage, Checker &c)
 {
-    auto checkAddress = [&c](const Json &address, const QString &pointer) {
+    // The address's pointer is made only for a problem (or a member worth a note).
+    auto checkAddress = [&c](const Json &address, const auto &pointerOf) {
         if (!address.is_object()) {
-            c.error(pointer, QStringLiteral("an address is an object {address}"));
+            c.error(pointerOf(), QStringLiteral("an address is an object {address}"));
             return;
         }
-        if (const Json *text
-            = c.check(address, pointer, "address", Checker::String, Severity::Error, false)) {
-            const QString value = toQString(text->get<std::string>());
-            if (value != value.toLower())
-                c.warning(memberPointer(pointer, "address"),
-                    QStringLiteral("Stalwart sends addresses lower-cased"));
-        }
+        const Json *text = Checker::member(address, "address");
+        if (!text || !text->is_string())
+            c.check(address, pointerOf(), "address", Checker::String, Severity::Error, false);
+        else if (hasUpperCase(text->get_ref<const std::string &>()))
+            c.warning(memberPointer(pointerOf(), "address"),
+                QStringLiteral("Stalwart sends addresses lower-cased"));
         if (const Json *parameters = Checker::member(address, "parameters")) {
             if (parameters->is_null())
-                c.error(memberPointer(pointer, "parameters"),
+                c.error(memberPointer(pointerOf(), "parameters"),
                     QStringLiteral("null parameters: omit the member instead"));
             else
-                c.info(memberPointer(pointer, "parameters"),
+                c.info(memberPointer(pointerOf(), "parameters"),
                     QStringLiteral("Stalwart never sends ESMTP parameters"));
         }
     };
     if (const Json *from = c.check(envelope, base, "from", Checker::Object, Severity::Error, false))
-        checkAddress(*from, memberPointer(base, "from"));
+        checkAddress(*from, [&base] { return memberPointer(base, "from"); });
     if (const Json *to = c.check(envelope, base, "to", Checker::Array, Severity::Error, false)) {
-        for (std::size_t i = 0; i < to->size(); ++i)
-            checkAddress((*to)[i], pointerAppend(memberPointer(base, "to"), qsizetype(i)));
+        for (std::size_t i = 0; i < to->size(); ++i) {
+            checkAddress((*to)[i],
+                [&base, i] { return pointerAppend(memberPointer(base, "to"), qsizetype(i)); });
+        }
         if (stage == Stage::Mail && !to->empty())
             c.warning(memberPointer(base, "to"),
                 QStringLiteral("at mail Stalwart sends no recipients yet"));
@@ -161,7 +179,7 @@ void validateStalwartRequest(const Json &root, Checker &c)
     Stage stage = Stage::Unknown;
     if (const Json *stageValue
         = c.check(*context, base, "stage", Checker::String, Severity::Error, false)) {
-        const QString name = toQString(stageValue->get<std::string>());
+        const QString name = toQString(stageValue->get_ref<const std::string &>());
         stage = stageFromName(name);
         if (stage == Stage::Unknown && stageFromName(name.toLower()) != Stage::Unknown) {
             c.error(u"/context/stage"_s,
@@ -394,7 +412,7 @@ void validateModification(const Json &entry, const QString &base, Checker &c)
         const bool folded
             = text.find("\r\n ") != std::string::npos || text.find("\r\n\t") != std::string::npos;
         const bool trailing
-            = text.size() >= 1 && text.back() == '\n' && text.find('\n') == text.size() - 1;
+            = !text.empty() && text.back() == '\n' && text.find('\n') == text.size() - 1;
         if (!folded && !trailing)
             c.warning(memberPointer(base, "value"),
                 QStringLiteral("a line break that is not folding injects a new header "

@@ -54,6 +54,7 @@ private Q_SLOTS:
     void invalidResponsesAreMalformed_data();
     void invalidResponsesAreMalformed();
     void stalwartModificationsOnlyAtData();
+    void stalwartLowerCaseBeyondAsciiIsQuiet();
     void stalwartSizeMismatch();
     void directionDecidesActions_data();
     void directionDecidesActions();
@@ -98,6 +99,23 @@ void TestProtocolValidator::requestTraps_data()
     upperAddress.replace("erin@example.com", "Erin@Example.com");
     QTest::addRow("stalwart-address-case")
         << upperAddress << Dialect::Stalwart << u"/envelope/to/1/address"_s << Severity::Warning;
+    QByteArray upperBeyondAscii = ProtocolTest::fixture(u"stalwart/req-rcpt.json"_s);
+    upperBeyondAscii.replace("erin@example.com", "\xc3\x89rin@example.com"); // É, no ASCII capital
+    QTest::addRow("stalwart-address-case-beyond-ascii")
+        << upperBeyondAscii << Dialect::Stalwart << u"/envelope/to/1/address"_s
+        << Severity::Warning;
+    const QByteArray rcpt
+        = Document::fromJson(ProtocolTest::fixture(u"stalwart/req-rcpt.json"_s)).toJson();
+    const QByteArray firstRecipient = R"({"address":"dave@example.com"})";
+    QTest::addRow("stalwart-address-not-object")
+        << QByteArray(rcpt).replace(firstRecipient, R"("dave@example.com")") << Dialect::Stalwart
+        << u"/envelope/to/0"_s << Severity::Error;
+    QTest::addRow("stalwart-address-missing")
+        << QByteArray(rcpt).replace(firstRecipient, "{}") << Dialect::Stalwart
+        << u"/envelope/to/0/address"_s << Severity::Error;
+    QTest::addRow("stalwart-address-number")
+        << QByteArray(rcpt).replace(firstRecipient, R"({"address":7})") << Dialect::Stalwart
+        << u"/envelope/to/0/address"_s << Severity::Error;
     QByteArray noTo = ProtocolTest::fixture(u"stalwart/req-rcpt.json"_s);
     noTo = Document::fromJson(noTo).toJson();
     noTo.replace(
@@ -406,6 +424,15 @@ void TestProtocolValidator::stalwartModificationsOnlyAtData()
     }
     QVERIFY(!hasProblem(validateResponse(document, Dialect::Stalwart, Stage::Data),
         u"/modifications"_s, Severity::Warning));
+}
+
+void TestProtocolValidator::stalwartLowerCaseBeyondAsciiIsQuiet()
+{
+    QByteArray body = ProtocolTest::fixture(u"stalwart/req-rcpt.json"_s);
+    body.replace("erin@example.com", "\xc3\xa9rin@example.com"); // é: already lower case
+    const Problems problems = validateRequest(Document::fromJson(body), Dialect::Stalwart);
+    QVERIFY2(!hasProblem(problems, u"/envelope/to/1/address"_s, Severity::Warning),
+        qPrintable(describe(problems)));
 }
 
 void TestProtocolValidator::stalwartSizeMismatch()
