@@ -181,7 +181,9 @@ bool CaptureStore::Private::prepare(std::optional<QSqlQuery> &query, const QStri
 
 bool CaptureStore::Private::prepareStatements()
 {
-    if (!prepare(updateExchange, Detail::updateExchangeSql()))
+    if (!prepare(updateExchange, Detail::updateExchangeSql())
+        || !prepare(beginTransaction, u"BEGIN IMMEDIATE"_s)
+        || !prepare(commitTransaction, u"COMMIT"_s))
         return false;
     // The QSQLITE driver's handle is the sqlite3* of this connection (QSqlDriver::handle()).
     const QVariant handle = db.driver()->handle();
@@ -288,6 +290,8 @@ void CaptureStore::close()
     d->checkpointer.reset(); // closes its connection first: the last one out checkpoints
     d->inserter.reset(); // its statements go before the connection closes
     d->updateExchange.reset();
+    d->beginTransaction.reset();
+    d->commitTransaction.reset();
     d->db.close();
     d->db = QSqlDatabase();
     QSqlDatabase::removeDatabase(d->connectionName);

@@ -39,6 +39,10 @@ struct CaptureStore::Private
     // exchanges go through SQLite's C API (ExchangeInserter); an update is rare.
     std::unique_ptr<Detail::ExchangeInserter> inserter;
     std::optional<QSqlQuery> updateExchange;
+    // inTransaction's own statements, prepared once: a batch of the group commit ran them
+    // through a fresh QSqlQuery each, a prepare each time (issue 12).
+    std::optional<QSqlQuery> beginTransaction;
+    std::optional<QSqlQuery> commitTransaction;
 
     // Storage health (capturehealth.cpp).
     QString fault; // why captures are not being stored

@@ -84,11 +84,20 @@ bool CaptureStore::Private::inTransaction(const std::function<bool()> &body)
         lastCode = 0;
         return false;
     }
-    if (!exec(u"BEGIN IMMEDIATE"_s)) {
+    // Before prepareStatements() (a migration), through a query of their own.
+    const auto runOwn = [this](std::optional<QSqlQuery> &prepared, const QString &sql) {
+        if (!prepared)
+            return exec(sql);
+        if (prepared->exec())
+            return true;
+        noteError(prepared->lastError(), prepared->lastError().text()); // as exec(sql) words it
+        return false;
+    };
+    if (!runOwn(beginTransaction, u"BEGIN IMMEDIATE"_s)) {
         qCWarning(lcCaptureStore).noquote() << "write failed:" << lastError;
         return false;
     }
-    if (body() && exec(u"COMMIT"_s))
+    if (body() && runOwn(commitTransaction, u"COMMIT"_s))
         return true;
     const QString message = lastError;
     const int code = lastCode;
