@@ -31,6 +31,7 @@ private Q_SLOTS:
     void init();
     void roundTripsEveryField();
     void nullAndEmptyValues();
+    void textsAreStoredAsTheirUtf8();
     void signalsCarrySummaries();
     void updatesHeldExchange();
     void updateOfUnknownIdFails();
@@ -100,6 +101,25 @@ void TestCaptureStore::nullAndEmptyValues()
     QVERIFY(loaded);
     QCOMPARE(difference(*loaded, empty, true), QString());
     QCOMPARE(loaded->messageSize, -1);
+}
+
+void TestCaptureStore::textsAreStoredAsTheirUtf8()
+{
+    // Text columns are written as QString::toUtf8() writes them, whether a value is short (the
+    // inserter's own buffer) or long (over 2 KiB), and a lone surrogate as its replacement.
+    CaptureStore store;
+    QVERIFY(store.open(u":memory:"_s));
+    Exchange e = everyField();
+    e.subject = u"caf\u00e9 \u4e2d"_s + QChar(0xd800);
+    e.note = QString(1000, QChar(0x4e2d)) + QChar(0xdc00) + u"end"_s;
+    e.ruleReason = QString(700, u'x');
+    QVERIFY2(store.save(e), qPrintable(store.lastError()));
+    const auto loaded = store.load(e.id);
+    QVERIFY(loaded);
+    for (const auto &[stored, sent] : {std::pair {loaded->subject, e.subject},
+             std::pair {loaded->note, e.note}, std::pair {loaded->ruleReason, e.ruleReason}})
+        QCOMPARE(stored, QString::fromUtf8(sent.toUtf8()));
+    QCOMPARE(loaded->mailFrom, e.mailFrom);
 }
 
 void TestCaptureStore::signalsCarrySummaries()
