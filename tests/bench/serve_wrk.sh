@@ -151,6 +151,20 @@ for name in $names; do
         "$(ratio_to "$rps" "$durable_rps")" "$kept"
     echo "$name $rps $p99 $ratio" >> "$tmp/summary"
 done
+# The machine's speed drifts between rounds (a VM: ±25% here); a round runs every server within
+# a minute or two, so the ratio within each round shows how much of the spread is the machine's.
+if [ -n "$bare_rps" ]; then
+    echo
+    echo "vs bare within each round:"
+    for name in $names; do
+        [ "$name" = bare ] && continue
+        ratios=$(paste -d' ' <(cut -d' ' -f1 "$tmp/$name.results") <(cut -d' ' -f1 "$tmp/bare.results") |
+            awk '{ printf "%.3f\n", $1 / $2 }')
+        printf '%-14s%s (median %.2f)\n' "$name" "$(echo "$ratios" | awk '{ printf " %.2f", $1 }')" \
+            "$(echo "$ratios" | median)"
+    done
+    echo
+fi
 [ -n "$bare_rps" ] && awk '
     function goal(name, want, ratio, p99, checkp99) {
         ok = ratio >= want && (!checkp99 || p99 < 5)
