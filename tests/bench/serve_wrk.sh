@@ -12,9 +12,10 @@
 #   serve-json   `hookscope serve --db FILE --json` (a JSON line per call on stdout)
 #   window       the window (offscreen) on the same endpoint, live timeline on, --db FILE
 # for ROUNDS rounds, and prints the median requests/s, p50 and p99 of each, their ratio to the
-# bare route (of the medians, and within each round), and whether the goals are met: serve-file >= 0.5 x bare with p99 < 5 ms,
-# serve-json >= 0.4 x, window >= 0.4 x. It also checks that a file database holds at least every
-# call wrk saw answered (a call is committed before its answer leaves).
+# bare route (of the medians, and within each round), and whether the goals are met: serve-file
+# >= 0.5 x bare with p99 < 5 ms, serve-json >= 0.4 x, window >= 0.4 x. It also checks that a file
+# database holds at least every call wrk saw answered (a call is committed before its answer
+# leaves).
 #
 #   tests/bench/serve_wrk.sh [BUILD_DIR]
 #
