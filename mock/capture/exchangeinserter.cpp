@@ -2,6 +2,7 @@
 #include "mock/capture/exchangeinserter_p.h"
 
 #include "mock/capture/capturerows_p.h"
+#include "mock/capture/sessionfold.h"
 
 #include <sqlite3.h>
 
@@ -208,55 +209,35 @@ bool ExchangeInserter::insert(Exchange &e, qint64 requestParts)
 
 void ExchangeInserter::tally(const Exchange &e)
 {
-    const int severity = MtaHooks::verdictSeverity(effectiveVerdict(e));
-    const std::optional<qint64> time = e.received.isValid()
-        ? std::optional<qint64>(e.received.toMSecsSinceEpoch())
-        : std::nullopt;
     const auto at = m_tallyOf.constFind(e.sessionKey);
     if (at == m_tallyOf.constEnd()) {
         m_tallyOf.insert(e.sessionKey, m_tallies.size());
-        m_tallies.push_back({e.sessionKey, e.id, time, time, 1, e.clientIp, e.mailFrom, severity,
-            verdictText(effectiveVerdict(e)), e.problems.size()});
+        m_tallies.push_back({sessionOfCall(e), e.id});
         return;
     }
-    SessionTally &t = m_tallies[*at];
-    ++t.count;
-    if (time) {
-        t.first = t.first ? qMin(*t.first, *time) : *time;
-        t.last = t.last ? qMax(*t.last, *time) : *time;
-    }
-    if (t.clientIp.isEmpty())
-        t.clientIp = e.clientIp;
-    if (t.mailFrom.isEmpty())
-        t.mailFrom = e.mailFrom;
-    if (severity > t.severity) {
-        t.severity = severity;
-        t.verdict = verdictText(effectiveVerdict(e));
-    }
-    t.problems += e.problems.size();
+    addCallToSession(m_tallies[*at].figures, e);
 }
 
 bool ExchangeInserter::writeSessions()
 {
     bool ok = true;
     sqlite3_stmt *s = m_session;
-    for (const SessionTally &t : m_tallies) {
+    for (const SessionTally &tally : m_tallies) {
         // The columns addToSessionSql() names.
+        const SessionSummary &t = tally.figures;
+        const MtaHooks::Verdict worst
+            = MtaHooks::verdictFromName(t.worstVerdict).value_or(MtaHooks::Verdict::None);
         Texts texts(s);
-        texts.bind(1, t.key);
-        sqlite3_bind_int64(s, 2, t.firstId);
-        for (const auto &[column, time] : {std::pair {3, t.first}, std::pair {4, t.last}}) {
-            if (time)
-                sqlite3_bind_int64(s, column, *time);
-            else
-                sqlite3_bind_null(s, column);
-        }
-        sqlite3_bind_int(s, 5, t.count);
+        texts.bind(1, t.sessionKey);
+        sqlite3_bind_int64(s, 2, tally.firstId);
+        bindTime(s, 3, t.first);
+        bindTime(s, 4, t.last);
+        sqlite3_bind_int(s, 5, t.exchangeCount);
         texts.bind(6, t.clientIp);
         texts.bind(7, t.mailFrom);
-        sqlite3_bind_int(s, 8, t.severity);
-        texts.bind(9, t.verdict);
-        sqlite3_bind_int64(s, 10, t.problems);
+        sqlite3_bind_int(s, 8, MtaHooks::verdictSeverity(worst));
+        texts.bind(9, t.worstVerdict);
+        sqlite3_bind_int(s, 10, t.problemCount);
         if (!step(s, "session")) {
             ok = false;
             break;

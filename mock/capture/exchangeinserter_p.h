@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "mock/capture/capturestore.h"
 #include "mock/capture/exchange.h"
 
 #include <QHash>
 #include <QString>
 
-#include <optional>
 #include <vector>
 
 struct sqlite3;
@@ -48,20 +48,11 @@ public:
     int errorCode() const { return m_errorCode; }
 
 private:
-    // The session row changes of one session's new exchanges in a batch, summed up as
-    // addToSessionSql() would apply them one by one.
+    // The session row changes of one session's new exchanges in a batch (sessionfold.h).
     struct SessionTally
     {
-        QString key;
+        SessionSummary figures;
         qint64 firstId = 0;
-        std::optional<qint64> first; // ms since the epoch; none while no exchange has a time
-        std::optional<qint64> last;
-        int count = 0;
-        QString clientIp; // the first non-empty one, as the upsert keeps it
-        QString mailFrom;
-        int severity = 0; // the first exchange of the highest severity wins ties
-        QString verdict;
-        qint64 problems = 0;
     };
     void tally(const Exchange &exchange);
     bool fail(const char *what);

@@ -5,6 +5,7 @@
 #include "ui/models/sessionmodel.h"
 
 #include "mock/capture/querymatcher.h"
+#include "mock/capture/sessionfold.h"
 #include "ui/logging.h"
 #include "ui/models/sessionmodel_p.h"
 
@@ -14,13 +15,9 @@
 
 using Mock::Exchange;
 using Mock::SessionSummary;
-using MtaHooks::Verdict;
 using Timeline::Children;
 using Timeline::Emitting;
 using Timeline::Page;
-using Timeline::shownVerdict;
-using Timeline::verdictOf;
-using Timeline::verdictText;
 using Timeline::withSession;
 
 namespace {
@@ -28,41 +25,6 @@ namespace {
 // How far from the end a session that starts matching the filter is looked for before the
 // model gives up and reloads.
 constexpr int TailScanRows = 1024;
-
-SessionSummary summaryOf(const Exchange &e)
-{
-    SessionSummary summary;
-    summary.sessionKey = e.sessionKey;
-    summary.first = e.received;
-    summary.last = e.received;
-    summary.exchangeCount = 1;
-    summary.clientIp = e.clientIp;
-    summary.mailFrom = e.mailFrom;
-    summary.worstVerdict = verdictText(shownVerdict(e));
-    summary.problemCount = int(e.problems.size());
-    return summary;
-}
-
-// A new call folded into its session's figures the way the store's session upsert does it.
-void addToSummary(SessionSummary &summary, const Exchange &e)
-{
-    ++summary.exchangeCount;
-    if (e.received.isValid()) {
-        if (!summary.first.isValid() || e.received < summary.first)
-            summary.first = e.received;
-        if (!summary.last.isValid() || e.received > summary.last)
-            summary.last = e.received;
-    }
-    if (summary.clientIp.isEmpty())
-        summary.clientIp = e.clientIp;
-    if (summary.mailFrom.isEmpty())
-        summary.mailFrom = e.mailFrom;
-    const Verdict verdict = shownVerdict(e);
-    if (MtaHooks::verdictSeverity(verdict)
-        > MtaHooks::verdictSeverity(verdictOf(summary.worstVerdict)))
-        summary.worstVerdict = verdictText(verdict);
-    summary.problemCount += int(e.problems.size());
-}
 
 } // namespace
 
@@ -77,12 +39,12 @@ qint64 SessionModel::Private::appendSession(const Exchange &e)
     auto it = pages.find(number);
     if (it != pages.end()) {
         if (it->rows.size() == row - number * pageSize)
-            it->rows.append(summaryOf(e));
+            it->rows.append(Mock::sessionOfCall(e));
         else
             pages.erase(it);
     } else if (row % pageSize == 0) {
         evictPages();
-        pages.insert(number, Page {{summaryOf(e)}, ++tick});
+        pages.insert(number, Page {{Mock::sessionOfCall(e)}, ++tick});
     }
     q->endInsertRows();
     return row;
@@ -296,7 +258,7 @@ void SessionModel::applySaved(const Mock::Exchange &summary, bool isNew)
     // The session is in memory: its figures cover all of its calls, matching or not.
     if (isNew) {
         if (SessionSummary *cached = d->cachedSummary(row))
-            addToSummary(*cached, summary);
+            Mock::addCallToSession(*cached, summary);
     } else {
         d->refreshSummary(row, summary.sessionKey);
     }
